@@ -1,0 +1,147 @@
+"""Load the curated dataset: observations, sources, indicators and events as typed DataFrames.
+
+`load()` is what every notebook calls first. It is quick (the schema-driven read and the
+domain's rules, no heavy validator) and still refuses data that would give wrong numbers,
+raising a DataError that names every bad cell by file, row and column.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from .periods import parse_period
+from .problems import DataError
+from .tables import ROW
+from .validate import BUNDLED, read_tables
+
+ACTUAL = ("reported", "estimate")  # figures that describe what happened, as opposed to targets
+
+
+def data_dir() -> Path:
+    """The bundled data folder, or the folder named by the REKIT_DATA environment variable."""
+    return Path(os.environ.get("REKIT_DATA", BUNDLED))
+
+
+def _with_periods(df: pd.DataFrame, column: str) -> pd.DataFrame:
+    """Add `<column>_start`/`_end` timestamps and the period kind parsed from `column`."""
+    parsed = [parse_period(t) for t in df[column]]
+    prefix = "period" if column == "period" else column
+    df = df.copy()
+    df[f"{prefix}_kind"] = pd.Series([p.kind for p in parsed], dtype="string", index=df.index)
+    df[f"{prefix}_start"] = pd.to_datetime([p.start for p in parsed])
+    df[f"{prefix}_end"] = pd.to_datetime([p.end for p in parsed])
+    return df
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """The dataset: typed tables and the helpers a researcher reaches for (series, citations, conflicts)."""
+
+    observations: pd.DataFrame
+    sources: pd.DataFrame
+    events: pd.DataFrame
+    indicators: pd.DataFrame
+    path: Path
+
+    def source(self, source_id: str) -> pd.Series:
+        """The row of sources.csv for `source_id` (KeyError naming the known ids if absent)."""
+        match = self.sources[self.sources["source_id"] == source_id]
+        if match.empty:
+            raise KeyError(f"unknown source {source_id!r}; known: {', '.join(self.sources['source_id'])}")
+        return match.iloc[0]
+
+    def obs(self, obs_id: str) -> pd.Series:
+        """One observation by its id."""
+        match = self.observations[self.observations["id"] == obs_id]
+        if match.empty:
+            raise KeyError(f"unknown observation id {obs_id!r}")
+        return match.iloc[0]
+
+    def value(self, obs_id: str) -> float:
+        """The central value of one observation, in its unit."""
+        return float(self.obs(obs_id)["value"])
+
+    def series(self, indicator: str, entity: str | None = None, partner: str | None = None,
+               status: str | tuple[str, ...] | None = None) -> pd.DataFrame:
+        """Rows of one indicator (optionally one entity, partner, status), sorted by period, with source titles."""
+        if indicator not in set(self.indicators["indicator"]):
+            raise KeyError(f"unknown indicator {indicator!r}; known: {', '.join(self.indicators['indicator'])}")
+        o = self.observations
+        mask = o["indicator"] == indicator
+        if entity is not None:
+            mask &= o["entity"] == entity
+        if partner is not None:
+            mask &= o["partner"] == partner
+        if status is not None:
+            mask &= o["status"].isin([status] if isinstance(status, str) else list(status))
+        rows = o[mask.fillna(False)].merge(self.sources[["source_id", "title", "publisher", "date"]], on="source_id", how="left")
+        return rows.sort_values(["period_start", "id"]).reset_index(drop=True)
+
+    def cite(self, source_id: str, style: str = "text") -> str:
+        """A citation for a source: `text` (full, for a reference list) or `short` (title, publisher, date: under a chart)."""
+        s = self.source(source_id)
+        via = f", reporting {s['reports_on']}" if pd.notna(s["reports_on"]) else ""
+        if style == "short":
+            return f"{s['title']} ({s['publisher']}{via}, {s['date']})"
+        if style != "text":
+            raise ValueError(f"unknown citation style {style!r}; allowed: text, short")
+        parts = [f"{s['publisher']} ({s['date']}). {s['title']}."]
+        if via:
+            parts.append(f"Reporting {s['reports_on']}.")
+        if pd.notna(s["url"]):
+            parts.append(str(s["url"]))
+        if pd.notna(s["accessed"]):
+            parts.append(f"(accessed {s['accessed']})")
+        return " ".join(parts)
+
+    def conflicts(self, rel_tol: float = 0.01) -> pd.DataFrame:
+        """Pairs of figures that disagree beyond their ranges: same indicator, entity, partner and unit, overlapping periods.
+
+        Actual figures (reported, estimate) are compared with each other, and targets with targets.
+        A range is [low, high]; a lower bound alone ("over 1,000 t") reaches up without limit and an
+        upper bound alone down to zero; a point is widened by `rel_tol` so rounding is not a conflict.
+        """
+        o = self.observations.copy()
+        o["klass"] = o["status"].map(lambda s: "actual" if s in ACTUAL else ("target" if s == "target" else None))
+        o = o[o["klass"].notna()]
+        o["lo"] = o["low"].where(o["low"].notna(), o["value"].where(o["high"].isna(), 0.0)) * (1 - rel_tol)
+        o["hi"] = o["high"].where(o["high"].notna(), o["value"].where(o["low"].isna(), math.inf)) * (1 + rel_tol)
+        o["partner_key"] = o["partner"].fillna("")
+        keys = ["indicator", "entity", "partner_key", "unit", "klass"]
+        pairs = o.merge(o, on=keys, suffixes=("_a", "_b"))
+        pairs = pairs[
+            (pairs["id_a"] < pairs["id_b"])
+            & (pairs["period_start_a"] <= pairs["period_end_b"])
+            & (pairs["period_start_b"] <= pairs["period_end_a"])
+            & ((pairs["hi_a"] < pairs["lo_b"]) | (pairs["hi_b"] < pairs["lo_a"]))
+        ]
+        cols = ["indicator", "entity", "partner", "unit"]
+        side = ["id", "period", "value", "low", "high", "status", "scope", "source_id"]
+        out = pairs.rename(columns={"partner_a": "partner"})[cols + [f"{c}_{s}" for s in "ab" for c in side]]
+        out["partner"] = out["partner"].astype("string")
+        return out.sort_values(["indicator", "entity", "id_a", "id_b"]).reset_index(drop=True)
+
+
+def load(path: str | os.PathLike | None = None) -> Dataset:
+    """Load and check the dataset in `path` (default: the bundled data/); raise DataError listing every problem."""
+    folder = Path(path) if path is not None else data_dir()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no data folder at {folder}")
+    tables, _, problems = read_tables(folder)
+    if problems:
+        raise DataError(problems)
+    obs = _with_periods(tables["observations"], "period").drop(columns=ROW)
+    events = _with_periods(tables["events"], "date").drop(columns=ROW)
+    events = events.sort_values("date_start").reset_index(drop=True)
+    return Dataset(
+        observations=obs,
+        sources=tables["sources"].drop(columns=ROW),
+        events=events,
+        indicators=tables["indicators"].drop(columns=ROW),
+        path=folder,
+    )

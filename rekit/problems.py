@@ -1,0 +1,32 @@
+"""Problems found in the data, each named by file, row and column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+WHOLE_FILE = "(file)"
+WHOLE_ROW = "(row)"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with the data. `row` counts records as a spreadsheet does: the header is row 1."""
+
+    file: str
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.row}: {self.column}: {self.message}"
+
+
+class DataError(ValueError):
+    """Raised when data would give wrong numbers; carries every problem found, not just the first."""
+
+    def __init__(self, problems: Iterable[Problem]):
+        self.problems = sorted(set(problems))
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        n = len(self.problems)
+        super().__init__(f"{n} problem{'s' if n != 1 else ''} in the data:\n{lines}")
