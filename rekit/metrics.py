@@ -1,0 +1,94 @@
+"""The field's standard metrics, each with its definition and the source of that definition.
+
+Functions take numbers or numpy arrays (element-wise) and return the same shape, so the model
+can apply them over draws x years x deals at once; the concentration metrics take a table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+ArrayLike = float | np.ndarray
+
+
+def export_share(exports: ArrayLike, production: ArrayLike) -> ArrayLike:
+    """Exported quantity over production, in [0, 1] when exports come from production.
+
+    Definition: exports / production (the share of output leaving the country; used by USGS and
+    IEA for trade exposure). Units must match (here t Nd or t of the same material).
+    """
+    return np.divide(exports, production)
+
+
+def self_sufficiency(domestic_supply: ArrayLike, demand: ArrayLike) -> ArrayLike:
+    """Self-sufficiency ratio in FAO form: domestic supply / domestic use. May exceed 1.
+
+    FAO (2001, Food Balance Sheets: A Handbook) defines SSR = production / (production + imports
+    − exports), i.e. production over domestic utilisation. Here the "production" is the Nd in
+    magnets India gets from its own oxide and the utilisation is the Nd in India's magnet demand.
+    """
+    return np.divide(domestic_supply, demand)
+
+
+def import_dependency(domestic_supply: ArrayLike, demand: ArrayLike) -> ArrayLike:
+    """Import dependency ratio in FAO form: 1 − SSR = (imports − exports) / domestic use.
+
+    FAO (2001): IDR = (imports − exports) / (production + imports − exports). With net imports
+    covering the gap between demand and own supply this is 1 − SSR; it is negative for a net
+    exporter (own supply above demand), which FAO notes is then not meaningful as a dependency.
+    """
+    return 1.0 - self_sufficiency(domestic_supply, demand)
+
+
+def net_import_reliance(production: ArrayLike, imports: ArrayLike, exports: ArrayLike,
+                        stock_change: ArrayLike = 0.0) -> ArrayLike:
+    """USGS net import reliance as a share of apparent consumption; NaN for a net exporter.
+
+    USGS Mineral Commodity Summaries: apparent consumption = production + imports − exports
+    ± stock change (a stock draw-down adds to consumption: pass it as a positive `stock_change`
+    meaning stocks released); net import reliance = (imports − exports ± stock change) /
+    apparent consumption. USGS prints "E" (net exporter) rather than a negative percentage:
+    this function returns NaN there, and `is_net_exporter` / `format_net_import_reliance` say so.
+    """
+    net = np.asarray(imports, dtype=float) - np.asarray(exports, dtype=float) + np.asarray(stock_change, dtype=float)
+    consumption = np.asarray(production, dtype=float) + net
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nir = np.where(net < 0, np.nan, net / consumption)
+    return nir if nir.ndim else float(nir)
+
+
+def is_net_exporter(imports: ArrayLike, exports: ArrayLike, stock_change: ArrayLike = 0.0) -> ArrayLike:
+    """True where exports exceed imports plus stock released (USGS's "E")."""
+    return (np.asarray(imports) - np.asarray(exports) + np.asarray(stock_change)) < 0
+
+
+def format_net_import_reliance(value: float, net_exporter: bool) -> str:
+    """USGS style: 'E' for a net exporter, otherwise a whole percentage ('71%')."""
+    return "E" if net_exporter else f"{value:.0%}"
+
+
+def concentration(production: pd.DataFrame, exclude: tuple[str, ...] = ("Other",)) -> pd.DataFrame:
+    """Country shares of world mine production, top-3 share and Herfindahl–Hirschman index, by group.
+
+    `production` has columns group (e.g. edition), year, entity, value; rows with entity
+    "World" give the denominator (USGS's rounded world total), else the sum of countries is used.
+    Shares: value / world. Top-3 share: the three largest country shares summed (IEA Global
+    Critical Minerals Outlook's headline). HHI: Σ (100·s_i)², 0 to 10,000, over named countries
+    (EU criticality methodology, JRC 2017); aggregates such as "Other" are excluded, so the HHI
+    is a lower bound where they are large. Returns one row per group, year and country with
+    `share`, plus `top3_share` and `hhi` repeated on each row of the group.
+    """
+    keys = ["group", "year"]
+    world = production[production["entity"] == "World"].set_index(keys)["value"]
+    countries = production[(production["entity"] != "World") & ~production["entity"].isin(exclude)].copy()
+    summed = production[production["entity"] != "World"].groupby(keys)["value"].sum()
+    denom = summed.copy()
+    denom.loc[world.index.intersection(denom.index)] = world
+    countries = countries.join(denom.rename("world"), on=keys)
+    countries["share"] = countries["value"] / countries["world"]
+    g = countries.groupby(keys)["share"]
+    countries["top3_share"] = g.transform(lambda s: s.nlargest(3).sum())
+    countries["hhi"] = g.transform(lambda s: float(((100 * s) ** 2).sum()))
+    countries["rank"] = g.rank(ascending=False, method="first").astype(int)
+    return countries.sort_values([*keys, "rank"]).reset_index(drop=True)

@@ -1,0 +1,35 @@
+"""World mine production from the USGS rows of the data, and its concentration by edition and year."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import metrics
+from .data import Dataset
+
+INDICATOR = "mine_production"
+
+
+def mine_production(ds: Dataset, edition: list[str] | None = None) -> pd.DataFrame:
+    """USGS mine production rows (t REO): edition (the source_id), year, entity, value, status."""
+    rows = ds.series(INDICATOR)
+    rows = rows[rows["period_kind"] == "year"]
+    if edition:
+        unknown = sorted(set(edition) - set(rows["source_id"]))
+        if unknown:
+            raise KeyError(f"no mine production in edition(s) {', '.join(unknown)}; editions: {', '.join(sorted(rows['source_id'].unique()))}")
+        rows = rows[rows["source_id"].isin(edition)]
+    return pd.DataFrame({
+        "edition": rows["source_id"].astype(str),
+        "year": rows["period"].astype(int),
+        "entity": rows["entity"].astype(str),
+        "value": rows["value"],
+        "status": rows["status"].astype(str),
+    })
+
+
+def concentration_table(ds: Dataset, edition: list[str] | None = None) -> pd.DataFrame:
+    """Shares, top-3 share and HHI for every edition and year (one row per country)."""
+    prod = mine_production(ds, edition).rename(columns={"edition": "group"})
+    out = metrics.concentration(prod)
+    return out.rename(columns={"group": "edition"})
