@@ -7,6 +7,7 @@ raising a DataError that names every bad cell by file, row and column.
 
 from __future__ import annotations
 
+import difflib
 import math
 import os
 from dataclasses import dataclass
@@ -52,7 +53,9 @@ class Dataset:
         """The row of sources.csv for `source_id` (KeyError naming the known ids if absent)."""
         match = self.sources[self.sources["source_id"] == source_id]
         if match.empty:
-            raise KeyError(f"unknown source {source_id!r}; known: {', '.join(self.sources['source_id'])}")
+            close = difflib.get_close_matches(str(source_id), list(self.sources["source_id"]), n=3, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
+            raise KeyError(f"unknown source {source_id!r}{hint} (the {len(self.sources)} sources are in {self.path / 'sources.csv'})")
         return match.iloc[0]
 
     def obs(self, obs_id: str) -> pd.Series:
