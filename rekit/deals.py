@@ -106,6 +106,22 @@ class DealBook:
             raise DealError(f"unknown production basis {name!r}; allowed: {', '.join(self.bases)}")
         return self.bases[name]
 
+    def source_ids(self, deals: list[str], basis: str, ds: Dataset) -> list[str]:
+        """The sources.csv ids behind a run: every `obs:ID` resolved to its source, plus named sources, sorted."""
+        refs = {q.source for q in self.basis(basis).schedule.quantities}
+        for name in deals:
+            refs.update(self.get(name).sources())
+        by_obs = dict(zip(ds.observations["id"], ds.observations["source_id"]))
+        known = set(ds.sources["source_id"])
+        out = set()
+        for ref in refs:
+            for token in ref.split():
+                if token.startswith("obs:") and token[4:] in by_obs:
+                    out.add(by_obs[token[4:]])
+                elif token in known:
+                    out.add(token)
+        return sorted(out)
+
 
 def _unknown(where: str, key: str, allowed) -> DealError:
     close = difflib.get_close_matches(str(key), list(allowed), n=1)

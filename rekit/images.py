@@ -1,0 +1,72 @@
+"""Static images (PNG, SVG, PDF) of plotly figures with kaleido and a Chrome or Chromium browser.
+
+kaleido >= 1 drives an installed browser: Debian's `chromium` (/usr/bin/chromium), or whatever
+BROWSER_PATH names. Without one, exporting stops at once with a message saying how to get one;
+it never waits on a browser that is not there. MathJax is switched off so that nothing is
+fetched from the network.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Iterable
+
+import plotly.graph_objects as go
+
+FORMATS = ("png", "svg", "pdf")
+CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+
+
+class ImageExportError(RuntimeError):
+    """Static images cannot be written here (no browser, or the browser failed)."""
+
+
+def find_browser() -> str | None:
+    """Path of a Chrome/Chromium binary: BROWSER_PATH if it exists, else the first candidate on PATH."""
+    named = os.environ.get("BROWSER_PATH")
+    if named:
+        return named if Path(named).is_file() and os.access(named, os.X_OK) else None
+    for name in CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def write_images(items: Iterable[tuple[go.Figure, str | os.PathLike]], scale: float = 2.0, timeout: float = 60) -> list[Path]:
+    """Write each (figure, path) with one browser; the format comes from the path's suffix."""
+    items = [(fig, Path(path)) for fig, path in items]
+    for _, path in items:
+        if path.suffix.lstrip(".") not in FORMATS:
+            raise ImageExportError(f"{path}: unknown image format {path.suffix!r}; allowed: {', '.join('.' + f for f in FORMATS)}")
+    browser = find_browser()
+    if browser is None:
+        where = f"BROWSER_PATH={os.environ['BROWSER_PATH']!r} is not an executable file" if os.environ.get("BROWSER_PATH") \
+            else "no Chrome or Chromium on PATH"
+        raise ImageExportError(f"static images need a Chrome or Chromium browser ({where}); install Debian's chromium "
+                               f"(`apt-get install chromium`) or set BROWSER_PATH. Interactive charts and HTML reports do not need it.")
+    import kaleido
+
+    os.environ["BROWSER_PATH"] = browser
+    specs = []
+    for fig, path in items:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        specs.append({"fig": fig.to_dict() if isinstance(fig, go.Figure) else fig, "path": str(path),
+                      "opts": {"format": path.suffix.lstrip("."), "scale": scale}})
+    try:
+        errors = kaleido.write_fig_from_object_sync(specs, kopts={"timeout": timeout, "mathjax": False})
+    except Exception as exc:  # the browser would not start or crashed: say so plainly
+        raise ImageExportError(f"the browser at {browser} could not render the images: {exc}") from exc
+    if errors:
+        raise ImageExportError(f"{len(errors)} image(s) failed: " + "; ".join(map(str, errors)))
+    missing = [str(p) for _, p in items if not p.exists()]
+    if missing:
+        raise ImageExportError(f"no image written at {', '.join(missing)}")
+    return [p for _, p in items]
+
+
+def write_image(fig: go.Figure, path: str | os.PathLike, scale: float = 2.0) -> str:
+    """Write one figure; see write_images."""
+    return str(write_images([(fig, path)], scale=scale)[0])
