@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.rekit-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help env test data-check clean
+.PHONY: help env browser test data-check clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,7 +21,20 @@ $(STAMP): pyproject.toml
 
 env: $(STAMP)  ## create or refresh .venv/ and the `rekit` Jupyter kernel
 
-test: env  ## run every test
+# Debian's chromium: kaleido draws static images with it and the browser tests drive it.
+# Installed where apt-get is available (as root, or through sudo); elsewhere those steps say
+# so and are skipped.
+browser:  ## install Debian's chromium if it is missing and apt-get is available
+	@if command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ]; then :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing Debian's chromium (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	elif command -v apt-get >/dev/null 2>&1 && sudo -n true 2>/dev/null; then \
+	  echo "installing Debian's chromium (sudo apt-get)"; \
+	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else echo "note: no chromium and no way to install it here: static images and browser tests will be skipped"; fi
+
+test: env browser  ## run every test
 	$(BIN)/python -m pytest
 
 data-check: env  ## validate the bundled data
