@@ -1,0 +1,105 @@
+"""Charts: every figure carries its sources, shows ranges as ranges, and exports to static images."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from functools import lru_cache
+
+import plotly.graph_objects as go
+import pytest
+
+from rekit import charts
+from rekit.data import load
+from rekit.deals import load_deals
+from rekit.images import ImageExportError, find_browser, write_image, write_images
+from rekit.model import simulate
+
+
+@lru_cache(maxsize=1)
+def setup():
+    ds = load()
+    book = load_deals(ds=ds)
+    res = simulate(book, ["status_quo", "toll_japan", "repm_scheme"], years=(2024, 2032), draws=300)
+    return ds, book, res
+
+
+def source_note(fig: go.Figure) -> str:
+    return " ".join(a.text for a in fig.layout.annotations if a.text and "Sources:" in a.text)
+
+
+def all_charts():
+    ds, book, res = setup()
+    return {
+        "self_sufficiency": charts.self_sufficiency_chart(res, ds, book),
+        "export_share": charts.export_share_chart(ds, book, res),
+        "mine_production": charts.mine_production_chart(ds),
+        "timeline": charts.timeline_chart(ds),
+        "sankey": charts.flows_sankey(res, "toll_japan", 2030, ds, book),
+    }
+
+
+@pytest.mark.parametrize("name", ["self_sufficiency", "export_share", "mine_production", "timeline", "sankey"])
+def test_every_chart_names_its_sources_under_it(name):
+    ds, _, _ = setup()
+    fig = all_charts()[name]
+    note = source_note(fig)
+    ids = fig.layout.meta["sources"]
+    assert ids, "a chart without sources"
+    for sid in ids:
+        s = ds.source(sid)
+        assert str(s["publisher"]) in note.replace("<br>", " ")
+    assert fig.layout.template.layout.font.family == charts.FONT  # one style for the kit
+
+
+def test_model_charts_draw_bands_not_single_lines():
+    fig = all_charts()["self_sufficiency"]
+    fills = [t for t in fig.data if getattr(t, "fill", None) == "tonexty"]
+    assert len(fills) == 3  # one p05-p95 band per deal
+    medians = [t for t in fig.data if t.showlegend is not False and t.name]
+    assert [t.name for t in medians] == ["status_quo", "toll_japan", "repm_scheme"]
+
+
+def test_export_share_chart_shows_each_source_as_its_own_marker():
+    ds, _, _ = setup()
+    fig = all_charts()["export_share"]
+    observed = [t for t in fig.data if t.mode == "markers"]
+    assert len(observed) == len(ds.series("re_export_share", entity="IREL"))
+    assert {round(t.y[0], 3) for t in observed} == {0.333, 0.345}
+
+
+def test_mine_production_chart_carries_top3_and_hhi():
+    fig = all_charts()["mine_production"]
+    line = [t for t in fig.data if t.name == "top-3 share"][0]
+    assert all(0.5 < y < 1 for y in line.y)
+    assert all(txt.startswith("HHI ") for txt in line.text)
+
+
+def test_sankey_balances():
+    ds, book, res = setup()
+    fig = all_charts()["sankey"]
+    link = fig.data[0].link
+    out_of_irel = sum(v for s, v in zip(link.source, link.value) if s == 0)
+    assert out_of_irel == pytest.approx(float(res.at("production", "toll_japan", 2030).mean()), rel=0.02)
+    with pytest.raises(KeyError, match="not in this result"):
+        charts.flows_sankey(res, "export_halt", 2030, ds, book)
+
+
+def test_image_export_without_a_browser_says_so_at_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-browser"))
+    with pytest.raises(ImageExportError, match="need a Chrome or Chromium browser"):
+        write_image(all_charts()["timeline"], tmp_path / "t.png")
+
+
+def test_unknown_image_format(tmp_path):
+    with pytest.raises(ImageExportError, match="unknown image format '.gif'"):
+        write_images([(go.Figure(), tmp_path / "x.gif")])
+
+
+@pytest.mark.skipif(find_browser() is None, reason="no Chrome/Chromium here: `make browser` installs Debian's chromium")
+def test_png_and_svg_are_written_with_chromium(tmp_path):
+    figs = all_charts()
+    paths = write_images([(figs["self_sufficiency"], tmp_path / "ssr.png"), (figs["mine_production"], tmp_path / "mine.svg")], scale=1)
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = paths[1].read_text()
+    assert svg.lstrip().startswith("<svg") and "China" in svg
