@@ -8,19 +8,10 @@ validation with Frictionless (median of a few), in milliseconds.
 from __future__ import annotations
 
 import argparse
-import statistics
 import subprocess
 import sys
-import time
 
-
-def median_ms(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+from timing import median_ms
 
 
 def main() -> None:

@@ -10,20 +10,10 @@ Prints medians in milliseconds for:
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
+from timing import median_ms
 
-
-def median_ms(fn, repeat: int) -> float:
-    fn()  # warm caches (imports, first allocation)
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
 
 
 def loop_per_year(book, deal: str, years: range) -> list[float]:

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .data import Dataset, load
 from .quantities import Quantity, Schedule
 from .units import unit_kind
 from .validate import BUNDLED
+from .yamlfile import YamlFileError, read_yaml
 
 DEALS_FILE = "deals.yml"
 SHARE_KEYS = ("export", "toll", "domestic", "stock")
@@ -245,15 +244,9 @@ class _Reader:
 
 def _read_yaml(path: Path) -> dict:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DealError(f"cannot read deals file {path}: {exc.strerror}") from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        at = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise DealError(f"{path.name}:{at}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+        doc = read_yaml(path, "deals file")
+    except YamlFileError as exc:
+        raise DealError(str(exc)) from None
     if not isinstance(doc, dict):
         raise DealError(f"{path.name}: expected a mapping with keys {', '.join(TOP_KEYS)}")
     for k in doc:
