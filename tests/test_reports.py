@@ -1,0 +1,303 @@
+"""The report runner: parameters, notebooks run for real with papermill (no mocks), offline HTML, the index.
+
+The fixture notebooks are in tests/fixtures/notebooks: `sample` (parameters n and deals, a printed
+table, a plotly chart) and `broken` (raises). One batch builds three reports and most tests read
+its output; the command-line tests that refuse bad input run nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import io
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rekit import params as P
+from rekit import reports as R
+from rekit.report_cli import main as cli
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+NOTEBOOKS = FIXTURES / "notebooks"
+
+PREVIOUS_GOOD = "<!DOCTYPE html><html><body>previous good report</body></html>\n"
+EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
+
+
+def allowed(name: str) -> str:
+    """What rekit.params says is allowed for a parameter (the deal and basis names come from the model)."""
+    return P.SPECS[name].describe()
+
+
+@pytest.fixture(scope="module")
+def notebooks(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("notebooks")
+    for nb in NOTEBOOKS.glob("*.ipynb"):
+        shutil.copy(nb, folder / nb.name)
+    (folder / "batch.yml").write_text(
+        "reports:\n"
+        "  - notebook: sample\n"
+        "  - notebook: sample\n"
+        "    parameters: {n: 5, deals: toll_korea}\n"
+        "    title: Sample with the Korea deal\n"
+        "  - notebook: broken\n"
+    )
+    return folder
+
+
+@pytest.fixture(scope="module")
+def batch(notebooks, tmp_path_factory):
+    """`rekit reports` on the three-report batch; broken.html holds an earlier good report."""
+    out = tmp_path_factory.mktemp("reports")
+    (out / "broken.html").write_text(PREVIOUS_GOOD)
+    err, std = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(std):
+        code = cli(["reports", "--batch", str(notebooks / "batch.yml"), "--out", str(out), "--jobs", "2",
+                    "--quiet", "--keep-ipynb"])
+    return {"out": out, "code": code, "stderr": err.getvalue(), "stdout": std.getvalue()}
+
+
+def run_cli(args, capsys):
+    code = cli(args)
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+# ---------------------------------------------------------------------------------------------
+# parameters (no kernel)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_check_converts_command_line_strings():
+    got = P.check({"draws": "1000", "seed": "0", "start_year": "2030", "hide_input": "no", "since": 2026})
+    assert got == {"draws": 1000, "seed": 0, "start_year": 2030, "hide_input": False, "since": "2026"}
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("draws", -5, "parameter 'draws': got -5; allowed: an integer from 1 to 100000"),
+    ("draws", "many", "parameter 'draws': got 'many'; allowed: an integer from 1 to 100000"),
+    ("draws", 2.5, "parameter 'draws': got 2.5; allowed: an integer from 1 to 100000"),
+    ("seed", -1, "parameter 'seed': got -1; allowed: an integer >= 0"),
+    ("start_year", 2051, "parameter 'start_year': got 2051; allowed: an integer from 2024 to 2050"),
+    ("basis", "hope", f"parameter 'basis': got 'hope'; allowed: {allowed('basis')}"),
+    ("hide_input", "maybe", "parameter 'hide_input': got 'maybe'; allowed: true or false"),
+])
+def test_check_refuses_with_name_value_and_what_is_allowed(name, value, message):
+    with pytest.raises(P.ParameterError) as exc:
+        P.check({name: value})
+    assert str(exc.value) == message
+
+
+def test_start_year_not_after_end_year_and_the_year_shown_between_them():
+    with pytest.raises(P.ParameterError, match=r"start_year=2040, end_year=2030; allowed: start_year <= end_year"):
+        P.check({"start_year": 2040, "end_year": 2030})
+    with pytest.raises(P.ParameterError, match=r"^parameter 'year': got 2031; allowed: a year from start_year=2024 to end_year=2030$"):
+        P.check({"start_year": 2024, "end_year": 2030, "year": 2031})
+
+
+def test_list_of_choices_from_a_single_value_a_comma_list_or_yaml():
+    spec = P.ListOf(P.Choice(("a", "b", "c")))
+    assert spec.coerce("a") == ["a"]
+    assert spec.coerce("a,b") == ["a", "b"]
+    assert spec.coerce("[b, c]") == ["b", "c"]
+    assert spec.coerce(["c"]) == ["c"]
+    with pytest.raises(P._Refused):
+        spec.coerce("a,zz")
+    with pytest.raises(P._Refused):
+        spec.coerce([])
+
+
+def test_deals_come_from_deals_yml():
+    assert P.check({"deals": "toll_japan,toll_korea"}) == {"deals": ["toll_japan", "toll_korea"]}  # data/deals.yml
+    with pytest.raises(P.ParameterError) as exc:
+        P.check({"deals": ["toll_japan", "toll_mars"]})
+    assert str(exc.value) == f"parameter 'deals': got 'toll_mars' in ['toll_japan', 'toll_mars']; allowed: {allowed('deals')}"
+    assert "'toll_japan'" in allowed("deals") and "'toll_korea'" in allowed("deals")
+
+
+def test_check_against_a_notebook_infers_specs_from_its_parameters_cell():
+    nb = NOTEBOOKS / "sample.ipynb"
+    assert P.check({"n": "7"}, notebook=nb) == {"n": 7}  # n = 3  # count of bars, 1..10
+    with pytest.raises(P.ParameterError, match=r"^parameter 'n': got 11; allowed: an integer from 1 to 10$"):
+        P.check({"n": 11}, notebook=nb)
+    with pytest.raises(P.ParameterError, match=r"unknown parameter 'nn' for notebook 'sample'; its parameters: n, deals"):
+        P.check({"nn": 1}, notebook=nb)
+
+
+# ---------------------------------------------------------------------------------------------
+# rendering and naming (no kernel)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_renderer_emits_plotly_json_and_offline_html_with_stable_ids():
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from rekit import render
+
+    before = pio.renderers.default
+    try:
+        render.activate(force=True)  # outside a kernel the default stays plotly's own
+        assert pio.renderers.default == "rekit"
+    finally:
+        pio.renderers.default = before
+    fig = go.Figure(go.Bar(x=["a", "b"], y=[1, 2], uid="trace-uid-123"), layout_title_text="T")
+    one, two = render.RekitRenderer().to_mimebundle(fig.to_dict()), render.RekitRenderer().to_mimebundle(fig.to_dict())
+    assert set(one) == {"application/vnd.plotly.v1+json", "text/html", "text/plain"}
+    assert "uid" not in json.dumps(one["application/vnd.plotly.v1+json"]) and "trace-uid-123" not in one["text/html"]
+    ids = [re.search(r'id="(rekit-[0-9a-f]{12}(?:-\d+)?)"', b["text/html"]).group(1) for b in (one, two)]
+    assert ids[1] == ids[0] + "-2"  # same figure, same hash; a repeat gets a suffix
+    assert "window.Plotly" in one["text/html"] and "plotly.min.js" in one["text/html"]
+    assert not re.search(r"https?://", one["text/html"])
+    assert one["text/plain"] == "<Figure 'T': 1 bar>"
+
+
+def test_report_names():
+    assert R.report_stem("sample", {}) == "sample"
+    assert R.report_stem("sample", {"n": 5, "deals": ["toll_korea"]}) == "sample--deals-toll_korea_n-5"
+    assert R.report_stem("teaching/intro", {}) == "teaching.intro"
+    long = R.report_stem("sample", {"deals": ["a_very_long_deal_name"] * 3, "n": 1})
+    assert len(long) < 70 and re.fullmatch(r"sample--[\w.+=-]+-[0-9a-f]{8}", long)
+
+
+def test_make_offline_removes_what_would_be_fetched():
+    page = ('<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//cdn.example/x.css">'
+            '<img src="http://example.org/a.png"><a href="https://example.org">a source</a><script src="plotly.min.js"></script>')
+    out, removed = R.make_offline(page)
+    assert not EXTERNAL.search(out)
+    assert '<a href="https://example.org">a source</a>' in out and '<script src="plotly.min.js"></script>' in out
+    assert removed == ["https://cdn.example/x.js", "//cdn.example/x.css", "http://example.org/a.png"]
+
+
+# ---------------------------------------------------------------------------------------------
+# the batch (three real papermill runs)
+# ---------------------------------------------------------------------------------------------
+
+
+def test_batch_reports_a_failure_and_exits_non_zero(batch):
+    assert batch["code"] == 1
+    assert "built 3 reports" in batch["stdout"] and "2 ok, 1 failed" in batch["stdout"]
+    assert ("rekit: error: notebook 'broken' failed in cell In [4]: ValueError: supply went negative in 2031; "
+            "the last good report is kept:") in batch["stderr"]
+
+
+def test_default_and_parameterised_reports(batch):
+    out = batch["out"]
+    default, other = out / "sample.html", out / "sample--deals-toll_korea_n-5.html"
+    assert default.exists() and other.exists()
+    assert "Squares of 1..3" in default.read_text() and "Squares of 1..5" in other.read_text()
+    executed = nbformat.read(out / "sample--deals-toll_korea_n-5.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert "toll_korea" in printed and "status_quo" not in printed
+
+
+def test_report_html_is_offline_small_and_draws_the_chart(batch):
+    out = batch["out"]
+    assert (out / "plotly.min.js").stat().st_size > 1_000_000 and (out / R.CSS_NAME).exists()
+    for page in (out / "sample.html", out / "sample--deals-toll_korea_n-5.html"):
+        text = page.read_text()
+        assert 'class="plotly-graph-div rekit-figure"' in text
+        assert '<script src="plotly.min.js"></script>' in text
+        assert f'href="{R.CSS_NAME}"' in text
+        assert not EXTERNAL.search(text), EXTERNAL.search(text)
+        assert "cdnjs" not in text and "require.min.js" not in text and "mathjax" not in text.lower()
+        assert page.stat().st_size < 300_000
+        assert "jp-InputArea-editor" not in text  # input cells hidden by default
+
+
+def test_failed_report_keeps_the_last_good_one(batch):
+    out = batch["out"]
+    assert (out / "broken.html").read_text() == PREVIOUS_GOOD
+    failed = (out / "broken.failed.html").read_text()
+    assert "supply went negative in 2031" in failed
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_index_lists_every_report_with_parameters_status_and_errors(batch):
+    raw = (batch["out"] / "index.html").read_text()
+    index = html.unescape(raw)
+    for name in ("sample.html", "sample--deals-toll_korea_n-5.html", "broken.html"):
+        assert name in index
+    assert "Sample with the Korea deal" in index
+    assert 'deals = ["toll_korea"]' in index and "n = 5" in index and 'deals = ["status_quo", "toll_japan"]' in index
+    assert index.count('class="ok"') == 2 and index.count('class="failed"') == 1
+    assert "ValueError: supply went negative in 2031" in index
+    assert 'last good report: <a href="broken.html">' in index and 'href="broken.failed.html"' in index
+    assert not EXTERNAL.search(raw)
+
+
+def test_cold_kernels_give_the_same_outputs(batch, notebooks, tmp_path):
+    """The fork-server kernels ("warm") behave as ordinary ones: same outputs."""
+    r = R.run_one(notebooks / "sample.ipynb", {"n": 5, "deals": ["toll_korea"]}, tmp_path, keep_ipynb=True, warm=False)
+    assert r.ok
+    texts = []
+    for path in (batch["out"] / "sample--deals-toll_korea_n-5.ipynb", tmp_path / "sample--deals-toll_korea_n-5.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        texts.append([(o.get("text"), o.get("data", {}).get("text/plain"), o.get("data", {}).get("text/html"))
+                      for c in nb.cells for o in c.get("outputs", [])])
+    assert texts[0] == texts[1]
+
+
+# ---------------------------------------------------------------------------------------------
+# the command line
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-p", "n", "11"], "rekit: error: parameter 'n': got 11; allowed: an integer from 1 to 10"),
+    (["-p", "n", "three"], "rekit: error: parameter 'n': got 'three'; allowed: an integer from 1 to 10"),
+    (["-p", "nn", "3"], "rekit: error: unknown parameter 'nn' for notebook 'sample'; its parameters: n, deals"),
+    (["-p", "deals", "toll_mars"], f"rekit: error: parameter 'deals': got 'toll_mars'; allowed: {allowed('deals')}"),
+])
+def test_run_refuses_bad_parameters_and_writes_nothing(args, message, notebooks, tmp_path, capsys):
+    out = tmp_path / "out"
+    code, _, err = run_cli(["run", str(notebooks / "sample.ipynb"), *args, "--out", str(out)], capsys)
+    assert code == 2
+    assert err.startswith(message) and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_run_unknown_notebook_lists_the_notebooks(notebooks, tmp_path, capsys):
+    code, _, err = run_cli(["run", "nosuch", "--notebooks", str(notebooks), "--out", str(tmp_path / "o")], capsys)
+    assert code == 2
+    assert err.strip() == "rekit: error: unknown notebook 'nosuch'; the notebooks are: broken, sample"
+
+
+def test_unwritable_output_folder_is_a_clear_error(notebooks, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    code, _, err = run_cli(["run", "sample", "--notebooks", str(notebooks), "--out", str(blocker / "reports")], capsys)
+    assert code == 2
+    assert err.startswith(f"rekit: error: cannot write reports to {blocker / 'reports'}:")
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_reports_refuses_a_bad_batch_before_running_anything(notebooks, tmp_path, capsys):
+    bad = tmp_path / "batch.yml"
+    shutil.copy(notebooks / "sample.ipynb", tmp_path / "sample.ipynb")
+    bad.write_text("reports:\n  - notebook: sample\n    parameters: {n: 0}\n  - notebook: nosuch\n")
+    code, _, err = run_cli(["reports", "--batch", str(bad), "--out", str(tmp_path / "out"), "-q"], capsys)
+    assert code == 2
+    assert "batch.yml, report 1: parameter 'n': got 0; allowed: an integer from 1 to 10" in err
+    assert "batch.yml, report 2: unknown notebook 'nosuch'" in err
+    assert not (tmp_path / "out").exists()
+    code, _, err = run_cli(["reports", "--batch", str(notebooks / "batch.yml"), "--only", "nosuch", "-q",
+                            "--out", str(tmp_path / "out")], capsys)
+    assert code == 2 and "--only nosuch: not in batch.yml; its notebooks are: broken, sample" in err
+
+
+def test_run_writes_one_report(notebooks, tmp_path, capsys):
+    code, out, err = run_cli(["run", str(notebooks / "sample.ipynb"), "-p", "deals", "toll_japan", "-p", "deals", "toll_korea",
+                              "--show-input", "--out", str(tmp_path)], capsys)
+    assert code == 0, err
+    page = tmp_path / "sample--deals-toll_japan+toll_korea.html"
+    assert out.strip().startswith("wrote ") and out.strip().split()[1] == os.path.relpath(page)
+    text = page.read_text()
+    assert "jp-InputArea-editor" in text  # --show-input
+    assert (tmp_path / "plotly.min.js").exists()
