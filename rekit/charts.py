@@ -16,6 +16,7 @@ import plotly.io as pio
 
 from . import render  # noqa: F401  (registers the renderer that works in JupyterLab and in reports)
 from .data import Dataset
+from .periods import parse_period
 from .deals import DealBook
 from .model import METRICS, Result
 from .supply import concentration_table
@@ -192,7 +193,7 @@ def timeline_chart(ds: Dataset, since: str | None = None) -> go.Figure:
     """Export controls, directives, agreements and schemes: one row per event, newest at the bottom, coloured by kind."""
     ev = ds.events.sort_values("date_start")
     if since:
-        ev = ev[ev["date_start"] >= pd.Timestamp(since)]
+        ev = ev[ev["date_start"] >= pd.Timestamp(parse_period(since).start)]
     labels = [textwrap.shorten(f"{r.title} ({r.actor})", 60, placeholder="…") for r in ev.itertuples()]
     fig = go.Figure()
     for kind, (colour, label) in KIND_STYLE.items():

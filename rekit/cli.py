@@ -127,7 +127,7 @@ def cmd_deals(args) -> int:
     width = max(len(n) for n in book.deals)
     for name, d in book.deals.items():
         print(f"{name:<{width}}  {d.description}")
-    print(f"\nproduction bases (--basis): " + "; ".join(f"{b.name}: {b.description}" for b in book.bases.values()))
+    print("\nproduction bases (--basis): " + "; ".join(f"{b.name}: {b.description}" for b in book.bases.values()))
     return 0
 
 
@@ -180,10 +180,50 @@ def cmd_concentration(args) -> int:
     return 0
 
 
+def cmd_images(args) -> int:
+    from . import charts
+    from .images import ImageExportError, write_images
+    from .model import simulate
+
+    ds = _load(args)
+    book = _book(args)
+    names = args.deal or list(book.deals)
+    res = simulate(book, names, years=_years(args.years), draws=args.draws, seed=args.seed, basis=args.basis)
+    figs = {
+        "self_sufficiency": charts.self_sufficiency_chart(res, ds, book),
+        "export_share": charts.export_share_chart(ds, book, res),
+        "mine_production": charts.mine_production_chart(ds),
+        "export_controls_timeline": charts.timeline_chart(ds),
+    }
+    flow = names[0] if args.deal or "toll_japan" not in names else "toll_japan"
+    figs[f"nd_flows_{flow}"] = charts.flows_sankey(res, flow, min(int(res.years[-1]), 2030), ds, book)
+    out = Path(args.out)
+    try:
+        paths = write_images([(f, out / f"{name}.{args.format}") for name, f in figs.items()], scale=args.scale)
+    except ImageExportError as exc:
+        raise UsageError(str(exc)) from None
+    for path in paths:
+        print(path)
+    return 0
+
+
 def _load(args):
     from .data import load
 
     return load(getattr(args, "data", None))
+
+
+def _data_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", metavar="DIR", help="data folder (default: the bundled data/)")
+
+
+def _model_args(p: argparse.ArgumentParser, draws: int) -> None:
+    """The options every model run takes: years, draws, seed, basis, and a user's deals file."""
+    p.add_argument("--years", default="2024-2035", metavar="START-END", help="years to model (default 2024-2035; reach 2024-2050)")
+    p.add_argument("--draws", type=int, default=draws, metavar="N", help=f"Monte Carlo draws (default {draws})")
+    p.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0); same seed, same output")
+    p.add_argument("--basis", default="reported", metavar="B", help="IREL output path: reported, targets or plan_2030 (default reported)")
+    p.add_argument("--deals", dest="deals_file", metavar="FILE", help="a YAML file of your own deals, in the same format")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -210,47 +250,43 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("indicator", metavar="INDICATOR", help="an indicator name (see `rekit data summary`)")
     s.add_argument("--entity", help="only this entity (IREL, India, China, …)")
     s.add_argument("--partner", help="only this partner (Japan, World, …)")
-    s.add_argument("--data", metavar="DIR", help="data folder (default: the bundled data/)")
+    _data_arg(s)
     s.set_defaults(func=cmd_show)
 
     k = dsub.add_parser("conflicts", help="figures that disagree, side by side",
                         description="Pairs of figures for the same indicator, entity, partner and unit whose periods "
                                     "overlap and whose values disagree beyond their ranges.")
     k.add_argument("--indicator", help="only this indicator")
-    k.add_argument("--data", metavar="DIR", help="data folder (default: the bundled data/)")
+    _data_arg(k)
     k.set_defaults(func=cmd_conflicts)
 
     m = dsub.add_parser("summary", help="indicators, units, periods covered and sources",
                         description="One line per indicator: units, periods covered, rows and sources.")
     m.add_argument("--markdown", action="store_true", help="print a Markdown table (as in the README)")
-    m.add_argument("--data", metavar="DIR", help="data folder (default: the bundled data/)")
+    _data_arg(m)
     m.set_defaults(func=cmd_summary)
 
     ci = sub.add_parser("cite", help="a formatted citation for a source", description="Print a citation for a source.")
     ci.add_argument("source_id", metavar="SOURCE_ID", help="a source_id from data/sources.csv")
     ci.add_argument("--style", choices=["text", "short"], default="text", help="full reference (text) or title, publisher, date (short)")
-    ci.add_argument("--data", metavar="DIR", help="data folder (default: the bundled data/)")
+    _data_arg(ci)
     ci.set_defaults(func=cmd_cite)
 
     dl = sub.add_parser("deals", help="the partner-deal presets, one line each",
                         description="List the partner deals (data/deals.yml, plus --deals FILE) and the production bases.")
     dl.add_argument("--deals", dest="deals_file", metavar="FILE", help="a YAML file of your own deals, in the same format")
-    dl.add_argument("--data", metavar="DIR", help="data folder (default: the bundled data/)")
+    _data_arg(dl)
     dl.set_defaults(func=cmd_deals)
 
     sm = sub.add_parser("simulate", help="run the partner-deal model",
                         description="Run the partner-deal model (Monte Carlo over every ranged parameter) and print "
                                     "quantiles by deal, year and metric.")
     sm.add_argument("--deal", action="append", metavar="NAME", help="a deal to run (repeat for several; default: all)")
-    sm.add_argument("--years", default="2024-2035", metavar="START-END", help="years to model (default 2024-2035; reach 2024-2050)")
-    sm.add_argument("--draws", type=int, default=1000, metavar="N", help="Monte Carlo draws (default 1000)")
-    sm.add_argument("--seed", type=int, default=0, metavar="S", help="random seed (default 0); same seed, same output")
-    sm.add_argument("--basis", default="reported", metavar="B", help="IREL output path: reported, targets or plan_2030 (default reported)")
+    _model_args(sm, draws=1000)
     sm.add_argument("--metric", action="append", metavar="M", help="only this metric (repeatable)")
-    sm.add_argument("--deals", dest="deals_file", metavar="FILE", help="a YAML file of your own deals, in the same format")
     sm.add_argument("--format", choices=["table", "csv", "json"], default="table",
                     help="table (medians), or csv/json (one row per deal, year and metric with mean, p05, p50, p95)")
-    sm.add_argument("--data", metavar="DIR", help="data folder (default: the bundled data/)")
+    _data_arg(sm)
     sm.set_defaults(func=cmd_simulate)
 
     cc = sub.add_parser("concentration", help="world mine production: shares, top-3 and HHI by year",
@@ -258,8 +294,25 @@ def build_parser() -> argparse.ArgumentParser:
                                     "and the Herfindahl-Hirschman index, by USGS edition and year.")
     cc.add_argument("--edition", action="append", metavar="SOURCE_ID", help="only this USGS edition (e.g. usgs_mcs_2026; repeatable)")
     cc.add_argument("--format", choices=["table", "csv"], default="table", help="summary lines (table) or every country share (csv)")
-    cc.add_argument("--data", metavar="DIR", help="data folder (default: the bundled data/)")
+    _data_arg(cc)
     cc.set_defaults(func=cmd_concentration)
+
+    im = sub.add_parser("images", help="static PNG/SVG/PDF of the kit's charts (needs Chromium)",
+                        description="Write the kit's charts as static images with kaleido and Debian's chromium "
+                                    "(`make browser` installs it; or set BROWSER_PATH). Without a browser it stops "
+                                    "at once with a message.")
+    im.add_argument("--out", default="reports/images", metavar="DIR", help="folder for the images (default reports/images)")
+    im.add_argument("--format", choices=["png", "svg", "pdf"], default="png", help="image format (default png)")
+    im.add_argument("--scale", type=float, default=2.0, help="pixel scale for PNG (default 2)")
+    im.add_argument("--deal", action="append", metavar="NAME", help="deals in the model charts (repeatable; default all; "
+                                                                   "the flow chart shows the first, or toll_japan by default)")
+    _model_args(im, draws=1000)
+    _data_arg(im)
+    im.set_defaults(func=cmd_images)
+
+    from .report_cli import register
+
+    register(sub)  # run, reports, notebooks
     return p
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .data import Dataset
+from .periods import parse_period
 from .model import Result
 from .supply import concentration_table
 
@@ -76,5 +77,5 @@ def events_table(ds: Dataset, since: str | None = None) -> pd.DataFrame:
     """Date, actor, kind and title of each event since a date."""
     ev = ds.events
     if since:
-        ev = ev[ev["date_start"] >= pd.Timestamp(since)]
+        ev = ev[ev["date_start"] >= pd.Timestamp(parse_period(since).start)]
     return ev[["date", "actor", "kind", "title"]].astype(str).set_index("date")

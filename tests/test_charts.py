@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from functools import lru_cache
 
 import plotly.graph_objects as go
@@ -103,3 +102,14 @@ def test_png_and_svg_are_written_with_chromium(tmp_path):
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = paths[1].read_text()
     assert svg.lstrip().startswith("<svg") and "China" in svg
+
+
+def test_cli_images_without_a_browser_exits_with_the_reason(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "BROWSER_PATH": str(tmp_path / "none")}
+    out = subprocess.run([sys.executable, "-m", "rekit.cli", "images", "--out", str(tmp_path), "--draws", "10"],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 2
+    assert "need a Chrome or Chromium browser" in out.stderr and "Traceback" not in out.stderr
