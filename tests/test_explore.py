@@ -1,0 +1,271 @@
+"""The deal explorer: its plain functions (compute, series, headline, figure, panel) and the widget
+itself, instantiated in-process with real objects: set controls, watch the FigureWidget and the panel."""
+
+from __future__ import annotations
+
+import ast
+import html
+import re
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from rekit.data import load
+from rekit.deals import load_deals
+from rekit.explore import (
+    METRICS_SHOWN, OVERRIDABLE, SLIDERS, ExploreError, Explorer, State, _trace_index, central_values, compute, explain,
+    explore, headline, make_figure, panel_html, series, update_figure,
+)
+from rekit.model import ModelError, simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+DEALS = ("status_quo", "toll_japan", "repm_scheme")
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return load()
+
+
+@pytest.fixture(scope="module")
+def book(ds):
+    return load_deals(ds=ds)
+
+
+@pytest.fixture
+def ex(ds, book) -> Explorer:
+    return explore(list(DEALS), ds=ds, book=book)
+
+
+def _mid(ex: Explorer, deal: str, panel: int = 0):
+    return ex.figure.data[_trace_index(ex.deal_names)[(panel, deal, "mid")]]
+
+
+def _value(panel: str, deal: str, cls: str = "rekit-ssr") -> float:
+    m = re.search(rf'class="{cls}" data-deal="{deal}" data-value="([^"]+)"', panel)
+    assert m, f"no {cls} cell for {deal} in the panel"
+    return float(m.group(1))
+
+
+# --- plain functions --------------------------------------------------------------------------
+
+
+def test_central_values_come_from_the_deals(book):
+    year = 2030
+    vals = central_values(book, ["toll_japan"], year)
+    deal = book.get("toll_japan")
+    for p in OVERRIDABLE:
+        q = deal.params[p]
+        assert vals[p] == pytest.approx(float(q.draw(p, 0, 0, np.array([year]))[-1, 0]))
+    # where deals differ, the largest: the tolling deal's retained share, not the 0 of a deal without a partner
+    both = central_values(book, ["status_quo", "toll_japan"], year)
+    assert both["retained_share"] == vals["retained_share"] > 0
+
+
+def test_compute_is_the_model(book):
+    state = State(deals=DEALS, years=(2024, 2035), overrides={"retained_share": 0.5}, production_scale=1.5)
+    res = compute(state, book)
+    ref = simulate(book, DEALS, years=(2024, 2035), draws=0, overrides={"retained_share": 0.5}, production_scale=1.5)
+    np.testing.assert_allclose(res.arrays["self_sufficiency"], ref.arrays["self_sufficiency"])
+
+
+@pytest.mark.parametrize("state, error, words", [
+    (State(deals=()), ExploreError, "no deal selected"),
+    (State(deals=DEALS, years=(2030, 2030)), ExploreError, "zero length"),
+    (State(deals=DEALS, years=(2024, 2028), headline_year=2030), ExploreError, "outside the years"),
+    (State(deals=DEALS, production_scale=0), ExploreError, "above 0"),
+    (State(deals=DEALS, overrides={"eta_metal": 0.0}), ModelError, "eta_metal"),
+    (State(deals=DEALS, overrides={"demand_base": 0.0}), ModelError, "demand is zero"),
+])
+def test_compute_refuses_bad_combinations(book, state, error, words):
+    with pytest.raises(error, match=words):
+        compute(state, book)
+
+
+def test_explain_names_the_slider():
+    assert explain("eta_metal: 0 is outside (0, 1]").startswith(SLIDERS["eta_metal"].label)
+    assert SLIDERS["demand_base"].label in explain("deal 'x', year 2025: magnet demand is zero; ...")
+
+
+def test_series_and_headline(book):
+    res = compute(State(deals=DEALS, draws=200), book)
+    bands = series(res, "self_sufficiency")
+    assert set(bands) == set(DEALS)
+    for q in bands.values():
+        assert q.shape == (3, len(res.years))
+        assert np.all(q[0] <= q[1] + 1e-12) and np.all(q[1] <= q[2] + 1e-12)
+    table = headline(res, 2030)
+    assert list(table["deal"]) == list(DEALS)
+    for r in table.itertuples():
+        draws = res.at("self_sufficiency", r.deal, 2030)
+        assert r.self_sufficiency == pytest.approx(np.median(draws))
+        assert r.self_sufficiency_p05 <= r.self_sufficiency <= r.self_sufficiency_p95
+    central = compute(State(deals=DEALS), book)
+    q = series(central, "export_share")["status_quo"]
+    np.testing.assert_array_equal(q[0], q[2])  # draws = 0: the band collapses onto the line
+    with pytest.raises(ExploreError):
+        headline(central, 2040)
+
+
+def test_figure_restyled_in_place(book):
+    fig = make_figure(book)
+    n = len(fig.data)
+    assert n == len(METRICS_SHOWN) * (3 * len(book.deals) + 1)
+    res = compute(State(deals=("toll_japan",)), book)
+    update_figure(fig, res, 2030, list(book.deals))
+    assert len(fig.data) == n
+    idx = _trace_index(list(book.deals))
+    mid = fig.data[idx[(0, "toll_japan", "mid")]]
+    assert mid.visible is True
+    np.testing.assert_allclose(mid.y, res.arrays["self_sufficiency"][0, :, 0])
+    assert fig.data[idx[(0, "status_quo", "mid")]].visible is False
+    marker = fig.data[idx[(0, "", "marker")]]
+    assert list(marker.x) == [2030]
+
+
+def test_panel_html_hooks_and_escaping(book, ds):
+    res = compute(State(deals=DEALS), book)
+    page = panel_html(headline(res, 2030), 2030, [("x", "A <b>title</b> & co")], overrides={"retained_share": 0.5},
+                      deal_values={"retained_share": 0.3}, updates=7)
+    assert 'class="rekit-headline" data-status="ok" data-year="2030"' in page
+    assert 'data-updates="7"' in page
+    assert _value(page, "toll_japan") == pytest.approx(res.at("self_sufficiency", "toll_japan", 2030)[0], rel=1e-5)
+    assert "A &lt;b&gt;title&lt;/b&gt; &amp; co" in page
+    assert 'data-param="retained_share"' in page
+    err = panel_html(None, 2030, message="bad <input>")
+    assert 'data-status="error"' in err and "bad &lt;input&gt;" in err
+
+
+# --- the widget -------------------------------------------------------------------------------
+
+
+def test_controls_start_at_the_deals_values(ex, book):
+    c = ex.controls
+    assert c["deals"].value == DEALS
+    assert c["basis"].options == tuple(book.bases)
+    assert c["years"].value == (2024, 2035) and (c["years"].min, c["years"].max) == (2024, 2050)
+    assert c["draws"].value == 0
+    expected = central_values(book, DEALS, c["headline_year"].value)
+    for p in OVERRIDABLE:
+        assert c[p].value == pytest.approx(expected[p], abs=SLIDERS[p].step / 2)
+    assert c["production_scale"].value == 1.0
+    assert ex.state.overrides == {} and ex.error is None
+    for name, ctl in c.items():
+        assert "rekit-" + name.replace("_", "-") in ctl._dom_classes
+    assert "rekit-explorer" in ex._dom_classes
+    assert "rekit-explorer-figure" in ex.figure._dom_classes and "rekit-panel" in ex.panel._dom_classes
+    assert isinstance(ex.figure, go.FigureWidget)
+
+
+def test_slider_updates_figure_and_headline_in_place(ex):
+    fig, traces = ex.figure, len(ex.figure.data)
+    y0 = np.array(_mid(ex, "toll_japan").y, dtype=float)
+    v0 = _value(ex.panel.value, "toll_japan")
+    ex.controls["retained_share"].value = 0.6
+    assert ex.figure is fig and len(fig.data) == traces  # the same widget and traces: updated, not rebuilt
+    y1 = np.array(_mid(ex, "toll_japan").y, dtype=float)
+    assert not np.allclose(y0, y1) and y1[-1] < y0[-1]
+    v1 = _value(ex.panel.value, "toll_japan")
+    assert v1 < v0
+    assert v1 == pytest.approx(float(ex.result.at("self_sufficiency", "toll_japan", 2030)[0]), rel=1e-5)
+    assert ex.state.overrides == {"retained_share": pytest.approx(0.6)}
+    assert 'data-param="retained_share"' in ex.panel.value
+    # status_quo has no tolling: the retained share does not move it
+    np.testing.assert_allclose(_mid(ex, "status_quo").y, 0.0)
+
+
+def test_bad_input_shows_a_message_and_keeps_the_last_good_chart(ex):
+    for bad, words in [({"demand_base": 0.0}, "demand is zero"), ({"eta_metal": 0.0}, "oxide→metal yield"),
+                       ({"eta_magnet": 0.0}, "metal→magnet yield"), ({"years": (2030, 2030)}, "zero length"),
+                       ({"deals": ()}, "no deal selected")]:
+        good_y = np.array(_mid(ex, "toll_japan").y, dtype=float)
+        good_result = ex.result
+        ex.set(**bad)
+        assert ex.error and words in ex.error, (bad, ex.error)
+        assert 'data-status="error"' in ex.panel.value and html.escape(words) in ex.panel.value
+        assert "Traceback" not in ex.panel.value
+        assert ex.result is good_result
+        np.testing.assert_array_equal(np.array(_mid(ex, "toll_japan").y, dtype=float), good_y)
+        ex.set(**{"demand_base": ex.defaults["demand_base"], "eta_metal": ex.defaults["eta_metal"],
+                  "eta_magnet": ex.defaults["eta_magnet"], "years": (2024, 2035), "deals": DEALS})
+        assert ex.error is None and 'data-status="ok"' in ex.panel.value
+
+
+def test_deal_selection_basis_draws_and_reset(ex, book):
+    ex.controls["deals"].value = ("toll_korea",)
+    assert _mid(ex, "toll_korea").visible is True and _mid(ex, "toll_japan").visible is False
+    assert 'data-deals="toll_korea"' in ex.panel.value
+    before = np.array(_mid(ex, "toll_korea").y, dtype=float)
+    ex.controls["basis"].value = "plan_2030"
+    assert not np.allclose(before, np.array(_mid(ex, "toll_korea").y, dtype=float))
+    ex.controls["draws"].value = 100
+    idx = _trace_index(ex.deal_names)
+    high, low = (ex.figure.data[idx[(0, "toll_korea", p)]] for p in ("high", "low"))
+    assert high.visible and low.visible and np.any(np.array(high.y) > np.array(low.y))
+    ex.set(retained_share=0.9, demand_growth=0.2)
+    assert set(ex.state.overrides) == {"retained_share", "demand_growth"}
+    ex.reset()
+    assert ex.state.overrides == {}
+    assert ex.controls["retained_share"].value == pytest.approx(ex.defaults["retained_share"])
+
+
+def test_headline_year_follows_the_years(ex):
+    ex.controls["years"].value = (2026, 2029)
+    hy = ex.controls["headline_year"]
+    assert (hy.min, hy.max, hy.value) == (2026, 2029, 2029)
+    assert ex.error is None and 'data-year="2029"' in ex.panel.value
+    hy.value = 2027
+    assert 'data-year="2027"' in ex.panel.value
+    with pytest.raises(KeyError, match="unknown control"):
+        ex.set(nonsense=1)
+
+
+def test_display_bundle_has_widget_and_static_fallback(ex):
+    bundle = ex._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.model_id
+    assert "rekit-explorer-static" in bundle["text/html"] and "rekit-headline" in bundle["text/html"]
+    assert bundle["text/plain"].startswith("<rekit deal explorer: status_quo, toll_japan, repm_scheme")
+    assert ex.figure._widget_data[0].keys() >= {"type"}  # synced for a view created later
+
+
+def test_unknown_deal_or_basis_is_refused(ds, book):
+    from rekit.deals import DealError
+
+    with pytest.raises(DealError, match="unknown deal"):
+        explore(["nope"], ds=ds, book=book)
+    with pytest.raises(DealError, match="basis"):
+        explore(["toll_japan"], basis="nope", ds=ds, book=book)
+    with pytest.raises(ExploreError, match="years"):
+        explore(["toll_japan"], years=(2035, 2024), ds=ds, book=book)
+
+
+# --- the notebook -----------------------------------------------------------------------------
+
+
+def test_explorer_notebook_is_thin_and_runs(ds, book, monkeypatch):
+    """Title, parameters, check, one explore() call; output-free; the code runs and gives an Explorer."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "explorer.ipynb", as_version=4)
+    cells = nb.cells
+    assert cells[0].cell_type == "markdown" and cells[0].source.startswith("# ")
+    assert "parameters" in cells[1].metadata.get("tags", [])
+    assert "check(" in cells[2].source
+    call = cells[3]
+    assert "explore(" in call.source
+    assert {"nbval-ignore-output", "skip-execution"} <= set(call.metadata.get("tags", []))
+    assert all(not c.get("outputs") for c in cells if c.cell_type == "code"), "explorer.ipynb stores no outputs"
+    monkeypatch.chdir(ROOT / "notebooks")  # where the notebook runs: check() finds explorer.ipynb
+    scope: dict = {}
+    for c in cells[1:3]:
+        exec(compile(c.source, "explorer.ipynb", "exec"), scope)
+    tree = ast.parse(call.source)
+    last = tree.body.pop()
+    assert isinstance(last, ast.Expr), "the explorer cell ends with the explore(...) expression that displays it"
+    exec(compile(tree, "explorer.ipynb", "exec"), scope)
+    made = eval(compile(ast.Expression(last.value), "explorer.ipynb", "eval"), scope)
+    assert isinstance(made, Explorer) and made.error is None
+    assert made.controls["deals"].value == tuple(scope["deals"])
+    assert made.controls["years"].value == (scope["start_year"], scope["end_year"])
