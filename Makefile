@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.rekit-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help env browser test data-check clean
+.PHONY: help env browser test reports data-check clean lab
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -37,8 +37,14 @@ browser:  ## install Debian's chromium if it is missing and apt-get is available
 test: env browser  ## run every test
 	$(BIN)/python -m pytest
 
+reports: env  ## build every report into reports/
+	$(BIN)/rekit reports
+
 data-check: env  ## validate the bundled data
 	$(BIN)/rekit data check
 
 clean:  ## remove the environment and caches (keeps reports/)
 	rm -rf $(VENV) .pytest_cache .hypothesis
+
+lab: env  ## open JupyterLab with the rekit kernel, the explorer one click away
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/explorer.ipynb
