@@ -45,6 +45,12 @@ _STYLE = {  # status -> (symbol, headline, border colour, background)
 
 _session: dict[str, str] = {}  # exercise -> status of its last check in this kernel
 
+#: The year the deal exercises ask about, and the years they model (the exercises' wording names them).
+HEADLINE_YEAR = 2030
+MODEL_YEARS = (2024, 2035)
+#: The row exercise 01.4 reads: magnets India uses a year (Business Standard, 26 Nov 2025).
+MAGNETS_USED_ROW = "india_magnet_consumption_2025_business_standard"
+
 
 @dataclass
 class Verdict:
@@ -282,7 +288,7 @@ def _magnet_rows(ds):
     """(rare-earth magnets used a year, all permanent magnets imported in FY2024-25): the two rows the
     exercise contrasts, chosen by what they count (scope), not typed in."""
     use = ds.series("magnet_consumption", entity="India", status="reported")
-    use = use[use["value"] < 2000]  # the 900 t used a year (the 4,000 t 'requirement' is another claim)
+    use = use[use["id"] == MAGNETS_USED_ROW]  # the 900 t used a year (the 4,000 t 'requirement' is another claim)
     imports = ds.series("magnet_imports", entity="India", status="reported")
     imports = imports[(imports["period"] == "FY2024-25") & imports["scope"].str.startswith("ALL permanent magnets")
                       & imports["partner"].isna()]
@@ -325,8 +331,8 @@ def _exp_bound(ds):
 def _headline_2030(book, deals, basis="reported"):
     from .explore import State, compute, headline
 
-    table = headline(compute(State(deals=tuple(deals), basis=basis, years=(2024, 2035), headline_year=2030), book), 2030)
-    return table.set_index("deal")
+    state = State(deals=tuple(deals), basis=basis, years=MODEL_YEARS, headline_year=HEADLINE_YEAR)
+    return headline(compute(state, book), HEADLINE_YEAR).set_index("deal")
 
 
 def _exp_best_preset(ds):

@@ -386,6 +386,7 @@ SPECS: dict[str, Spec] = {
     "year": Int(2024, 2050),  # the model's reach (rekit.deals.YEARS)
     "edition": Choice(_editions, what="'all' or a USGS edition"),
     "since": PeriodText(),
+    "level": Float(0, 2),  # a self-sufficiency level (a ratio; 1 = demand met)
     "hide_input": Bool(),
 }
 
