@@ -91,10 +91,11 @@ def cmd_conflicts(args) -> int:
         who = r.entity + (f" → {r.partner}" if pd.notna(r.partner) else "")
         print(f"\n{r.indicator} · {who} · {r.unit}")
         for s in "ab":
-            get = lambda c: getattr(r, f"{c}_{s}")  # noqa: E731
-            rng = f" ({_fmt(get('low')) or '…'}–{_fmt(get('high')) or '…'})" if pd.notna(get("low")) or pd.notna(get("high")) else ""
-            print(f"  {get('period'):<12} {_fmt(get('value')) + rng:<22} {get('status'):<9} {ds.cite(get('source_id'), 'short')}")
-            print(textwrap.fill(f"scope: {get('scope')}", 100, initial_indent="      ", subsequent_indent="        "))
+            side = {col: getattr(r, f"{col}_{s}") for col in ("period", "value", "low", "high", "status", "scope", "source_id")}
+            has_range = pd.notna(side["low"]) or pd.notna(side["high"])
+            rng = f" ({_fmt(side['low']) or '…'}–{_fmt(side['high']) or '…'})" if has_range else ""
+            print(f"  {side['period']:<12} {_fmt(side['value']) + rng:<22} {side['status']:<9} {ds.cite(side['source_id'], 'short')}")
+            print(textwrap.fill(f"scope: {side['scope']}", 100, initial_indent="      ", subsequent_indent="        "))
     print(f"\n{len(c)} conflicting pair{'s' if len(c) != 1 else ''}")
     return 0
 
