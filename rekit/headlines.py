@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .conversions import nd_to_nd2o3
 from .data import Dataset
 from .periods import parse_period
 from .model import Result
@@ -61,7 +62,7 @@ def concentration_headline(ds: Dataset, edition: list[str] | None = None) -> pd.
 
 
 def flows_table(result: Result, deal: str, year: int) -> pd.DataFrame:
-    """Median flows of one deal and year: Nd flows in t Nd, magnets in t magnet."""
+    """Flows of one deal and year: Nd flows in t Nd (with their Nd2O3 equivalent, the form IREL ships), magnets in t magnet."""
     _pick_year(result, year)
     t = result.summary()
     t = t[(t["deal"] == deal) & (t["year"] == year)]
@@ -70,7 +71,10 @@ def flows_table(result: Result, deal: str, year: int) -> pd.DataFrame:
     keep = ["production", "exports", "tolled", "domestic", "stocked", "losses", "magnets_returned",
             "magnets_kept_by_partner", "magnets_domestic", "magnet_demand", "self_sufficiency"]
     t = t.set_index("metric").loc[keep, ["unit", "p05", "p50", "p95"]]
-    return t.round({"p05": 2, "p50": 2, "p95": 2}).rename(columns={"p50": "median"})
+    oxide = t["p50"].where(t["unit"] == "t Nd").map(nd_to_nd2o3)  # t Nd2O3 = t Nd / 0.857 (rekit.conversions)
+    t = t.round({"p05": 2, "p50": 2, "p95": 2}).rename(columns={"p50": "median"})
+    t["median as t Nd2O3"] = oxide.map(lambda x: "" if pd.isna(x) else f"{x:.1f}")
+    return t
 
 
 def events_table(ds: Dataset, since: str | None = None) -> pd.DataFrame:

@@ -54,3 +54,17 @@ def test_concentration_from_usgs_each_edition_and_year():
     a = table[(table["edition"] == "usgs_mcs_2025") & (table["year"] == 2024)]["top3_share"].iloc[0]
     b = latest["top3_share"].iloc[0]
     assert a != b
+
+
+def test_flows_table_gives_the_oxide_equivalent_of_nd_flows():
+    from rekit.conversions import ND_PER_ND2O3
+    from rekit.deals import load_deals
+    from rekit.headlines import flows_table
+    from rekit.model import simulate
+
+    ds = load()
+    res = simulate(load_deals(ds=ds), ["toll_japan"], years=(2024, 2030), draws=0)
+    t = flows_table(res, "toll_japan", 2030)
+    tolled = t.loc["tolled"]
+    assert float(tolled["median as t Nd2O3"]) == pytest.approx(tolled["median"] / ND_PER_ND2O3, abs=0.06)
+    assert t.loc["magnet_demand", "median as t Nd2O3"] == ""  # magnets are not converted
