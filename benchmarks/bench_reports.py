@@ -6,7 +6,7 @@ The plain way is what one would type without rekit: for each report, in sequence
     jupyter nbconvert --to html OUT.ipynb
 
 Our way is one `rekit reports --batch FILE` (one process; notebooks run in parallel on
-warm kernels forked from a pre-imported server; see rekit/reports.py).
+warm kernels forked from a pre-imported server; see rekit/reports.py and rekit/kernels.py).
 
     .venv/bin/python benchmarks/bench_reports.py                      # the repo's notebooks/batch.yml
     .venv/bin/python benchmarks/bench_reports.py --batch tests/fixtures/notebooks/batch.yml
@@ -31,7 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rekit.reports import BATCH, KERNEL, _jobs_from_batch  # noqa: E402
+from rekit.batch import BATCH, _jobs_from_batch  # noqa: E402
+from rekit.kernels import KERNEL  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

@@ -158,7 +158,7 @@ def _last_error_line(text: str) -> str:
 
 def resolve_notebooks(names: Sequence[str] | None, folder: Path | None = None) -> list[Path]:
     """Notebooks by name (as `rekit run` takes them); no names: every notebook in the folder, subfolders too."""
-    from .reports import NOTEBOOKS, find_notebook, list_notebooks
+    from .batch import NOTEBOOKS, find_notebook, list_notebooks
 
     folder = Path(folder or NOTEBOOKS)
     if names:

@@ -22,6 +22,7 @@ import pytest
 from rekit import params as P
 from rekit import reports as R
 from rekit.report_cli import main as cli
+from rekit.report_html import make_offline
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -169,7 +170,7 @@ def test_report_names():
 def test_make_offline_removes_what_would_be_fetched():
     page = ('<script src="https://cdn.example/x.js"></script><link rel="stylesheet" href="//cdn.example/x.css">'
             '<img src="http://example.org/a.png"><a href="https://example.org">a source</a><script src="plotly.min.js"></script>')
-    out, removed = R.make_offline(page)
+    out, removed = make_offline(page)
     assert not EXTERNAL.search(out)
     assert '<a href="https://example.org">a source</a>' in out and '<script src="plotly.min.js"></script>' in out
     assert removed == ["https://cdn.example/x.js", "//cdn.example/x.css", "http://example.org/a.png"]

@@ -1,0 +1,280 @@
+"""The batch file and the jobs it lists: finding notebooks by name, reading what a report needs from a
+notebook (title, imports) and checking every entry's parameters before anything runs."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .params import ParameterError, check, declared
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = Path(os.environ.get("REKIT_NOTEBOOKS") or ROOT / "notebooks")
+BATCH = NOTEBOOKS / "batch.yml"
+
+
+class ReportError(Exception):
+    """A problem the user can fix (unknown notebook, unwritable folder, bad batch file): no traceback."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Notebooks and jobs
+# ---------------------------------------------------------------------------------------------
+
+
+def list_notebooks(folder: Path | None = None, recursive: bool = True) -> list[str]:
+    """Names of the notebooks in `folder` (relative, without .ipynb; subfolders as teaching/x)."""
+    folder = Path(folder or NOTEBOOKS)
+    if not folder.is_dir():
+        return []
+    pattern = "**/*.ipynb" if recursive else "*.ipynb"
+    names = []
+    for p in folder.glob(pattern):
+        rel = p.relative_to(folder)
+        if any(part.startswith((".", "_")) for part in rel.parts):
+            continue  # .ipynb_checkpoints, drafts
+        names.append(rel.with_suffix("").as_posix())
+    return sorted(names)
+
+
+def find_notebook(name: str | os.PathLike, folder: Path | None = None) -> Path:
+    """A notebook by name (``sample``, ``teaching/intro``) in `folder`, or by path to an .ipynb file."""
+    folder = Path(folder or NOTEBOOKS)
+    text = str(name)
+    p = Path(text)
+    if p.suffix == ".ipynb" and p.is_file():
+        return p.resolve()
+    cand = folder / (text if text.endswith(".ipynb") else text + ".ipynb")
+    if cand.is_file() and not text.startswith(("/", "..")):
+        return cand.resolve()
+    known = list_notebooks(folder)
+    listed = ", ".join(known) if known else f"(none: no .ipynb files in {folder})"
+    raise ReportError(f"unknown notebook {text!r}; the notebooks are: {listed}")
+
+
+def _display_name(path: Path, folder: Path) -> str:
+    try:
+        return path.resolve().relative_to(folder.resolve()).with_suffix("").as_posix()
+    except ValueError:
+        return path.stem
+
+
+def _slug_text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "+".join(_slug_text(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def report_stem(name: str, params: Mapping[str, Any]) -> str:
+    """``<notebook>`` for the defaults, ``<notebook>--<slug>`` otherwise (slug short and file-safe)."""
+    base = name.replace("/", ".")
+    if not params:
+        return base
+    raw = "_".join(f"{k}-{_slug_text(v)}" for k, v in sorted(params.items()))
+    slug = re.sub(r"[^A-Za-z0-9_.+=-]+", "-", raw).strip("-")
+    if slug != raw or len(slug) > 48:
+        digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:8]
+        slug = f"{slug[:40].rstrip('-_.+')}-{digest}"
+    return f"{base}--{slug}"
+
+
+def _first_heading(nb_json: dict) -> str | None:
+    for cell in nb_json.get("cells", []):
+        if cell.get("cell_type") == "markdown":
+            src = "".join(cell.get("source", "")) if isinstance(cell.get("source"), list) else cell.get("source", "")
+            for line in src.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip() or None
+            return None
+    return None
+
+
+def _read_json(path: Path) -> dict:
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def _code_sources(nb_json: dict) -> list[str]:
+    out = []
+    for cell in nb_json.get("cells", []):
+        if cell.get("cell_type") == "code":
+            src = cell.get("source", "")
+            out.append("".join(src) if isinstance(src, list) else src)
+    return out
+
+
+def notebook_imports(nb_json: dict) -> list[str]:
+    """Modules a notebook imports (absolute imports found anywhere in its code cells), in order."""
+    mods: list[str] = []
+    for src in _code_sources(nb_json):
+        # IPython magics and shell escapes are not Python: blank them out before parsing
+        lines = ["" if ln.lstrip().startswith(("%", "!")) else ln for ln in src.splitlines()]
+        try:
+            tree = ast.parse("\n".join(lines))
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                mods += [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module != "__future__":
+                mods.append(node.module)
+                mods += [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
+    seen: dict[str, None] = {}
+    for m in mods:
+        seen.setdefault(m, None)
+    return list(seen)
+
+
+@dataclass
+class Job:
+    """One report to build: a notebook and the parameters that differ from its defaults."""
+
+    notebook: Path
+    name: str  # notebook name as listed (sample, teaching/intro)
+    params: dict[str, Any]  # normalised, only the values that differ from the defaults
+    effective: dict[str, Any]  # every declared parameter with the value the report uses
+    title: str
+    stem: str
+    show_input: bool = False
+    modules: list[str] = field(default_factory=list)
+
+    @property
+    def file(self) -> str:
+        return f"{self.stem}.html"
+
+
+def make_job(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None, *, title: str | None = None,
+             folder: Path | None = None, show_input: bool | None = None, where: str = "") -> Job:
+    """Resolve a notebook and check its parameters (raises ReportError / ParameterError before anything runs)."""
+    folder = Path(folder or NOTEBOOKS)
+    path = find_notebook(notebook, folder)
+    try:
+        given = check(dict(params or {}), notebook=path)
+    except ParameterError as exc:
+        raise ParameterError(f"{where}{exc}") from None
+    decl = declared(path)
+    defaults = {}
+    for n, d in decl.items():
+        try:
+            defaults[n] = d.spec.coerce(d.default) if d.default is not None else None
+        except Exception:
+            defaults[n] = d.default
+    changed = {k: v for k, v in given.items() if k not in defaults or defaults[k] != v}
+    effective = {**defaults, **given}
+    nb_json = _read_json(path)
+    name = _display_name(path, folder)
+    if show_input is None:  # a notebook may declare `hide_input = False` to show its code in reports
+        show_input = effective.get("hide_input") is False
+    heading = _first_heading(nb_json) or name
+    if title is None:
+        title = heading if not changed else f"{heading} ({', '.join(f'{k}={_slug_text(v)}' for k, v in changed.items())})"
+    return Job(notebook=path, name=name, params=changed, effective=effective, title=title,
+               stem=report_stem(name, changed), show_input=bool(show_input), modules=notebook_imports(nb_json))
+
+
+# ---------------------------------------------------------------------------------------------
+# Batch file
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class BatchEntry:
+    notebook: str
+    parameters: dict[str, Any]
+    title: str | None
+    where: str
+
+
+def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
+    """The entries of a batch file and the folder notebook names are relative to (the file's folder)."""
+    from .yamlfile import YamlFileError, read_yaml
+
+    path = Path(path)
+    try:
+        doc = read_yaml(path, "batch file")
+    except YamlFileError as exc:
+        raise ReportError(str(exc)) from None
+    doc = doc or {}
+    if not isinstance(doc, dict):
+        raise ReportError(f"{path}: expected a mapping with 'reports' (a list) and 'all_notebooks' (true/false)")
+    unknown = set(doc) - {"reports", "all_notebooks", "exclude"}
+    if unknown:
+        raise ReportError(f"{path}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+                          f"allowed: all_notebooks, exclude, reports")
+    folder = path.parent
+    entries: list[BatchEntry] = []
+    reports = doc.get("reports") or []
+    if not isinstance(reports, list):
+        raise ReportError(f"{path}: 'reports' must be a list of {{notebook, parameters, title}}")
+    for i, item in enumerate(reports, 1):
+        where = f"{path.name}, report {i}: "
+        if isinstance(item, str):
+            item = {"notebook": item}
+        if not isinstance(item, dict) or "notebook" not in item:
+            raise ReportError(f"{where}expected a mapping with a 'notebook' key, got {item!r}")
+        bad = set(item) - {"notebook", "parameters", "title"}
+        if bad:
+            raise ReportError(f"{where}unknown key(s) {', '.join(sorted(map(str, bad)))}; allowed: notebook, parameters, title")
+        params = item.get("parameters") or {}
+        if not isinstance(params, dict):
+            raise ReportError(f"{where}'parameters' must be a mapping of names to values")
+        entries.append(BatchEntry(str(item["notebook"]), params, item.get("title"), where))
+    all_nb = doc.get("all_notebooks", False)
+    if not isinstance(all_nb, bool):
+        raise ReportError(f"{path}: 'all_notebooks' must be true or false")
+    exclude = doc.get("exclude") or []
+    if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
+        raise ReportError(f"{path}: 'exclude' must be a list of notebook names")
+    known = set(list_notebooks(folder))
+    for name in exclude:
+        if name not in known:
+            raise ReportError(f"{path}: exclude: unknown notebook {name!r}; the notebooks are: {', '.join(sorted(known))}")
+    if all_nb:
+        for name in list_notebooks(folder, recursive=False):
+            if name not in exclude:
+                entries.append(BatchEntry(name, {}, None, f"{path.name}, all_notebooks ({name}): "))
+    return entries, folder
+
+
+def _jobs_from_batch(batch_file: Path, only: Sequence[str] | None, show_input: bool | None) -> tuple[list[Job], list[Job]]:
+    """(all jobs of the batch, the ones selected by `only`); every entry checked before anything runs."""
+    entries, folder = load_batch(batch_file)
+    jobs: list[Job] = []
+    problems: list[str] = []
+    seen: dict[tuple, Job] = {}
+    for e in entries:
+        try:
+            job = make_job(e.notebook, e.parameters, title=e.title, folder=folder, show_input=show_input, where=e.where)
+        except (ReportError, ParameterError) as exc:
+            msg = str(exc)
+            problems.append(msg if msg.startswith(e.where) else f"{e.where}{msg}")
+            continue
+        key = (str(job.notebook), json.dumps(job.params, sort_keys=True, default=str))
+        if key in seen:
+            continue  # the same report listed twice (e.g. explicitly and by all_notebooks): build it once
+        seen[key] = job
+        jobs.append(job)
+    if problems:
+        raise ReportError("\n".join(problems))
+    stems: dict[str, Job] = {}
+    for j in jobs:
+        if j.stem in stems:
+            raise ReportError(f"{batch_file.name}: two reports would both be written to {j.file}")
+        stems[j.stem] = j
+    selected = jobs
+    if only:
+        wanted = set(only)
+        selected = [j for j in jobs if j.name in wanted or j.stem in wanted or j.notebook.stem in wanted]
+        missing = [w for w in only if not any(w in (j.name, j.stem, j.notebook.stem) for j in jobs)]
+        if missing:
+            names = sorted({j.name for j in jobs})
+            raise ReportError(f"--only {', '.join(missing)}: not in {batch_file.name}; its notebooks are: {', '.join(names) or '(none)'}")
+    return jobs, selected
