@@ -72,11 +72,23 @@ class Result:
     seed: int
 
     def summary(self, quantiles: Iterable[float] = QUANTILES) -> pd.DataFrame:
-        """Tidy table: deal, year, metric, unit, mean and one column per quantile (p05, p50, p95)."""
-        qs = list(quantiles)
+        """Tidy table: deal, year, metric, unit, mean and one column per quantile (p05, p50, p95).
+
+        The default table is computed once per result (notebooks, headlines and charts all read
+        it); each call returns a copy, so a caller may change it freely.
+        """
+        qs = tuple(quantiles)
+        if qs == QUANTILES:
+            if "_summary" not in self.__dict__:  # frozen dataclass: cache through __dict__
+                self.__dict__["_summary"] = self._summarise(qs)
+            return self.__dict__["_summary"].copy()
+        return self._summarise(qs)
+
+    def _summarise(self, qs: tuple[float, ...]) -> pd.DataFrame:
+        """Sort the draws once and read every quantile off them (see sorted_quantiles)."""
         names = list(self.arrays)
         stack = np.stack([self.arrays[m] for m in names])  # (metrics, deals, years, draws)
-        q = sorted_quantiles(np.sort(stack, axis=-1), qs)  # (quantiles, metrics, deals, years)
+        q = sorted_quantiles(np.sort(stack, axis=-1), list(qs))  # (quantiles, metrics, deals, years)
         mean = stack.mean(axis=-1)
         m_idx, d_idx, y_idx = np.meshgrid(np.arange(len(names)), np.arange(len(self.deals)), np.arange(len(self.years)), indexing="ij")
         out = pd.DataFrame({

@@ -251,3 +251,22 @@ def test_quantiles_from_one_sort_match_numpy():
     for n in (1, 2, 1001):
         got = sorted_quantiles(np.sort(x[..., :n], axis=-1), [0.05, 0.5, 0.95])
         np.testing.assert_allclose(got, np.quantile(x[..., :n], [0.05, 0.5, 0.95], axis=-1))
+
+
+def test_summary_is_computed_once_and_callers_get_their_own_copy():
+    res = simulate(book(), ["toll_japan"], years=(2024, 2030), draws=100)
+    first = res.summary()
+    first.loc[:, "p50"] = -1.0  # a caller changing its table does not change the result's
+    again = res.summary()
+    assert (again["p50"] >= 0).all()
+    assert again.equals(simulate(book(), ["toll_japan"], years=(2024, 2030), draws=100).summary())
+    assert list(res.summary([0.25, 0.75]).columns[-2:]) == ["p25", "p75"]
+
+
+def test_frame_gives_every_draw():
+    res = simulate(book(), ["status_quo", "toll_japan"], years=(2024, 2026), draws=50, seed=4)
+    f = res.frame()
+    assert len(f) == 2 * 3 * 50
+    assert set(METRICS) <= set(f.columns)
+    rows = f[(f["deal"] == "toll_japan") & (f["year"] == 2026)].sort_values("draw")
+    np.testing.assert_array_equal(rows["self_sufficiency"].to_numpy(), res.at("self_sufficiency", "toll_japan", 2026))
