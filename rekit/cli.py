@@ -117,10 +117,11 @@ def cmd_cite(args) -> int:
     return 0
 
 
-def _book(args):
+def _book(args, ds=None):
+    """The deal book (bundled deals plus --deals FILE) over the dataset `ds`, loaded if not given."""
     from .deals import load_deals
 
-    return load_deals(getattr(args, "deals_file", None), ds=_load(args))
+    return load_deals(getattr(args, "deals_file", None), ds=ds if ds is not None else _load(args))
 
 
 def cmd_deals(args) -> int:
@@ -187,7 +188,7 @@ def cmd_images(args) -> int:
     from .model import simulate
 
     ds = _load(args)
-    book = _book(args)
+    book = _book(args, ds)
     names = args.deal or list(book.deals)
     res = simulate(book, names, years=_years(args.years), draws=args.draws, seed=args.seed, basis=args.basis)
     figs = {
