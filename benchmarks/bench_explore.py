@@ -38,9 +38,9 @@ def main() -> None:
 
     import plotly.graph_objects as go
 
-    from rekit.data import load
-    from rekit.deals import load_deals
-    from rekit.explore import State, compute, explore, make_figure, update_figure
+    from rekit.data.dataset import load
+    from rekit.model.deals import load_deals
+    from rekit.explore.explorer import State, compute, explore, make_figure, update_figure
 
     ds = load()
     book = load_deals(ds=ds)

@@ -20,12 +20,13 @@ def main() -> None:
     args = ap.parse_args()
 
     cold = subprocess.run([sys.executable, "-c",
-                           "import time; t=time.perf_counter(); from rekit.data import load; i=time.perf_counter(); load(); "
+                           "import time; t=time.perf_counter(); from rekit.data.dataset import load; i=time.perf_counter(); load(); "
                            "print((i-t)*1000, (time.perf_counter()-i)*1000)"], capture_output=True, text=True, check=True)
     import_ms, first_load_ms = map(float, cold.stdout.split())
 
-    from rekit import validate
-    from rekit.data import data_dir, load
+    from rekit.data import validate
+    from rekit.data.dataset import load
+    from rekit.paths import data_dir
 
     warm = median_ms(load, args.repeat)
     full = median_ms(lambda: validate.full(data_dir()), 3)

@@ -18,7 +18,7 @@ from timing import median_ms
 
 def loop_per_year(book, deal: str, years: range) -> list[float]:
     """The plain way: one simulate() per year (what a naive model would do), for the ratio."""
-    from rekit.model import simulate
+    from rekit.model.simulation import simulate
 
     return [float(simulate(book, [deal], years=(y, y), draws=0).arrays["self_sufficiency"][0, 0, 0]) for y in years]
 
@@ -29,8 +29,8 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=10)
     args = ap.parse_args()
 
-    from rekit.deals import load_deals
-    from rekit.model import simulate
+    from rekit.model.deals import load_deals
+    from rekit.model.simulation import simulate
 
     book = load_deals()
     deals = list(book.deals)

@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rekit.batch import BATCH, _jobs_from_batch  # noqa: E402
-from rekit.kernels import KERNEL  # noqa: E402
+from rekit.reports.jobs import BATCH, jobs_from_batch  # noqa: E402
+from rekit.reports.kernels.pool import KERNEL  # noqa: E402
 
 BIN = Path(sys.executable).parent
 
@@ -90,7 +90,7 @@ def main(argv=None) -> int:
     ap.add_argument("--keep", type=Path, default=None, help="keep both outputs in this folder (plain/ and ours/)")
     args = ap.parse_args(argv)
 
-    _, jobs = _jobs_from_batch(args.batch.resolve(), None, None)
+    _, jobs = jobs_from_batch(args.batch.resolve(), None, None)
     work = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="bench-reports-"))
     plain_dir, ours_dir = work / "plain", work / "ours"
     for d in (plain_dir, ours_dir):

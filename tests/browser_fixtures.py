@@ -246,7 +246,7 @@ CHART_NOTEBOOK = {
     "title": "# India's neodymium self-sufficiency under partner deals",
     "parameters": 'deals = ["status_quo", "toll_japan"]  # deals to compare; names from data/deals.yml\n'
                   "draws = 200  # Monte Carlo draws; 1..100000",
-    "check": 'from rekit.params import check\n\np = check({"deals": deals, "draws": draws})',
+    "check": 'from rekit.reports.params import check\n\np = check({"deals": deals, "draws": draws})',
     "chart": "import rekit.charts, rekit.data, rekit.deals, rekit.model\n\n"
              "ds = rekit.data.load()\nbook = rekit.deals.load_deals(ds=ds)\n"
              'result = rekit.model.simulate(book, p["deals"], years=(2024, 2035), draws=p["draws"])\n'
@@ -285,11 +285,11 @@ def rekit_command() -> list[str] | None:
 
 def _fallback_report(out: Path) -> Path:
     """Without `rekit run`: one figure page written with rekit.render, as a report would be."""
-    from rekit.charts import self_sufficiency_chart
-    from rekit.data import load
-    from rekit.deals import load_deals
-    from rekit.model import simulate
-    from rekit.render import figure_html, write_plotlyjs
+    from rekit.figures.charts import self_sufficiency_chart
+    from rekit.data.dataset import load
+    from rekit.model.deals import load_deals
+    from rekit.model.simulation import simulate
+    from rekit.figures.render import figure_html, write_plotlyjs
 
     ds = load()
     book = load_deals(ds=ds)

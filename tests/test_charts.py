@@ -8,11 +8,11 @@ from functools import lru_cache
 import plotly.graph_objects as go
 import pytest
 
-from rekit import charts
-from rekit.data import load
-from rekit.deals import load_deals
-from rekit.images import ImageExportError, find_browser, write_image, write_images
-from rekit.model import simulate
+from rekit.figures import charts
+from rekit.data.dataset import load
+from rekit.model.deals import load_deals
+from rekit.figures.images import ImageExportError, find_browser, write_image, write_images
+from rekit.model.simulation import simulate
 
 
 @lru_cache(maxsize=1)

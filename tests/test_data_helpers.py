@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, set_cell
-from rekit.conversions import ND_PER_ND2FE14B, ND_PER_ND2O3
-from rekit.data import load
-from rekit.summary import indicator_summary
+from rekit.model.conversions import ND_PER_ND2FE14B, ND_PER_ND2O3
+from rekit.data.dataset import load
+from rekit.data.overview import indicator_summary
 
 
 @lru_cache(maxsize=1)
@@ -96,7 +96,7 @@ def test_conversion_factors_in_code_match_the_data():
     assert ND_PER_ND2O3 == pytest.approx(ds().value("nd_in_nd2o3_derived"), abs=1e-4)
     assert ND_PER_ND2FE14B == pytest.approx(ds().value("nd_in_ndfeb_derived"), abs=1e-4)
     weights = ds().series("atomic_weight").set_index("entity")["value"]
-    from rekit.conversions import ATOMIC_WEIGHT
+    from rekit.model.conversions import ATOMIC_WEIGHT
 
     for element, w in ATOMIC_WEIGHT.items():
         assert weights[element] == w
@@ -111,7 +111,7 @@ def test_summary_counts_rows_and_sources():
 
 def test_readme_dataset_table_is_current():
     """The README's table of indicators is `rekit data summary --markdown`; regenerate it when the data change."""
-    from rekit.summary import to_markdown
+    from rekit.data.overview import to_markdown
 
     readme = (DATA.parent / "README.md").read_text()
     assert to_markdown(indicator_summary(ds())) in readme

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from conftest import first_row, read_rows, set_cell, write_rows
-from rekit import validate
-from rekit.data import load
-from rekit.problems import DataError
+from rekit.data import validate
+from rekit.data.dataset import load
+from rekit.data.problems import DataError
 
 
 def problems_at(folder, file, row, column):

@@ -12,13 +12,13 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from rekit.data import load
-from rekit.deals import load_deals
-from rekit.explore import (
+from rekit.data.dataset import load
+from rekit.model.deals import load_deals
+from rekit.explore.explorer import (
     METRICS_SHOWN, OVERRIDABLE, SLIDERS, ExploreError, Explorer, State, _trace_index, central_values, compute, explain,
     explore, headline, make_figure, panel_html, series, update_figure,
 )
-from rekit.model import ModelError, simulate
+from rekit.model.simulation import ModelError, simulate
 
 ROOT = Path(__file__).resolve().parent.parent
 DEALS = ("status_quo", "toll_japan", "repm_scheme")
@@ -231,7 +231,7 @@ def test_display_bundle_has_widget_and_static_fallback(ex):
 
 
 def test_unknown_deal_or_basis_is_refused(ds, book):
-    from rekit.deals import DealError
+    from rekit.model.deals import DealError
 
     with pytest.raises(DealError, match="unknown deal"):
         explore(["nope"], ds=ds, book=book)

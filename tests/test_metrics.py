@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rekit import metrics
-from rekit.data import load
-from rekit.supply import concentration_table
+from rekit.model import metrics
+from rekit.data.dataset import load
+from rekit.model.supply import concentration_table
 
 
 def test_export_share_and_self_sufficiency():
@@ -57,10 +57,10 @@ def test_concentration_from_usgs_each_edition_and_year():
 
 
 def test_flows_table_gives_the_oxide_equivalent_of_nd_flows():
-    from rekit.conversions import ND_PER_ND2O3
-    from rekit.deals import load_deals
-    from rekit.headlines import flows_table
-    from rekit.model import simulate
+    from rekit.model.conversions import ND_PER_ND2O3
+    from rekit.model.deals import load_deals
+    from rekit.figures.headlines import flows_table
+    from rekit.model.simulation import simulate
 
     ds = load()
     res = simulate(load_deals(ds=ds), ["toll_japan"], years=(2024, 2030), draws=0)

@@ -12,9 +12,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rekit.data import load
-from rekit.deals import DealError, load_deals
-from rekit.model import METRICS, ModelError, simulate
+from rekit.data.dataset import load
+from rekit.model.deals import DealError, load_deals
+from rekit.model.simulation import METRICS, ModelError, simulate
 
 
 @lru_cache(maxsize=1)
@@ -245,7 +245,7 @@ def test_cli_deals_lists_every_preset():
 
 
 def test_quantiles_from_one_sort_match_numpy():
-    from rekit.model import sorted_quantiles
+    from rekit.model.simulation import sorted_quantiles
 
     x = np.random.default_rng(1).normal(size=(3, 4, 1001))
     for n in (1, 2, 1001):

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from rekit.periods import PeriodError, fiscal_year, parse_period
+from rekit.data.periods import PeriodError, fiscal_year, parse_period
 
 
 @pytest.mark.parametrize(

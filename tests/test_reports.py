@@ -19,10 +19,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rekit import params as P
-from rekit import reports as R
-from rekit.report_cli import main as cli
-from rekit.report_html import make_offline
+from rekit.reports import params as P
+from rekit.reports import runner as R
+from rekit.cli.reports import main as cli
+from rekit.reports.html import make_offline
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -140,7 +140,7 @@ def test_renderer_emits_plotly_json_and_offline_html_with_stable_ids():
     import plotly.graph_objects as go
     import plotly.io as pio
 
-    from rekit import render
+    from rekit.figures import render
 
     before = pio.renderers.default
     try:

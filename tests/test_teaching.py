@@ -17,8 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rekit import exercises as E
-from rekit.data import load
+from rekit.teaching import exercises as E
+from rekit.data.dataset import load
 
 ROOT = Path(__file__).resolve().parent.parent
 TEACHING = ROOT / "notebooks" / "teaching"

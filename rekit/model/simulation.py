@@ -27,9 +27,9 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from . import metrics
-from .deals import PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, Param
-from .quantities import Quantity, Schedule
+from rekit.model import metrics
+from rekit.model.deals import PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, Param
+from rekit.model.quantities import Quantity, Schedule
 
 QUANTILES = (0.05, 0.5, 0.95)
 

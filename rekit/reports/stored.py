@@ -158,9 +158,10 @@ def _last_error_line(text: str) -> str:
 
 def resolve_notebooks(names: Sequence[str] | None, folder: Path | None = None) -> list[Path]:
     """Notebooks by name (as `rekit run` takes them); no names: every notebook in the folder, subfolders too."""
-    from .batch import NOTEBOOKS, find_notebook, list_notebooks
+    from rekit.paths import notebooks_dir
+    from rekit.reports.jobs import find_notebook, list_notebooks
 
-    folder = Path(folder or NOTEBOOKS)
+    folder = Path(folder or notebooks_dir())
     if names:
         return [find_notebook(n, folder) for n in names]
     return [(folder / f"{n}.ipynb").resolve() for n in list_notebooks(folder)]

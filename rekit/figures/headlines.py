@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .conversions import nd_to_nd2o3
-from .data import Dataset
-from .periods import parse_period
-from .model import Result
-from .supply import concentration_table
+from rekit.model.conversions import nd_to_nd2o3
+from rekit.data.dataset import Dataset
+from rekit.data.periods import parse_period
+from rekit.model.simulation import Result
+from rekit.model.supply import concentration_table
 
 
 def _pick_year(result: Result, year: int) -> int:

@@ -13,15 +13,14 @@ import difflib
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-from .data import Dataset, load
-from .quantities import Quantity, Schedule
-from .units import unit_kind
-from .validate import BUNDLED
-from .yamlfile import YamlFileError, read_yaml
+from rekit.data.dataset import Dataset, load
+from rekit.model.quantities import Quantity, Schedule
+from rekit.data.units import unit_kind
+from rekit.paths import BUNDLED_DATA, DEALS_FILE
+from rekit.data.yamlfile import YamlFileError, read_yaml
 
-DEALS_FILE = "deals.yml"
 SHARE_KEYS = ("export", "toll", "domestic", "stock")
 SPEC_KEYS = ("obs", "value", "low", "high", "source", "note")
 TOP_KEYS = ("version", "production_bases", "defaults", "deals")
@@ -321,13 +320,21 @@ def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaul
     return DealBook(bases, deals)
 
 
-def load_deals(extra: str | Path | None = None, ds: Dataset | None = None) -> DealBook:
-    """The bundled deals (deals.yml beside the data), plus those of a user's file `extra` if given."""
+def load_deals(extra: str | Path | Mapping[str, Any] | None = None, ds: Dataset | None = None,
+               name: str = "your deals") -> DealBook:
+    """The bundled deals (deals.yml beside the data), plus a user's deals if given.
+
+    `extra` is a deals file (YAML, the layout of data/deals.yml) or the same document already in
+    memory as a mapping (``{"deals": {"my_deal": {...}}}``); `name` names an in-memory document
+    in messages. Either is checked the same way.
+    """
     ds = ds or load()
-    bundled = ds.path / DEALS_FILE if (ds.path / DEALS_FILE).exists() else BUNDLED / DEALS_FILE
+    bundled = ds.path / DEALS_FILE if (ds.path / DEALS_FILE).exists() else BUNDLED_DATA / DEALS_FILE
     doc = _read_yaml(bundled)
     book = _build(doc, bundled.name, ds, None, {})
     if extra is None:
         return book
+    if isinstance(extra, Mapping):
+        return _build(dict(extra), name, ds, book, doc.get("defaults") or {})
     extra = Path(extra)
     return _build(_read_yaml(extra), extra.name, ds, book, doc.get("defaults") or {})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import metrics
-from .data import Dataset
+from rekit.model import metrics
+from rekit.data.dataset import Dataset
 
 INDICATOR = "mine_production"
 

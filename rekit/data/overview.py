@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .data import Dataset
+from rekit.data.dataset import Dataset
 
 
 def indicator_summary(ds: Dataset) -> pd.DataFrame:

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .problems import WHOLE_FILE, WHOLE_ROW, Problem
-from .schema import Resource
+from rekit.data.problems import WHOLE_FILE, WHOLE_ROW, Problem
+from rekit.data.schema import Resource
 
 ROW = "csv_row"  # the record number in the file (header = 1), kept while validating
 

@@ -275,7 +275,7 @@ class _Zygote:
             return None  # another interpreter or another kernel: launch it the usual way
         python_args = argv[1:m]
         sock = os.path.join(folder, "zygote.sock")
-        code = "import sys; from rekit.kernels import _zygote_main; _zygote_main(sys.argv[1], sys.argv[2:])"
+        code = "import sys; from rekit.reports.kernels.pool import _zygote_main; _zygote_main(sys.argv[1], sys.argv[2:])"
         env = {**os.environ, **(spec.env or {}), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
         try:
             proc = subprocess.Popen([sys.executable, *python_args, "-c", code, sock, *preload],
@@ -454,7 +454,7 @@ class Kernels:
         self.close()
 
 
-def _preload() -> None:
+def preload_modules() -> None:
     """Import what the worker threads use, once, in the calling thread: concurrent first imports of the
     same modules from several threads can fail (plotly's optional imports report a KeyError)."""
     import nbformat  # noqa: F401
@@ -462,12 +462,12 @@ def _preload() -> None:
     from jupyter_client.manager import AsyncKernelManager  # noqa: F401
     from nbconvert import HTMLExporter  # noqa: F401
 
-    from . import render  # noqa: F401
+    from rekit.figures import render  # noqa: F401
 
-    _register_engine()
+    register_engine()
 
 
-def _register_engine() -> str:
+def register_engine() -> str:
     """A papermill engine that executes with a kernel manager we started (and closes its client)."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines

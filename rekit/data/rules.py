@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .periods import PeriodError, parse_period
-from .problems import Problem
-from .schema import Resource
-from .tables import ROW
-from .units import bounds
+from rekit.data.periods import PeriodError, parse_period
+from rekit.data.problems import Problem
+from rekit.data.schema import Resource
+from rekit.data.tables import ROW
+from rekit.data.units import bounds
 
 NEEDS_QUOTE = ("reported", "estimate", "target")
 

@@ -15,17 +15,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from .periods import parse_period
-from .problems import DataError
-from .tables import ROW
-from .validate import BUNDLED, read_tables
+from rekit.data.periods import parse_period
+from rekit.data.problems import DataError
+from rekit.data.tables import ROW
+from rekit.data.validate import read_tables
+from rekit.paths import data_dir
 
 ACTUAL = ("reported", "estimate")  # figures that describe what happened, as opposed to targets
-
-
-def data_dir() -> Path:
-    """The bundled data folder, or the folder named by the REKIT_DATA environment variable."""
-    return Path(os.environ.get("REKIT_DATA", BUNDLED))
 
 
 def _with_periods(df: pd.DataFrame, column: str) -> pd.DataFrame:

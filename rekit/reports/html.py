@@ -12,12 +12,10 @@ import re
 import tempfile
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
-from .batch import Job, ReportError
+from rekit.reports.jobs import Job, ReportError, ReportResult
 
-if TYPE_CHECKING:
-    from .reports import ReportResult
 
 CSS_NAME = "rekit-lab.css"
 INDEX = "index.html"
@@ -133,7 +131,7 @@ def _prepare_outputs(nb) -> tuple[bool, int]:
     """Give plotly outputs that lack one a text/html rendering (a notebook that did not import
     rekit.render); returns (whether the notebook shows a plotly figure, how many widget outputs
     it has: a static page cannot show those)."""
-    from .render import MIME, figure_html
+    from rekit.figures.render import MIME, figure_html
 
     any_fig = False
     widgets = 0
@@ -160,7 +158,7 @@ def _value_text(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False, default=str)
 
 
-def _now() -> str:
+def build_time() -> str:
     return _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").strip()
 
 
@@ -204,7 +202,7 @@ _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once, at import (os.umask is process-wide and not thread-safe to probe later)
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then move it into place: readers (and a failed run)
     never see or leave a half-written file."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -237,7 +235,7 @@ def prepare_out(out_dir: str | os.PathLike) -> Path:
 
 def write_assets(out_dir: Path) -> None:
     """plotly.min.js and the page CSS, once per folder (rewritten only when they change)."""
-    from .render import write_plotlyjs
+    from rekit.figures.render import write_plotlyjs
 
     write_plotlyjs(out_dir)
     css = lab_css()
@@ -247,7 +245,7 @@ def write_assets(out_dir: Path) -> None:
             return
     except OSError:
         pass
-    _write_atomic(dest, css)
+    write_atomic(dest, css)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -315,7 +313,7 @@ def write_index(out_dir: Path, jobs: Sequence[Job], results: Mapping[str, Report
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>rekit reports</title><style>{_INDEX_CSS}</style></head>
-<body><h1>rekit reports</h1><div class="sub">{e(summary)} · index written {e(_now())}</div>
+<body><h1>rekit reports</h1><div class="sub">{e(summary)} · index written {e(build_time())}</div>
 <table><thead><tr><th>Report</th><th>Notebook</th><th>Parameters (bold: not the default)</th><th>Status</th>
 <th>Run time</th><th>Built</th><th>Details</th></tr></thead>
 <tbody>
@@ -323,5 +321,5 @@ def write_index(out_dir: Path, jobs: Sequence[Job], results: Mapping[str, Report
 </tbody></table></body></html>
 """
     dest = out_dir / INDEX
-    _write_atomic(dest, page)
+    write_atomic(dest, page)
     return dest

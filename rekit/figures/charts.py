@@ -14,12 +14,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from . import render  # noqa: F401  (registers the renderer that works in JupyterLab and in reports)
-from .data import Dataset
-from .periods import parse_period
-from .deals import DealBook
-from .model import METRICS, Result
-from .supply import concentration_table
+from rekit.figures import render  # noqa: F401  (registers the renderer that works in JupyterLab and in reports)
+from rekit.data.dataset import Dataset
+from rekit.data.periods import parse_period
+from rekit.model.deals import DealBook
+from rekit.model.simulation import METRICS, Result
+from rekit.model.supply import concentration_table
 
 PALETTE = ("#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#e07a5f", "#3d405b", "#9c6644", "#5f0f40")
 FONT = "Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif"
@@ -46,7 +46,7 @@ def deal_colors(names) -> dict[str, str]:
     return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
 
 
-def _rgba(hex_colour: str, alpha: float) -> str:
+def rgba(hex_colour: str, alpha: float) -> str:
     h = hex_colour.lstrip("#")
     return f"rgba({int(h[0:2], 16)},{int(h[2:4], 16)},{int(h[4:6], 16)},{alpha})"
 
@@ -71,7 +71,7 @@ def add_sources(fig: go.Figure, ds: Dataset, source_ids, note: str = "") -> go.F
 def _band(fig: go.Figure, x, low, mid, high, name: str, colour: str, unit: str, fmt: str, legendgroup: str | None = None) -> None:
     group = legendgroup or name
     fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=group))
-    fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty", fillcolor=_rgba(colour, 0.18),
+    fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty", fillcolor=rgba(colour, 0.18),
                              hoverinfo="skip", showlegend=False, legendgroup=group))
     fig.add_trace(go.Scatter(
         x=x, y=mid, mode="lines", name=name, line=dict(color=colour, width=2.5), legendgroup=group,
@@ -237,7 +237,7 @@ def flows_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealBo
         valueformat=",.0f", valuesuffix=" t Nd",
         node=dict(label=labels, color=colours, pad=18, thickness=16),
         link=dict(source=[s for s, _, _ in links], target=[t for _, t, _ in links], value=[v for _, _, v in links],
-                  color=[_rgba(colours[t], 0.35) for _, t, _ in links]),
+                  color=[rgba(colours[t], 0.35) for _, t, _ in links]),
     ))
     fig.update_layout(template="rekit", title=f"Neodymium flows, {deal}, {year} (medians, t Nd)", height=480)
     note = (f"Model medians of {max(result.draws, 1):,} draws, basis '{result.basis}'; magnets shown by their Nd content "
@@ -251,6 +251,6 @@ def save_image(fig: go.Figure, path: str, scale: float = 2.0) -> str:
     kaleido >= 1 drives an installed Chrome or Chromium (Debian's `chromium`, found at
     /usr/bin/chromium or through BROWSER_PATH). Returns the path written.
     """
-    from .images import write_image
+    from rekit.figures.images import write_image
 
     return write_image(fig, path, scale=scale)

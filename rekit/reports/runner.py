@@ -42,18 +42,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .batch import (BATCH, NOTEBOOKS, ROOT, Job, ReportError, _jobs_from_batch, _slug_text, find_notebook,
+from rekit.paths import REPORTS
+from rekit.paths import batch_file as default_batch
+from rekit.reports.jobs import (Job, ReportResult, params_suffix, ReportError, jobs_from_batch, slug_text, find_notebook,
                     list_notebooks, load_batch, make_job, report_stem)
-from .kernels import KERNEL, Kernels, _preload, _register_engine, warm_code
-from .report_html import CSS_NAME, INDEX, _now, _write_atomic, prepare_out, to_html, write_assets, write_index
+from rekit.reports.kernels.pool import KERNEL, Kernels, preload_modules, register_engine, warm_code
+from rekit.reports.html import CSS_NAME, INDEX, build_time, write_atomic, prepare_out, to_html, write_assets, write_index
 
 __all__ = [
     "ReportError", "Job", "ReportResult", "BatchResult", "run_one", "run_batch", "make_job",
-    "find_notebook", "list_notebooks", "load_batch", "write_assets", "NOTEBOOKS", "REPORTS", "BATCH",
+    "find_notebook", "list_notebooks", "load_batch", "write_assets",
     "KERNEL", "CSS_NAME", "report_stem", "write_index", "DEFAULT_TIMEOUT",
 ]
 
-REPORTS = ROOT / "reports"
 MANIFEST = ".rekit-reports.json"
 DEFAULT_TIMEOUT = 1800  # seconds a cell may run
 
@@ -67,38 +68,12 @@ def _load_manifest(out_dir: Path) -> dict[str, dict]:
 
 
 def _save_manifest(out_dir: Path, manifest: dict[str, dict]) -> None:
-    _write_atomic(out_dir / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, default=str))
+    write_atomic(out_dir / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, default=str))
 
 
 # ---------------------------------------------------------------------------------------------
 # Running
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class ReportResult:
-    job: Job
-    status: str  # "ok" or "failed"
-    seconds: float
-    built: str
-    path: Path | None = None  # the report (ok) or the last good report kept (failed), if any
-    error: str | None = None  # "ValueError: supply went negative in 2031"
-    where: str | None = None  # "cell In [4]"
-    failed_page: Path | None = None
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.status == "ok"
-
-    def describe_failure(self) -> str:
-        where = f" in {self.where}" if self.where else ""
-        keep = f"; the last good report is kept: {self.path}" if self.path else "; there is no earlier good report"
-        return f"notebook {self.job.name!r}{_params_suffix(self.job)} failed{where}: {self.error}{keep}"
-
-
-def _params_suffix(job: Job) -> str:
-    return f" ({', '.join(f'{k}={_slug_text(v)}' for k, v in job.params.items())})" if job.params else ""
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -111,8 +86,8 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future, kernels: Kernels, 
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
-    engine = _register_engine()
-    built = _now()
+    engine = register_engine()
+    built = build_time()
     dest = out_dir / job.file
     failed_dest = out_dir / f"{job.stem}.failed.html"
     executed = tmp_dir / f"{job.stem}.ipynb"
@@ -133,9 +108,9 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future, kernels: Kernels, 
         kernels.stop(km)
         km = None
         page, warns = to_html(nb, job, show_input=job.show_input, built=built, index_link=index_link)
-        _write_atomic(dest, page)
+        write_atomic(dest, page)
         if keep_ipynb:
-            _write_atomic(out_dir / f"{job.stem}.ipynb", nbformat.writes(nb))
+            write_atomic(out_dir / f"{job.stem}.ipynb", nbformat.writes(nb))
         if failed_dest.exists():
             failed_dest.unlink()
         return ReportResult(job, "ok", time.perf_counter() - t0, built, path=dest, warnings=warns)
@@ -155,7 +130,7 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future, kernels: Kernels, 
             nb = nbformat.read(executed, as_version=4)
             note = f"FAILED: {error}" + (f" ({where})" if where else "")
             page, _ = to_html(nb, job, show_input=True, built=built, index_link=index_link, note=note)
-            _write_atomic(failed_dest, page)
+            write_atomic(failed_dest, page)
             failed_page = failed_dest
         except Exception:
             failed_page = None
@@ -184,7 +159,7 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
         job = make_job(notebook, params, title=title, folder=folder, show_input=show_input)
         out = prepare_out(out_dir or REPORTS)
         fut = kernels.start(job.notebook.parent, warm_code(job.modules) if warm else "")
-        _preload()
+        preload_modules()
         write_assets(out)
         with tempfile.TemporaryDirectory(prefix="rekit-run-") as tmp:
             result = _execute_job(job, fut, kernels, out, Path(tmp), timeout=timeout,
@@ -222,12 +197,12 @@ def run_batch(batch_file: str | os.PathLike | None = None, out_dir: str | os.Pat
     (default: the number of cores) each execute one notebook at a time; `ahead` more kernels
     (default: `jobs`) are started and warmed while they do."""
     t_start = time.perf_counter()
-    batch = Path(batch_file or BATCH)
+    batch = Path(batch_file or default_batch())
     if isinstance(only, str):
         only = [only]
     kernels = Kernels(kernel_name, fork=warm)  # first: the fork server preloads while we check the batch
     try:
-        all_jobs, selected = _jobs_from_batch(batch, only, show_input)
+        all_jobs, selected = jobs_from_batch(batch, only, show_input)
         out = prepare_out(out_dir or REPORTS)
     except BaseException:
         kernels.close()
@@ -250,7 +225,7 @@ def run_batch(batch_file: str | os.PathLike | None = None, out_dir: str | os.Pat
     try:
         for _ in range(min(len(selected), workers + ahead)):
             start_next()
-        _preload()  # while the first kernels start
+        preload_modules()  # while the first kernels start
         write_assets(out)
         from tqdm.auto import tqdm
 

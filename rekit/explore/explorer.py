@@ -45,10 +45,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .charts import FONT, _rgba, deal_colors  # noqa: F401  (charts registers the "rekit" template)
-from .data import Dataset, load
-from .deals import PARAMS, YEARS, DealBook, DealError, load_deals
-from .model import ModelError, Result, simulate
+from rekit.figures.charts import FONT, rgba, deal_colors  # noqa: F401  (charts registers the "rekit" template)
+from rekit.data.dataset import Dataset, load
+from rekit.model.deals import PARAMS, YEARS, DealBook, DealError, load_deals
+from rekit.model.simulation import ModelError, Result, simulate
 
 __all__ = [
     "ExploreError", "Slider", "SLIDERS", "State", "central_values", "compute", "series", "headline",
@@ -207,7 +207,7 @@ def make_figure(book: DealBook, width: int = FIG_WIDTH, height: int = FIG_HEIGHT
             common = dict(x=[], y=[], legendgroup=deal, visible=False)
             fig.add_trace(go.Scatter(mode="lines", line=dict(width=0, color=c), hoverinfo="skip", showlegend=False,
                                      name=f"{deal} p95", **common), row=row, col=1)
-            fig.add_trace(go.Scatter(mode="lines", line=dict(width=0, color=c), fill="tonexty", fillcolor=_rgba(c, 0.18),
+            fig.add_trace(go.Scatter(mode="lines", line=dict(width=0, color=c), fill="tonexty", fillcolor=rgba(c, 0.18),
                                      hoverinfo="skip", showlegend=False, name=f"{deal} p05", **common), row=row, col=1)
             fig.add_trace(go.Scatter(
                 mode="lines", name=deal, line=dict(color=c, width=2.5), showlegend=panel == 0, customdata=[],
@@ -558,7 +558,7 @@ class Explorer(w.VBox):
     def static_html(self) -> str:
         """A static stand-in (the chart and the panel as they are now) for pages without a widget manager,
         such as the HTML reports; it draws with the plotly.min.js beside the page."""
-        from .render import figure_html
+        from rekit.figures.render import figure_html
 
         fig = go.Figure(self.figure.to_dict())
         fig_json = fig.to_json(validate=False, remove_uids=True)

@@ -14,9 +14,9 @@ from typing import Sequence
 
 import pandas as pd
 
-from .deals import DealError
-from .model import ModelError
-from .problems import DataError
+from rekit.model.deals import DealError
+from rekit.model.simulation import ModelError
+from rekit.data.problems import DataError
 
 
 class UsageError(Exception):
@@ -35,8 +35,8 @@ def _value_text(r) -> str:
 
 
 def cmd_check(args) -> int:
-    from . import validate
-    from .data import data_dir
+    from rekit.data import validate
+    from rekit.paths import data_dir
 
     folder = Path(args.dir) if args.dir else data_dir()
     if not folder.is_dir():
@@ -47,7 +47,7 @@ def cmd_check(args) -> int:
             print(p)
         print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {folder}", file=sys.stderr)
         return 1
-    from .data import load
+    from rekit.data.dataset import load
 
     ds = load(folder)
     print(f"ok: {folder}: {len(ds.observations)} observations, {ds.observations['indicator'].nunique()} indicators, "
@@ -101,7 +101,7 @@ def cmd_conflicts(args) -> int:
 
 
 def cmd_summary(args) -> int:
-    from .summary import indicator_summary, to_markdown
+    from rekit.data.overview import indicator_summary, to_markdown
 
     table = indicator_summary(_load(args))
     print(to_markdown(table) if args.markdown else table.to_string(index=False))
@@ -119,7 +119,7 @@ def cmd_cite(args) -> int:
 
 def _book(args, ds=None):
     """The deal book (bundled deals plus --deals FILE) over the dataset `ds`, loaded if not given."""
-    from .deals import load_deals
+    from rekit.model.deals import load_deals
 
     return load_deals(getattr(args, "deals_file", None), ds=ds if ds is not None else _load(args))
 
@@ -142,7 +142,7 @@ def _years(text: str) -> tuple[int, int]:
 
 
 def cmd_simulate(args) -> int:
-    from .model import simulate
+    from rekit.model.simulation import simulate
 
     book = _book(args)
     names = args.deal or list(book.deals)
@@ -167,7 +167,7 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_concentration(args) -> int:
-    from .supply import concentration_table
+    from rekit.model.supply import concentration_table
 
     try:
         table = concentration_table(_load(args), edition=args.edition)
@@ -183,9 +183,9 @@ def cmd_concentration(args) -> int:
 
 
 def cmd_images(args) -> int:
-    from . import charts
-    from .images import ImageExportError, write_images
-    from .model import simulate
+    from rekit.figures import charts
+    from rekit.figures.images import ImageExportError, write_images
+    from rekit.model.simulation import simulate
 
     ds = _load(args)
     book = _book(args, ds)
@@ -210,7 +210,7 @@ def cmd_images(args) -> int:
 
 
 def _load(args):
-    from .data import load
+    from rekit.data.dataset import load
 
     return load(getattr(args, "data", None))
 
@@ -312,7 +312,7 @@ def build_parser() -> argparse.ArgumentParser:
     _data_arg(im)
     im.set_defaults(func=cmd_images)
 
-    from .report_cli import register
+    from rekit.cli.reports import register
 
     register(sub)  # run, reports, notebooks
     return p

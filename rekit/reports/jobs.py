@@ -12,11 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .params import ParameterError, check, declared
+from rekit.paths import notebooks_dir
+from rekit.reports.params import ParameterError, check, declared
 
-ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = Path(os.environ.get("REKIT_NOTEBOOKS") or ROOT / "notebooks")
-BATCH = NOTEBOOKS / "batch.yml"
 
 
 class ReportError(Exception):
@@ -30,7 +28,7 @@ class ReportError(Exception):
 
 def list_notebooks(folder: Path | None = None, recursive: bool = True) -> list[str]:
     """Names of the notebooks in `folder` (relative, without .ipynb; subfolders as teaching/x)."""
-    folder = Path(folder or NOTEBOOKS)
+    folder = Path(folder or notebooks_dir())
     if not folder.is_dir():
         return []
     pattern = "**/*.ipynb" if recursive else "*.ipynb"
@@ -45,7 +43,7 @@ def list_notebooks(folder: Path | None = None, recursive: bool = True) -> list[s
 
 def find_notebook(name: str | os.PathLike, folder: Path | None = None) -> Path:
     """A notebook by name (``sample``, ``teaching/intro``) in `folder`, or by path to an .ipynb file."""
-    folder = Path(folder or NOTEBOOKS)
+    folder = Path(folder or notebooks_dir())
     text = str(name)
     p = Path(text)
     if p.suffix == ".ipynb" and p.is_file():
@@ -65,9 +63,9 @@ def _display_name(path: Path, folder: Path) -> str:
         return path.stem
 
 
-def _slug_text(value: Any) -> str:
+def slug_text(value: Any) -> str:
     if isinstance(value, (list, tuple)):
-        return "+".join(_slug_text(v) for v in value)
+        return "+".join(slug_text(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -78,7 +76,7 @@ def report_stem(name: str, params: Mapping[str, Any]) -> str:
     base = name.replace("/", ".")
     if not params:
         return base
-    raw = "_".join(f"{k}-{_slug_text(v)}" for k, v in sorted(params.items()))
+    raw = "_".join(f"{k}-{slug_text(v)}" for k, v in sorted(params.items()))
     slug = re.sub(r"[^A-Za-z0-9_.+=-]+", "-", raw).strip("-")
     if slug != raw or len(slug) > 48:
         digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:8]
@@ -154,7 +152,7 @@ class Job:
 def make_job(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None, *, title: str | None = None,
              folder: Path | None = None, show_input: bool | None = None, where: str = "") -> Job:
     """Resolve a notebook and check its parameters (raises ReportError / ParameterError before anything runs)."""
-    folder = Path(folder or NOTEBOOKS)
+    folder = Path(folder or notebooks_dir())
     path = find_notebook(notebook, folder)
     try:
         given = check(dict(params or {}), notebook=path)
@@ -175,7 +173,7 @@ def make_job(notebook: str | os.PathLike, params: Mapping[str, Any] | None = Non
         show_input = effective.get("hide_input") is False
     heading = _first_heading(nb_json) or name
     if title is None:
-        title = heading if not changed else f"{heading} ({', '.join(f'{k}={_slug_text(v)}' for k, v in changed.items())})"
+        title = heading if not changed else f"{heading} ({', '.join(f'{k}={slug_text(v)}' for k, v in changed.items())})"
     return Job(notebook=path, name=name, params=changed, effective=effective, title=title,
                stem=report_stem(name, changed), show_input=bool(show_input), modules=notebook_imports(nb_json))
 
@@ -195,7 +193,7 @@ class BatchEntry:
 
 def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
     """The entries of a batch file and the folder notebook names are relative to (the file's folder)."""
-    from .yamlfile import YamlFileError, read_yaml
+    from rekit.data.yamlfile import YamlFileError, read_yaml
 
     path = Path(path)
     try:
@@ -244,7 +242,7 @@ def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
     return entries, folder
 
 
-def _jobs_from_batch(batch_file: Path, only: Sequence[str] | None, show_input: bool | None) -> tuple[list[Job], list[Job]]:
+def jobs_from_batch(batch_file: Path, only: Sequence[str] | None, show_input: bool | None) -> tuple[list[Job], list[Job]]:
     """(all jobs of the batch, the ones selected by `only`); every entry checked before anything runs."""
     entries, folder = load_batch(batch_file)
     jobs: list[Job] = []
@@ -278,3 +276,29 @@ def _jobs_from_batch(batch_file: Path, only: Sequence[str] | None, show_input: b
             names = sorted({j.name for j in jobs})
             raise ReportError(f"--only {', '.join(missing)}: not in {batch_file.name}; its notebooks are: {', '.join(names) or '(none)'}")
     return jobs, selected
+
+
+def params_suffix(job: Job) -> str:
+    return f" ({', '.join(f'{k}={slug_text(v)}' for k, v in job.params.items())})" if job.params else ""
+
+
+@dataclass
+class ReportResult:
+    job: Job
+    status: str  # "ok" or "failed"
+    seconds: float
+    built: str
+    path: Path | None = None  # the report (ok) or the last good report kept (failed), if any
+    error: str | None = None  # "ValueError: supply went negative in 2031"
+    where: str | None = None  # "cell In [4]"
+    failed_page: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def describe_failure(self) -> str:
+        where = f" in {self.where}" if self.where else ""
+        keep = f"; the last good report is kept: {self.path}" if self.path else "; there is no earlier good report"
+        return f"notebook {self.job.name!r}{params_suffix(self.job)} failed{where}: {self.error}{keep}"

@@ -69,8 +69,8 @@ def _collect_params(pairs: Sequence[Sequence[str]] | None) -> dict[str, Any]:
 
 
 def _print_params(notebook: str, folder: Path | None) -> int:
-    from .params import declared
-    from .reports import find_notebook
+    from rekit.reports.params import declared
+    from rekit.reports.jobs import find_notebook
 
     path = find_notebook(notebook, folder)
     decl = declared(path)
@@ -88,8 +88,9 @@ def _print_params(notebook: str, folder: Path | None) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .params import ParameterError
-    from .reports import ReportError, run_one
+    from rekit.reports.params import ParameterError
+    from rekit.reports.jobs import ReportError
+    from rekit.reports.runner import run_one
 
     folder = Path(args.notebooks) if getattr(args, "notebooks", None) else None
     try:
@@ -117,8 +118,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_reports(args: argparse.Namespace) -> int:
-    from .params import ParameterError
-    from .reports import ReportError, run_batch
+    from rekit.reports.params import ParameterError
+    from rekit.reports.jobs import ReportError
+    from rekit.reports.runner import run_batch
 
     if args.jobs is not None and args.jobs < 1:
         _err(f"--jobs: got {args.jobs}; allowed: an integer >= 1")
@@ -146,8 +148,8 @@ def cmd_reports(args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from .notebook_store import RefreshError, refresh, resolve_notebooks
-    from .reports import ReportError
+    from rekit.reports.stored import RefreshError, refresh, resolve_notebooks
+    from rekit.reports.jobs import ReportError
 
     try:
         paths = resolve_notebooks(args.names, Path(args.notebooks) if args.notebooks else None)
@@ -172,8 +174,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 
 
 def cmd_notebooks_check(args: argparse.Namespace) -> int:
-    from .notebook_store import problems, resolve_notebooks
-    from .reports import ReportError
+    from rekit.reports.stored import problems, resolve_notebooks
+    from rekit.reports.jobs import ReportError
 
     try:
         paths = resolve_notebooks(args.names, Path(args.notebooks) if args.notebooks else None)
@@ -225,7 +227,7 @@ def _wrap(text: str) -> str:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `run`, `reports` and `notebooks` to the `rekit` command's subparsers."""
-    from .reports import DEFAULT_TIMEOUT
+    from rekit.reports.runner import DEFAULT_TIMEOUT
 
     fmt = argparse.RawDescriptionHelpFormatter
     r = sub.add_parser(

@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import rules
-from .problems import WHOLE_FILE, Problem
-from .schema import DESCRIPTOR, Resource, SchemaError, read_schema
-from .tables import read_table
+from rekit.data import rules
+from rekit.data.problems import WHOLE_FILE, Problem
+from rekit.data.schema import DESCRIPTOR, Resource, SchemaError, read_schema
+from rekit.data.tables import read_table
+from rekit.paths import BUNDLED_DATA
 
-BUNDLED = Path(__file__).resolve().parent.parent / "data"
 
 
 def schema_folder(folder: Path) -> Path:
     """Where the descriptor for `folder` lives: the folder itself, or the bundled data's if it has none."""
-    return folder if (folder / DESCRIPTOR).exists() else BUNDLED
+    return folder if (folder / DESCRIPTOR).exists() else BUNDLED_DATA
 
 
 def read_tables(folder: Path) -> tuple[dict[str, pd.DataFrame], dict[str, Resource], list[Problem]]:

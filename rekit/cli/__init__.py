@@ -1,0 +1,1 @@
+"""The ``rekit`` command line, one module per command group."""

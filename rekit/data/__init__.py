@@ -1,0 +1,17 @@
+"""The data layer: read, type and check the curated dataset in ``data/``.
+
+Modules: ``dataset`` (``load()`` and the ``Dataset`` with its look-ups), ``schema`` (the
+Frictionless descriptor), ``tables`` (schema-driven CSV reading), ``rules`` (the domain's rules),
+``validate`` (both together, plus the Frictionless validator), ``periods`` (calendar and fiscal
+years, dates), ``units`` (the controlled unit list), ``problems`` (a problem named by file, row
+and column), ``overview`` (one line per indicator), ``yamlfile`` (safe YAML reading with
+positions in errors).
+
+Nothing here knows of deals, the model, charts or reports.
+"""
+
+from rekit.data.dataset import Dataset, load
+from rekit.data.problems import DataError
+from rekit.paths import data_dir
+
+__all__ = ["Dataset", "DataError", "data_dir", "load"]

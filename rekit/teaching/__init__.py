@@ -1,0 +1,1 @@
+"""The teaching layer: self-checking exercises and their verdicts."""
