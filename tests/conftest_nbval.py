@@ -12,7 +12,7 @@ JavaScript payloads - and keep text/plain, which every one of them also carries 
 table, a figure's one-line summary from rekit.render) and which nbval then compares.
 
 Stale or missing stored outputs (nbval compares nothing for a cell never run) are caught by
-tests/test_notebook_outputs.py.
+tests/e2e/test_notebook_outputs.py.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ import pytest
 from rekit.teaching import exercises as E
 from rekit.data.dataset import load
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TEACHING = ROOT / "notebooks" / "teaching"
 NOTEBOOKS = sorted(TEACHING.glob("[0-9][0-9]_*.ipynb"))
 ANSWER = re.compile(r"^(answer_\w+|my_deal) = None\b", re.M)

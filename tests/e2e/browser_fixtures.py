@@ -1,7 +1,7 @@
 """Fixtures for the real-browser tests: Debian's Chromium driven by Playwright, a private JupyterLab,
 and reports built with the `rekit` command.
 
-Imported by tests/test_browser.py (``from browser_fixtures import *``), so tests/conftest.py stays
+Imported by tests/e2e/test_browser.py (``from browser_fixtures import *``), so tests/conftest.py stays
 the lead's. Everything binds to 127.0.0.1; every wait has a timeout; when Chromium or Playwright
 is missing the tests are skipped with the reason, never left hanging.
 
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 IMAGES = ROOT / "docs" / "images"
 BIN = Path(sys.executable).parent

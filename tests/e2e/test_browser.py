@@ -1,10 +1,10 @@
 """Real-browser tests: the deal explorer in JupyterLab, and the HTML reports opened from disk.
 
-Headless Debian Chromium driven by Playwright (see tests/browser_fixtures.py). Skipped, with the
+Headless Debian Chromium driven by Playwright (see tests/e2e/browser_fixtures.py). Skipped, with the
 reason, when /usr/bin/chromium (or REKIT_CHROMIUM) or the playwright package is missing. Every
 wait has a timeout. With REKIT_SCREENSHOTS=1 the screenshots are copied to docs/images/.
 
-Run alone: .venv/bin/python -m pytest tests/test_browser.py -v
+Run alone: .venv/bin/python -m pytest tests/e2e/test_browser.py -v
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from rekit.explore.explorer import (
 )
 from rekit.model.simulation import ModelError, simulate
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DEALS = ("status_quo", "toll_japan", "repm_scheme")
 
 

@@ -24,7 +24,7 @@ from rekit.reports import runner as R
 from rekit.cli.reports import main as cli
 from rekit.reports.html import make_offline
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 NOTEBOOKS = FIXTURES / "notebooks"
 
 PREVIOUS_GOOD = "<!DOCTYPE html><html><body>previous good report</body></html>\n"
