@@ -194,7 +194,7 @@ def _process(pid):
 
 
 def test_the_launcher_command_replaces_only_ipykernel_launcher():
-    server = ForkServer(proc=None, sock="/tmp/x.sock", python_args=[])
+    server = ForkServer(proc=None, sock="/tmp/x.sock")
     cmd = server.launch_command(["/py", "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "k.json"])
     assert cmd[:3] == [sys.executable, "-I", "-S"] and cmd[-3:] == ["/tmp/x.sock", "-f", "k.json"]
     other = ["/py", "-m", "other_kernel", "-f", "k.json"]

@@ -250,10 +250,9 @@ class ForkServer:
     """A running fork server for one kernel spec (`start` gives None when forking does not apply:
     not Linux, ``REKIT_NO_FORK`` set, or the kernel spec runs another interpreter or kernel)."""
 
-    def __init__(self, proc, sock: str, python_args: list[str]):
-        self.proc = proc
-        self.sock = sock
-        self.python_args = python_args  # the kernel spec's interpreter options, e.g. -Xfrozen_modules=off
+    def __init__(self, proc, sock: str):
+        self.proc = proc  # the server's Popen
+        self.sock = sock  # the Unix socket it listens on
 
     @classmethod
     def start(cls, kernel_name: str, folder: str, preload: Sequence[str] = ZYGOTE_PRELOAD) -> "ForkServer | None":
@@ -275,7 +274,7 @@ class ForkServer:
             return None
         if argv[m + 1:m + 2] != ["ipykernel_launcher"] or not same_python(argv[0], sys.executable):
             return None  # another interpreter or another kernel: launch it the usual way
-        python_args = argv[1:m]
+        python_args = argv[1:m]  # the kernel spec's interpreter options, e.g. -Xfrozen_modules=off
         sock = os.path.join(folder, "zygote.sock")
         code = "import sys; from rekit.reports.kernels.forkserver import serve; serve(sys.argv[1], sys.argv[2:])"
         env = {**os.environ, **(spec.env or {}), "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
@@ -284,7 +283,7 @@ class ForkServer:
                                     stdin=subprocess.PIPE, env=env, start_new_session=True, cwd=folder)
         except OSError:
             return None
-        return cls(proc, sock, python_args)
+        return cls(proc, sock)
 
     async def ready(self, timeout: float = 120) -> bool:
         """Wait until the server listens (False if it died or did not start within `timeout` seconds)."""
