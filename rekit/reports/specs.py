@@ -24,9 +24,13 @@ import numbers
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field, TypeAdapter, ValidationError
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter, ValidationError
+
+# pydantic is imported where a value is checked, not when this module is: the registry of specs is
+# built at import, and `rekit --help` (which imports it) must not pay for pydantic (~0.5-2 s here).
 
 __all__ = [
     "Refused", "Spec", "Int", "Float", "Bool", "Str", "Choice", "ListOf", "AnyValue", "PeriodText", "split_list",
@@ -69,6 +73,8 @@ def _not_a_scalar(value: Any) -> bool:
 
 @functools.lru_cache(maxsize=256)
 def _adapter(spec: "Spec", resolved: Any) -> TypeAdapter:
+    from pydantic import TypeAdapter
+
     return TypeAdapter(spec.annotation(resolved))
 
 
@@ -87,6 +93,8 @@ class Spec:
 
     def coerce(self, value: Any) -> Any:
         """The value, normalised (``"1000"`` -> 1000); `Refused` if it is not allowed."""
+        from pydantic import ValidationError
+
         try:
             return _adapter(self, self.resolved()).validate_python(value)
         except ValidationError as exc:
@@ -216,6 +224,8 @@ class Int(Spec):
         return _resolve(self.min), _resolve(self.max)
 
     def annotation(self, resolved):
+        from pydantic import BeforeValidator, Field
+
         lo, hi = resolved
         return Annotated[int, BeforeValidator(_read_int), Field(strict=True, ge=lo, le=hi)]
 
@@ -234,6 +244,8 @@ class Float(Spec):
         return _resolve(self.min), _resolve(self.max)
 
     def annotation(self, resolved):
+        from pydantic import BeforeValidator, Field
+
         lo, hi = resolved
         return Annotated[float, BeforeValidator(_read_float), Field(strict=True, ge=lo, le=hi, allow_inf_nan=False)]
 
@@ -246,6 +258,8 @@ class Bool(Spec):
     """True or False; on the command line also true/false, yes/no, on/off, 1/0 (pydantic's forms)."""
 
     def annotation(self, resolved):
+        from pydantic import BeforeValidator
+
         return Annotated[bool, BeforeValidator(_read_bool)]
 
     def describe(self) -> str:
@@ -259,6 +273,8 @@ class Str(Spec):
     nonempty: bool = True
 
     def annotation(self, resolved):
+        from pydantic import BeforeValidator, Field
+
         if self.nonempty:
             return Annotated[str, BeforeValidator(_read_text), Field(pattern=NON_EMPTY)]
         return Annotated[str, BeforeValidator(_read_text)]
@@ -283,6 +299,8 @@ class Choice(Spec):
         return self.names()
 
     def annotation(self, names):
+        from pydantic import BeforeValidator, Field
+
         if not names:
             return Annotated[str, BeforeValidator(_read_name), Field(pattern=NON_EMPTY)]
         return Annotated[Literal[names], BeforeValidator(_read_name)]
@@ -311,6 +329,8 @@ class ListOf(Spec):
         return self.item.resolved()
 
     def annotation(self, resolved):
+        from pydantic import AfterValidator, BeforeValidator, Field
+
         checks = [BeforeValidator(_read_list), Field(min_length=self.min_len)]
         if self.unique:
             checks.append(AfterValidator(_no_repeats))
@@ -338,6 +358,8 @@ class AnyValue(Spec):
     """Anything; text is read as a YAML literal (for declared parameters whose type cannot be inferred)."""
 
     def annotation(self, resolved):
+        from pydantic import BeforeValidator
+
         return Annotated[Any, BeforeValidator(_read_literal)]
 
     def describe(self) -> str:
@@ -356,6 +378,8 @@ class PeriodText(Spec):
         return None if self.latest is None else self.latest()
 
     def annotation(self, resolved):
+        from pydantic import AfterValidator, BeforeValidator
+
         def period(text: str) -> str:
             from rekit.data.periods import PeriodError, parse_period
 

@@ -214,3 +214,13 @@ def test_declared_parameters_are_read_again_when_the_notebook_changes(tmp_path):
 def test_the_names_notebooks_call():
     assert rekit.params.check is P.check is P.check_parameters
     assert rekit.params.ParameterError is P.ParameterError
+
+
+def test_importing_the_registry_does_not_load_pydantic():
+    """`rekit --help` imports the registry; pydantic is loaded only when a value is checked."""
+    import subprocess
+    import sys
+
+    code = "import sys, rekit.reports.params; print('pydantic' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
