@@ -14,6 +14,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import rekit.params
 from rekit.data.periods import parse_period
@@ -46,6 +48,17 @@ def test_integers_from_text_and_numbers_within_bounds():
             spec.coerce(bad)
     assert spec.describe() == "an integer from 1 to 10"
     assert Int(0, None).describe() == "an integer >= 0" and Int().describe() == "an integer"
+
+
+@given(st.integers(-10**6, 10**6), st.integers(-1000, 1000), st.integers(0, 1000))
+def test_an_integer_is_allowed_exactly_when_it_is_within_the_bounds(x, lo, width):
+    spec, hi = Int(lo, lo + width), lo + width
+    for given_as in (x, str(x), float(x)):
+        if lo <= x <= hi:
+            assert spec.coerce(given_as) == x
+        else:
+            with pytest.raises(Refused):
+                spec.coerce(given_as)
 
 
 def test_bounds_may_come_from_a_function_called_at_check_time():
