@@ -52,10 +52,11 @@ def bounded_values(obs: pd.DataFrame, file: str) -> list[Problem]:
             lo, hi = bounds(unit)
         except KeyError:  # not a controlled unit: the schema's enum check reports it
             continue
-        what = "a share must lie in [0, 1]" if hi == 1.0 else f"a value in {unit} cannot be negative"
         for col in ("value", "low", "high"):
             x = getattr(r, col)
             if pd.notna(x) and not lo <= x <= hi:
+                what = ("a share must lie in [0, 1]" if hi == 1.0 else f"a value in {unit} cannot be negative" if x < lo
+                        else f"a value in {unit} must not exceed {hi:g} (a typing error?)")
                 out.append(Problem(file, getattr(r, ROW), col, f"{x:g} is out of bounds: {what}"))
         v, low, high = r.value, r.low, r.high
         if pd.notna(low) and pd.notna(high) and low > high:
@@ -103,6 +104,77 @@ def provenance(obs: pd.DataFrame, file: str) -> list[Problem]:
     return out
 
 
+def withdrawals(obs: pd.DataFrame, file: str) -> list[Problem]:
+    """A withdrawn row keeps its source's original words (quote) and quotes the revision; only withdrawn rows carry a revision."""
+    out = []
+    withdrawn = obs["status"] == "withdrawn"
+    for r in _rows(obs, withdrawn & obs["revision"].isna()):
+        out.append(Problem(file, getattr(r, ROW), "revision",
+                           "a withdrawn row must quote the source's retraction or revised text (with its date) in revision"))
+    for r in _rows(obs, withdrawn & obs["quote"].isna()):
+        out.append(Problem(file, getattr(r, ROW), "quote", "a withdrawn row keeps the words it was first taken from"))
+    for r in _rows(obs, ~withdrawn & obs["revision"].notna()):
+        out.append(Problem(file, getattr(r, ROW), "revision", f"only a withdrawn row has a revision; this row is {r.status!r}"))
+    return out
+
+
+def tiers(sources: pd.DataFrame, file: str) -> list[Problem]:
+    """A wire-republished source names the original publisher in reports_on."""
+    return [Problem(file, getattr(r, ROW), "reports_on", "a wire-republished source must name the original publisher (e.g. Reuters)")
+            for r in _rows(sources, (sources["tier"] == "wire-republished") & sources["reports_on"].isna())]
+
+
+def world_totals(obs: pd.DataFrame, file: str) -> list[Problem]:
+    """No country's mine production exceeds the World total of the same source (edition) and year."""
+    mp = obs[(obs["indicator"] == "mine_production") & obs["value"].notna()]
+    world = mp[mp["entity"] == "World"].set_index(["source_id", "period", "unit"])["value"]
+    world = world[~world.index.duplicated()]
+    out = []
+    for r in _rows(mp, mp["entity"] != "World"):
+        total = world.get((r.source_id, r.period, r.unit))
+        if total is not None and r.value > total:
+            out.append(Problem(file, getattr(r, ROW), "value",
+                               f"{r.entity}'s {r.value:g} {r.unit} exceeds the World total {total:g} of {r.source_id} for {r.period}"))
+    return out
+
+
+def duplicates(obs: pd.DataFrame, file: str) -> list[Problem]:
+    """No row repeats another in every column but its id (the same figure entered twice under a new id)."""
+    cols = [c for c in obs.columns if c not in ("id", ROW)]
+    key = obs[cols].astype("string").fillna("\0").agg("\x1f".join, axis=1)
+    first: dict[str, tuple[int, str]] = {}
+    out = []
+    for row, oid, k in zip(obs[ROW], obs["id"], key):
+        if k in first:
+            r0, id0 = first[k]
+            out.append(Problem(file, row, "id", f"{oid!r} repeats row {r0} ({id0!r}) in every other column: an exact duplicate under a new id"))
+        else:
+            first[k] = (row, oid)
+    return out
+
+
+def resolutions(res: pd.DataFrame, obs: pd.DataFrame, file: str, obs_file: str) -> list[Problem]:
+    """Each resolution names two or more existing observation rows; `prefer` names one of them, `range` none."""
+    ids = set(obs["id"].dropna())
+    out = []
+    for r in res.itertuples(index=False):
+        row = getattr(r, ROW)
+        refs = str(r.rows).split() if pd.notna(r.rows) else []
+        if pd.notna(r.rows) and len(refs) < 2:
+            out.append(Problem(file, row, "rows", "a disagreement needs two or more observation ids, separated by spaces"))
+        for ref in refs:
+            if ref not in ids:
+                out.append(Problem(file, row, "rows", f"{ref!r} is not an id in {obs_file}"))
+        if r.decision == "prefer":
+            if pd.isna(r.preferred):
+                out.append(Problem(file, row, "preferred", "decision 'prefer' must name the preferred row"))
+            elif r.preferred not in refs:
+                out.append(Problem(file, row, "preferred", f"{r.preferred!r} is not one of this resolution's rows"))
+        elif r.decision == "range" and pd.notna(r.preferred):
+            out.append(Problem(file, row, "preferred", "decision 'range' keeps both: leave preferred empty"))
+    return out
+
+
 def sources_used(sources: pd.DataFrame, users: list[pd.DataFrame], file: str) -> list[Problem]:
     """Every source is cited by at least one observation or event."""
     used = set().union(*(set(u["source_id"].dropna()) for u in users))
@@ -117,7 +189,15 @@ def check(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -> list[
     """All domain rules over the typed tables."""
     obs, src, ev = tables["observations"], tables["sources"], tables["events"]
     f_obs, f_src, f_ev = (schema[n].path for n in ("observations", "sources", "events"))
+    extra = []
+    if "resolutions" in tables:
+        extra = resolutions(tables["resolutions"], obs, schema["resolutions"].path, f_obs)
     return [
+        *extra,
+        *withdrawals(obs, f_obs),
+        *tiers(src, f_src),
+        *world_totals(obs, f_obs),
+        *duplicates(obs, f_obs),
         *foreign_keys(tables, schema),
         *bounded_values(obs, f_obs),
         *periods(obs, "period", f_obs),
