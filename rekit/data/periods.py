@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from rekit.errors import RekitError
+
 FORMS = "a year (2024), a fiscal year (FY2024-25), a month (2025-06), a date (2025-04-04), or START/END of these"
 
 _YEAR = re.compile(r"^([0-9]{4})$")
@@ -25,7 +27,7 @@ _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 FIRST_YEAR, LAST_YEAR = 1900, 2100  # a sane span for this dataset: anything outside is a typing error
 
 
-class PeriodError(ValueError):
+class PeriodError(RekitError, ValueError):
     """A period string that does not follow one of the allowed forms."""
 
 

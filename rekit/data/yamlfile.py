@@ -15,12 +15,14 @@ from typing import Any
 
 import yaml
 
+from rekit.errors import RekitError
+
 MAX_BYTES = 1_000_000  # deals and batch files are a few kilobytes
 MAX_DEPTH = 50
 MAX_NODES = 100_000  # nodes after alias expansion
 
 
-class YamlFileError(ValueError):
+class YamlFileError(RekitError, ValueError):
     """A YAML file that cannot be read or parsed; the message names the file (and line and column)."""
 
 
