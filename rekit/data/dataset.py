@@ -18,6 +18,7 @@ from rekit.data.conflicts import find_conflicts
 from rekit.data.periods import parse_period
 from rekit.data.problems import DataError
 from rekit.data.tables import ROW
+from rekit.data.schema import data_version
 from rekit.data.validate import read_tables
 from rekit.paths import data_dir
 
@@ -45,6 +46,7 @@ class Dataset:
     indicators: pd.DataFrame
     path: Path
     resolutions: pd.DataFrame | None = None
+    version: str = "?"  # `version` of datapackage.json: cite it with a figure, print it with every output
 
     def source(self, source_id: str) -> pd.Series:
         """The row of sources.csv for `source_id` (KeyError naming the known ids if absent)."""
@@ -137,4 +139,5 @@ def load(path: str | os.PathLike | None = None) -> Dataset:
         indicators=tables["indicators"].drop(columns=ROW),
         path=folder,
         resolutions=tables["resolutions"].drop(columns=ROW) if "resolutions" in tables else None,
+        version=data_version(folder),
     )

@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rekit.data.schema import DESCRIPTOR
+from rekit.errors import UsageError
 
 
-class DiffError(ValueError):
+class DiffError(UsageError, ValueError):
     """A side of the diff that is neither a data package folder nor a git revision holding one."""
 
 

@@ -264,3 +264,34 @@ def test_yaml_too_deep_too_big_or_not_utf8(tmp_path, monkeypatch):
     big.write_text("a: " + "x" * 200)
     with pytest.raises(YamlFileError, match="the limit is 100"):
         read_yaml(big, "deals file")
+
+
+# --- the commands -------------------------------------------------------------------------------
+
+def rekit(*args):
+    return subprocess.run([sys.executable, "-m", "rekit.cli", *args], capture_output=True, text=True, cwd=ROOT)
+
+
+def test_cli_conflicts_unresolved_and_resolved_apart_and_as_csv():
+    out = rekit("data", "conflicts")
+    assert out.returncode == 0
+    assert out.stdout.index("Unresolved: 0 pairs") < out.stdout.index("Resolved: 19 pairs")
+    assert "the kit prefers usgs2026_mine_australia_2024" in out.stdout.replace("\n    ", " ")
+    csv_out = rekit("data", "conflicts", "--format", "csv")
+    lines = csv_out.stdout.splitlines()
+    assert lines[0].startswith("state,indicator,") and len(lines) == 20 and all(l.startswith("resolved,") for l in lines[1:])
+
+
+def test_cli_diff_of_two_versions_and_of_a_folder_that_is_not_a_package(tmp_path):
+    out = rekit("data", "diff", str(V010), str(DATA))
+    assert out.returncode == 0 and "data 0.1.0 -> 0.2.0" in out.stdout
+    assert "  ~ irel_nd_fy2025_26_target_business_standard: " in out.stdout and "status" in out.stdout
+    bad = rekit("data", "diff", str(tmp_path), str(DATA))
+    assert bad.returncode == 2 and "is not a data package" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_cli_check_warns_without_failing_and_cite_shows_the_tier():
+    out = rekit("data", "check", "--quick")
+    assert out.returncode == 0 and "data 0.2.0" in out.stdout and "warning" in out.stdout
+    assert "china_mining_share_2025_08_india_manufacturing_review" in out.stderr
+    assert rekit("cite", "pib_mines_2026_02_03").stdout.strip().endswith("[primary]")
