@@ -19,7 +19,10 @@ NEEDS_QUOTE = ("reported", "estimate", "target")
 
 def _rows(df: pd.DataFrame, mask: pd.Series):
     """Iterate over the rows of `df` where `mask` holds, as plain tuples with named fields."""
-    return df[mask.fillna(False).astype(bool)].itertuples(index=False)
+    m = mask.fillna(False).astype(bool)
+    if not m.any():  # the usual case for a rule: nothing to report, nothing to build
+        return iter(())
+    return df[m].itertuples(index=False)
 
 
 def foreign_keys(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -> list[Problem]:
@@ -125,31 +128,31 @@ def tiers(sources: pd.DataFrame, file: str) -> list[Problem]:
 
 
 def world_totals(obs: pd.DataFrame, file: str) -> list[Problem]:
-    """No country's mine production exceeds the World total of the same source (edition) and year."""
-    mp = obs[(obs["indicator"] == "mine_production") & obs["value"].notna()]
-    world = mp[mp["entity"] == "World"].set_index(["source_id", "period", "unit"])["value"]
-    world = world[~world.index.duplicated()]
+    """No country's mine production exceeds the World total of the same source (edition), period and unit."""
+    mp = obs[(obs["indicator"] == "mine_production").fillna(False).to_numpy()]
+    cols = [mp[c].tolist() for c in ("entity", "source_id", "period", "unit", "value", ROW)]
+    world = {(s, p, u): v for e, s, p, u, v, _ in zip(*cols) if e == "World" and pd.notna(v)}
     out = []
-    for r in _rows(mp, mp["entity"] != "World"):
-        total = world.get((r.source_id, r.period, r.unit))
-        if total is not None and r.value > total:
-            out.append(Problem(file, getattr(r, ROW), "value",
-                               f"{r.entity}'s {r.value:g} {r.unit} exceeds the World total {total:g} of {r.source_id} for {r.period}"))
+    for e, s, p, u, v, row in zip(*cols):
+        w = world.get((s, p, u))
+        if e != "World" and w is not None and pd.notna(v) and v > w:
+            out.append(Problem(file, row, "value", f"{e}'s {v:g} {u} exceeds the World total {w:g} of {s} for {p}"))
     return out
 
 
 def duplicates(obs: pd.DataFrame, file: str) -> list[Problem]:
     """No row repeats another in every column but its id (the same figure entered twice under a new id)."""
     cols = [c for c in obs.columns if c not in ("id", ROW)]
-    key = obs[cols].astype("string").fillna("\0").agg("\x1f".join, axis=1)
-    first: dict[str, tuple[int, str]] = {}
+    first: dict[tuple, tuple[int, str]] = {}
     out = []
-    for row, oid, k in zip(obs[ROW], obs["id"], key):
-        if k in first:
-            r0, id0 = first[k]
+    lists = [obs[c].tolist() for c in cols]
+    for row, oid, *cells in zip(obs[ROW].tolist(), obs["id"].tolist(), *lists):
+        key = tuple(None if (c is None or c is pd.NA or c != c) else c for c in cells)  # c != c: NaN
+        if key in first:
+            r0, id0 = first[key]
             out.append(Problem(file, row, "id", f"{oid!r} repeats row {r0} ({id0!r}) in every other column: an exact duplicate under a new id"))
         else:
-            first[k] = (row, oid)
+            first[key] = (row, oid)
     return out
 
 

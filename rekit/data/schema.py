@@ -102,6 +102,15 @@ def read_schema(folder: Path) -> dict[str, Resource]:
     return _read(str(path), path.stat().st_mtime)
 
 
+@lru_cache(maxsize=16)
+def _version(path: str, mtime: float) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return str(json.load(f).get("version", "?"))
+    except (OSError, ValueError, AttributeError):
+        return "?"
+
+
 def data_version(folder: Path) -> str:
     """The `version` of the data package in `folder` (or of the bundled one if `folder` has no descriptor); '?' if unreadable."""
     from rekit.paths import BUNDLED_DATA
@@ -110,6 +119,6 @@ def data_version(folder: Path) -> str:
     if not path.is_file():
         path = BUNDLED_DATA / DESCRIPTOR
     try:
-        return str(json.loads(path.read_text(encoding="utf-8")).get("version", "?"))
-    except (OSError, ValueError, AttributeError):
+        return _version(str(path), path.stat().st_mtime)
+    except OSError:
         return "?"

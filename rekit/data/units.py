@@ -9,10 +9,12 @@ durations, dimensionless ratios) is non-negative and below a sane ceiling for it
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 SHARE = "share"
 
 
+@lru_cache(maxsize=256)
 def unit_kind(unit: str) -> str:
     """Kind of a unit: share, ratio, price, money, count, duration or mass (tonnes and kg, per period or per year)."""
     if unit == "share":
