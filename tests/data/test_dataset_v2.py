@@ -295,3 +295,11 @@ def test_cli_check_warns_without_failing_and_cite_shows_the_tier():
     assert out.returncode == 0 and "data 0.2.0" in out.stdout and "warning" in out.stdout
     assert "china_mining_share_2025_08_india_manufacturing_review" in out.stderr
     assert rekit("cite", "pib_mines_2026_02_03").stdout.strip().endswith("[primary]")
+
+
+def test_frictionless_validate_command_passes():
+    """The standard's own validator, as a user would run it: `frictionless validate data/datapackage.json`."""
+    exe = Path(sys.executable).with_name("frictionless")
+    out = subprocess.run([str(exe), "validate", "data/datapackage.json"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout[-2000:]
+    assert "VALID" in out.stdout and "INVALID" not in out.stdout
