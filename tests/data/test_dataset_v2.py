@@ -303,3 +303,11 @@ def test_frictionless_validate_command_passes():
     out = subprocess.run([str(exe), "validate", "data/datapackage.json"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout[-2000:]
     assert "VALID" in out.stdout and "INVALID" not in out.stdout
+
+
+def test_diff_between_git_revisions():
+    """29735dc holds data 0.1.0, the same files as the fixture: no row differs between the two."""
+    if subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", "29735dc"], capture_output=True).returncode != 0:
+        pytest.skip("this copy has no git history")
+    assert diff_packages("29735dc", V010).empty
+    assert "irel_ndpr_oxide_capacity_2025_12_energetica" in diff_packages("29735dc", DATA).tables["observations"].added
