@@ -311,3 +311,10 @@ def test_diff_between_git_revisions():
         pytest.skip("this copy has no git history")
     assert diff_packages("29735dc", V010).empty
     assert "irel_ndpr_oxide_capacity_2025_12_energetica" in diff_packages("29735dc", DATA).tables["observations"].added
+
+
+def test_neodymium_in_irels_oxide_capacity(ds):
+    # 400 t NdPr oxide x 0.75 (Nd2O3 in the 75:25 grade) x 0.8574 (Nd in Nd2O3) = 257.22 t Nd a year
+    assert ds.value("irel_nd_capacity_from_ndpr_oxide_2025_12_derived") == pytest.approx(257.2, abs=0.05)
+    assert ds.value("irel_ndpr_oxide_capacity_2025_12_energetica") * ds.value("nd2o3_share_ndpr_oxide_fastmarkets_2024") \
+        * ds.value("nd_in_nd2o3_derived") == pytest.approx(257.22, abs=0.01)
