@@ -1,4 +1,4 @@
-"""`rekit data check|show|conflicts|summary` and `rekit cite`: check and browse the dataset.
+"""`rekit data check|show|conflicts|summary|diff` and `rekit cite`: check, browse and compare the dataset.
 
 `data_app` is the `rekit data` group; `app` holds the commands added at the root (`rekit cite`).
 Add a command with ``@data_app.command()`` (rekit data NAME) or ``@app.command()`` (rekit NAME).
@@ -49,7 +49,9 @@ def check(
     """Validate a data folder against its Data Package schema and the domain's rules.
 
     Prints a one-line summary and exits 0, or prints every problem as FILE:ROW: column: what is
-    wrong (the header is row 1) and exits 1.
+    wrong (the header is row 1) and exits 1. Warnings (a headline figure resting on a republished
+    wire story while a primary document exists for the same indicator) go to stderr and do not
+    fail the check.
     """
     from rekit.data import validate
 
@@ -61,10 +63,15 @@ def check(
         print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {folder}", file=sys.stderr)
         return 1
     from rekit.data.dataset import load
+    from rekit.data.warnings import warnings
 
     ds = load(folder)
-    print(f"ok: {folder}: {len(ds.observations)} observations, {ds.observations['indicator'].nunique()} indicators, "
-          f"{len(ds.sources)} sources, {len(ds.events)} events; {'quick' if quick else 'full'} check passed")
+    found = warnings(ds)
+    for w in found:
+        print(w, file=sys.stderr)
+    note = f", {len(found)} warning{'s' if len(found) != 1 else ''} (on stderr)" if found else ""
+    print(f"ok: {folder}: data {ds.version}: {len(ds.observations)} observations, {ds.observations['indicator'].nunique()} indicators, "
+          f"{len(ds.sources)} sources, {len(ds.events)} events; {'quick' if quick else 'full'} check passed{note}")
     return 0
 
 
@@ -109,39 +116,74 @@ def show(
     return 0
 
 
-@data_app.command("conflicts", short_help="figures that disagree, side by side")
+@data_app.command("conflicts", short_help="the disagreement register: figures that disagree, unresolved and resolved")
 def conflicts(
     indicator: Annotated[Optional[str], typer.Option("--indicator", metavar="NAME", help="only this indicator")] = None,
-    format: Annotated[Literal["text", "csv"], typer.Option("--format", help="text (side by side) or csv (one row per pair)")] = "text",
+    format: Annotated[Literal["text", "csv"], typer.Option("--format", help="text (side by side) or csv (one row per pair, with a state column)")] = "text",
     data: DataOption = None,
 ) -> int:
-    """Figures that disagree, side by side.
+    """The disagreement register: figures that measure the same thing and disagree.
 
-    Pairs of figures for the same indicator, entity, partner and unit whose periods overlap and
-    whose values disagree beyond their ranges.
+    Pairs with the same indicator, entity, partner, unit, period basis (fiscal or calendar) and
+    scope_key whose periods overlap and whose values disagree beyond their ranges; a republished
+    wire story counts once; withdrawn rows are never compared. Unresolved pairs come first, then
+    those data/resolutions.csv resolves (the figure the kit prefers and why, or a range).
     """
+    import numpy as np
     import pandas as pd
+
+    from rekit.data.conflicts import split_register
 
     ds = load_data(data)
     c = ds.conflicts()
     if indicator:
         c = c[c["indicator"] == _indicator(ds, indicator)]
     if format == "csv":
+        c = c.copy()
+        c.insert(0, "state", np.where(c["resolution"].isna(), "unresolved", "resolved"))
         write_csv(c)
         return 0
     if c.empty:
         print("no conflicts")
         return 0
-    for r in c.itertuples(index=False):
-        who = r.entity + (f" → {r.partner}" if pd.notna(r.partner) else "")
-        print(f"\n{r.indicator} · {who} · {r.unit}")
-        for s in "ab":
-            side = {col: getattr(r, f"{col}_{s}") for col in ("period", "value", "low", "high", "status", "scope", "source_id")}
-            has_range = pd.notna(side["low"]) or pd.notna(side["high"])
-            rng = f" ({_fmt(side['low']) or '…'}–{_fmt(side['high']) or '…'})" if has_range else ""
-            print(f"  {side['period']:<12} {_fmt(side['value']) + rng:<22} {side['status']:<9} {ds.cite(side['source_id'], 'short')}")
-            print(textwrap.fill(f"scope: {side['scope']}", WIDTH, initial_indent="      ", subsequent_indent="        "))
-    print(f"\n{len(c)} conflicting pair{'s' if len(c) != 1 else ''}")
+    unresolved, resolved = split_register(c)
+    for heading, part in (("Unresolved", unresolved), ("Resolved", resolved)):
+        print(f"\n{heading}: {len(part)} pair{'s' if len(part) != 1 else ''}")
+        for r in part.itertuples(index=False):
+            who = r.entity + (f" → {r.partner}" if pd.notna(r.partner) else "")
+            key = f" · {r.scope_key}" if pd.notna(r.scope_key) else ""
+            print(f"\n{r.indicator} · {who} · {r.unit}{key}")
+            for s in "ab":
+                side = {col: getattr(r, f"{col}_{s}") for col in ("id", "period", "value", "low", "high", "status", "scope", "source_id")}
+                has_range = pd.notna(side["low"]) or pd.notna(side["high"])
+                rng = f" ({_fmt(side['low']) or '…'}–{_fmt(side['high']) or '…'})" if has_range else ""
+                print(f"  {side['period']:<12} {_fmt(side['value']) + rng:<22} {side['status']:<9} {ds.cite(side['source_id'], 'short')}")
+                print(textwrap.fill(f"scope: {side['scope']}", WIDTH, initial_indent="      ", subsequent_indent="        "))
+                also = getattr(r, f"also_{s}")
+                if pd.notna(also):
+                    print(f"      the same wire story also in: {also}")
+            if pd.notna(r.resolution):
+                verdict = f"prefers {r.preferred}" if r.decision == "prefer" else "keeps both as a range"
+                print(textwrap.fill(f"resolution {r.resolution}: the kit {verdict}. {r.reason}", WIDTH,
+                                    initial_indent="  → ", subsequent_indent="    "))
+    print(f"\n{len(c)} conflicting pair{'s' if len(c) != 1 else ''}: {len(unresolved)} unresolved, {len(resolved)} resolved")
+    return 0
+
+
+@data_app.command("diff", short_help="rows added, removed and changed between two versions of the data")
+def diff(
+    old: Annotated[str, typer.Argument(metavar="OLD", help="a data folder or a git revision (HEAD~3, a tag, a commit)")],
+    new: Annotated[str, typer.Argument(metavar="NEW", help="a data folder or a git revision")],
+) -> int:
+    """Rows added, removed and changed between two versions of the data package.
+
+    OLD and NEW are data folders (with a datapackage.json) or git revisions of this repository,
+    whose data/ is compared. Tables are matched by name and rows by their key (id, source_id,
+    indicator, resolution_id); a changed row lists the columns that differ.
+    """
+    from rekit.data.diff import diff_packages
+
+    print(diff_packages(old, new).text())
     return 0
 
 

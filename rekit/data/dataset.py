@@ -8,20 +8,21 @@ raising a DataError that names every bad cell by file, row and column.
 from __future__ import annotations
 
 import difflib
-import math
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from rekit.data.conflicts import find_conflicts
 from rekit.data.periods import parse_period
 from rekit.data.problems import DataError
 from rekit.data.tables import ROW
+from rekit.data.schema import data_version
 from rekit.data.validate import read_tables
 from rekit.paths import data_dir
 
-ACTUAL = ("reported", "estimate")  # figures that describe what happened, as opposed to targets
+ACTUAL = ("reported", "estimate")  # figures that describe what happened, as opposed to targets (withdrawn rows never)
 
 
 def _with_periods(df: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -44,6 +45,8 @@ class Dataset:
     events: pd.DataFrame
     indicators: pd.DataFrame
     path: Path
+    resolutions: pd.DataFrame | None = None
+    version: str = "?"  # `version` of datapackage.json: cite it with a figure, print it with every output
 
     def source(self, source_id: str) -> pd.Series:
         """The row of sources.csv for `source_id` (KeyError naming the known ids if absent)."""
@@ -78,15 +81,16 @@ class Dataset:
             mask &= o["partner"] == partner
         if status is not None:
             mask &= o["status"].isin([status] if isinstance(status, str) else list(status))
-        rows = o[mask.fillna(False)].merge(self.sources[["source_id", "title", "publisher", "date"]], on="source_id", how="left")
+        rows = o[mask.fillna(False)].merge(self.sources[["source_id", "title", "publisher", "date", "tier"]], on="source_id", how="left")
         return rows.sort_values(["period_start", "id"]).reset_index(drop=True)
 
     def cite(self, source_id: str, style: str = "text") -> str:
         """A citation for a source: `text` (full, for a reference list) or `short` (title, publisher, date: under a chart)."""
         s = self.source(source_id)
         via = f", reporting {s['reports_on']}" if pd.notna(s["reports_on"]) else ""
+        tier = s.get("tier")
         if style == "short":
-            return f"{s['title']} ({s['publisher']}{via}, {s['date']})"
+            return f"{s['title']} ({s['publisher']}{via}, {s['date']}; {tier})"
         if style != "text":
             raise ValueError(f"unknown citation style {style!r}; allowed: text, short")
         parts = [f"{s['publisher']} ({s['date']}). {s['title']}."]
@@ -96,34 +100,25 @@ class Dataset:
             parts.append(str(s["url"]))
         if pd.notna(s["accessed"]):
             parts.append(f"(accessed {s['accessed']})")
+        if pd.notna(tier):
+            parts.append(f"[{tier}]")
         return " ".join(parts)
 
     def conflicts(self, rel_tol: float = 0.01) -> pd.DataFrame:
-        """Pairs of figures that disagree beyond their ranges: same indicator, entity, partner and unit, overlapping periods.
+        """Pairs of figures that measure the same thing and disagree beyond their ranges, with the kit's resolution.
 
-        Actual figures (reported, estimate) are compared with each other, and targets with targets.
-        A range is [low, high]; a lower bound alone ("over 1,000 t") reaches up without limit and an
-        upper bound alone down to zero; a point is widened by `rel_tol` so rounding is not a conflict.
+        See rekit.data.conflicts: rows are compared within one indicator, entity, partner, unit,
+        period basis and scope_key; a republished wire story counts once; withdrawn rows never.
         """
-        o = self.observations.copy()
-        o["klass"] = o["status"].map(lambda s: "actual" if s in ACTUAL else ("target" if s == "target" else None))
-        o = o[o["klass"].notna()]
-        o["lo"] = o["low"].where(o["low"].notna(), o["value"].where(o["high"].isna(), 0.0)) * (1 - rel_tol)
-        o["hi"] = o["high"].where(o["high"].notna(), o["value"].where(o["low"].isna(), math.inf)) * (1 + rel_tol)
-        o["partner_key"] = o["partner"].fillna("")
-        keys = ["indicator", "entity", "partner_key", "unit", "klass"]
-        pairs = o.merge(o, on=keys, suffixes=("_a", "_b"))
-        pairs = pairs[
-            (pairs["id_a"] < pairs["id_b"])
-            & (pairs["period_start_a"] <= pairs["period_end_b"])
-            & (pairs["period_start_b"] <= pairs["period_end_a"])
-            & ((pairs["hi_a"] < pairs["lo_b"]) | (pairs["hi_b"] < pairs["lo_a"]))
-        ]
-        cols = ["indicator", "entity", "partner", "unit"]
-        side = ["id", "period", "value", "low", "high", "status", "scope", "source_id"]
-        out = pairs.rename(columns={"partner_a": "partner"})[cols + [f"{c}_{s}" for s in "ab" for c in side]]
-        out["partner"] = out["partner"].astype("string")
-        return out.sort_values(["indicator", "entity", "id_a", "id_b"]).reset_index(drop=True)
+        return find_conflicts(self.observations, self.sources, self.resolutions, rel_tol)
+
+    def tier(self, source_id: str) -> str:
+        """The tier of a source (primary, official-secondary, news, wire-republished, industry, vendor, academic)."""
+        return str(self.source(source_id)["tier"])
+
+    def usable(self) -> pd.DataFrame:
+        """Observations a model may take as a default: every row but the withdrawn ones."""
+        return self.observations[self.observations["status"] != "withdrawn"].reset_index(drop=True)
 
 
 def load(path: str | os.PathLike | None = None) -> Dataset:
@@ -143,4 +138,6 @@ def load(path: str | os.PathLike | None = None) -> Dataset:
         events=events,
         indicators=tables["indicators"].drop(columns=ROW),
         path=folder,
+        resolutions=tables["resolutions"].drop(columns=ROW) if "resolutions" in tables else None,
+        version=data_version(folder),
     )

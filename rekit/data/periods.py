@@ -18,14 +18,24 @@ from rekit.errors import RekitError
 
 FORMS = "a year (2024), a fiscal year (FY2024-25), a month (2025-06), a date (2025-04-04), or START/END of these"
 
-_YEAR = re.compile(r"^(\d{4})$")
-_FISCAL = re.compile(r"^FY(\d{4})-(\d{2})$")
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_YEAR = re.compile(r"^([0-9]{4})$")
+_FISCAL = re.compile(r"^FY([0-9]{4})-([0-9]{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
+
+
+FIRST_YEAR, LAST_YEAR = 1900, 2100  # a sane span for this dataset: anything outside is a typing error
 
 
 class PeriodError(RekitError, ValueError):
     """A period string that does not follow one of the allowed forms."""
+
+
+def _year(text: str, y: int) -> int:
+    """`y` if it lies in the sane span, else a PeriodError naming it (also keeps date() from failing on 0000 or 9999+1)."""
+    if not FIRST_YEAR <= y <= LAST_YEAR:
+        raise PeriodError(f"{text!r}: year {y:04d} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    return y
 
 
 @dataclass(frozen=True)
@@ -46,21 +56,21 @@ class Period:
 
 def _single(text: str) -> Period:
     if m := _YEAR.match(text):
-        y = int(m[1])
+        y = _year(text, int(m[1]))
         return Period(text, "year", date(y, 1, 1), date(y, 12, 31))
     if m := _FISCAL.match(text):
-        y, tail = int(m[1]), int(m[2])
+        y, tail = _year(text, int(m[1])), int(m[2])
         if tail != (y + 1) % 100:
             raise PeriodError(f"{text!r}: a fiscal year runs April {y} to March {y + 1}, so it is FY{y}-{(y + 1) % 100:02d}")
         return Period(text, "fiscal_year", date(y, 4, 1), date(y + 1, 3, 31))
     if m := _MONTH.match(text):
-        y, mo = int(m[1]), int(m[2])
+        y, mo = _year(text, int(m[1])), int(m[2])
         if not 1 <= mo <= 12:
             raise PeriodError(f"{text!r}: month {mo} is not 01 to 12")
         return Period(text, "month", date(y, mo, 1), date(y, mo, calendar.monthrange(y, mo)[1]))
     if m := _DATE.match(text):
         try:
-            d = date(int(m[1]), int(m[2]), int(m[3]))
+            d = date(_year(text, int(m[1])), int(m[2]), int(m[3]))
         except ValueError as exc:
             raise PeriodError(f"{text!r}: not a calendar date ({exc})") from None
         return Period(text, "date", d, d)
@@ -80,6 +90,17 @@ def parse_period(text: str) -> Period:
             raise PeriodError(f"{text!r}: the interval ends before it starts")
         return Period(text, "interval", a.start, b.end)
     return _single(text)
+
+
+def basis(period: Period) -> str:
+    """'fiscal' if the period is (or is bounded by) Indian fiscal years, else 'calendar'.
+
+    Figures on a fiscal basis are compared only with fiscal ones: FY2024-25 and 2024 share nine
+    months but are not the same quantity.
+    """
+    if period.kind == "fiscal_year" or (period.kind == "interval" and "FY" in period.text):
+        return "fiscal"
+    return "calendar"
 
 
 def fiscal_year(year: int) -> str:

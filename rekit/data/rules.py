@@ -19,7 +19,10 @@ NEEDS_QUOTE = ("reported", "estimate", "target")
 
 def _rows(df: pd.DataFrame, mask: pd.Series):
     """Iterate over the rows of `df` where `mask` holds, as plain tuples with named fields."""
-    return df[mask.fillna(False).astype(bool)].itertuples(index=False)
+    m = mask.fillna(False).astype(bool)
+    if not m.any():  # the usual case for a rule: nothing to report, nothing to build
+        return iter(())
+    return df[m].itertuples(index=False)
 
 
 def foreign_keys(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -> list[Problem]:
@@ -52,10 +55,11 @@ def bounded_values(obs: pd.DataFrame, file: str) -> list[Problem]:
             lo, hi = bounds(unit)
         except KeyError:  # not a controlled unit: the schema's enum check reports it
             continue
-        what = "a share must lie in [0, 1]" if hi == 1.0 else f"a value in {unit} cannot be negative"
         for col in ("value", "low", "high"):
             x = getattr(r, col)
             if pd.notna(x) and not lo <= x <= hi:
+                what = ("a share must lie in [0, 1]" if hi == 1.0 else f"a value in {unit} cannot be negative" if x < lo
+                        else f"a value in {unit} must not exceed {hi:g} (a typing error?)")
                 out.append(Problem(file, getattr(r, ROW), col, f"{x:g} is out of bounds: {what}"))
         v, low, high = r.value, r.low, r.high
         if pd.notna(low) and pd.notna(high) and low > high:
@@ -103,6 +107,77 @@ def provenance(obs: pd.DataFrame, file: str) -> list[Problem]:
     return out
 
 
+def withdrawals(obs: pd.DataFrame, file: str) -> list[Problem]:
+    """A withdrawn row keeps its source's original words (quote) and quotes the revision; only withdrawn rows carry a revision."""
+    out = []
+    withdrawn = obs["status"] == "withdrawn"
+    for r in _rows(obs, withdrawn & obs["revision"].isna()):
+        out.append(Problem(file, getattr(r, ROW), "revision",
+                           "a withdrawn row must quote the source's retraction or revised text (with its date) in revision"))
+    for r in _rows(obs, withdrawn & obs["quote"].isna()):
+        out.append(Problem(file, getattr(r, ROW), "quote", "a withdrawn row keeps the words it was first taken from"))
+    for r in _rows(obs, ~withdrawn & obs["revision"].notna()):
+        out.append(Problem(file, getattr(r, ROW), "revision", f"only a withdrawn row has a revision; this row is {r.status!r}"))
+    return out
+
+
+def tiers(sources: pd.DataFrame, file: str) -> list[Problem]:
+    """A wire-republished source names the original publisher in reports_on."""
+    return [Problem(file, getattr(r, ROW), "reports_on", "a wire-republished source must name the original publisher (e.g. Reuters)")
+            for r in _rows(sources, (sources["tier"] == "wire-republished") & sources["reports_on"].isna())]
+
+
+def world_totals(obs: pd.DataFrame, file: str) -> list[Problem]:
+    """No country's mine production exceeds the World total of the same source (edition), period and unit."""
+    mp = obs[(obs["indicator"] == "mine_production").fillna(False).to_numpy()]
+    cols = [mp[c].tolist() for c in ("entity", "source_id", "period", "unit", "value", ROW)]
+    world = {(s, p, u): v for e, s, p, u, v, _ in zip(*cols) if e == "World" and pd.notna(v)}
+    out = []
+    for e, s, p, u, v, row in zip(*cols):
+        w = world.get((s, p, u))
+        if e != "World" and w is not None and pd.notna(v) and v > w:
+            out.append(Problem(file, row, "value", f"{e}'s {v:g} {u} exceeds the World total {w:g} of {s} for {p}"))
+    return out
+
+
+def duplicates(obs: pd.DataFrame, file: str) -> list[Problem]:
+    """No row repeats another in every column but its id (the same figure entered twice under a new id)."""
+    cols = [c for c in obs.columns if c not in ("id", ROW)]
+    first: dict[tuple, tuple[int, str]] = {}
+    out = []
+    lists = [obs[c].tolist() for c in cols]
+    for row, oid, *cells in zip(obs[ROW].tolist(), obs["id"].tolist(), *lists):
+        key = tuple(None if (c is None or c is pd.NA or c != c) else c for c in cells)  # c != c: NaN
+        if key in first:
+            r0, id0 = first[key]
+            out.append(Problem(file, row, "id", f"{oid!r} repeats row {r0} ({id0!r}) in every other column: an exact duplicate under a new id"))
+        else:
+            first[key] = (row, oid)
+    return out
+
+
+def resolutions(res: pd.DataFrame, obs: pd.DataFrame, file: str, obs_file: str) -> list[Problem]:
+    """Each resolution names two or more existing observation rows; `prefer` names one of them, `range` none."""
+    ids = set(obs["id"].dropna())
+    out = []
+    for r in res.itertuples(index=False):
+        row = getattr(r, ROW)
+        refs = str(r.rows).split() if pd.notna(r.rows) else []
+        if pd.notna(r.rows) and len(refs) < 2:
+            out.append(Problem(file, row, "rows", "a disagreement needs two or more observation ids, separated by spaces"))
+        for ref in refs:
+            if ref not in ids:
+                out.append(Problem(file, row, "rows", f"{ref!r} is not an id in {obs_file}"))
+        if r.decision == "prefer":
+            if pd.isna(r.preferred):
+                out.append(Problem(file, row, "preferred", "decision 'prefer' must name the preferred row"))
+            elif r.preferred not in refs:
+                out.append(Problem(file, row, "preferred", f"{r.preferred!r} is not one of this resolution's rows"))
+        elif r.decision == "range" and pd.notna(r.preferred):
+            out.append(Problem(file, row, "preferred", "decision 'range' keeps both: leave preferred empty"))
+    return out
+
+
 def sources_used(sources: pd.DataFrame, users: list[pd.DataFrame], file: str) -> list[Problem]:
     """Every source is cited by at least one observation or event."""
     used = set().union(*(set(u["source_id"].dropna()) for u in users))
@@ -117,7 +192,15 @@ def check(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -> list[
     """All domain rules over the typed tables."""
     obs, src, ev = tables["observations"], tables["sources"], tables["events"]
     f_obs, f_src, f_ev = (schema[n].path for n in ("observations", "sources", "events"))
+    extra = []
+    if "resolutions" in tables:
+        extra = resolutions(tables["resolutions"], obs, schema["resolutions"].path, f_obs)
     return [
+        *extra,
+        *withdrawals(obs, f_obs),
+        *tiers(src, f_src),
+        *world_totals(obs, f_obs),
+        *duplicates(obs, f_obs),
         *foreign_keys(tables, schema),
         *bounded_values(obs, f_obs),
         *periods(obs, "period", f_obs),

@@ -100,3 +100,25 @@ def read_schema(folder: Path) -> dict[str, Resource]:
     """Resources of the package in `folder`, by name (cached while the descriptor is unchanged)."""
     path = Path(folder) / DESCRIPTOR
     return _read(str(path), path.stat().st_mtime)
+
+
+@lru_cache(maxsize=16)
+def _version(path: str, mtime: float) -> str:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return str(json.load(f).get("version", "?"))
+    except (OSError, ValueError, AttributeError):
+        return "?"
+
+
+def data_version(folder: Path) -> str:
+    """The `version` of the data package in `folder` (or of the bundled one if `folder` has no descriptor); '?' if unreadable."""
+    from rekit.paths import BUNDLED_DATA
+
+    path = Path(folder) / DESCRIPTOR
+    if not path.is_file():
+        path = BUNDLED_DATA / DESCRIPTOR
+    try:
+        return _version(str(path), path.stat().st_mtime)
+    except OSError:
+        return "?"

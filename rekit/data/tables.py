@@ -19,8 +19,17 @@ from rekit.data.schema import Resource
 ROW = "csv_row"  # the record number in the file (header = 1), kept while validating
 
 
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
 def _number(text: str) -> float | None:
-    """A float from a cell, or None if the cell is not a plain number."""
+    """A float from a cell, or None if the cell is not a plain ASCII decimal number.
+
+    Python's float() also takes '2_900', full-width digits ('２９００'), 'nan' and 'inf'; none of
+    those is a number in a CSV file of this package, so the cell must match a plain pattern first.
+    """
+    if not _PLAIN_NUMBER.fullmatch(text):
+        return None
     try:
         x = float(text)
     except ValueError:
@@ -36,6 +45,8 @@ def read_table(folder: Path, res: Resource) -> tuple[pd.DataFrame, list[Problem]
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in [*res.columns, ROW]})
     if not path.exists():
         return empty, [Problem(name, 0, WHOLE_FILE, "file not found")]
+    if not path.is_file():
+        return empty, [Problem(name, 0, WHOLE_FILE, "is a folder (or not a regular file), not a CSV file")]
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             records = list(csv.reader(f))
@@ -105,7 +116,11 @@ def _check_field(name: str, fld, cells: list[str], rows: list[int]) -> tuple[pd.
         if fld.type in ("number", "integer"):
             x = _number(cell)
             if x is None:
-                hint = " (write numbers without thousands separators)" if re.fullmatch(r"[\d,]+(\.\d+)?", cell) else ""
+                hint = " (write numbers without thousands separators)" if re.fullmatch(r"[0-9,]+(\.[0-9]+)?", cell) else ""
+                if "_" in cell:
+                    hint = " (write numbers without '_' separators)"
+                elif any(not c.isascii() for c in cell):
+                    hint = " (write digits 0-9 only: full-width or other non-ASCII digits are refused)"
                 problems.append(Problem(name, row, fld.name, f"{cell!r} is not a number{hint}"))
             values.append(x)
             continue

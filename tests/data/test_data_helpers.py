@@ -74,15 +74,31 @@ def test_citations():
 def test_conflicts_keep_the_disagreements_the_field_knows():
     c = ds().conflicts()
     pairs = {frozenset((a, b)) for a, b in zip(c["id_a"], c["id_b"])}
-    # IREL's neodymium: 20-40 t 'clocking' against 400-500 t reported
-    assert frozenset(("irel_nd_fy2024_25_reported_business_standard", "irel_nd_2025_reported_taste_of_capital")) in pairs
-    # all permanent magnets against rare-earth magnets
-    assert frozenset(("india_magnet_imports_fy2024_25_indian_express", "india_re_magnet_imports_fy2024_25_crisil")) in pairs
+    # rare-earth magnet imports FY2024-25: CRISIL's 540 t against Moneycontrol's expected 700 t
+    assert frozenset(("india_re_magnet_imports_fy2024_25_crisil", "india_re_magnet_imports_fy2024_25_moneycontrol")) in pairs
+    # IREL's NdPr oxide capacity: 400-500 t (Aug 2025) against Primus's 1,500 t
+    assert frozenset(("irel_nd_2025_reported_india_manufacturing_review", "irel_ndpr_oxide_capacity_2025_08_primus")) in pairs
     # USGS editions revise Australia's 2024 output
     usgs = c[(c["indicator"] == "mine_production") & (c["entity"] == "Australia")]
     assert not usgs.empty
     # a figure is never in conflict with a rounding of itself
     assert frozenset(("india_magnet_imports_fy2024_25_indian_express", "india_magnet_imports_fy2024_25_reuters_kitco")) not in pairs
+
+
+def test_conflicts_compare_only_the_same_scope():
+    """All permanent magnets (53,700 t) against rare-earth magnets (540 t), a budget part against its total,
+    a withdrawn figure against anything: none is a disagreement."""
+    c = ds().conflicts()
+    pairs = {frozenset((a, b)) for a, b in zip(c["id_a"], c["id_b"])}
+    assert frozenset(("india_magnet_imports_fy2024_25_indian_express", "india_re_magnet_imports_fy2024_25_crisil")) not in pairs
+    assert frozenset(("repm_scheme_outlay_capital_subsidy_ndtv_profit", "repm_scheme_outlay_total_ndtv_profit")) not in pairs
+    withdrawn = set(ds().observations.query("status == 'withdrawn'")["id"])
+    assert withdrawn and not (set(c["id_a"]) | set(c["id_b"])) & withdrawn
+
+
+def test_every_disagreement_is_resolved():
+    c = ds().conflicts()
+    assert not c.empty and c["resolution"].notna().all()
 
 
 def test_conflicts_respect_ranges():
@@ -147,9 +163,9 @@ def test_cli_show_unknown_indicator():
 
 
 def test_cli_conflicts_side_by_side():
-    out = rekit("data", "conflicts", "--indicator", "nd_production")
+    out = rekit("data", "conflicts", "--indicator", "ndpr_oxide_capacity")
     assert out.returncode == 0
-    assert "20–40" in out.stdout and "400–500" in out.stdout
+    assert "400–500" in out.stdout and "1,500" in out.stdout
 
 
 def test_cli_cite():
