@@ -6,7 +6,6 @@ make the check fail. Each names the file, row and column like a Problem.
 
 from __future__ import annotations
 
-
 from rekit.data.dataset import Dataset
 from rekit.data.problems import Problem
 
