@@ -6,8 +6,6 @@ make the check fail. Each names the file, row and column like a Problem.
 
 from __future__ import annotations
 
-import pandas as pd
-
 from rekit.data.dataset import Dataset
 from rekit.data.problems import Problem
 
