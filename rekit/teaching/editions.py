@@ -89,9 +89,9 @@ def build(out_dir: str | os.PathLike, notebooks: str | os.PathLike | None = None
     """
     import nbformat
 
-    out_dir = Path(out_dir)
-    if str(out_dir).strip() == "":
+    if not str(os.fspath(out_dir)).strip():  # Path("") would quietly mean the current folder
         raise ValueError("out_dir: got an empty path; allowed: a folder to write the editions into")
+    out_dir = Path(out_dir)
     written: dict[str, list[Path]] = {"student": [], "instructor": []}
     for src in source_notebooks(notebooks):
         nb = nbformat.read(src, as_version=4)

@@ -55,9 +55,11 @@ def test_the_instructor_edition_has_everything(built):
         assert nb.metadata["rekit"] == {"edition": "instructor", "notebook": path.stem}
 
 
-def test_build_refuses_a_folder_without_notebooks(tmp_path):
+def test_build_refuses_a_folder_without_notebooks_or_an_empty_out(tmp_path):
     with pytest.raises(FileNotFoundError, match="no teaching notebooks"):
         editions.build(tmp_path / "out", tmp_path)
+    with pytest.raises(ValueError, match="empty path"):
+        editions.build("", TEACHING)
 
 
 def _submission(built, folder: Path, name: str, answers: dict[str, str], extra_cell: str | None = None,
