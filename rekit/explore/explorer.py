@@ -49,6 +49,7 @@ from rekit.figures.charts import FONT, rgba, deal_colors  # noqa: F401  (charts 
 from rekit.data.dataset import Dataset, load
 from rekit.model.deals import PARAMS, YEARS, DealBook, DealError, load_deals
 from rekit.model.simulation import ModelError, Result, simulate
+from rekit.errors import RekitError
 
 __all__ = [
     "ExploreError", "Slider", "SLIDERS", "State", "central_values", "compute", "series", "headline",
@@ -64,7 +65,7 @@ BAND = (0.05, 0.5, 0.95)
 FIG_WIDTH, FIG_HEIGHT = 720, 600
 
 
-class ExploreError(ValueError):
+class ExploreError(RekitError, ValueError):
     """A combination of controls the explorer cannot draw; the message says what to change."""
 
 

@@ -33,13 +33,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rekit.errors import RekitError
+
 __all__ = [
     "ParameterError", "Spec", "Int", "Float", "Choice", "ListOf", "Str", "Bool", "Any_",
     "SPECS", "check", "declared", "spec_for", "defaults", "Declared",
 ]
 
 
-class ParameterError(ValueError):
+class ParameterError(RekitError, ValueError):
     """A parameter value (or name) that is not allowed; the message says which, what was given and what is."""
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from rekit.reports import params as P
 from rekit.reports import runner as R
-from rekit.cli.reports import main as cli
+from rekit.cli.app import main as cli
 from rekit.reports.html import make_offline
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
