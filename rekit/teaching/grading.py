@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from rekit.errors import RekitError
 from rekit.teaching.editions import HIDDEN, SOLUTION, is_tagged, source_notebooks
 from rekit.teaching.exercises import DEAL_EXERCISE, DEAL_POINTS, EXERCISES, STUDENT_ID
 from rekit.teaching.figures import STATIC_IMAGES_ENV
@@ -45,7 +46,7 @@ INJECTED = "injected"
 _KEY = re.compile(r'(?:assert_answer|check)\("(\d\d\.\d)"')
 
 
-class GradingError(ValueError):
+class GradingError(RekitError, ValueError):
     """A grading request that cannot be carried out (no submissions, an unknown format); the message says why."""
 
 
