@@ -70,14 +70,14 @@ def student_edition(nb, name: str):
         _clear(cell)
         cells.append(cell)
     out.cells = cells
-    out.metadata["rekit"] = {"edition": "student", "notebook": name}
+    out.metadata["rekit"] = {"edition": "student", "notebook": name}  # no outputs_of: no outputs are stored
     return out
 
 
 def instructor_edition(nb, name: str):
     """A copy of notebook `nb` with every cell (solutions and hidden checks), marked as the instructor's."""
     out = copy.deepcopy(nb)
-    out.metadata["rekit"] = {"edition": "instructor", "notebook": name}
+    out.metadata["rekit"] = {**out.metadata.get("rekit", {}), "edition": "instructor", "notebook": name}
     return out
 
 

@@ -191,7 +191,7 @@ def _exp_bound(ds):
 
 
 def _headline(book, deals, year=HEADLINE_YEAR, basis="reported"):
-    from rekit.explore.explorer import State, compute, headline
+    from rekit.explore import State, compute, headline
 
     state = State(deals=tuple(deals), basis=basis, years=MODEL_YEARS, headline_year=year)
     return headline(compute(state, book), year).set_index("deal")
@@ -335,7 +335,8 @@ def grade_answer(key: str, answer: Any, ds=None, *, student_id: str | None = Non
         return v
     ex = _exercise(key)
     context = {**variant(key, student_id), **context}
-    v = _check(ex, answer, ds, context, reveal=True, record=False)
+    # unanswered: nothing to compare, and the expected value may need the student's other answers (03.3's deal)
+    v = _check(ex, answer, ds, context, reveal=answer is not None, record=False)
     v.revealed, v.attempt, v.max_points = True, 0, ex.points
     credit = 1.0 if v.correct else 0.0
     if (v.status == "wrong" and ex.unit == "share" and isinstance(v.given, float) and 1 < v.given <= 100

@@ -52,7 +52,8 @@ def test_the_instructor_edition_has_everything(built):
         source = nbformat.read(TEACHING / path.name, as_version=4)
         nb = nbformat.read(path, as_version=4)
         assert [c.source for c in nb.cells] == [c.source for c in source.cells]
-        assert nb.metadata["rekit"] == {"edition": "instructor", "notebook": path.stem}
+        assert nb.metadata["rekit"]["edition"] == "instructor" and nb.metadata["rekit"]["notebook"] == path.stem
+        assert nb.metadata["rekit"].get("outputs_of") == source.metadata.get("rekit", {}).get("outputs_of")
 
 
 def test_build_refuses_a_folder_without_notebooks_or_an_empty_out(tmp_path):

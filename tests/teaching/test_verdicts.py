@@ -149,11 +149,14 @@ def test_graded_verdicts_give_points_and_partial_credit():
     with pytest.raises(AssertionError, match="02.3"):
         E.assert_answer("02.3", 0.5)
     E.assert_answer("02.3", None)  # unanswered is shown, not raised
+    E.assert_answer("03.3", None, deal=None)  # even where the expected value needs another answer (the deal)
+    E.assert_answer("03.2", None)
+    assert E.grade_answer("03.3", None, deal=None).points == 0
     assert V.session_summary().status == "unanswered"  # grading leaves the student's tally alone
 
 
 def test_student_ids_pick_values_and_the_grader_recomputes_them():
-    from rekit.explore.explorer import State, compute, headline
+    from rekit.explore import State, compute, headline
     from rekit.model.deals import load_deals
 
     assert E.variant("03.1") == {"year": 2030} and E.variant("03.3") == {"against": "repm_scheme"}
