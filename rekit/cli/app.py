@@ -7,7 +7,7 @@ option or argument -> the usage line, ``rekit: error: <what is wrong>`` and 2; C
 an unexpected error (a bug) -> one line naming it and 70, with the traceback only when
 REKIT_DEBUG=1. No traceback reaches the user otherwise.
 
-The command groups live one per module (rekit/cli/data.py, model.py, figures.py, reports.py),
+The command groups live one per module (rekit/cli/data.py, model.py, figures.py, reports.py, teach.py),
 each with its own typer apps, added here in the order `rekit --help` lists them.
 """
 
@@ -19,7 +19,7 @@ from typing import Sequence
 
 import typer
 
-from rekit.cli import data, figures, model, reports
+from rekit.cli import data, figures, model, reports, teach
 from rekit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, RekitError, Terminated
 
 try:  # typer >= 0.2x carries its own copy of click
@@ -42,6 +42,7 @@ app.add_typer(model.app)  # deals, simulate, concentration
 app.add_typer(figures.app)  # images
 app.add_typer(reports.app)  # run, reports
 app.add_typer(reports.notebooks_app, name="notebooks", help="keep the notebooks' stored outputs current")
+app.add_typer(teach.teach_app, name="teach", help="teaching notebooks: student and instructor editions, grading")
 
 
 def report_error(message: object) -> None:

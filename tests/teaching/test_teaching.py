@@ -1,10 +1,12 @@
-"""The teaching notebooks and their self-checking exercises (rekit.exercises).
+"""The teaching notebooks and their self-checking exercises (rekit.exercises, rekit.teaching).
 
-Every notebook runs twice with papermill (kernel `rekit`): as a student gets it (every answer None:
-it must run top to bottom, every check saying "not answered yet") and with its solutions filled in
-(`reveal_solutions=True`: every check must pass). So an exercise whose data or code changes under
-it fails here instead of rotting. The checks report through a display bundle of their own
-(`application/vnd.rekit.verdict+json`), read from the executed notebooks.
+Every notebook runs twice with papermill (kernel `rekit`): its student edition as a student gets
+it (no solution or hidden cells, every answer None: it must run top to bottom, every check saying
+"not answered yet") and its instructor edition with the solutions filled in
+(`reveal_solutions=True`: every check and every hidden check must pass, with full points). So an
+exercise whose data or code changes under it fails here instead of rotting. The checks report
+through a display bundle of their own (`application/vnd.rekit.verdict+json`), read from the
+executed notebooks. The checkers themselves are tested in test_verdicts.py.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rekit.teaching import exercises as E
 from rekit.data.dataset import load
+from rekit.teaching import editions
+from rekit.teaching import exercises as E
+from rekit.teaching.verdicts import VERDICT_MIME
 
 ROOT = Path(__file__).resolve().parents[2]
 TEACHING = ROOT / "notebooks" / "teaching"
@@ -28,56 +32,18 @@ ANSWER = re.compile(r"^(answer_\w+|my_deal) = None\b", re.M)
 
 @pytest.fixture(autouse=True)
 def _fresh_session():
-    E.reset()
+    E.start_session()
     yield
-    E.reset()
+    E.start_session()
 
 
-# --- the checkers -------------------------------------------------------------------------------
-
-
-def test_check_number_feedback():
-    v = E.check_number(None, 0.345, tol=0.001, unit="share", hint="exports / production", exercise="t.1")
-    assert v.status == "unanswered" and not v and "Replace None" in v.text() and "Hint: exports / production" in v.text()
-    v = E.check_number(1000 / 2900, 0.3448, tol=0.001, unit="share", exercise="t.1")
-    assert v and v.status == "correct" and "You gave 0.3448" in v.text()
-    v = E.check_number(34.48, 1000 / 2900, tol=0.001, unit="share", hint="h", exercise="t.1")
-    assert v.status == "wrong" and "percentage" in v.message and "expected 0.3448" in v.message and "Hint: h" in v.text()
-    v = E.check_number(2.9, 1000 / 2900, tol=0.001, mistakes=[(2.9, "divided the other way round")])
-    assert v.status == "wrong" and "other way round" in v.message and "too high" in v.message
-    for bad in ("0.34", True, float("nan"), [1, 2]):
-        assert E.check_number(bad, 0.34).status == "invalid"
-    import numpy as np
-    import pandas as pd
-
-    assert E.check_number(np.float64(0.34), 0.34) and E.check_number(pd.Series([0.34]), 0.34)
-
-
-def test_check_choice_feedback():
-    assert E.check_choice(" Business_Standard_2025_11_09 ", "business_standard_2025_11_09").correct
-    v = E.check_choice("usgs_mcs_2026", "a", ["a", "b"])
-    assert v.status == "invalid" and "not one of the possible answers" in v.message
-    v = E.check_choice("b", "a", ["a", "b"], hint="look again")
-    assert v.status == "wrong" and "expected 'a'" in v.message
-    assert E.check_choice(3, "a").status == "invalid"
-
-
-def test_verdict_display_and_summary():
-    v = E.check_number(1.0, 1.0, exercise="t.9")
-    bundle = v._repr_mimebundle_()
-    assert bundle[E.VERDICT_MIME] == {"exercise": "t.9", "status": "correct", "given": 1.0, "expected": 1.0}
-    assert 'data-status="correct"' in bundle["text/html"] and bundle["text/plain"].startswith("✓ Exercise t.9")
-    E.check_number(None, 1.0, exercise="t.10")
-    s = E.summary()
-    assert s.status == "wrong" and "1 of 2 exercises correct" in s.message and "t.10" in s.message
-    E.check_number(1.0, 1.0, exercise="t.10")
-    assert E.summary().correct
+# --- the catalogue -------------------------------------------------------------------------------
 
 
 def test_named_exercises_follow_the_data(tmp_path):
     """Expected values are computed from the data when checked: change the data, the answer changes."""
     ds = load()
-    assert E.check("02.3", 1000 / 2900, ds=ds).correct
+    assert E.check_exercise("02.3", 1000 / 2900, ds=ds).correct
     data = tmp_path / "data"
     shutil.copytree(ROOT / "data", data)
     obs = data / "observations.csv"
@@ -95,16 +61,16 @@ def test_named_exercises_follow_the_data(tmp_path):
         w.writeheader()
         w.writerows(rows)
     changed = load(data)
-    assert E.check("02.3", 0.5, ds=changed).correct
-    assert E.check("02.3", 1000 / 2900, ds=changed).status == "wrong"
+    assert E.check_exercise("02.3", 0.5, ds=changed).correct
+    assert E.check_exercise("02.3", 1000 / 2900, ds=changed).status == "wrong"
 
 
 def test_every_exercise_key_is_known_and_unknown_keys_are_refused():
     with pytest.raises(KeyError, match="no exercise"):
-        E.check("99.9", 1)
+        E.check_exercise("99.9", 1)
     used = set()
     for nb in NOTEBOOKS:
-        used |= set(re.findall(r'check\("(\d\d\.\d)"', _code(nb)))
+        used |= set(re.findall(r'(?<!_)check\("(\d\d\.\d)"', _code(nb)))
     assert used == set(E.EXERCISES), "every named exercise is used by a notebook, and only those"
 
 
@@ -120,6 +86,13 @@ def test_design_a_deal_checker():
     assert halt.status == "wrong"
     assert [ok for ok, _ in halt.details] == [True, True, True, False]  # loads, no exports, stock kept, but no magnets
     assert "toll_japan" in halt.details[-1][1]
+    graded = E.grade_answer("03.2", halt.given and {"description": "exports stop, nothing else", "shares": {
+        2024: {"export": {"value": 0.3, "source": "assumption: x"}, "toll": {"value": 0, "source": "assumption: x"},
+               "domestic": {"value": 0, "source": "assumption: x"}, "stock": "rest"},
+        2025: {"export": {"value": 0, "source": "assumption: x"}, "toll": {"value": 0, "source": "assumption: x"},
+               "domestic": {"value": 0, "source": "assumption: x"}, "stock": "rest"}}})
+    assert (graded.points, graded.max_points) == (3, 4)  # one point per criterion met: 3 of the 4
+    assert E.grade_answer("03.2", {"description": "x", "shares": {"export": 0.5}}).points == 0  # does not load
 
 
 # --- the notebooks ------------------------------------------------------------------------------
@@ -133,35 +106,45 @@ def test_there_are_three_teaching_notebooks():
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_shape(path):
-    """Title, parameters (reveal_solutions), check; every answer cell followed by a hidden solution cell."""
+    """Title, parameters (reveal_solutions, student_id), check; every answer cell followed by a collapsed
+    solution cell, its check, and a hidden check of the same answer."""
     nb = nbformat.read(path, as_version=4)
     cells = nb.cells
     assert cells[0].cell_type == "markdown" and cells[0].source.startswith("# ")
-    assert "parameters" in cells[1].metadata.get("tags", []) and "reveal_solutions = False" in cells[1].source
-    assert "rekit.params.check" in cells[2].source
+    params = cells[1]
+    assert "parameters" in params.metadata.get("tags", [])
+    assert "reveal_solutions = False" in params.source and 'student_id = ""' in params.source
+    assert "rekit.params.check" in cells[2].source and "reset(student_id)" in cells[3].source
     answers = [i for i, c in enumerate(cells) if c.cell_type == "code" and ANSWER.search(c.source)]
     assert answers, "a teaching notebook has exercises"
     for i in answers:
         var = ANSWER.search(cells[i].source).group(1)
-        sol = cells[i + 1]
+        sol, chk, hidden = cells[i + 1], cells[i + 2], cells[i + 3]
         assert "solution" in sol.metadata.get("tags", []), f"cell {i + 2} should be the solution of {var}"
         assert sol.metadata.get("jupyter", {}).get("source_hidden") is True
         assert "if reveal_solutions:" in sol.source and f"{var} =" in sol.source
-        assert var in cells[i + 2].source, f"cell {i + 3} should check {var}"
+        assert var in chk.source and not chk.metadata.get("tags"), f"cell {i + 3} should check {var}"
+        assert "hidden" in hidden.metadata.get("tags", []), f"cell {i + 4} should be the hidden check of {var}"
+        assert f'globals().get("{var}")' in hidden.source and "assert_answer(" in hidden.source
+    tagged = [c for c in cells if {"solution", "hidden"} & set(c.metadata.get("tags", []))]
+    assert len(tagged) == 2 * len(answers), "solution and hidden cells only beside an exercise"
 
 
-def _run(path: Path, tmp_path: Path, reveal: bool) -> nbformat.NotebookNode:
+def _run(path: Path, tmp_path: Path, reveal: bool | None) -> nbformat.NotebookNode:
+    """Execute `path` with papermill (reveal_solutions given unless None) and read the result back."""
     import papermill as pm
 
     out = tmp_path / f"{path.stem}-{reveal}.ipynb"
-    pm.execute_notebook(str(path), str(out), parameters={"reveal_solutions": reveal}, kernel_name="rekit",
+    params = {} if reveal is None else {"reveal_solutions": reveal}
+    pm.execute_notebook(str(path), str(out), parameters=params, kernel_name="rekit",
                         cwd=str(path.parent), progress_bar=False, execution_timeout=300)
     return nbformat.read(out, as_version=4)
 
 
-def _verdicts(nb) -> list[dict]:
-    return [o["data"][E.VERDICT_MIME] for c in nb.cells if c.cell_type == "code"
-            for o in c.get("outputs", []) if E.VERDICT_MIME in o.get("data", {})]
+def _verdicts(nb, hidden: bool = False) -> list[dict]:
+    return [o["data"][VERDICT_MIME] for c in nb.cells if c.cell_type == "code"
+            and ("hidden" in c.metadata.get("tags", [])) == hidden
+            for o in c.get("outputs", []) if VERDICT_MIME in o.get("data", {})]
 
 
 def _code(path: Path) -> str:
@@ -170,22 +153,46 @@ def _code(path: Path) -> str:
 
 def _exercises_of(path: Path) -> set[str]:
     text = _code(path)
-    keys = set(re.findall(r'check\("(\d\d\.\d)"', text))
+    keys = set(re.findall(r'(?<!_)check\("(\d\d\.\d)"', text))
     if "check_deal(" in text:
         keys.add("03.2")
     return keys
 
 
-@pytest.mark.parametrize("reveal", [False, True], ids=["student", "solutions"])
+@pytest.mark.parametrize("edition", ["student", "instructor"])
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs(path, reveal, tmp_path):
-    nb = _run(path, tmp_path, reveal)
+def test_notebook_runs(path, edition, tmp_path, monkeypatch):
+    """The student edition runs with every answer empty; the instructor edition, solutions on, passes every check."""
+    if edition == "student":
+        monkeypatch.setenv("REKIT_STATIC_IMAGES", "0")  # the charts' static copies are tested on the instructor run
+    built = editions.build(tmp_path / "editions", TEACHING)
+    source = next(p for p in built[edition] if p.name == path.name)
+    nb = _run(source, tmp_path, None if edition == "student" else True)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors, errors
     verdicts = _verdicts(nb)
     by_key = {v["exercise"]: v["status"] for v in verdicts if v["exercise"]}
     assert set(by_key) == _exercises_of(path), "every exercise is checked once in its notebook"
-    want = "correct" if reveal else "unanswered"
+    want = "correct" if edition == "instructor" else "unanswered"
     assert all(s == want for s in by_key.values()), by_key
     final = [v for v in verdicts if not v["exercise"]]
     assert final and final[-1]["status"] == want, "the notebook ends with summary()"
+    hidden = _verdicts(nb, hidden=True)
+    if edition == "student":
+        assert not hidden
+    else:
+        assert {v["exercise"] for v in hidden} == _exercises_of(path)
+        assert all(v["points"] == v["max_points"] > 0 for v in hidden), hidden
+        charts = [o for c in nb.cells for o in c.get("outputs", []) if "application/vnd.plotly.v1+json" in o.get("data", {})]
+        from rekit.figures.images import find_browser
+
+        for o in charts:  # every chart also carries a static copy for nbconvert exports (or says why not)
+            if find_browser():
+                assert "image/png" in o["data"] and "text/html" not in o["data"]
+            else:
+                assert "no static copy" in o["data"]["text/plain"]
+        if charts and find_browser():  # a plain `jupyter nbconvert --to html` export keeps them as images
+            from nbconvert import HTMLExporter
+
+            body, _ = HTMLExporter().from_notebook_node(nb)
+            assert body.count('src="data:image/png;base64,') >= len(charts)

@@ -1,0 +1,77 @@
+"""`rekit teach`: the teaching notebooks' student and instructor editions, and grading submissions.
+
+`teach_app` holds the group (added as ``rekit teach`` in rekit/cli/app.py):
+
+* ``rekit teach build --out DIR``: rekit.teaching.editions.build - DIR/student/ (no solution or
+  hidden cells, no outputs) and DIR/instructor/ (everything);
+* ``rekit teach grade SUBMISSION.ipynb... --format csv|table``: rekit.teaching.grading.grade -
+  each submission run in a fresh kernel with the hidden checks appended; the gradebook on stdout.
+
+Options are checked before anything heavy is imported (nbformat, nbclient, pandas).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Literal, Optional
+
+import typer
+
+from rekit.cli.common import fail, new_app, positive_seconds
+
+teach_app = new_app(help="teaching notebooks: student and instructor editions, grading submissions")
+
+
+@teach_app.command("build", short_help="write the student and instructor editions of the teaching notebooks")
+def build(
+    out: Annotated[str, typer.Option("--out", metavar="DIR", help="folder for the editions (student/ and instructor/)")],
+    notebooks: Annotated[Optional[Path], typer.Option(
+        "--notebooks", metavar="DIR", help="folder of the teaching notebooks (default: notebooks/teaching)")] = None,
+) -> int:
+    """Write DIR/student/ (no solution or hidden cells, outputs cleared, a note where a solution was) and
+    DIR/instructor/ (every cell) for every teaching notebook."""
+    if not out.strip():
+        fail("--out: an empty folder name is not allowed; give the folder to write the editions into")
+    folder = Path(out)
+    if notebooks is not None and not notebooks.is_dir():
+        fail(f"--notebooks: no folder at {notebooks}")
+    from rekit.teaching.editions import build as build_editions
+
+    try:
+        written = build_editions(folder, notebooks)
+    except FileNotFoundError as exc:
+        fail(str(exc))
+    for edition, paths in written.items():
+        for p in paths:
+            print(f"{edition}: {p}")
+    return 0
+
+
+@teach_app.command("grade", short_help="grade submissions into a gradebook (csv or table)")
+def grade(
+    submissions: Annotated[Optional[list[str]], typer.Argument(
+        metavar="SUBMISSION.ipynb...", show_default=False, help="the students' notebooks")] = None,
+    format: Annotated[Literal["csv", "table"], typer.Option("--format", help="gradebook format")] = "table",
+    timeout: Annotated[float, typer.Option("--timeout", metavar="S", help="seconds each cell may run, > 0")] = 300.0,
+    notebooks: Annotated[Optional[Path], typer.Option(
+        "--notebooks", metavar="DIR",
+        help="instructor notebooks with the hidden checks (default: notebooks/teaching)")] = None,
+) -> int:
+    """Run each submission in a fresh kernel with the instructor's hidden checks appended and print the
+    gradebook: one row per student and exercise with points, partial credit and the feedback. A broken
+    submission (not a notebook, a timeout, a dead kernel) gets a row saying so."""
+    positive_seconds("--timeout", timeout)
+    if not submissions:
+        fail("no submissions given; pass one or more SUBMISSION.ipynb files")
+    paths = [Path(p) for p in submissions]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        fail(f"no such submission: {', '.join(missing)}")
+    if notebooks is not None and not notebooks.is_dir():
+        fail(f"--notebooks: no folder at {notebooks}")
+    from rekit.teaching.grading import format_gradebook, grade as grade_submissions
+
+    df = grade_submissions(paths, timeout=timeout, notebooks=notebooks)
+    sys.stdout.write(format_gradebook(df, format))
+    return 0
