@@ -20,6 +20,7 @@ from typing import Sequence
 import typer
 
 from rekit.cli import data, figures, model, reports, teach
+from rekit.cli.common import Group, Stopped
 from rekit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, RekitError, Terminated
 
 try:  # typer >= 0.2x carries its own copy of click
@@ -30,7 +31,7 @@ except ImportError:  # pragma: no cover - typer with click as a separate package
 __all__ = ["app", "main", "report_error"]
 
 app = typer.Typer(
-    name="rekit",
+    name="rekit", cls=Group,
     help="rekit: a research kit on India's rare-earth supply chain (IREL, neodymium, partner deals).",
     epilog="Run `rekit COMMAND --help` for the options of a command.",
     rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False, no_args_is_help=True,
@@ -89,6 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except ClickException as exc:
         return _usage_error(exc)
+    except Stopped as exc:
+        if isinstance(exc.interrupt, Terminated):
+            report_error("terminated")
+            return EXIT_TERMINATED
+        report_error("interrupted")
+        return EXIT_INTERRUPTED
     except Terminated:
         report_error("terminated")
         return EXIT_TERMINATED

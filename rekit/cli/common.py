@@ -21,12 +21,12 @@ from pathlib import Path
 from typing import Annotated, Any, Iterable, Literal, NoReturn, Optional, get_args, get_origin
 
 import typer
-from typer.core import TyperCommand
+from typer.core import TyperCommand, TyperGroup
 
 from rekit.errors import UsageError
 
 __all__ = [
-    "new_app", "App", "Command", "PAIR_METAVAR", "fail", "choose", "at_least", "out_folder", "positive_seconds",
+    "new_app", "App", "Command", "Group", "Stopped", "PAIR_METAVAR", "fail", "choose", "at_least", "out_folder", "positive_seconds",
     "data_folder", "load_data", "deal_book", "parse_years", "write_csv", "neutralise",
     "DataOption", "DealsFileOption", "YearsOption", "SeedOption", "BasisOption", "DrawsOption",
 ]
@@ -107,22 +107,53 @@ class _PlainValue:
             raise typer.BadParameter(str(exc), param=param) from None
 
 
+def _read_plainly(params: Iterable[Any]) -> None:
+    """Give each typer parameter of a plain type the kit's converter (see the module docstring),
+    and NAME VALUE options two values. Parameters typer builds differently keep typer's."""
+    for p in params:
+        if getattr(p, "metavar", None) == PAIR_METAVAR:
+            p.nargs = 2
+        desc = getattr(p, "type_descriptor", None)
+        info = getattr(desc, "parameter_info", None)
+        if desc is None or getattr(p, "_runtime_param", False) is not None or getattr(info, "parser", None) is not None \
+                or getattr(info, "min", None) is not None or getattr(info, "max", None) is not None:
+            continue  # typer's own conversion (slower, same result), or already given
+        if _PlainValue.handles(desc.annotation):
+            p._runtime_param = _PlainValue(desc.annotation)
+
+
+class Stopped(Exception):
+    """Ctrl-C or SIGTERM while a command ran, carried past typer (which would turn it into a silent
+    exit 130) to rekit.cli.app.main, which says so and exits 130 or 143."""
+
+    def __init__(self, interrupt: KeyboardInterrupt):
+        super().__init__("interrupted")
+        self.interrupt = interrupt
+
+
 class Command(TyperCommand):
     """A typer command with the kit's fast option reading (see the module docstring) and options
     that take a NAME VALUE pair (metavar `PAIR_METAVAR`, repeatable)."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        for p in self.params:
-            if getattr(p, "metavar", None) == PAIR_METAVAR:
-                p.nargs = 2
-            desc = getattr(p, "type_descriptor", None)
-            info = getattr(desc, "parameter_info", None)
-            if desc is None or not hasattr(p, "_runtime_param") or getattr(info, "parser", None) is not None \
-                    or getattr(info, "min", None) is not None or getattr(info, "max", None) is not None:
-                continue  # typer's own conversion (slower, same result)
-            if _PlainValue.handles(desc.annotation):
-                p._runtime_param = _PlainValue(desc.annotation)
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as exc:
+            raise Stopped(exc) from None
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        _read_plainly(params)
+        return params
+
+
+class Group(TyperGroup):
+    """A typer group (rekit, rekit data, ...) whose own options (--help) are read as `Command`'s."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params = super().get_params(ctx)
+        _read_plainly(params)
+        return params
 
 
 class App(typer.Typer):
@@ -135,7 +166,7 @@ class App(typer.Typer):
 def new_app(help: str | None = None, **kwargs: Any) -> App:
     """A typer app for a command group (or for commands added at the root: leave `help` out)."""
     settings = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-    return App(help=help, rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False,
+    return App(help=help, cls=Group, rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False,
                no_args_is_help=True, context_settings=settings, **kwargs)
 
 
@@ -187,13 +218,13 @@ def out_folder(option: str, value: str | None) -> Path | None:
     return Path(value)
 
 
-def data_folder(given: Path | str | None) -> Path:
-    """The data folder a command reads: `given` (--data or DIR), else REKIT_DATA, else the bundled
-    data/; a UsageError naming the path and where it came from if it is not a folder."""
+def data_folder(given: Path | str | None, option: str = "--data") -> Path:
+    """The data folder a command reads: `given` (the `option`, --data or DIR), else REKIT_DATA,
+    else the bundled data/; a UsageError naming the path and where it came from if it is not a folder."""
     from rekit.paths import data_dir
 
     if given is not None:
-        folder, source = Path(given), "--data"
+        folder, source = Path(given), option
     else:
         folder, source = data_dir(), ("REKIT_DATA" if os.environ.get("REKIT_DATA") else "the bundled data")
     if not folder.is_dir():
@@ -245,9 +276,11 @@ def neutralise(text: Any) -> Any:
 
 def write_csv(table, stream=None, float_format: str = "%.6g") -> None:
     """Write a DataFrame as CSV to `stream` (stdout): numbers stay numbers, text cells are neutralised."""
+    from pandas.api.types import is_numeric_dtype
+
     out = table.copy()
     for col in out.columns:
-        if out[col].dtype == object or str(out[col].dtype).startswith("string"):
+        if not is_numeric_dtype(out[col]):  # text (object, str or string dtype); numbers are left as they are
             out[col] = out[col].map(neutralise, na_action="ignore")
     out.to_csv(stream if stream is not None else sys.stdout, index=False, float_format=float_format)
 

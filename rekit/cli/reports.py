@@ -271,6 +271,8 @@ def refresh(names: NamesArgument = None, timeout: TimeoutOption = None, notebook
     left as it was.
     """
     positive_seconds("--timeout", timeout)
+    for name in names or []:
+        _suggest_notebook(name, notebooks)
     from rekit.reports.stored import RefreshError, refresh as refresh_one, resolve_notebooks
     from rekit.reports.runner import DEFAULT_TIMEOUT
 
@@ -298,6 +300,8 @@ def check(names: NamesArgument = None, notebooks: NotebooksOption = None) -> int
     Exit 1 if a notebook's stored outputs are missing, from an out-of-order run, or older than its
     code (the same check as tests/e2e/test_notebook_outputs.py).
     """
+    for name in names or []:
+        _suggest_notebook(name, notebooks)
     from rekit.reports.stored import problems, resolve_notebooks
 
     paths = resolve_notebooks(names or [], notebooks)

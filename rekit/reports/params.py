@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -208,16 +209,73 @@ def declared(notebook: str | Path) -> dict[str, Declared]:
 @functools.lru_cache(maxsize=256)
 def _declared(path: str, mtime: float, size: int) -> tuple[tuple[str, Declared], ...]:
     """`declared` for one version of a notebook file (the modification time and size key the cache)."""
-    from papermill.inspection import inspect_notebook
+    found = _inspect_python(Path(path))
+    if found is None:  # not a Python notebook, or not JSON we can read: papermill decides
+        from papermill.inspection import inspect_notebook
 
+        found = inspect_notebook(path)
     out = []
-    for name, p in inspect_notebook(path).items():
+    for name, p in found.items():
         source = str(p.get("default", "")).strip()
         value = _literal(source)
         help_ = str(p.get("help", "") or "")
         out.append((name, Declared(name, None if value is _MISSING else value, source, help_,
                                    spec_for(name, value, help_))))
     return tuple(out)
+
+
+# papermill.translators.PythonTranslator.PARAMETER_PATTERN (papermill 2.6), to read a parameters
+# cell exactly as papermill does without importing papermill (it loads nbformat and jupyter_client,
+# about a second, which a refused `rekit run` should not wait for).
+_PM_PARAMETER = re.compile(
+    r"^(?P<target>\w[\w_]*)\s*(:\s*[\"']?(?P<annotation>\w[\w_\[\],\s]*)[\"']?\s*)?=\s*(?P<value>.*?)"
+    r"(\s*#\s*(type:\s*(?P<type_comment>[^\s]*)\s*)?(?P<help>.*))?$"
+)
+
+
+def _inspect_python(path: Path) -> dict[str, dict[str, str]] | None:
+    """papermill.inspection.inspect_notebook for a Python notebook, read from its JSON: the same
+    grouping of lines (a definition may span lines; comments count only on its last line) and the
+    same pattern as papermill's PythonTranslator.inspect. None if the notebook is not Python."""
+    try:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        meta = nb.get("metadata", {})
+        language = (meta.get("kernelspec", {}).get("language") or meta.get("language_info", {}).get("name") or "python")
+        cells = nb["cells"]
+    except (OSError, ValueError, KeyError, AttributeError, TypeError):
+        return None
+    if str(language).lower() != "python":
+        return None
+    cell = next((c for c in cells if "parameters" in (c.get("metadata", {}).get("tags") or [])), None)
+    if cell is None:
+        return {}
+    src = cell.get("source", "")
+    src = "".join(src) if isinstance(src, list) else str(src)
+
+    def flatten(lines: list[str]) -> str:
+        flat = "".join(line[:line.index("#")].strip() if "#" in line else line.strip() for line in lines[:-1])
+        return flat + (lines[-1].strip() if lines else "")
+
+    groups, acc = [], []
+    for line in src.splitlines():
+        if not line.strip() or line.strip().startswith("#"):
+            continue
+        if line.count("=") > 0:
+            groups.append(flatten(acc))
+            acc = []
+            if line.count("=") > 1:
+                continue  # papermill skips it too ("Unable to parse line")
+        acc.append(line)
+    groups.append(flatten(acc))
+    out: dict[str, dict[str, str]] = {}
+    for definition in groups:
+        m = _PM_PARAMETER.match(definition) if definition else None
+        if m is None or m["target"] is None:
+            continue
+        name = m["target"].strip()
+        out[name] = {"name": name, "inferred_type_name": str(m["annotation"] or m["type_comment"] or None).strip(),
+                     "default": str(m["value"]).strip(), "help": str(m["help"] or "").strip()}
+    return out
 
 
 def defaults(notebook: str | Path) -> dict[str, Any]:

@@ -1,0 +1,72 @@
+"""How fast the `rekit` command starts, against importing pandas, in the same run.
+
+Run: .venv/bin/python benchmarks/bench_cli.py [--repeat N]
+Runs each command N times (default 7) as a fresh process, round-robin (so a busy spell of the
+machine hits every command alike), and prints per command the median wall time and the median CPU
+time (user + system of the process), in ms and as a ratio to `python -c "import pandas"`.
+
+Targets: `rekit data check` (the full check, with the Frictionless validator) within 2.5x of
+importing pandas; a refused `rekit run self_sufficiency -p draws -5` under 1.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+PY = sys.executable
+COMMANDS: list[tuple[str, list[str], int]] = [
+    ('python -c "import pandas"', [PY, "-c", "import pandas"], 0),
+    ("rekit --help", [PY, "-m", "rekit.cli", "--help"], 0),
+    ("rekit data check", [PY, "-m", "rekit.cli", "data", "check"], 0),
+    ("rekit data check --quick", [PY, "-m", "rekit.cli", "data", "check", "--quick"], 0),
+    ("rekit simulate --deal toll_japan --draws 100", [PY, "-m", "rekit.cli", "simulate", "--deal", "toll_japan", "--draws", "100"], 0),
+    ("rekit run self_sufficiency -p draws -5 (refused)", [PY, "-m", "rekit.cli", "run", "self_sufficiency", "-p", "draws", "-5"], 2),
+]
+
+
+def run_once(argv: list[str], expect: int) -> tuple[float, float]:
+    """(wall ms, CPU ms) of one run of `argv` as a child process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    out = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = (time.perf_counter() - t) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if out.returncode != expect:
+        sys.exit(f"{' '.join(argv)}: exit {out.returncode}, expected {expect}\n{out.stderr}")
+    cpu = (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+    return wall, cpu
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=7, help="runs of each command (default 7)")
+    args = ap.parse_args()
+    env_note = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start"
+
+    for _, argv, expect in COMMANDS:  # one untimed run each: files in the page cache, .pyc written
+        run_once(argv, expect)
+    walls: dict[str, list[float]] = {name: [] for name, _, _ in COMMANDS}
+    cpus: dict[str, list[float]] = {name: [] for name, _, _ in COMMANDS}
+    for _ in range(args.repeat):
+        for name, argv, expect in COMMANDS:
+            w, c = run_once(argv, expect)
+            walls[name].append(w)
+            cpus[name].append(c)
+
+    base_w = statistics.median(walls[COMMANDS[0][0]])
+    base_c = statistics.median(cpus[COMMANDS[0][0]])
+    print(f"median of {args.repeat} runs each ({env_note})")
+    print(f"{'command':<52} {'wall ms':>8} {'x pandas':>8} {'CPU ms':>8} {'x pandas':>8}")
+    for name, _, _ in COMMANDS:
+        w, c = statistics.median(walls[name]), statistics.median(cpus[name])
+        print(f"{name:<52} {w:8.0f} {w / base_w:8.2f} {c:8.0f} {c / base_c:8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+"""The `rekit` command as a whole: every command's help, the exit statuses of the one error
+handler, what each command imports, CSV output that a spreadsheet cannot run, and the memory
+check of the model commands."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+import tracemalloc
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import rekit.cli.data
+from conftest import first_row, set_cell
+from rekit.cli import model as cli_model
+from rekit.cli.app import main
+from rekit.cli.common import choose, neutralise, write_csv
+from rekit.errors import (EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_USAGE, FailedError, RekitError,
+                          Terminated, UsageError)
+
+ROOT = Path(__file__).resolve().parents[2]
+
+COMMANDS = {
+    (): ["data", "cite", "deals", "simulate", "concentration", "images", "run", "reports", "notebooks"],
+    ("data",): ["check", "show", "conflicts", "summary"],
+    ("data", "check"): ["--quick", "DIR"],
+    ("data", "show"): ["INDICATOR", "--entity", "--partner", "--format", "--data"],
+    ("data", "conflicts"): ["--indicator", "--format", "--data"],
+    ("data", "summary"): ["--markdown", "--data"],
+    ("cite",): ["SOURCE_ID", "--style"],
+    ("deals",): ["--deals", "--data"],
+    ("simulate",): ["--deal", "--years", "--draws", "--seed", "--basis", "--deals", "--metric", "--format", "--data"],
+    ("concentration",): ["--edition", "--format"],
+    ("images",): ["--out", "--format", "--scale", "--deal", "--draws"],
+    ("run",): ["NOTEBOOK", "-p, --param NAME VALUE", "--out", "--show-input", "--list-params", "--timeout", "--keep-ipynb"],
+    ("reports",): ["--jobs", "--only", "--out", "--batch", "--show-input", "--timeout", "--keep-ipynb", "--quiet", "--cold"],
+    ("notebooks",): ["refresh", "check"],
+    ("notebooks", "refresh"): ["NAME", "--timeout"],
+    ("notebooks", "check"): ["NAME"],
+}
+
+
+def run(args, capsys):
+    code = main(list(args))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+@pytest.mark.parametrize("path", list(COMMANDS), ids=lambda p: " ".join(p) or "rekit")
+def test_every_command_has_help_naming_its_options(path, capsys):
+    code, out, err = run([*path, "--help"], capsys)
+    assert code == 0 and err == ""
+    assert out.startswith(f"Usage: {' '.join(['rekit', *path])} ")
+    for word in COMMANDS[path]:
+        assert word in out, word
+    code, short, _ = run([*path, "-h"], capsys)
+    assert code == 0 and short == out
+
+
+def test_rekit_alone_shows_the_help_and_exits_2(capsys):
+    code, out, err = run([], capsys)
+    assert code == EXIT_USAGE and out == ""
+    assert "Usage: rekit " in err and "simulate" in err
+
+
+def test_timeout_default_in_the_help_is_the_runners():
+    from rekit.cli.reports import DEFAULT_TIMEOUT_TEXT
+    from rekit.reports.runner import DEFAULT_TIMEOUT
+
+    assert float(DEFAULT_TIMEOUT_TEXT) == DEFAULT_TIMEOUT
+
+
+# --- the error handler ------------------------------------------------------------------------
+
+def test_every_error_class_of_the_kit_is_a_rekit_error_with_its_status():
+    from rekit.data.periods import PeriodError
+    from rekit.data.problems import DataError, Problem
+    from rekit.data.schema import SchemaError
+    from rekit.data.yamlfile import YamlFileError
+    from rekit.explore.state import ExploreError
+    from rekit.figures.images import ImageExportError
+    from rekit.model.deals import DealError
+    from rekit.model.simulation import ModelError
+    from rekit.reports.jobs import ReportError
+    from rekit.reports.params import ParameterError
+    from rekit.reports.stored import RefreshError
+
+    usage = [PeriodError, YamlFileError, ExploreError, ImageExportError, DealError, ModelError, ReportError, ParameterError]
+    failed = [DataError, SchemaError, RefreshError]
+    for cls in usage:
+        assert issubclass(cls, RekitError) and cls("x").exit_code == EXIT_USAGE == 2, cls
+    for cls in failed:
+        assert issubclass(cls, FailedError), cls
+    assert DataError([Problem("a.csv", 2, "b", "c")]).exit_code == EXIT_FAILED == 1
+    assert issubclass(DealError, ValueError) and issubclass(ModelError, ValueError)  # callers catching ValueError still do
+    assert (EXIT_INTERRUPTED, EXIT_TERMINATED) == (128 + 2, 128 + 15)
+
+
+@pytest.mark.parametrize("raised, code, message", [
+    (UsageError("--x: 3 is not allowed"), 2, "rekit: error: --x: 3 is not allowed\n"),
+    (FailedError("two problems\n  a.csv:2: b: c"), 1, "rekit: error: two problems\nrekit: error:   a.csv:2: b: c\n"),
+    (KeyboardInterrupt(), 130, "rekit: error: interrupted\n"),
+    (Terminated(), 143, "rekit: error: terminated\n"),
+    (RuntimeError("boom"), EXIT_BUG, "rekit: error: unexpected RuntimeError: boom (a bug in rekit; REKIT_DEBUG=1 shows the traceback)\n"),
+])
+def test_one_handler_maps_every_error_to_a_line_and_a_status(raised, code, message, monkeypatch, capsys):
+    def fail(*_args, **_kwargs):
+        raise raised
+
+    monkeypatch.delenv("REKIT_DEBUG", raising=False)
+    monkeypatch.setattr(rekit.cli.data, "load_data", fail)
+    got, out, err = run(["cite", "usgs_mcs_2026"], capsys)
+    assert (got, out, err) == (code, "", message)
+
+
+def test_rekit_debug_shows_the_traceback_of_a_bug(monkeypatch):
+    def fail(*_args, **_kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setenv("REKIT_DEBUG", "1")
+    monkeypatch.setattr(rekit.cli.data, "load_data", fail)
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["cite", "usgs_mcs_2026"])
+
+
+def test_data_problems_exit_1_and_bad_arguments_2(data_copy, capsys):
+    set_cell(data_copy, "observations.csv", 0, "value", "x")
+    code, out, err = run(["cite", "usgs_mcs_2026", "--data", str(data_copy)], capsys)  # load() refuses the data
+    assert code == 1 and "observations.csv:2: value: 'x' is not a number" in err and err.startswith("rekit: error: ")
+    code, out, err = run(["cite", "usgs_mcs_2026", "--style", "long"], capsys)
+    assert code == 2 and "rekit: error: --style: unknown value 'long'; allowed: text, short" in err
+
+
+def test_names_match_without_case_and_suggest_the_closest():
+    assert choose("IREL", ["IREL", "India"], "entity") == "IREL"
+    assert choose("irel", ["IREL", "India"], "entity") == "IREL"
+    with pytest.raises(UsageError, match=r"unknown entity 'irl' \(did you mean IREL\?\); allowed: IREL, India"):
+        choose("irl", ["IREL", "India"], "entity")
+    with pytest.raises(UsageError, match=r"^unknown metric 'zzz'; allowed: a, b$"):
+        choose("zzz", ["a", "b"], "metric")
+
+
+def test_show_matches_an_entity_without_case(capsys):
+    code, out, err = run(["data", "show", "nd_production", "--entity", "irel"], capsys)
+    assert code == 0 and err == ""
+    assert "clocking about 20-40 tonnes" in out
+
+
+# --- CSV output -------------------------------------------------------------------------------
+
+def test_text_cells_a_spreadsheet_would_run_are_neutralised_and_numbers_stay_numbers(capsys):
+    table = pd.DataFrame({"name": ["=1+2", "+SUM(A1)", "-2", "@x", "\tx", "plain", None],
+                          "value": [-1.5, 2.0, -3.0, 4.0, 5.0, 7.0, 8.0]})
+    write_csv(table)
+    text = capsys.readouterr().out
+    assert text.splitlines()[:5] == ["name,value", "'=1+2,-1.5", "'+SUM(A1),2", "'-2,-3", "'@x,4"]  # -1.5 stays a number
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert rows[5:] == [["'\tx", "5"], ["plain", "7"], ["", "8"]]
+    assert neutralise("\rx") == "'\rx"
+    assert neutralise(-2.0) == -2.0 and neutralise("a=b") == "a=b"
+
+
+def test_data_show_csv_neutralises_a_formula_in_the_data(data_copy, capsys):
+    i = first_row(data_copy, "observations.csv", indicator="nd_production", entity="IREL")
+    set_cell(data_copy, "observations.csv", i, "scope", '=HYPERLINK("http://example.com","x")')
+    code, out, err = run(["data", "show", "nd_production", "--entity", "IREL", "--format", "csv", "--data", str(data_copy)], capsys)
+    assert code == 0, err
+    rows = pd.read_csv(io.StringIO(out))
+    assert '\'=HYPERLINK("http://example.com","x")' in set(rows["scope"])
+    assert not rows["scope"].str.startswith("=").any()
+    assert pd.api.types.is_numeric_dtype(rows["value"])
+
+
+def test_simulate_csv_keeps_its_columns_and_numbers(capsys):
+    code, out, err = run(["simulate", "--deal", "toll_japan", "--years", "2024-2025", "--draws", "20", "--format", "csv",
+                          "--metric", "production"], capsys)
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0] == "deal,year,metric,unit,mean,p05,p50,p95" and len(lines) == 1 + 2
+    assert lines[1].startswith("toll_japan,2024,production,t Nd,")
+
+
+# --- memory -----------------------------------------------------------------------------------
+
+def test_a_run_too_large_is_refused_with_the_estimate_the_limit_and_what_fits(monkeypatch):
+    monkeypatch.setattr(cli_model, "memory_limit", lambda: (10**9, "a test limit"))
+    # 7 deals x 12 years = 84 cells a draw; x 330 bytes = 27,720 bytes a draw;
+    # 1,000,000 draws: 27.72e9 bytes = 27.7 GB; 1e9 / 27,720 = 36,075.03 -> 36,075 draws fit
+    with pytest.raises(UsageError) as exc:
+        cli_model.check_memory(7, (2024, 2035), 1_000_000)
+    assert str(exc.value) == ("--draws: 1,000,000 draws of 7 deals over 12 years would take about 27.7 GB of memory; "
+                              "the limit is 1.0 GB (a test limit); give --draws 36,075 or fewer, or fewer deals or years")
+    cli_model.check_memory(7, (2024, 2035), 36_075)  # fits: 36,075 x 27,720 = 999,999,000 bytes <= 1e9
+
+
+def test_the_memory_estimate_covers_a_real_run():
+    """The peak tracemalloc sees for simulate + summary stays within PEAK_BYTES_PER_CELL a cell."""
+    from rekit.data.dataset import load
+    from rekit.model.deals import load_deals
+    from rekit.model.simulation import simulate
+
+    ds = load()
+    book = load_deals(None, ds=ds)
+    tracemalloc.start()
+    try:
+        simulate(book, ["toll_japan", "repm_scheme"], years=(2024, 2035), draws=3000, seed=1).summary()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    cells = 2 * 12 * 3000
+    assert peak / cells <= cli_model.PEAK_BYTES_PER_CELL * 1.05
+    assert peak / cells >= cli_model.PEAK_BYTES_PER_CELL * 0.5  # the constant is not a wild overestimate
+
+
+def test_memory_limit_is_read_from_proc_meminfo():
+    limit, how = cli_model.memory_limit()
+    if Path("/proc/meminfo").exists():
+        kib = next(int(l.split()[1]) for l in Path("/proc/meminfo").read_text().splitlines() if l.startswith("MemAvailable:"))
+        assert abs(limit - kib * 1024 * cli_model.MEMORY_SHARE) < 0.2 * kib * 1024  # memory moves between the two reads
+        assert how == "50% of the memory available now"
+    else:
+        assert limit == cli_model.FALLBACK_LIMIT
+
+
+# --- what each command imports ----------------------------------------------------------------
+
+HEAVY = ("pandas", "numpy", "plotly", "papermill", "nbformat", "nbconvert", "jupyter_client", "jsonschema",
+         "frictionless", "pydantic", "rich")
+
+
+def imported_by(args: list[str]) -> tuple[int, set[str]]:
+    """(exit status, the HEAVY packages in sys.modules) after `rekit ARGS` in a fresh interpreter."""
+    code = ("import contextlib, io, json, sys\n"
+            "from rekit.cli.app import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):\n"
+            f"    status = main({args!r})\n"
+            f"print(json.dumps([status, sorted(m for m in {HEAVY!r} if m in sys.modules)]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=300,
+                         env={k: v for k, v in os.environ.items() if k != "REKIT_DATA"})
+    assert out.returncode == 0, out.stderr
+    status, mods = json.loads(out.stdout.splitlines()[-1])
+    return status, set(mods)
+
+
+@pytest.mark.parametrize("args, status, allowed", [
+    (["--help"], 0, set()),
+    (["simulate", "--help"], 0, set()),
+    # refused before papermill, even before pandas; the parameter specs check values with pydantic
+    (["run", "self_sufficiency", "-p", "draws", "-5"], 2, {"pydantic"}),
+    (["run", "self_sufficiency", "--list-params"], 0, {"pandas", "numpy"}),
+    (["data", "check", "--quick"], 0, {"pandas", "numpy"}),
+    (["data", "check"], 0, {"pandas", "numpy", "frictionless", "jsonschema", "pydantic"}),  # the Frictionless validator
+    (["data", "show", "nd_production"], 0, {"pandas", "numpy"}),
+    (["cite", "usgs_mcs_2026"], 0, {"pandas", "numpy"}),
+    (["deals"], 0, {"pandas", "numpy"}),
+    (["simulate", "--deal", "toll_japan", "--draws", "10"], 0, {"pandas", "numpy"}),
+    (["concentration"], 0, {"pandas", "numpy"}),
+])
+def test_commands_import_only_what_they_use(args, status, allowed):
+    got, mods = imported_by(args)
+    assert got == status
+    assert mods <= allowed, f"rekit {' '.join(args)} imported {sorted(mods - allowed)}"
+
+
+def test_declared_parameters_match_papermills_reading(tmp_path):
+    """rekit.reports.params.declared reads the parameters cell without papermill; same answer."""
+    from papermill.inspection import inspect_notebook
+
+    from rekit.reports.params import declared
+
+    notebooks = sorted((ROOT / "notebooks").rglob("*.ipynb")) + sorted((ROOT / "tests" / "fixtures" / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) > 5
+    for nb in notebooks:
+        pm = inspect_notebook(str(nb))
+        ours = declared(nb)
+        assert list(ours) == list(pm), nb
+        for name, d in ours.items():
+            assert (d.source, d.help) == (pm[name]["default"], pm[name]["help"]), (nb, name)
+    # a definition over several lines, a skipped line with two '=', a comment line
+    text = ('x = [1,  # first\n     2]  # the list; 1..5\n# a comment\ny = "a=b"\nz: int = 3  # three\n')
+    cell = {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": text, "outputs": [], "execution_count": None}
+    path = tmp_path / "multi.ipynb"
+    path.write_text(json.dumps({"cells": [cell], "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
+                                "nbformat": 4, "nbformat_minor": 5}))
+    pm = inspect_notebook(str(path))
+    ours = declared(path)
+    assert {n: (d.source, d.help) for n, d in ours.items()} == {n: (p["default"], p["help"]) for n, p in pm.items()}
+    assert list(ours) == ["x", "z"]

@@ -1,0 +1,84 @@
+"""Every bad input to the `rekit` command: a message naming the value and what is allowed, a
+non-zero exit status, and no traceback. Each case runs a real `python -m rekit.cli` process.
+
+Where a broken check would let a long command run (a batch of reports, images), the case adds a
+second bad argument that is checked later, so the command still stops at once and the test fails
+on the message instead of building anything.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+MISSING = "/nonexistent/rekit-data"
+
+# (command line, extra environment, expected exit status, fragment of stderr)
+CASES = [
+    # simulate
+    (["simulate", "--metric", "nosuch"], {}, 2, "unknown metric 'nosuch'; allowed: production, exports"),
+    (["simulate", "--metric", "self_suficiency"], {}, 2, "(did you mean self_sufficiency?)"),
+    (["simulate", "--seed", "-1"], {}, 2, "--seed: -1 is not allowed; give a whole number >= 0"),
+    (["simulate", "--draws", "0"], {}, 2, "--draws: 0 is not allowed; give a whole number >= 1"),
+    (["simulate", "--draws", "many"], {}, 2, "--draws: 'many' is not a whole number"),
+    # 7 deals x 27 years x 10,000,000 draws x 330 bytes = 623.7 GB: more than half of any machine's memory
+    (["simulate", "--years", "2024-2050", "--draws", "10000000"], {}, 2, "would take about 623.7 GB of memory; the limit is"),
+    (["simulate", "--deal", "toll_mars"], {}, 2, "unknown deal 'toll_mars' (did you mean"),
+    (["simulate", "--years", "2030-2024"], {}, 2, "years: 2030-2024 is reversed"),
+    (["simulate", "--years", "2024-2100"], {}, 2, "outside the data's reach, 2024-2050"),
+    (["simulate", "--years", "soon"], {}, 2, "--years: 'soon' is not START-END"),
+    (["simulate", "--basis", "hopes"], {}, 2, "unknown production basis 'hopes'; allowed: reported"),
+    (["simulate", "--format", "xml"], {}, 2, "--format: unknown value 'xml'; allowed: table, csv, json"),
+    (["simulate", "--data", MISSING], {}, 2, f"no data folder at {MISSING} (--data): it does not exist"),
+    (["simulate", "--deals", MISSING + ".yml"], {}, 2, f"--deals: no file at {MISSING}.yml"),
+    (["simulate", "--nosuch"], {}, 2, "No such option: --nosuch"),
+    (["deals", "--deals", MISSING + ".yml"], {}, 2, f"--deals: no file at {MISSING}.yml"),
+    (["concentration", "--edition", "usgs_mcs_1999"], {}, 2, "no mine production in edition(s) usgs_mcs_1999"),
+    # data
+    (["data", "show", "neodymium"], {}, 2, "unknown indicator 'neodymium'"),
+    (["data", "show", "nd_productin"], {}, 2, "unknown indicator 'nd_productin' (did you mean nd_production"),
+    (["data", "show", "nd_production", "--entity", "IRELL"], {}, 2, "unknown entity for nd_production 'IRELL' (did you mean IREL?)"),
+    (["data", "show", "nd_production", "--partner", "Mars"], {}, 2, "unknown partner for nd_production 'Mars'"),
+    (["data", "show", "nd_production", "--data", MISSING], {}, 2, f"no data folder at {MISSING} (--data)"),
+    (["data", "check"], {"REKIT_DATA": MISSING}, 2, f"no data folder at {MISSING} (REKIT_DATA): it does not exist"),
+    (["data", "check", MISSING], {}, 2, f"no data folder at {MISSING} (DIR)"),
+    (["data", "conflicts", "--indicator", "nosuch"], {}, 2, "unknown indicator 'nosuch'"),
+    (["data", "nosuch"], {}, 2, "No such command 'nosuch'"),
+    (["cite", "nope"], {}, 2, "unknown source 'nope'; the 43 sources are in"),
+    (["cite", "usgs_mcs_2026", "--style", "long"], {}, 2, "--style: unknown value 'long'; allowed: text, short"),
+    # reports
+    (["run", "nosuch"], {}, 2, "unknown notebook 'nosuch'; the notebooks are: "),
+    (["run", "self_sufficency"], {}, 2, "unknown notebook 'self_sufficency' (did you mean self_sufficiency?)"),
+    (["run", "self_sufficiency", "-p", "draws", "-5"], {}, 2, "parameter 'draws': got -5; allowed: an integer from 1 to 100000"),
+    (["run", "self_sufficiency", "-p", "draws"], {}, 2, "requires 2 arguments"),
+    (["run", "self_sufficiency", "--out", "", "-p", "draws", "-5"], {}, 2, "--out: an empty folder name is not allowed"),
+    (["run", "self_sufficiency", "--timeout", "0", "-p", "draws", "-5"], {}, 2, "--timeout: 0 is not allowed; it must be > 0 seconds"),
+    (["run", "self_sufficiency", "-p", "draws", "5"], {"REKIT_DATA": MISSING}, 2, f"no data folder at {MISSING} (REKIT_DATA)"),
+    (["reports", "--out", "", "--only", "nosuch"], {}, 2, "--out: an empty folder name is not allowed"),
+    (["reports", "--jobs", "0", "--only", "nosuch"], {}, 2, "--jobs: 0 is not allowed; give a whole number >= 1"),
+    (["reports", "--timeout", "-1", "--only", "nosuch"], {}, 2, "--timeout: -1 is not allowed; it must be > 0 seconds"),
+    (["reports", "--only", "nosuch"], {"REKIT_DATA": MISSING}, 2, f"no data folder at {MISSING} (REKIT_DATA)"),
+    (["reports", "--only", "nosuch"], {}, 2, "--only nosuch: not in batch.yml"),
+    (["notebooks", "check", "nd_flow"], {}, 2, "unknown notebook 'nd_flow' (did you mean nd_flows?)"),
+    # figures
+    (["images", "--out", "", "--deal", "toll_mars"], {}, 2, "--out: an empty folder name is not allowed"),
+    (["images", "--scale", "0", "--deal", "toll_mars"], {}, 2, "--scale: 0 is not allowed; give a number > 0"),
+    # the root
+    (["nosuch"], {}, 2, "No such command 'nosuch'"),
+]
+
+
+@pytest.mark.parametrize("args, env, code, fragment", CASES, ids=[" ".join(c[0]) or "(none)" for c in CASES])
+def test_bad_input_is_refused_with_a_message(args, env, code, fragment, tmp_path):
+    out = subprocess.run([sys.executable, "-m", "rekit.cli", *args], capture_output=True, text=True, cwd=ROOT,
+                         env={**os.environ, **env}, timeout=300)
+    assert out.returncode == code, out.stdout + out.stderr
+    assert fragment in out.stderr, out.stderr
+    assert "rekit: error: " in out.stderr
+    assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
+    assert out.stdout == ""  # nothing that looks like a result
