@@ -127,23 +127,34 @@ def _ds(ds=None):
     return load()
 
 
-def _irel_nd_reported(ds):
-    rows = ds.series("nd_production", entity="IREL", status="reported")
-    return rows.sort_values("value")
+def _nd_rows(ds):
+    """Every row of India's and IREL's neodymium production, withdrawn ones included."""
+    return ds.series("nd_production")
 
 
 def _exp_nd_sources(ds):
-    return int(ds.series("nd_production", entity="IREL")["source_id"].nunique())
+    return int(_nd_rows(ds)["source_id"].nunique())
+
+
+def _nd_reported_now(ds) -> float:
+    """The neodymium production the sources still stand by (reported, not withdrawn): one value."""
+    rows = ds.series("nd_production", status="reported")
+    return float(rows["value"].iloc[0])
+
+
+def _nd_in_capacity(ds) -> float:
+    """Neodymium contained in IREL's notified NdPr oxide capacity (the derived row of nd_capacity)."""
+    return float(ds.series("nd_capacity", entity="IREL")["value"].iloc[0])
 
 
 def _exp_nd_ratio(ds):
-    rows = _irel_nd_reported(ds)
-    return float(rows["value"].max() / rows["value"].min())
+    return _nd_in_capacity(ds) / _nd_reported_now(ds)
 
 
-def _exp_nd_low_source(ds):
-    rows = _irel_nd_reported(ds)
-    return str(rows.iloc[0]["source_id"]), sorted(set(ds.series("nd_production", entity="IREL")["source_id"]))
+def _exp_nd_withdrawn_source(ds):
+    rows = _nd_rows(ds)
+    withdrawn = rows[rows["status"] == "withdrawn"]
+    return str(withdrawn["source_id"].iloc[0]), sorted(set(rows["source_id"]))
 
 
 def _magnet_rows(ds):
@@ -215,21 +226,23 @@ def _exp_gap(ds, deal: Mapping | None = None, name: str = "my_deal", against: st
 
 
 EXERCISES: dict[str, Exercise] = {e.key: e for e in (
-    Exercise("01.1", "How many different sources report IREL's neodymium production (any status)?", "number",
-             _exp_nd_sources,
-             ("ds.series('nd_production', entity='IREL') lists the rows; each names its source in `source_id`.",
+    Exercise("01.1", "How many different sources report India's neodymium production (any status, withdrawn rows "
+             "included)?", "number", _exp_nd_sources,
+             ("ds.series('nd_production') lists the rows; each names its source in `source_id`.",
               "Count the distinct values: nd['source_id'].nunique()."),
-             why="(distinct source_id values of nd_production for IREL)", tolerance=Tolerance(abs=0)),
-    Exercise("01.2", "By what factor does the larger reported figure for IREL's neodymium exceed the smaller one?",
-             "number", _exp_nd_ratio,
-             ("Keep the rows whose status is 'reported' and compare their central `value`s.",
-              "reported['value'].max() / reported['value'].min()."),
-             why="(largest over smallest central value of IREL's reported neodymium output)", tolerance=Tolerance(sig=2),
-             mistakes=lambda e: [(1 / e, "That is the small figure over the large one: divide the other way round.")]),
-    Exercise("01.3", "Which source (its source_id) reports the smaller figure, 20-40 t?", "choice", _exp_nd_low_source,
-             ("Look at the reported rows: which one has the smaller `value`?",
-              "reported.sort_values('value').iloc[0]['source_id']."),
-             why="(the reported row with the smallest value)"),
+             why="(distinct source_id values of nd_production)", tolerance=Tolerance(abs=0)),
+    Exercise("01.2", "By what factor does the neodymium in IREL's notified NdPr oxide capacity exceed the neodymium "
+             "India actually produced last year?", "number", _exp_nd_ratio,
+             ("Take the central value of nd_capacity for IREL (t Nd, derived from the 400 t NdPr oxide capacity) and "
+              "the reported (not withdrawn) nd_production.",
+              "capacity['value'].iloc[0] / reported['value'].iloc[0]."),
+             why="(t Nd in IREL's notified capacity over t Nd reported produced)", tolerance=Tolerance(sig=2),
+             mistakes=lambda e: [(1 / e, "That is production over capacity: divide the other way round.")]),
+    Exercise("01.3", "Which source (its source_id) later revised its story and withdrew figures?", "choice",
+             _exp_nd_withdrawn_source,
+             ("Look at the `status` column: which rows are 'withdrawn'?",
+              "nd[nd['status'] == 'withdrawn']['source_id'].iloc[0]."),
+             why="(the source of the withdrawn rows)"),
     Exercise("01.4", "If India uses 900 t of rare-earth magnets a year, what share of the FY2024-25 permanent-magnet "
              "imports is that?", "number", _exp_magnet_share,
              ("Divide the magnets used a year (magnet_consumption) by the imports of ALL permanent magnets in FY2024-25; "
