@@ -47,7 +47,8 @@ from rekit.paths import batch_file as default_batch
 from rekit.reports.jobs import (Job, ReportResult, params_suffix, ReportError, jobs_from_batch, slug_text, find_notebook,
                     list_notebooks, load_batch, make_job, report_stem)
 from rekit.reports.kernels.pool import KERNEL, Kernels, preload_modules, register_engine, warm_code
-from rekit.reports.html import CSS_NAME, INDEX, build_time, write_atomic, prepare_out, to_html, write_assets, write_index
+from rekit.reports.html import (CSS_NAME, INDEX, build_time, write_atomic, prepare_out, render_report, to_html, write_assets,
+                                write_index, write_report)
 
 __all__ = [
     "ReportError", "Job", "ReportResult", "BatchResult", "run_one", "run_batch", "make_job",
@@ -80,7 +81,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def _execute_job(job: Job, kernel: concurrent.futures.Future, kernels: Kernels, out_dir: Path, tmp_dir: Path,
-                 *, timeout: float | None, index_link: bool, keep_ipynb: bool, on_start=None) -> ReportResult:
+                 *, timeout: float | None, index_link: bool, keep_ipynb: bool, on_start=None,
+                 self_contained: bool = False) -> ReportResult:
     """Run one job with its (pre-started) kernel; never raises for a notebook's failure."""
     import nbformat
     import papermill as pm
@@ -107,10 +109,10 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future, kernels: Kernels, 
         )
         kernels.stop(km)
         km = None
-        page, warns = to_html(nb, job, show_input=job.show_input, built=built, index_link=index_link)
-        write_atomic(dest, page)
-        if keep_ipynb:
-            write_atomic(out_dir / f"{job.stem}.ipynb", nbformat.writes(nb))
+        rendered = render_report(nb, job, show_input=job.show_input, built=built, index_link=index_link,
+                                 self_contained=self_contained)
+        warns = rendered.warnings
+        write_report(out_dir, rendered, job)  # the page, its chart CSVs and executed notebook, its card
         if failed_dest.exists():
             failed_dest.unlink()
         return ReportResult(job, "ok", time.perf_counter() - t0, built, path=dest, warnings=warns)
@@ -151,7 +153,7 @@ def _record(manifest: dict, r: ReportResult) -> None:
 def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None, out_dir: str | os.PathLike | None = None,
             *, show_input: bool | None = None, title: str | None = None, timeout: float | None = DEFAULT_TIMEOUT,
             kernel_name: str = KERNEL, keep_ipynb: bool = False, folder: Path | None = None,
-            warm: bool = True) -> ReportResult:
+            warm: bool = True, self_contained: bool = False) -> ReportResult:
     """Build one report. Raises ReportError / ParameterError (nothing run, nothing written) for bad input;
     returns a ReportResult whose status says whether the notebook ran (a failed one keeps the last good page)."""
     kernels = Kernels(kernel_name, fork=warm)  # first: the fork server preloads while we check the input
@@ -163,7 +165,7 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
         write_assets(out)
         with tempfile.TemporaryDirectory(prefix="rekit-run-") as tmp:
             result = _execute_job(job, fut, kernels, out, Path(tmp), timeout=timeout,
-                                  index_link=(out / INDEX).exists(), keep_ipynb=keep_ipynb)
+                                  index_link=(out / INDEX).exists(), keep_ipynb=keep_ipynb, self_contained=self_contained)
     finally:
         kernels.close()
     manifest = _load_manifest(out)

@@ -1,0 +1,34 @@
+"""Headline tables as real HTML tables whose text form stays df.to_string(), and sentences that state
+results taken from the computed numbers."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rekit.figures import headlines
+from rekit.model.simulation import simulate
+from rekit.data.dataset import load
+from rekit.model.deals import load_deals
+
+
+def test_table_html_has_units_in_headers_formatted_numbers_and_scrolls_and_text_is_unchanged():
+    df = pd.DataFrame({"share": [0.3448, 0.5], "hhi": [5054.2, 4874.0]}, index=pd.Index(["2024", "2025"], name="year"))
+    t = headlines.table(df, units={"share": "share of output"}, formats={"share": "{:.1%}"})
+    bundle = t._repr_mimebundle_()
+    assert bundle["text/plain"] == df.to_string()
+    html = bundle["text/html"]
+    assert "share (share of output)" in html and "34.5%" in html and "5,054" in html
+    assert "overflow-x:auto" in html
+    assert html == headlines.table(df, units={"share": "share of output"}, formats={"share": "{:.1%}"}).to_html()  # stable ids
+
+
+def test_reaching_sentence_comes_from_the_result():
+    ds = load()
+    book = load_deals(ds=ds)
+    res = simulate(book, ["status_quo", "repm_scheme"], years=(2024, 2035), draws=200)
+    s = headlines.reaching_sentence(res, "self_sufficiency", 0.5, 2030)
+    first = headlines.first_year_reaching(res, "self_sufficiency", 0.5)
+    assert f"repm_scheme the median self-sufficiency reaches 0.5 in {first['repm_scheme']}" in s
+    assert "status_quo the median self-sufficiency does not reach 0.5 by 2035" in s  # status quo makes no magnets
+    bundle, meta = headlines.finding(s)._repr_mimebundle_()
+    assert meta["rekit"]["finding"] == s and bundle["text/markdown"] == s
