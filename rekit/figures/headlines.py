@@ -105,7 +105,8 @@ class Table:
 
         from pandas.io.formats.style import Styler
 
-        df = self.df
+        df = self.df.reset_index() if self.df.index.name or not self.df.index.is_unique else self.df
+        df = df.reset_index(drop=True)  # the Styler needs a unique index; the row labels are a column now
         fmt = {}
         for col in df.columns:
             if col in self.formats:
@@ -114,13 +115,13 @@ class Table:
                 fmt[col] = "{:,.3g}" if df[col].abs().max() < 1000 else "{:,.0f}"
             elif pd.api.types.is_integer_dtype(df[col]):
                 fmt[col] = "{:,}" if df[col].abs().max() >= 10_000 else "{}"
-        uid = "rekit" + hashlib.sha1(df.to_json().encode()).hexdigest()[:10]  # stable: same table, same id
+        uid = "rekit" + hashlib.sha1(df.to_csv().encode()).hexdigest()[:10]  # stable: same table, same id
         st = Styler(df, uuid=uid, cell_ids=False, na_rep="")
         st = st.format(fmt)
         st = st.relabel_index([f"{c} ({self.units[c]})" if c in self.units else str(c) for c in df.columns], axis="columns")
         num_cols = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
         st = st.set_properties(subset=num_cols, **{"text-align": "right", "font-variant-numeric": "tabular-nums"})
-        st = st.set_table_attributes('class="rekit-table"')
+        st = st.hide(axis="index").set_table_attributes('class="rekit-table"')
         if self.caption:
             st = st.set_caption(self.caption)
         return f'<div class="rekit-table-wrap" style="overflow-x:auto; max-width:100%">{st.to_html()}</div>'

@@ -46,6 +46,7 @@ from rekit.paths import REPORTS
 from rekit.paths import batch_file as default_batch
 from rekit.reports.jobs import (Job, ReportResult, params_suffix, ReportError, jobs_from_batch, slug_text, find_notebook,
                     list_notebooks, load_batch, make_job, report_stem)
+from rekit.reports import freeze
 from rekit.reports.kernels.pool import KERNEL, Kernels, preload_modules, register_engine, warm_code
 from rekit.reports.html import (CSS_NAME, INDEX, build_time, write_atomic, prepare_out, render_report, to_html, write_assets,
                                 write_index, write_report)
@@ -179,6 +180,7 @@ class BatchResult:
     results: list[ReportResult]
     index: Path
     seconds: float
+    skipped: list[Job] = field(default_factory=list)  # unchanged since their last good build: not rebuilt
 
     @property
     def failures(self) -> list[ReportResult]:
@@ -192,20 +194,25 @@ class BatchResult:
 def run_batch(batch_file: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
               jobs: int | None = None, only: Sequence[str] | str | None = None, *, show_input: bool | None = None,
               timeout: float | None = DEFAULT_TIMEOUT, kernel_name: str = KERNEL, progress: bool = True,
-              keep_ipynb: bool = False, warm: bool = True, ahead: int | None = None) -> BatchResult:
+              keep_ipynb: bool = False, warm: bool = True, ahead: int | None = None, force: bool = False) -> BatchResult:
     """Build every report of a batch file in parallel and write index.html.
 
     Every entry is checked first (ReportError / ParameterError: nothing runs). `jobs` workers
     (default: the number of cores) each execute one notebook at a time; `ahead` more kernels
-    (default: `jobs`) are started and warmed while they do."""
+    (default: `jobs`) are started and warmed while they do. A report unchanged since its last good
+    build (rekit.reports.freeze) is not rebuilt unless `force`."""
     t_start = time.perf_counter()
     batch = Path(batch_file or default_batch())
     if isinstance(only, str):
         only = [only]
+    done = _nothing_to_build(batch, only, show_input, out_dir, force, progress, t_start)
+    if done is not None:
+        return done
     kernels = Kernels(kernel_name, fork=warm)  # first: the fork server preloads while we check the batch
     try:
         all_jobs, selected = jobs_from_batch(batch, only, show_input)
         out = prepare_out(out_dir or REPORTS)
+        selected, skipped = _split_unchanged(selected, out, force, progress)
     except BaseException:
         kernels.close()
         raise
@@ -261,5 +268,40 @@ def run_batch(batch_file: str | os.PathLike | None = None, out_dir: str | os.Pat
     for r in results:
         _record(manifest, r)
     _save_manifest(out, manifest)
-    index = write_index(out, all_jobs, {r.job.stem: r for r in results}, manifest)
-    return BatchResult(results, index, time.perf_counter() - t_start)
+    freeze.record(out, results)
+    index = write_index(out, all_jobs, {r.job.stem: r for r in results}, manifest, skipped=[j.stem for j in skipped])
+    return BatchResult(results, index, time.perf_counter() - t_start, skipped)
+
+
+# ---------------------------------------------------------------------------------------------
+# Incremental builds (rekit.reports.freeze)
+# ---------------------------------------------------------------------------------------------
+
+
+def _split_unchanged(selected: list[Job], out: Path, force: bool, progress: bool) -> tuple[list[Job], list[Job]]:
+    """(jobs to build, jobs unchanged since their last good build), saying which are skipped."""
+    build, fresh = freeze.split(selected, out, force)
+    if fresh and progress:
+        import sys
+
+        for j in fresh:
+            print(f"rekit: {j.file}: unchanged since its last good build (notebook, parameters, data and code): "
+                  f"not rebuilt; force=True (rekit reports --force) rebuilds it", file=sys.stderr)
+    return build, fresh
+
+
+def _nothing_to_build(batch: Path, only, show_input, out_dir, force: bool, progress: bool, t_start: float) -> BatchResult | None:
+    """When every selected report is unchanged, the batch result without starting a kernel; else None."""
+    if force:
+        return None
+    try:
+        all_jobs, selected = jobs_from_batch(batch, only, show_input)
+        out = prepare_out(out_dir or REPORTS)
+    except Exception:
+        return None  # the normal path reports the problem
+    build, fresh = freeze.split(selected, out, force)
+    if build:
+        return None
+    _split_unchanged(selected, out, force, progress)
+    index = write_index(out, all_jobs, {}, _load_manifest(out), skipped=[j.stem for j in fresh])
+    return BatchResult([], index, time.perf_counter() - t_start, fresh)

@@ -32,3 +32,9 @@ def test_reaching_sentence_comes_from_the_result():
     assert "status_quo the median self-sufficiency does not reach 0.5 by 2035" in s  # status quo makes no magnets
     bundle, meta = headlines.finding(s)._repr_mimebundle_()
     assert meta["rekit"]["finding"] == s and bundle["text/markdown"] == s
+
+
+def test_table_with_a_repeated_index_renders():
+    # IREL's observed export share has two figures for the same period (two sources)
+    df = pd.DataFrame({"share": [0.333, 0.345]}, index=pd.Index(["FY2024-25", "FY2024-25"], name="period"))
+    assert "33.3%" in headlines.table(df, formats={"share": "{:.1%}"}).to_html()
