@@ -47,7 +47,7 @@ from rekit.paths import batch_file as default_batch
 from rekit.reports.jobs import (Job, ReportResult, params_suffix, ReportError, jobs_from_batch, slug_text, find_notebook,
                     list_notebooks, load_batch, make_job, report_stem, check_deals_file, takes_deals_file)
 from rekit.reports import freeze
-from rekit.reports.kernels.pool import KERNEL, Kernels, preload_modules, register_engine, warm_code
+from rekit.reports.kernels import KERNEL, Kernels, preload_modules, register_engine, warm_code
 from rekit.reports.html import (CSS_NAME, INDEX, build_time, write_atomic, prepare_out, plotly_js, render_report, to_html,
                                 write_assets, write_index, write_report)
 
