@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import rekit
+from rekit.errors import RekitError
 from rekit.paths import ROOT, data_dir
 
 FORMATS = ("text", "short", "bibtex")
@@ -26,8 +27,8 @@ KIT_AUTHOR = "The rekit contributors"
 KIT_URL = ""  # no public address recorded for the kit; CITATION.cff carries one when it has it
 
 
-class CitationError(ValueError):
-    """An unknown citation format or source: the message names the value and what is allowed."""
+class CitationError(RekitError, ValueError):
+    """An unknown citation format or source: the message names the value and what is allowed (exit status 2)."""
 
 
 def check_format(fmt: str) -> str:

@@ -161,7 +161,7 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
     and the CSS so the page works when copied alone."""
     kernels = Kernels(kernel_name, fork=warm)  # first: the fork server preloads while we check the input
     try:
-        params = _deals_params(notebook, params, folder, deals)
+        params = deals_params(notebook, params, folder, deals)
         if self_contained:
             plotly_js()  # ReportError now, before anything runs, if it cannot be inlined
         job = make_job(notebook, params, title=title, folder=folder, show_input=show_input)
@@ -320,7 +320,7 @@ def _nothing_to_build(batch: Path, only, show_input, out_dir, force: bool, progr
 # ---------------------------------------------------------------------------------------------
 
 
-def _deals_params(notebook, params, folder, deals) -> dict[str, Any]:
+def deals_params(notebook, params, folder, deals) -> dict[str, Any]:
     """`params` with `deals_file` set from `deals` (checked: ReportError names the file and the problem);
     a notebook that takes no deals file is refused."""
     params = dict(params or {})
