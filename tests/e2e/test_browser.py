@@ -316,6 +316,36 @@ def test_a_source_title_holding_script_is_never_executed(browser, tmp_path, monk
         ctx.close()
 
 
+def test_self_contained_page_works_copied_alone(browser, tmp_path):
+    """`--self-contained`: the page copied alone into an empty folder still draws its chart and styles, offline."""
+    import nbformat
+    from rekit.data.dataset import load
+    from rekit.figures import charts
+    from rekit.figures.render import RekitRenderer
+    from rekit.reports import html as H
+    from rekit.reports.jobs import Job
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("chart")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=RekitRenderer().to_mimebundle(charts.mine_production_chart(load()).to_dict()))]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Alone"), cell]
+    (tmp_path / "a.ipynb").write_text("{}")
+    job = Job(notebook=tmp_path / "a.ipynb", name="a", params={}, effective={}, title="Alone", stem="a")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    page = H.render_report(nb, job, show_input=False, built="2026-11-30", self_contained=True, downloads_too=False).page
+    (alone / "a.html").write_text(page, encoding="utf-8")
+    assert sorted(p.name for p in alone.iterdir()) == ["a.html"]
+    ctx, pg, requests, blocked, errors = _open_offline(browser, (alone / "a.html").as_uri())
+    try:
+        _assert_chart_drawn(pg)
+        assert pg.evaluate("() => getComputedStyle(document.querySelector('.rekit-report-footer')).maxWidth") != "none"
+        _assert_offline(requests, blocked)
+        assert not errors, errors
+    finally:
+        ctx.close()
+
+
 def test_skips_cleanly_without_chromium(monkeypatch):
     """The fixture that finds Chromium skips (never hangs or errors) when the browser is absent."""
     import browser_fixtures
