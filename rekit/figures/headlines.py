@@ -172,3 +172,28 @@ def reaching_sentence(result: Result, metric: str, level: float, year: int | Non
         parts.append(s)
     text = "; ".join(parts)
     return text[0].upper() + text[1:] + "."
+
+
+def share_sentence(result: Result, metric: str, year: int) -> str:
+    """Each deal's median `metric` (a share) in `year`, from the result: "In 2032 the median export
+    share is 34.5% under status_quo; 0.0% under export_halt."."""
+    t = metric_table(result, metric, year, digits=6)
+    parts = [f"{t.loc[d, 'median']:.1%} under {d}" for d in t.index]
+    return f"In {year} the median {metric.replace('_', ' ')} is " + "; ".join(parts) + "."
+
+
+def concentration_sentence(ds: Dataset, edition: list[str] | None = None) -> str:
+    """The newest year's leader, its share, the top-3 share and the HHI, from the USGS rows in use."""
+    t = concentration_headline(ds, edition).reset_index().sort_values(["year", "edition"])
+    r = t.iloc[-1]
+    return (f"In {int(r['year'])} ({r['edition']}), {r['leader']} mined {r['leader_share']:.0%} of world rare-earth mine production; "
+            f"the top three {r['top3_share']:.0%}, HHI {r['hhi']:,.0f}.")
+
+
+def events_sentence(ds: Dataset, since: str | None = None) -> str:
+    """How many events since a date, and the latest one, from the data."""
+    t = events_table(ds, since)
+    if t.empty:
+        return f"No events since {since}."
+    last = t.iloc[-1]
+    return f"{len(t)} events{' since ' + str(since) if since else ''}; the latest: {last['title']} ({t.index[-1]})."

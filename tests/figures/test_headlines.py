@@ -38,3 +38,17 @@ def test_table_with_a_repeated_index_renders():
     # IREL's observed export share has two figures for the same period (two sources)
     df = pd.DataFrame({"share": [0.333, 0.345]}, index=pd.Index(["FY2024-25", "FY2024-25"], name="period"))
     assert "33.3%" in headlines.table(df, formats={"share": "{:.1%}"}).to_html()
+
+
+def test_finding_sentences_take_their_numbers_from_the_data():
+    ds = load()
+    s = headlines.concentration_sentence(ds)
+    # USGS MCS 2026, 2025: China 270,000 of World 390,000 t = 69.2%; top three China + United States 51,000
+    # + Australia 29,000 = 350,000 / 390,000 = 89.7%
+    assert s.startswith("In 2025 (usgs_mcs_2026), China mined 69% of world rare-earth mine production; the top three 90%")
+    t = headlines.events_table(ds, "2025")
+    assert headlines.events_sentence(ds, "2025").startswith(f"{len(t)} events since 2025; the latest: {t.iloc[-1]['title']}")
+    book = load_deals(ds=ds)
+    res = simulate(book, ["export_halt"], years=(2024, 2030), draws=50)
+    # export_halt stops every export from 2025: the median share is 0
+    assert headlines.share_sentence(res, "export_share", 2030) == "In 2030 the median export share is 0.0% under export_halt."
