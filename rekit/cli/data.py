@@ -13,7 +13,7 @@ from typing import Annotated, Literal, Optional
 
 import typer
 
-from rekit.cli.common import DataOption, choose, data_folder, load_data, new_app, write_csv
+from rekit.cli.common import DataOption, choose, data_folder, fail, load_data, new_app, write_csv
 
 app = new_app()
 data_app = new_app(help="Check and browse the dataset in data/.")
@@ -221,15 +221,32 @@ def summary(
     return 0
 
 
-@app.command("cite", short_help="a formatted citation for a source")
+@app.command("cite", short_help="a citation for a source (text, short or BibTeX), or for the kit")
 def cite(
-    source_id: Annotated[str, typer.Argument(metavar="SOURCE_ID", help="a source_id from data/sources.csv")],
-    style: Annotated[Literal["text", "short"], typer.Option("--style", help="full reference (text) or title, publisher, date (short)")] = "text",
+    source_id: Annotated[Optional[str], typer.Argument(metavar="SOURCE_ID", help="a source_id from data/sources.csv")] = None,
+    format: Annotated[Optional[str], typer.Option(
+        "--format", "-f", metavar="FORMAT", show_default=False,
+        help="text (a full reference, the default), short (title, publisher, date) or bibtex")] = None,
+    style: Annotated[Optional[str], typer.Option("--style", hidden=True, help="the same as --format")] = None,
+    kit: Annotated[bool, typer.Option("--kit", help="cite the kit itself: rekit's version, the data version and the commit")] = False,
     data: DataOption = None,
 ) -> int:
-    """A formatted citation for a source."""
+    """A citation for a source of the data, or with --kit for the kit itself.
+
+    Formats: text, short, bibtex. CITATION.cff at the repository root cites the kit too.
+    """
+    from rekit.reports.citation import check_format, cite as make_citation
+
+    fmt = check_format(format or style or "text")
+    if kit:
+        if source_id:
+            fail(f"give a SOURCE_ID or --kit, not both (got {source_id!r} and --kit)")
+        print(make_citation(fmt=fmt, kit=True))
+        return 0
+    if not source_id:
+        fail("name a SOURCE_ID to cite (see data/sources.csv), or give --kit to cite the kit")
     ds = load_data(data)
     source_id = choose(source_id, list(ds.sources["source_id"]), "source",
                        listing=f"the {len(ds.sources)} sources are in {ds.path / 'sources.csv'}")
-    print(ds.cite(source_id, style))
+    print(make_citation(source_id, fmt, ds=ds))
     return 0

@@ -171,6 +171,10 @@ def run(
     timeout: TimeoutOption = None,
     keep_ipynb: Annotated[bool, typer.Option("--keep-ipynb", help="also keep the executed notebook beside the report")] = False,
     notebooks: NotebooksOption = None,
+    deals: Annotated[Optional[Path], typer.Option(
+        "--deals", metavar="FILE", help="a deals file of your own (YAML, as data/deals.yml) for the notebook's deals_file")] = None,
+    self_contained: Annotated[bool, typer.Option(
+        "--self-contained", help="one HTML file with plotly.js and the CSS inlined (about 5 MB) that works copied alone")] = False,
 ) -> int:
     """Build one report from a notebook.
 
@@ -188,7 +192,9 @@ def run(
     show = True if show_input else None
 
     from rekit.reports.jobs import make_job
+    from rekit.reports.runner import deals_params
 
+    params = deals_params(notebook, params, folder, deals)  # --deals: the file checked, named in any error
     make_job(notebook, params, folder=folder, show_input=show)  # every value checked before the runner loads
 
     from rekit.reports.runner import DEFAULT_TIMEOUT, run_one
@@ -197,7 +203,7 @@ def run(
         with _term_as_interrupt():
             result = run_one(notebook, params, out_dir, show_input=show,
                              timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-                             keep_ipynb=keep_ipynb, folder=folder)
+                             keep_ipynb=keep_ipynb, folder=folder, self_contained=self_contained)
     except KeyboardInterrupt as exc:
         return _interrupted(exc, "the last good report is kept")
     for w in result.warnings:
@@ -226,6 +232,10 @@ def reports(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     cold: Annotated[bool, typer.Option(
         "--cold", help="do not pre-import each notebook's modules in its kernel before it runs (slower; for debugging)")] = False,
+    deals: Annotated[Optional[Path], typer.Option(
+        "--deals", metavar="FILE", help="a deals file of your own for every notebook that takes one (overrides batch.yml's deals_file)")] = None,
+    force: Annotated[bool, typer.Option(
+        "--force", help="rebuild every report, even those unchanged since their last good build")] = False,
 ) -> int:
     """Build every report listed in notebooks/batch.yml, in parallel.
 
@@ -244,15 +254,16 @@ def reports(
         with _term_as_interrupt():
             res = run_batch(batch, out_dir, jobs=jobs, only=only or None, show_input=True if show_input else None,
                             timeout=DEFAULT_TIMEOUT if timeout is None else timeout, progress=not quiet,
-                            keep_ipynb=keep_ipynb, warm=not cold)
+                            keep_ipynb=keep_ipynb, warm=not cold, deals=deals, force=force)
     except KeyboardInterrupt as exc:
         return _interrupted(exc, "reports already built are in place, the others keep their last good version")
     for r in res.results:
         for w in r.warnings:
             _warn(w)
     ok = len(res.results) - len(res.failures)
+    unchanged = f", {len(res.skipped)} unchanged since their last good build (--force rebuilds them)" if res.skipped else ""
     print(f"built {len(res.results)} report{'s' if len(res.results) != 1 else ''} in {res.seconds:.1f} s: "
-          f"{ok} ok, {len(res.failures)} failed; index: {_rel(res.index)}")
+          f"{ok} ok, {len(res.failures)} failed{unchanged}; index: {_rel(res.index)}")
     for r in res.failures:
         _err(r.describe_failure())
     return 1 if res.failures else 0

@@ -4,15 +4,25 @@ Functions take data (a Dataset) or model results and return `plotly.graph_object
 nothing here computes the model or runs notebooks. Ranges and conflicting sources are drawn as
 such: reported ranges as error bars, each source its own marker, Monte Carlo results as
 median lines inside p05-p95 bands.
+
+Every figure carries, in ``layout.meta``: ``sources`` (source ids, in order), ``note`` (the
+method note printed with them) and ``alt`` (a text description for screen readers and static
+images, written from the numbers drawn). The sources note under the plot is an annotation named
+``rekit-sources``: reports replace it with numbered references into the report's source list.
+
+Colours are the Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"), which stays
+distinguishable under the common colour-vision deficiencies and pairs no red with a green.
 """
 
 from __future__ import annotations
 
 import textwrap
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.subplots import make_subplots
 
 from rekit.figures import render  # noqa: F401  (registers the renderer that works in JupyterLab and in reports)
 from rekit.data.dataset import Dataset
@@ -21,9 +31,12 @@ from rekit.model.deals import DealBook
 from rekit.model.simulation import METRICS, Result
 from rekit.model.supply import concentration_table
 
-PALETTE = ("#1b6ca8", "#d1495b", "#edae49", "#00798c", "#66a182", "#8d6a9f", "#e07a5f", "#3d405b", "#9c6644", "#5f0f40")
+# Okabe–Ito: blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow, black
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
+GREY = "#BBBBBB"  # the other deals behind a highlighted one, and "Other" in stacks
 FONT = "Source Sans Pro, Segoe UI, Helvetica, Arial, sans-serif"
-SOURCE_WRAP = 115  # characters a line in the sources note (fits a 700 px wide chart)
+SOURCE_WRAP = 100  # characters a line in the sources note (fits a 700 px wide chart at 12 px)
+SOURCES_NAME = "rekit-sources"  # name of the sources annotation (reports swap it for numbered references)
 
 pio.templates["rekit"] = go.layout.Template(
     layout=go.Layout(
@@ -57,55 +70,125 @@ def sources_text(ds: Dataset, source_ids) -> str:
     return "Sources: " + "; ".join(ds.cite(s, "short") for s in seen) + "." if seen else ""
 
 
-def add_sources(fig: go.Figure, ds: Dataset, source_ids, note: str = "") -> go.Figure:
-    """Write the sources (and an optional note) under the plot, growing the bottom margin to fit."""
+def add_sources(fig: go.Figure, ds: Dataset, source_ids, note: str = "", xshift: int = 0) -> go.Figure:
+    """Write the sources (and an optional note) under the plot, growing the bottom margin to fit.
+
+    The ids and the note are also kept in ``layout.meta`` (``sources``, ``note``) so a report can
+    list them as numbered references instead."""
     text = " ".join(t for t in (note, sources_text(ds, source_ids)) if t)
     lines = textwrap.wrap(text, SOURCE_WRAP) or [""]
-    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-60, xanchor="left",
-                       yanchor="top", showarrow=False, align="left", font=dict(size=10, color="#555"))
-    fig.update_layout(margin=dict(b=80 + 14 * len(lines)), height=(fig.layout.height or 460) + 14 * len(lines))
-    fig.layout.meta = {**(fig.layout.meta or {}), "sources": list(dict.fromkeys(source_ids))}
+    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-60, xshift=xshift, xanchor="left",
+                       yanchor="top", showarrow=False, align="left", font=dict(size=12, color="#444"), name=SOURCES_NAME)
+    fig.update_layout(margin=dict(b=80 + 17 * len(lines)), height=(fig.layout.height or 460) + 17 * len(lines))
+    fig.layout.meta = {**(fig.layout.meta or {}), "sources": list(dict.fromkeys(source_ids)), "note": note,
+                       "source_lines": len(lines)}
     return fig
 
 
-def _band(fig: go.Figure, x, low, mid, high, name: str, colour: str, unit: str, fmt: str, legendgroup: str | None = None) -> None:
+def set_alt(fig: go.Figure, text: str) -> go.Figure:
+    """The chart's text description (``layout.meta.alt``): what it shows and its main numbers, for
+    screen readers (reports put it in ``aria-label``) and beside static images."""
+    fig.layout.meta = {**(fig.layout.meta or {}), "alt": " ".join(text.split())}
+    return fig
+
+
+def alt_text(fig: go.Figure) -> str:
+    """The chart's text description, or its title when it has none."""
+    meta = fig.layout.meta or {}
+    return str(meta.get("alt") or fig.layout.title.text or "chart")
+
+
+def same_results(result: Result, metric: str) -> list[list[str]]:
+    """Deals grouped by identical p05/median/p95 of `metric` in every year, in the result's order.
+
+    Deals that differ only in what the metric does not see (e.g. `toll_japan` and `toll_korea`
+    with the same terms) would hide each other's lines; drawn as one line, the legend names all."""
+    table = result.summary()
+    table = table[table["metric"] == metric]
+    groups: dict[bytes, list[str]] = {}
+    for deal in result.deals:
+        rows = table[table["deal"] == deal].sort_values("year")[["p05", "p50", "p95"]].to_numpy(dtype=float)
+        groups.setdefault(np.round(rows, 12).tobytes(), []).append(deal)
+    return list(groups.values())
+
+
+def group_label(deals: list[str]) -> str:
+    return deals[0] if len(deals) == 1 else " = ".join(deals) + " (identical results)"
+
+
+def _band(fig: go.Figure, x, low, mid, high, name: str, colour: str, unit: str, fmt: str, legendgroup: str | None = None,
+          axes: dict | None = None, showlegend: bool = True) -> None:
     group = legendgroup or name
-    fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=group))
+    fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=group,
+                             name=f"{name} p95", **(axes or {})))
     fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty", fillcolor=rgba(colour, 0.18),
-                             hoverinfo="skip", showlegend=False, legendgroup=group))
+                             hoverinfo="skip", showlegend=False, legendgroup=group, name=f"{name} p05", **(axes or {})))
     fig.add_trace(go.Scatter(
         x=x, y=mid, mode="lines", name=name, line=dict(color=colour, width=2.5), legendgroup=group,
-        customdata=list(zip(low, high)),
+        customdata=list(zip(low, high)), showlegend=showlegend, **(axes or {}),
         hovertemplate=f"<b>{name}</b> %{{x}}: %{{y:{fmt}}} {unit} (p05–p95 %{{customdata[0]:{fmt}}}–%{{customdata[1]:{fmt}}})<extra></extra>",
     ))
 
 
 def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, title: str,
-                     yaxis_title: str | None = None, fmt: str = ".2f") -> go.Figure:
-    """Median lines with p05–p95 bands of one model metric, one colour per deal."""
+                     yaxis_title: str | None = None, fmt: str = ".2f", alt_year: int | None = None) -> go.Figure:
+    """Small multiples of one model metric: one panel per deal (deals with identical results share a
+    panel and the title says so), its median line inside its p05–p95 band in colour, the other
+    deals' medians in grey behind it for comparison."""
     if metric not in METRICS:
         raise KeyError(f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}")
     unit = METRICS[metric][0]
     table = result.summary()
     table = table[table["metric"] == metric]
-    fig = go.Figure()
-    colours = deal_colors(result.deals)
-    for deal in result.deals:
-        rows = table[table["deal"] == deal]
-        _band(fig, rows["year"].tolist(), rows["p05"].tolist(), rows["p50"].tolist(), rows["p95"].tolist(), deal, colours[deal], unit, fmt)
-    fig.update_layout(template="rekit", title=title, xaxis_title="year", yaxis_title=yaxis_title or f"{metric.replace('_', ' ')} ({unit})")
-    note = (f"Model: median and p05–p95 of {result.draws:,} draws (seed {result.seed}), production basis '{result.basis}'."
-            if result.draws else f"Model: central values, production basis '{result.basis}'.")
-    return add_sources(fig, ds, book.source_ids(list(result.deals), result.basis, ds), note)
+    groups = same_results(result, metric)
+    n = len(groups)
+    cols = 1 if n == 1 else (2 if n <= 4 else 3)
+    rows_n = -(-n // cols)
+    labels = [group_label(g) for g in groups]
+    fig = make_subplots(rows=rows_n, cols=cols, shared_xaxes=True, shared_yaxes=True,
+                        subplot_titles=["<br>".join(textwrap.wrap(lab, 34)) for lab in labels],
+                        vertical_spacing=0.16 / max(rows_n - 1, 1) if rows_n > 1 else 0.1, horizontal_spacing=0.04)
+    colours = deal_colors([g[0] for g in groups])
+    medians = {g[0]: table[table["deal"] == g[0]].sort_values("year") for g in groups}
+    for k, (group, label) in enumerate(zip(groups, labels)):
+        axes = dict(row=k // cols + 1, col=k % cols + 1)
+        ref = dict(xaxis=f"x{'' if k == 0 else k + 1}", yaxis=f"y{'' if k == 0 else k + 1}")
+        for other in groups:
+            if other is group or n == 1:
+                continue
+            o = medians[other[0]]
+            fig.add_trace(go.Scatter(x=o["year"].tolist(), y=o["p50"].tolist(), mode="lines", name=f"{group_label(other)} median (grey, for comparison)",
+                                     line=dict(color=GREY, width=1), hoverinfo="skip", showlegend=False, legendgroup="others", **ref))
+        rows = medians[group[0]]
+        _band(fig, rows["year"].tolist(), rows["p05"].tolist(), rows["p50"].tolist(), rows["p95"].tolist(), label,
+              colours[group[0]], unit, fmt, axes=ref, showlegend=False)
+    for ann in fig.layout.annotations:  # the panel titles
+        ann.font = dict(size=13)
+    fig.update_layout(template="rekit", title=title, height=140 + 230 * rows_n, showlegend=False)
+    fig.update_xaxes(title_text=None, dtick=2)
+    for r in range(1, rows_n + 1):
+        fig.update_yaxes(title_text=(yaxis_title or f"{metric.replace('_', ' ')} ({unit})") if r == (rows_n + 1) // 2 else None,
+                         row=r, col=1)
+    draws = (f"median and p05–p95 of {result.draws:,} draws (seed {result.seed})" if result.draws else "central values")
+    note = (f"Model: {draws}, production basis '{result.basis}'."
+            + (" Grey lines: the other deals' medians." if n > 1 else ""))
+    fig = add_sources(fig, ds, book.source_ids(list(result.deals), result.basis, ds), note)
+    year = alt_year if alt_year in set(result.years.tolist()) else int(result.years[-1])
+    parts = []
+    for g, label in zip(groups, labels):
+        r = medians[g[0]].set_index("year")
+        parts.append(f"{label}: median {r.loc[year, 'p50']:{fmt}} (p05 {r.loc[year, 'p05']:{fmt}} to p95 {r.loc[year, 'p95']:{fmt}})")
+    set_alt(fig, f"{title}. Small multiples, one panel per deal, {int(result.years[0])} to {int(result.years[-1])}, "
+                 f"{metric.replace('_', ' ')} in {unit}. In {year}: " + "; ".join(parts) + ".")
+    return fig
 
 
 def self_sufficiency_chart(result: Result, ds: Dataset, book: DealBook) -> go.Figure:
     """India's neodymium self-sufficiency (magnets from own oxide / magnet demand) under each deal."""
     fig = projection_chart(result, "self_sufficiency", ds, book,
                            "India's neodymium self-sufficiency under partner deals",
-                           "magnets from IREL's oxide / India's NdFeB demand")
-    fig.add_hline(y=1, line=dict(color="#888", dash="dot", width=1), annotation_text="demand met",
-                  annotation_position="top left", annotation_font=dict(size=11, color="#666"))
+                           "own magnets / NdFeB demand", alt_year=2030)
+    fig.add_hline(y=1, line=dict(color="#888", dash="dot", width=1), row="all", col="all")
     return fig
 
 
@@ -116,11 +199,12 @@ def export_share_chart(ds: Dataset, book: DealBook | None = None, result: Result
     if result is not None and book is not None:
         table = result.summary()
         table = table[table["metric"] == "export_share"]
-        colours = deal_colors(result.deals)
-        for deal in result.deals:
-            rows = table[table["deal"] == deal]
+        groups = same_results(result, "export_share")
+        colours = deal_colors([g[0] for g in groups])
+        for group in groups:
+            rows = table[table["deal"] == group[0]]
             _band(fig, rows["year"].tolist(), rows["p05"].tolist(), rows["p50"].tolist(), rows["p95"].tolist(),
-                  deal, colours[deal], "", ".1%")
+                  group_label(group), colours[group[0]], "", ".1%")
     symbols = {"reported": "circle", "estimate": "diamond", "target": "star", "derived": "square", "assumption": "x"}
     for r in obs.itertuples(index=False):
         err = None
@@ -141,31 +225,52 @@ def export_share_chart(ds: Dataset, book: DealBook | None = None, result: Result
     if result is not None and book is not None:
         ids += book.source_ids(list(result.deals), result.basis, ds)
         note += f" Projections: median and p05–p95 of {max(result.draws, 1):,} draws, basis '{result.basis}'."
-    return add_sources(fig, ds, ids, note)
+    fig = add_sources(fig, ds, ids, note)
+    seen = "; ".join(f"{r.period}: {r.value:.1%} ({r.status}, {r.publisher})" for r in obs.itertuples(index=False))
+    alt = f"IREL's export share of its rare-earth output. Observed figures, one marker per source: {seen or 'none'}."
+    if result is not None and book is not None:
+        end = int(result.years[-1])
+        t = result.summary()
+        t = t[(t["metric"] == "export_share") & (t["year"] == end)].set_index("deal")
+        alt += f" Projected median in {end}: " + "; ".join(
+            f"{group_label(g)} {t.loc[g[0], 'p50']:.1%}" for g in same_results(result, "export_share")) + "."
+    return set_alt(fig, alt)
 
 
 def mine_production_chart(ds: Dataset, edition: str | None = None, top: int = 6) -> go.Figure:
-    """World mine production by country (USGS, t REO) as stacked bars, with the top-3 share and HHI.
+    """World mine production by country (USGS, t REO) as stacked bars that add up to USGS's World
+    total, with the top-3 share and HHI.
 
     Each year is taken from the newest USGS edition that reports it, unless `edition` is given;
-    the edition used is named on each bar.
+    the edition used is named on each bar. The largest producers are stacked from the bottom
+    (largest first); "Other" on top is World minus the countries drawn (USGS's own "Other" row
+    plus every country not among the `top`), so each bar's height is the World total.
     """
     table = concentration_table(ds, edition=[edition] if edition else None)
     newest = table.groupby("year")["edition"].max()
     table = table[table["edition"] == table["year"].map(newest)].sort_values(["year", "rank"])
-    leaders = table.groupby("entity")["value"].sum().nlargest(top).index.tolist()
-    table["group"] = table["entity"].where(table["entity"].isin(leaders), "all others")
     years = sorted(table["year"].unique())
+    world = table.groupby("year")["world"].first().reindex(years)  # USGS's World row (else the sum of rows)
+    leaders = table.groupby("entity")["value"].sum().nlargest(top).index.tolist()
     fig = go.Figure()
-    for i, name in enumerate([*leaders, "all others"]):
-        rows = table[table["group"] == name].groupby("year").agg(value=("value", "sum"), share=("share", "sum"), edition=("edition", "first"))
-        rows = rows.reindex(years)
-        fig.add_trace(go.Bar(x=years, y=rows["value"], name=name, marker_color=PALETTE[i % len(PALETTE)] if name != "all others" else "#bbb",
-                             customdata=list(zip(rows["share"], rows["edition"])),
+    drawn = pd.Series(0.0, index=years)
+    stack = []
+    for i, name in enumerate(leaders):
+        rows = table[table["entity"] == name].set_index("year").reindex(years)
+        values = rows["value"].fillna(0.0)  # not reported in that edition: 0 keeps the stack in order
+        drawn = drawn.add(values)
+        stack.append((name, values, rows["share"].fillna(0.0), rows["edition"].fillna(newest.reindex(years)), PALETTE[i % len(PALETTE)]))
+    other = world - drawn
+    stack.append(("Other (World minus the countries shown)", other, other / world, newest.reindex(years), GREY))
+    for name, values, shares, editions, colour in stack:
+        fig.add_trace(go.Bar(x=years, y=values, name=name, marker_color=colour,
+                             customdata=list(zip(shares, editions)),
                              hovertemplate=f"<b>{name}</b> %{{x}}: %{{y:,.0f}} t REO (%{{customdata[0]:.1%}}; %{{customdata[1]}})<extra></extra>"))
+    fig.add_trace(go.Scatter(x=years, y=world, mode="markers", name="World (USGS)", marker=dict(symbol="line-ew-open", size=28, color="#000"),
+                             hovertemplate="World %{x}: %{y:,.0f} t REO<extra></extra>"))
     per_year = table.groupby("year").agg(top3=("top3_share", "first"), hhi=("hhi", "first"), edition=("edition", "first")).reindex(years)
     fig.add_trace(go.Scatter(x=years, y=per_year["top3"], yaxis="y2", mode="lines+markers+text", name="top-3 share",
-                             line=dict(color="#222", width=2), text=[f"HHI {h:,.0f}" for h in per_year["hhi"]],
+                             line=dict(color="#000", width=2, dash="dot"), text=[f"HHI {h:,.0f}" for h in per_year["hhi"]],
                              textposition="top center", customdata=list(zip(per_year["hhi"], per_year["edition"])),
                              hovertemplate="top-3 share %{x}: %{y:.1%}<br>HHI %{customdata[0]:,.0f} (%{customdata[1]})<extra></extra>"))
     fig.update_layout(template="rekit", barmode="stack", title="World rare-earth mine production and its concentration",
@@ -173,44 +278,81 @@ def mine_production_chart(ds: Dataset, edition: str | None = None, top: int = 6)
                       yaxis=dict(title="t REO equivalent"),
                       yaxis2=dict(title="top-3 share", overlaying="y", side="right", range=[0, 1.05], tickvals=[0, 0.25, 0.5, 0.75, 1],
                                   tickformat=".0%", showgrid=False), margin=dict(r=80))
-    note = ("USGS Mineral Commodity Summaries; each year from the newest edition reporting it. HHI = Σ(100·share)² over named "
-            "countries (USGS's 'Other' excluded), 0 to 10,000.")
-    return add_sources(fig, ds, sorted(table["edition"].unique()), note)
+    note = ("USGS Mineral Commodity Summaries; each year from the newest edition reporting it. Bars add up to USGS's World total; "
+            "Other = World minus the countries shown. HHI = Σ(100·share)² over named countries (USGS's 'Other' excluded), 0 to 10,000.")
+    fig = add_sources(fig, ds, sorted(table["edition"].unique()), note)
+    last = years[-1]
+    lead = table[(table["year"] == last) & (table["rank"] == 1)].iloc[0]
+    set_alt(fig, f"Stacked bars of world rare-earth mine production, {years[0]} to {last}, in t REO, by country with "
+                 f"'Other' on top; each bar adds up to the USGS World total. In {last}: World {world[last]:,.0f} t, "
+                 f"{lead['entity']} {lead['value']:,.0f} t ({lead['share']:.0%}), Other {other[last]:,.0f} t; top-3 share "
+                 f"{per_year.loc[last, 'top3']:.0%}, HHI {per_year.loc[last, 'hhi']:,.0f}.")
+    return fig
 
 
 KIND_STYLE = {
-    "export_control": ("#d1495b", "China's export controls"),
-    "directive": ("#edae49", "directives"),
-    "agreement": ("#1b6ca8", "agreements"),
-    "partnership": ("#00798c", "partnerships"),
-    "policy": ("#66a182", "policy"),
-    "tender": ("#8d6a9f", "tenders"),
-    "other": ("#888888", "other"),
+    "export_control": ("#D55E00", "China's export controls"),
+    "directive": ("#E69F00", "directives"),
+    "agreement": ("#0072B2", "agreements"),
+    "partnership": ("#56B4E9", "partnerships"),
+    "policy": ("#009E73", "policy"),
+    "tender": ("#CC79A7", "tenders"),
+    "other": ("#777777", "other"),
 }
+LABEL_WRAP = 44  # characters a line of an event label (wrapped, never cut)
+LABEL_MARGIN = 270  # px left of the timeline for its labels (about LABEL_WRAP characters at 11 px)
+ZOOM_FROM = "2024-01-01"  # the timeline's right panel: the dense period, from here to the last event
 
 
 def timeline_chart(ds: Dataset, since: str | None = None) -> go.Figure:
-    """Export controls, directives, agreements and schemes: one row per event, newest at the bottom, coloured by kind."""
+    """Export controls, directives, agreements and schemes: one row per event, newest at the bottom,
+    coloured by kind. Labels are wrapped, never cut. Two panels share the rows: the whole period
+    on the left and, on the right, the events since 2024 (most of them) spread over the full width."""
     ev = ds.events.sort_values("date_start")
     if since:
         ev = ev[ev["date_start"] >= pd.Timestamp(parse_period(since).start)]
-    labels = [textwrap.shorten(f"{r.title} ({r.actor})", 60, placeholder="…") for r in ev.itertuples()]
-    fig = go.Figure()
+    labels = ["<br>".join(textwrap.wrap(f"{r.title} ({r.actor})", LABEL_WRAP, break_on_hyphens=False)) for r in ev.itertuples()]
+    zoom_from = pd.Timestamp(ZOOM_FROM)
+    two = bool(len(ev)) and ev["date_start"].min() < zoom_from <= ev["date_start"].max()
+    fig = make_subplots(rows=1, cols=2 if two else 1, shared_yaxes=True, column_widths=[0.3, 0.7] if two else None,
+                        horizontal_spacing=0.02, subplot_titles=["all events", f"since {zoom_from.year}"] if two else None)
     for kind, (colour, label) in KIND_STYLE.items():
         mask = (ev["kind"] == kind).to_numpy()
         if not mask.any():
             continue
         rows = ev[mask]
-        fig.add_trace(go.Scatter(
-            x=rows["date_start"], y=[lab for lab, m in zip(labels, mask) if m], mode="markers", name=label,
-            marker=dict(size=12, color=colour, line=dict(color="white", width=1)),
-            customdata=list(zip(rows["date"], rows["description"].map(lambda d: "<br>".join(textwrap.wrap(d, 70))))),
-            hovertemplate="<b>%{customdata[0]}</b> %{y}<br>%{customdata[1]}<extra></extra>",
-        ))
-    fig.update_layout(template="rekit", title="Export controls, directives and deals: the timeline", xaxis_title="date",
-                      yaxis=dict(categoryorder="array", categoryarray=labels[::-1], title="", showgrid=True, automargin=True),
-                      legend=dict(xref="container", x=0.01), height=240 + 26 * len(labels))
-    return add_sources(fig, ds, list(ev["source_id"]))
+        for col in ([1, 2] if two else [1]):
+            fig.add_trace(go.Scatter(
+                x=rows["date_start"], y=[lab for lab, m in zip(labels, mask) if m], mode="markers", name=label,
+                marker=dict(size=11, color=colour, line=dict(color="white", width=1)), legendgroup=kind, showlegend=col == 1,
+                customdata=list(zip(rows["date"], rows["description"].map(lambda d: "<br>".join(textwrap.wrap(d, 70))))),
+                hovertemplate="<b>%{customdata[0]}</b> %{y}<br>%{customdata[1]}<extra></extra>",
+            ), row=1, col=col)
+    per_label = 20 + 15 * max((lab.count("<br>") for lab in labels), default=0)
+    fig.update_layout(template="rekit", title="Export controls, directives and deals: the timeline",
+                      legend=dict(orientation="h", xref="container", x=0.01, yref="container", y=0.99 - 60 / (240 + per_label * len(labels)),
+                                  yanchor="top"),
+                      height=240 + per_label * len(labels), margin=dict(l=LABEL_MARGIN, t=140))
+    fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], title="", showgrid=True, automargin=False,
+                     tickfont=dict(size=11))
+    if two:
+        first, last = ev["date_start"].min(), ev["date_start"].max()
+        step = max(1, -(-(last.year - first.year) // 3))
+        fig.update_xaxes(tickvals=[pd.Timestamp(f"{y}-01-01") for y in range(first.year, last.year + 1, step)],
+                         tickformat="%Y", row=1, col=1)
+        fig.update_xaxes(range=[zoom_from - pd.Timedelta(days=20), last + pd.Timedelta(days=40)], dtick="M6",
+                         tickformat="%b<br>%Y", row=1, col=2)
+    fig = add_sources(fig, ds, list(ev["source_id"]), xshift=-LABEL_MARGIN + 10)
+    kinds = ev["kind"].map(lambda k: KIND_STYLE.get(k, KIND_STYLE["other"])[1]).value_counts()
+    if len(ev):
+        first, last = ev.iloc[0], ev.iloc[-1]
+        set_alt(fig, f"Timeline of {len(ev)} events from {first['date']} to {last['date']}: "
+                     + ", ".join(f"{n} {k}" for k, n in kinds.items())
+                     + f". {int((ev['date_start'] >= zoom_from).sum())} of them fall since {zoom_from.year}. "
+                     f"First: {first['title']} ({first['date']}); latest: {last['title']} ({last['date']}).")
+    else:
+        set_alt(fig, "Timeline: no events in the chosen period.")
+    return fig
 
 
 def flows_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealBook) -> go.Figure:
@@ -232,7 +374,7 @@ def flows_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealBo
         (3, 7, med["magnets_domestic"] * w), (3, 6, losses * (1 - share_t)),
     ]
     links = [(s, t, v) for s, t, v in links if v > 1e-9]
-    colours = ["#3d405b", "#d1495b", "#1b6ca8", "#66a182", "#bbbbbb", "#9c6644", "#999999", "#00798c"]
+    colours = ["#000000", "#D55E00", "#0072B2", "#009E73", GREY, "#E69F00", "#777777", "#56B4E9"]
     fig = go.Figure(go.Sankey(
         valueformat=",.0f", valuesuffix=" t Nd",
         node=dict(label=labels, color=colours, pad=18, thickness=16),
@@ -242,7 +384,9 @@ def flows_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealBo
     fig.update_layout(template="rekit", title=f"Neodymium flows, {deal}, {year} (medians, t Nd)", height=480)
     note = (f"Model medians of {max(result.draws, 1):,} draws, basis '{result.basis}'; magnets shown by their Nd content "
             f"(w = {w:g} t Nd per t magnet).")
-    return add_sources(fig, ds, book.source_ids([deal], result.basis, ds), note)
+    fig = add_sources(fig, ds, book.source_ids([deal], result.basis, ds), note)
+    flows = "; ".join(f"{labels[s_]} to {labels[t_]} {v:,.0f} t Nd" for s_, t_, v in links)
+    return set_alt(fig, f"Sankey diagram of IREL's neodymium in {year} under {deal} (model medians, t Nd): {flows}.")
 
 
 def save_image(fig: go.Figure, path: str, scale: float = 2.0) -> str:

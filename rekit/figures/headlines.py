@@ -83,3 +83,117 @@ def events_table(ds: Dataset, since: str | None = None) -> pd.DataFrame:
     if since:
         ev = ev[ev["date_start"] >= pd.Timestamp(parse_period(since).start)]
     return ev[["date", "actor", "kind", "title"]].astype(str).set_index("date")
+
+
+class Table:
+    """A headline table for a notebook: an HTML table (pandas Styler: units in the headers, numbers
+    formatted, scrolling when wide) for JupyterLab and the reports, and, as text/plain, exactly
+    ``df.to_string()`` (what nbval compares and a terminal prints)."""
+
+    def __init__(self, df: pd.DataFrame, units: dict[str, str] | None = None, formats: dict[str, str] | None = None,
+                 caption: str = ""):
+        self.df = df
+        self.units = dict(units or {})
+        self.formats = dict(formats or {})
+        self.caption = caption
+
+    def __repr__(self) -> str:
+        return self.df.to_string()
+
+    def to_html(self) -> str:
+        import hashlib
+
+        from pandas.io.formats.style import Styler
+
+        df = self.df.reset_index() if self.df.index.name or not self.df.index.is_unique else self.df
+        df = df.reset_index(drop=True)  # the Styler needs a unique index; the row labels are a column now
+        fmt = {}
+        for col in df.columns:
+            if col in self.formats:
+                fmt[col] = self.formats[col]
+            elif pd.api.types.is_float_dtype(df[col]):
+                fmt[col] = "{:,.3g}" if df[col].abs().max() < 1000 else "{:,.0f}"
+            elif pd.api.types.is_integer_dtype(df[col]):
+                fmt[col] = "{:,}" if df[col].abs().max() >= 10_000 else "{}"
+        uid = "rekit" + hashlib.sha1(df.to_csv().encode()).hexdigest()[:10]  # stable: same table, same id
+        st = Styler(df, uuid=uid, cell_ids=False, na_rep="")
+        st = st.format(fmt)
+        st = st.relabel_index([f"{c} ({self.units[c]})" if c in self.units else str(c) for c in df.columns], axis="columns")
+        num_cols = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
+        st = st.set_properties(subset=num_cols, **{"text-align": "right", "font-variant-numeric": "tabular-nums"})
+        st = st.hide(axis="index").set_table_attributes('class="rekit-table"')
+        if self.caption:
+            st = st.set_caption(self.caption)
+        return f'<div class="rekit-table-wrap" style="overflow-x:auto; max-width:100%">{st.to_html()}</div>'
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/html": self.to_html(), "text/plain": self.df.to_string()}
+
+
+def table(df: pd.DataFrame, units: dict[str, str] | None = None, formats: dict[str, str] | None = None,
+          caption: str = "") -> Table:
+    """Show a headline table (see Table): `units` by column go into the HTML headers."""
+    return Table(df, units, formats, caption)
+
+
+class Finding:
+    """A sentence stating a result, computed from the numbers: shown as Markdown, and marked in its
+    output metadata (``rekit.finding``) so the report's landing-page card can quote it."""
+
+    def __init__(self, text: str):
+        self.text = " ".join(text.split())
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        return {"text/markdown": self.text, "text/plain": self.text}, {"rekit": {"finding": self.text}}
+
+
+def finding(text: str) -> Finding:
+    return Finding(text)
+
+
+def reaching_sentence(result: Result, metric: str, level: float, year: int | None = None) -> str:
+    """One sentence, from the result itself, on when each deal's median `metric` first reaches `level`
+    (and, with `year`, its median then), e.g. "Under toll_korea, the median reaches 0.5 in 2031"."""
+    reach = first_year_reaching(result, metric, level)
+    label = metric.replace("_", "-")
+    parts = []
+    t = result.summary()
+    t = t[(t["metric"] == metric)]
+    for deal in result.deals:
+        when = reach[deal]
+        s = f"under {deal} the median {label} reaches {level:g} in {when}" if not when.startswith("not") else \
+            f"under {deal} the median {label} does not reach {level:g} by {int(result.years[-1])}"
+        if year is not None and year in set(result.years.tolist()):
+            v = float(t[(t["deal"] == deal) & (t["year"] == year)]["p50"].iloc[0])
+            s += f" ({v:.2f} in {year})"
+        parts.append(s)
+    text = "; ".join(parts)
+    return text[0].upper() + text[1:] + "."
+
+
+def share_sentence(result: Result, metric: str, year: int) -> str:
+    """Each deal's median `metric` (a share) in `year`, from the result: "In 2032 the median export
+    share is 34.5% under status_quo; 0.0% under export_halt."."""
+    t = metric_table(result, metric, year, digits=6)
+    parts = [f"{t.loc[d, 'median']:.1%} under {d}" for d in t.index]
+    return f"In {year} the median {metric.replace('_', ' ')} is " + "; ".join(parts) + "."
+
+
+def concentration_sentence(ds: Dataset, edition: list[str] | None = None) -> str:
+    """The newest year's leader, its share, the top-3 share and the HHI, from the USGS rows in use."""
+    t = concentration_headline(ds, edition).reset_index().sort_values(["year", "edition"])
+    r = t.iloc[-1]
+    return (f"In {int(r['year'])} ({r['edition']}), {r['leader']} mined {r['leader_share']:.0%} of world rare-earth mine production; "
+            f"the top three {r['top3_share']:.0%}, HHI {r['hhi']:,.0f}.")
+
+
+def events_sentence(ds: Dataset, since: str | None = None) -> str:
+    """How many events since a date, and the latest one, from the data."""
+    t = events_table(ds, since)
+    if t.empty:
+        return f"No events since {since}."
+    last = t.iloc[-1]
+    return f"{len(t)} events{' since ' + str(since) if since else ''}; the latest: {last['title']} ({t.index[-1]})."

@@ -4,6 +4,10 @@ kaleido >= 1 drives an installed browser: Debian's `chromium` (/usr/bin/chromium
 BROWSER_PATH names. Without one, exporting stops at once with a message saying how to get one;
 it never waits on a browser that is not there. MathJax is switched off so that nothing is
 fetched from the network.
+
+A figure's text description (``layout.meta.alt``, see rekit.figures.charts) goes with the image:
+an SVG gets it as its <title> and <desc>, and every image gets a ``<file>.alt.txt`` beside it
+for the page or document that embeds it.
 """
 
 from __future__ import annotations
@@ -66,7 +70,38 @@ def write_images(items: Iterable[tuple[go.Figure, str | os.PathLike]], scale: fl
     missing = [str(p) for _, p in items if not p.exists()]
     if missing:
         raise ImageExportError(f"no image written at {', '.join(missing)}")
+    for fig, path in items:
+        write_alt(fig, path)
     return [p for _, p in items]
+
+
+def figure_alt(fig) -> str:
+    """The figure's text description (layout.meta.alt), else its title, else ''."""
+    d = fig.to_dict() if isinstance(fig, go.Figure) else fig
+    layout = d.get("layout") or {}
+    meta = layout.get("meta") or {}
+    title = layout.get("title")
+    title = title.get("text") if isinstance(title, dict) else title
+    return str((meta.get("alt") if isinstance(meta, dict) else None) or title or "")
+
+
+def write_alt(fig, path: Path) -> Path | None:
+    """Write the figure's description beside its image (``<file>.alt.txt``); into an SVG also as <title>/<desc>."""
+    from xml.sax.saxutils import escape
+
+    alt = figure_alt(fig)
+    if not alt:
+        return None
+    if path.suffix == ".svg":
+        text = path.read_text(encoding="utf-8")
+        i = text.find(">", text.find("<svg"))
+        if i > 0 and "<desc>" not in text:
+            text = text[:i + 1] + f"<title>{escape(alt.split('. ')[0])}</title><desc>{escape(alt)}</desc>" + text[i + 1:]
+            text = text.replace("<svg ", '<svg role="img" ', 1)
+            path.write_text(text, encoding="utf-8")
+    side = path.with_name(path.name + ".alt.txt")
+    side.write_text(alt + "\n", encoding="utf-8")
+    return side
 
 
 def write_image(fig: go.Figure, path: str | os.PathLike, scale: float = 2.0) -> str:

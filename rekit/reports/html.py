@@ -1,5 +1,17 @@
 """HTML pages: an executed notebook as an offline report page (nbconvert's `lab` template), the batch's
-index.html, the assets beside them (plotly.min.js, rekit-lab.css) and atomic writes of all three."""
+index.html (a landing page with one card per story, then the build table), the shared methods page,
+the assets beside them (plotly.min.js, rekit-lab.css) and atomic writes of all of them.
+
+Everything we write into a page comes from jinja2 templates in rekit/reports/templates/ rendered
+with autoescape on: a data value holding HTML or script is shown as text, and only http(s)
+addresses become links. Each chart of a report is wrapped in a <figure> with its text description
+(``aria-label`` on a ``role="img"`` element, and a "Text description" under it), its sources as
+numbered references into the report's source list, and a "Download data" link to a CSV of the
+numbers drawn (rekit.reports.downloads). Each report ends with its sources, its parameters and the
+model inputs they select, a methods note and a "Cite this" block; its executed notebook is written
+beside it. plotly.js is loaded with ``defer`` (it never blocks the first paint) or, for a
+self-contained page, inlined.
+"""
 
 from __future__ import annotations
 
@@ -12,40 +24,61 @@ import re
 import tempfile
 import threading
 from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from rekit.reports.jobs import Job, ReportError, ReportResult
+from rekit.reports import citation, downloads
 
 
 CSS_NAME = "rekit-lab.css"
 INDEX = "index.html"
 
 
-_TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
-{%- block html_head_js -%}
-{%- if resources.rekit_plotly %}
-<script src="{{ resources.rekit_plotly }}"></script>
-{%- endif %}
-{%- endblock html_head_js -%}
-{% block jupyter_widgets %}{% endblock jupyter_widgets %}
-{%- block notebook_css -%}
-<link rel="stylesheet" href="{{ resources.rekit_css }}">
-{%- endblock notebook_css -%}
-{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
-{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{%- block body_header -%}
-{{ super() }}
-{{ resources.rekit_header }}
-{%- endblock body_header -%}
-"""
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+METHODS = "methods.html"
+REPORT_TEMPLATE = "rekit_report.html.j2"
+
+
+def templates():
+    """The jinja2 environment of our own templates (autoescape on for every one of them)."""
+    env = getattr(_local, "env", None)
+    if env is None:
+        from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+        env = _local.env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True,
+                                       undefined=StrictUndefined, trim_blocks=False)
+    return env
+
+
+def render(template: str, **context) -> str:
+    """Render one of rekit/reports/templates/ with autoescape."""
+    from markupsafe import Markup
+
+    return Markup(templates().get_template(template).render(**context))
+
 
 _CSS_TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
+{#- only the CSS the lab template would inline -#}
 {%- block header -%}{{ self.notebook_css() }}{%- endblock header -%}
 {%- block body -%}{%- endblock body -%}
 {%- block footer -%}{%- endblock footer -%}
 """
 
 _HEADER_CSS = """
+.rekit-chart { margin: 8px 0 20px 0; } .rekit-chart figcaption { font-size: 14px; line-height: 1.45; color: #333; max-width: 60em; }
+.rekit-chart .rekit-note { color: #444; } .rekit-download { font-weight: 600; margin-left: 4px; }
+.rekit-report-footer { font-family: var(--jp-ui-font-family, sans-serif); font-size: 15px; line-height: 1.5; color: #222;
+  max-width: 70em; margin: 24px auto; padding: 0 20px; }
+.rekit-report-footer h2 { font-size: 20px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+.rekit-report-footer a, .rekit-chart figcaption a { color: #1565c0; text-decoration: underline; }
+.rekit-source-list li { margin-bottom: 4px; } .rekit-nolink { color: #666; word-break: break-all; }
+.rekit-table-scroll, .rekit-table-wrap { overflow-x: auto; max-width: 100%; }
+.rekit-table { border-collapse: collapse; font-size: 14px; } .rekit-table th, .rekit-table td { border-bottom: 1px solid #e3e3e3;
+  padding: 4px 8px; text-align: left; vertical-align: top; } .rekit-table .num, .rekit-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.rekit-table th { background: #f5f5f5; } .changed { font-weight: bold; }
+.rekit-cite pre { white-space: pre-wrap; background: #f7f7f7; padding: 8px; } .rekit-provenance { color: #555; font-size: 13px; }
+.rekit-failed { color: #b71c1c; }
 .rekit-report-header { font-family: var(--jp-ui-font-family, sans-serif); font-size: 13px; color: #444;
   border-bottom: 1px solid #ddd; margin: 0 0 12px 0; padding: 8px 12px; background: #fafafa; }
 .rekit-report-header a { color: #1565c0; }
@@ -64,7 +97,6 @@ def _exporter(show_input: bool):
     if cache is None:
         cache = _local.exporters = {}
     if show_input not in cache:
-        from jinja2 import DictLoader
         from nbconvert import HTMLExporter
         from traitlets.config import Config
 
@@ -73,9 +105,10 @@ def _exporter(show_input: bool):
         c.TagRemovePreprocessor.remove_cell_tags = {"remove-cell", "remove_cell"}
         c.TagRemovePreprocessor.remove_input_tags = {"remove-input", "remove_input", "hide-input", "hide_input"}
         c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output", "remove_output"}
-        ex = HTMLExporter(config=c, template_name="lab",
-                          extra_loaders=[DictLoader({"rekit_report.html.j2": _TEMPLATE})],
-                          template_file="rekit_report.html.j2")
+        from jinja2 import FileSystemLoader
+
+        ex = HTMLExporter(config=c, template_name="lab", extra_loaders=[FileSystemLoader(str(TEMPLATES))],
+                          template_file=REPORT_TEMPLATE)
         ex.exclude_input = not show_input
         ex.exclude_input_prompt = not show_input
         ex.exclude_output_prompt = not show_input
@@ -162,35 +195,308 @@ def build_time() -> str:
     return _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").strip()
 
 
-def _header(job: Job, built: str, index_link: bool, note: str = "") -> str:
-    rows = "".join(
-        f'<tr><td>{html.escape(k)}</td><td class="{"changed" if k in job.params else ""}">{html.escape(_value_text(v))}</td></tr>'
-        for k, v in job.effective.items()
-    )
-    link = f'<a href="{INDEX}">All reports</a> · ' if index_link else ""
-    params = f"<table>{rows}</table>" if rows else "<div>no parameters</div>"
-    extra = f"<div><strong>{html.escape(note)}</strong></div>" if note else ""
-    return (f'<header class="rekit-report-header">{extra}<div>{link}notebook <code>{html.escape(job.name)}</code> · '
-            f'<span class="rekit-built">built {html.escape(built)}</span></div>{params}</header>')
+def _param_rows(job: Job) -> list[dict]:
+    return [{"name": k, "value": _value_text(v), "changed": k in job.params} for k, v in job.effective.items()]
 
 
-def to_html(nb, job: Job, *, show_input: bool, built: str, index_link: bool = False, note: str = "") -> tuple[str, list[str]]:
-    """Render an executed notebook as an offline report page; returns (html, warnings)."""
+_data_cache: dict[tuple, Any] = {}
+_data_lock = threading.Lock()
+
+
+def _dataset():
+    """The dataset in use (loaded once per data folder and process)."""
+    from rekit.data.dataset import load
+    from rekit.paths import data_dir
+
+    key = ("ds", str(data_dir()))
+    with _data_lock:
+        if key not in _data_cache:
+            _data_cache[key] = load()
+        return _data_cache[key]
+
+
+def _deal_book(ds, deals_file: str | None):
+    from rekit.model.deals import load_deals
+
+    key = ("book", id(ds), deals_file or "")
+    with _data_lock:
+        if key not in _data_cache:
+            _data_cache[key] = load_deals(deals_file, ds=ds) if deals_file else load_deals(ds=ds)
+        return _data_cache[key]
+
+
+def _field(row, name: str) -> str:
+    try:
+        v = row[name]
+    except (KeyError, IndexError):
+        return ""
+    if v is None or (isinstance(v, float) and v != v) or str(v) in ("nan", "<NA>", "NaT"):
+        return ""
+    return str(v)
+
+
+class Sources:
+    """A report's numbered source list: ids in order of first use, each with its number."""
+
+    def __init__(self, ds):
+        self.ds = ds
+        self.ids: list[str] = []
+
+    def number(self, source_id: str) -> int | None:
+        if self.ds is None:
+            return None
+        try:
+            self.ds.source(source_id)
+        except KeyError:
+            return None
+        if source_id not in self.ids:
+            self.ids.append(source_id)
+        return self.ids.index(source_id) + 1
+
+    def refs(self, text: str) -> list[int]:
+        """Numbers for the source ids and ``obs:ID`` tokens in a deals-file source string."""
+        out = []
+        by_obs = None
+        for token in str(text).split():
+            sid = None
+            if token.startswith("obs:"):
+                if by_obs is None:
+                    by_obs = dict(zip(self.ds.observations["id"], self.ds.observations["source_id"]))
+                sid = by_obs.get(token[4:])
+            elif token in set(self.ds.sources["source_id"]):
+                sid = token
+            n = self.number(sid) if sid else None
+            if n is not None and n not in out:
+                out.append(n)
+        return out
+
+    def entries(self) -> list[dict]:
+        out = []
+        for sid in self.ids:
+            row = self.ds.source(sid)
+            url = _field(row, "url")
+            out.append({"id": sid, "title": _field(row, "title"), "publisher": _field(row, "publisher"),
+                        "date": _field(row, "date"), "reports_on": _field(row, "reports_on"),
+                        "accessed": _field(row, "accessed"), "url": url,
+                        "link": url.strip() if citation.is_web_link(url) else ""})
+        return out
+
+
+def _fmt_num(v: float) -> str:
+    return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
+
+
+def assumptions(book, deals: Sequence[str], basis: str | None, sources: Sources) -> list[dict]:
+    """The model inputs a report used: every parameter of its deals and its production basis, by year
+    where it is a schedule, with value, range, unit and source (numbered into `sources`)."""
+    rows = []
+
+    def add(owner: str, name: str, schedule, unit: str | None = None) -> None:
+        for year, q in getattr(schedule, "points", ()):
+            text = str(q.source)
+            rows.append({"owner": owner, "name": name, "year": str(year) if year else "all",
+                         "value": _fmt_num(q.value), "range": "" if q.low == q.high else f"{_fmt_num(q.low)}–{_fmt_num(q.high)}",
+                         "unit": unit or q.unit, "refs": sources.refs(text),
+                         "text": " ".join(t for t in text.split() if not t.startswith("obs:") and t not in set(sources.ds.sources["source_id"])),
+                         "note": getattr(q, "note", "") or ""})
+
+    if basis:
+        try:
+            add(f"basis {basis}", "IREL output", book.basis(basis).schedule)
+        except Exception:
+            pass
+    for d in deals:
+        try:
+            deal = book.get(d)
+        except Exception:
+            continue
+        for share, sched in deal.shares.items():
+            if sched is not None:
+                add(d, f"share {share}", sched)
+        for name, sched in deal.params.items():
+            add(d, name, sched)
+    return rows
+
+
+_ID_RE = re.compile(r'id="(rekit-[0-9a-f]+(?:-\d+)?)"')
+
+
+def _strip_source_note(fig: dict) -> dict:
+    """The figure without its sources annotation (the report lists them under it as references)."""
+    from rekit.figures.charts import SOURCES_NAME
+
+    fig = json.loads(json.dumps(fig))
+    layout = fig.setdefault("layout", {})
+    anns = layout.get("annotations") or []
+    keep = [a for a in anns if not (isinstance(a, dict) and a.get("name") == SOURCES_NAME)]
+    if len(keep) != len(anns):
+        layout["annotations"] = keep
+        lines = int((layout.get("meta") or {}).get("source_lines") or 0)
+        margin = layout.setdefault("margin", {})
+        if margin.get("b"):
+            margin["b"] = max(50, margin["b"] - 17 * lines - 20)
+        if layout.get("height"):
+            layout["height"] = max(250, layout["height"] - 17 * lines - 30)
+    return fig
+
+
+@dataclass
+class Rendered:
+    """A report page and what comes with it: files to write beside it (name -> text), its finding
+    (a one-line result for the landing page), its first chart (for a thumbnail), warnings."""
+
+    page: str
+    warnings: list[str]
+    files: dict[str, str] = field(default_factory=dict)
+    finding: str = ""
+    first_figure: dict | None = None
+
+
+def _finding(nb, first_alt: str = "") -> str:
+    """The report's one-line finding: a `rekit.figures.headlines.finding` output if the notebook shows
+    one, else the numbers of its first chart's description (what follows its title), shortened."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) or []:
+            meta = out.get("metadata") or {}
+            f = (meta.get("rekit") or {}).get("finding") if isinstance(meta.get("rekit"), dict) else None
+            if f:
+                return " ".join(str(f).split())
+    sentences = re.split(r"(?<=\.)\s+(?=[A-Z0-9])", " ".join(first_alt.split()))
+    out = ""
+    for sent in sentences[1:]:
+        if out and len(out) + len(sent) > 240:
+            break
+        out = f"{out} {sent}".strip()
+    return out
+
+
+def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: bool = False, note: str = "",
+                  downloads_too: bool = True, self_contained: bool = False) -> Rendered:
+    """Render an executed notebook as a report page: figures wrapped with their description, numbered
+    sources and data download; header, sources, parameters, methods and "Cite this" from templates.
+    With `downloads_too`, `files` holds the chart CSVs and the executed notebook to write beside it."""
+    import nbformat
+    from rekit.figures.render import MIME, figure_html
+
     has_fig, widgets = _prepare_outputs(nb)
     nb.metadata["title"] = job.title
+    warnings: list[str] = []
+    try:
+        ds = _dataset()
+    except Exception as exc:  # the data cannot be read: the page still shows, without its source list
+        ds = None
+        warnings.append(f"{job.file}: the data could not be loaded for the source list ({exc})")
+    sources = Sources(ds)
+    deals_file = job.effective.get("deals_file") or None
+    info = citation.kit_info(built[:10])
+    files: dict[str, str] = {}
+    first = None
+    k = 0
+    param_values = dict(job.effective)
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) or []:
+            data = out.get("data") or {}
+            if MIME not in data:
+                continue
+            k += 1
+            fig = data[MIME]
+            meta = (fig.get("layout") or {}).get("meta") or {}
+            meta = meta if isinstance(meta, dict) else {}
+            refs = [n for n in (sources.number(str(sid)) for sid in meta.get("sources") or []) if n is not None]
+            csv_name = downloads.chart_file(job.stem, k) if downloads_too else ""
+            if downloads_too:
+                names = [(ds.cite(s, "text") if ds is not None else s) for s in meta.get("sources") or [] if sources.number(str(s))]
+                files[csv_name] = downloads.figure_csv(fig, names, param_values, info, report=job.title)
+            if first is None:
+                first = fig
+            m = _ID_RE.search(str(data.get("text/html", "")))
+            div = m.group(1) if m else f"rekit-{hashlib.sha1(json.dumps(fig, sort_keys=True).encode()).hexdigest()[:12]}-{k}"
+            plot = figure_html(json.dumps(_strip_source_note(fig)), div)
+            title = (fig.get("layout") or {}).get("title")
+            title = title.get("text") if isinstance(title, dict) else title
+            alt = str(meta.get("alt") or title or f"chart {k}")
+            data["text/html"] = str(render("figure.html.j2", k=k, alt=alt, plot=_markup(plot), note=meta.get("note") or "",
+                                           refs=refs, csv=csv_name))
+    notebook_file = f"{job.stem}.ipynb" if downloads_too else ""
+    dl = [{"href": downloads.chart_file(job.stem, i), "label": f"Chart {i}: data (CSV)"} for i in range(1, k + 1)] if downloads_too else []
+    if downloads_too:
+        dl.append({"href": notebook_file, "label": "The executed notebook (.ipynb)"})
+    deals = job.effective.get("deals") or ([job.effective["deal"]] if job.effective.get("deal") else [])
+    rows = []
+    if ds is not None and deals:
+        try:
+            rows = assumptions(_deal_book(ds, deals_file), list(deals), job.effective.get("basis"), sources)
+        except Exception as exc:
+            warnings.append(f"{job.file}: the model inputs could not be listed ({exc})")
+    params = _param_rows(job)
+    header = render("report_header.html.j2", note=note, index_link=index_link, name=job.name, built=built,
+                    notebook_file=notebook_file, deals_file=deals_file, params=params, footer=True)
+    footer = render("report_footer.html.j2", sources=sources.entries() if ds is not None else [], params=params,
+                    assumptions=rows, deals_file=deals_file, methods=METHODS, info=info,
+                    citation=citation.cite_kit("text", title=job.title, built=info["built"]),
+                    bibtex=citation.cite_kit("bibtex", title=job.title, built=info["built"]), downloads=dl)
     resources = {
         "metadata": {"name": job.title, "path": str(job.notebook.parent)},
         "rekit_plotly": "plotly.min.js" if has_fig else "",
         "rekit_css": CSS_NAME,
-        "rekit_header": _header(job, built, index_link, note),
+        "rekit_header": header,
+        "rekit_footer": footer,
     }
+    if self_contained:
+        resources["rekit_plotly_inline"] = _markup(_inline_js(plotly_js())) if has_fig else ""
+        resources["rekit_css_inline"] = _markup(lab_css().replace("</style", "<\\/style"))
     page, _ = _exporter(show_input).from_notebook_node(nb, resources=resources)
     page, removed = make_offline(page)
-    warnings = [f"{job.file}: removed a reference to {u} (reports must work offline)" for u in removed]
+    warnings += [f"{job.file}: removed a reference to {u} (reports must work offline)" for u in removed]
     if widgets:
         warnings.append(f"{job.file}: {widgets} interactive widget output{'s' if widgets > 1 else ''} cannot be shown "
                         f"in a static report (they need a running kernel)")
-    return page, warnings
+    if downloads_too:
+        files[notebook_file] = nbformat.writes(nb)
+    first_meta = ((first or {}).get("layout") or {}).get("meta") or {}
+    finding = _finding(nb, str(first_meta.get("alt") or "") if isinstance(first_meta, dict) else "")
+    return Rendered(page, warnings, files, finding, first)
+
+
+def _markup(text: str):
+    from markupsafe import Markup
+
+    return Markup(text)
+
+
+def plotly_js() -> str:
+    """plotly.js as plotly.py bundles it (ReportError if it cannot be read: a self-contained page needs it)."""
+    try:
+        from plotly.offline import get_plotlyjs
+
+        js = get_plotlyjs()
+    except Exception as exc:
+        raise ReportError(f"--self-contained: cannot read plotly.js to inline it ({exc})") from None
+    if not js or len(js) < 1000:
+        raise ReportError("--self-contained: plotly.js as bundled with plotly.py is empty; reinstall plotly")
+    return js
+
+
+def _inline_js(js: str) -> str:
+    """Script text that cannot end its <script> element early."""
+    return re.sub(r"</(script)", r"<\\/\1", js, flags=re.I)
+
+
+def to_html(nb, job: Job, *, show_input: bool, built: str, index_link: bool = False, note: str = "") -> tuple[str, list[str]]:
+    """Render an executed notebook as an offline report page; returns (html, warnings). No files beside it."""
+    r = render_report(nb, job, show_input=show_input, built=built, index_link=index_link, note=note, downloads_too=False)
+    return r.page, r.warnings
+
+
+def write_report(out_dir: Path, rendered: Rendered, job: Job) -> Path:
+    """Write a rendered report, its downloads and its record for the landing page (finding, first chart)."""
+    for name, text in rendered.files.items():
+        write_atomic(out_dir / name, text)
+    meta = {"finding": rendered.finding, "title": job.title, "figure": rendered.first_figure}
+    write_atomic(out_dir / f".{job.stem}.card.json", json.dumps(meta, default=str))
+    dest = out_dir / job.file
+    write_atomic(dest, rendered.page)
+    return dest
 
 
 # ---------------------------------------------------------------------------------------------
@@ -238,14 +544,16 @@ def write_assets(out_dir: Path) -> None:
     from rekit.figures.render import write_plotlyjs
 
     write_plotlyjs(out_dir)
-    css = lab_css()
-    dest = out_dir / CSS_NAME
-    try:
-        if dest.read_text(encoding="utf-8") == css:
-            return
-    except OSError:
-        pass
-    write_atomic(dest, css)
+    pages = {CSS_NAME: lab_css(),
+             METHODS: str(render("methods.html.j2", css=CSS_NAME, info=citation.kit_info()))}
+    for name, text in pages.items():
+        dest = out_dir / name
+        try:
+            if dest.read_text(encoding="utf-8") == text:
+                continue
+        except OSError:
+            pass
+        write_atomic(dest, text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -260,22 +568,66 @@ th { background: #f5f5f5; font-weight: 600; } td.params { font-family: ui-monosp
 .changed { font-weight: bold; } .ok { color: #1b5e20; font-weight: 600; } .failed { color: #b71c1c; font-weight: 600; }
 .notrun { color: #777; } td.built { white-space: nowrap; font-size: 12px; } .err { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; color: #b71c1c; white-space: pre-wrap; }
 a { color: #1565c0; } .num { text-align: right; white-space: nowrap; }
+.intro { max-width: 60em; } .intro p { font-size: 16px; line-height: 1.5; } h2 { font-size: 19px; margin-top: 28px; }
+.cards { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 16px; }
+.card { border: 1px solid #ddd; border-radius: 6px; padding: 12px; background: #fff; }
+.card img { width: 100%; height: auto; border: 1px solid #eee; } .card h3 { font-size: 16px; margin: 8px 0 4px 0; }
+.card .finding { font-size: 14px; line-height: 1.4; color: #333; margin: 0; } .scroll { overflow-x: auto; }
 """
 
 
-def write_index(out_dir: Path, jobs: Sequence[Job], results: Mapping[str, ReportResult], manifest: Mapping[str, dict]) -> Path:
-    """index.html: every report of the batch with its parameters, status, run time and, for a failure,
-    the notebook's error and links to the last good report and to the failed run."""
-    e = html.escape
+THUMB_SIZE = (640, 400)  # px of a card's thumbnail (shown at half size)
+
+
+def _card(out_dir: Path, job: Job) -> dict:
+    try:
+        return json.loads((out_dir / f".{job.stem}.card.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_thumbnails(out_dir: Path, jobs: Sequence[Job]) -> str:
+    """A small PNG of each report's first chart (kaleido + Chromium), made when missing or older than
+    its report; returns a note when they cannot be made (no browser), else ''."""
+    from rekit.figures.images import ImageExportError, find_browser, write_images
+
+    todo = []
+    for job in jobs:
+        page, thumb = out_dir / job.file, out_dir / f"{job.stem}.thumb.png"
+        fig = _card(out_dir, job).get("figure")
+        if not fig or not page.exists():
+            continue
+        if thumb.exists() and thumb.stat().st_mtime >= page.stat().st_mtime:
+            continue
+        fig = _strip_source_note(fig)
+        layout = fig.setdefault("layout", {})
+        layout.update({"width": THUMB_SIZE[0], "height": THUMB_SIZE[1], "showlegend": False,
+                       "margin": {"l": 40, "r": 20, "t": 60, "b": 40}})
+        todo.append((fig, thumb))
+    if not todo:
+        return ""
+    if find_browser() is None:
+        return "Thumbnails left out: no Chrome or Chromium here to draw them (install Debian's chromium)."
+    try:
+        write_images(todo, scale=1)
+    except ImageExportError as exc:
+        return f"Thumbnails left out: {exc}"
+    return ""
+
+
+def write_index(out_dir: Path, jobs: Sequence[Job], results: Mapping[str, ReportResult], manifest: Mapping[str, dict],
+                skipped: Sequence[str] = (), thumbnails: bool = True) -> Path:
+    """index.html: a landing page (what the kit is; one card per story with its title, its finding and
+    a thumbnail of its first chart), then every report of the batch with its parameters, status, run
+    time and, for a failure, the notebook's error and links to the last good report and to the failed run."""
     rows = []
+    cards = []
     n_ok = n_failed = n_other = 0
+    thumb_note = write_thumbnails(out_dir, jobs) if thumbnails else ""
     for job in jobs:
         r = results.get(job.stem)
         rec = manifest.get(job.stem, {})
         exists = (out_dir / job.file).exists()
-        params = "\n".join(
-            f'<span class="{"changed" if k in job.params else ""}">{e(k)} = {e(_value_text(v))}</span>'
-            for k, v in job.effective.items()) or "(no parameters)"
         if r is not None:
             status, seconds, built, error, where = r.status, f"{r.seconds:.1f} s", r.built, r.error, r.where
         elif rec:
@@ -283,43 +635,31 @@ def write_index(out_dir: Path, jobs: Sequence[Job], results: Mapping[str, Report
             error, where = rec.get("error"), rec.get("where")
         else:
             status, seconds, built, error, where = "not built", "", "", None, None
-        fresh = r is not None
         if status == "ok":
             n_ok += 1
         elif status == "failed":
             n_failed += 1
         else:
             n_other += 1
-        link = f'<a href="{e(job.file)}">{e(job.title)}</a>' if exists and status == "ok" else e(job.title)
-        details = ""
-        if status == "failed":
-            details = f'<div class="err">{e(error or "failed")}{e(" (" + where + ")") if where else ""}</div>'
-            if exists:
-                lg = rec.get("last_good")
-                details += f'<div>last good report: <a href="{e(job.file)}">{e(job.file)}</a>{e(" (built " + lg + ")") if lg else ""}</div>'
-            else:
-                details += "<div>no earlier good report</div>"
-            if (out_dir / f"{job.stem}.failed.html").exists():
-                details += f'<div><a href="{e(job.stem)}.failed.html">the failed run, with its code</a></div>'
-        if not fresh and status in ("ok", "failed"):
-            details += '<div class="notrun">not rebuilt in the last run</div>'
-        cls = {"ok": "ok", "failed": "failed"}.get(status, "notrun")
-        rows.append(
-            f"<tr><td>{link}<div><code>{e(job.file)}</code></div></td><td><code>{e(job.name)}</code></td>"
-            f'<td class="params">{params}</td><td class="{cls}">{e(status)}</td><td class="num">{e(seconds)}</td>'
-            f'<td class="built">{e(built)}</td><td>{details}</td></tr>'
-        )
+        failed_page = f"{job.stem}.failed.html" if (out_dir / f"{job.stem}.failed.html").exists() else ""
+        rows.append({"link": exists and status == "ok", "file": job.file, "title": job.title, "name": job.name,
+                     "params": _param_rows(job), "cls": {"ok": "ok", "failed": "failed"}.get(status, "notrun"),
+                     "status": status, "seconds": seconds, "built": built, "failed": status == "failed",
+                     "error": error or "failed", "where": where, "exists": exists, "last_good": rec.get("last_good"),
+                     "failed_page": failed_page, "skipped": job.stem in skipped,
+                     "stale": r is None and status in ("ok", "failed") and job.stem not in skipped})
+        card = _card(out_dir, job)
+        thumb = out_dir / f"{job.stem}.thumb.png"
+        fig = card.get("figure") or {}
+        alt = ((fig.get("layout") or {}).get("meta") or {}).get("alt") if isinstance(fig, dict) else ""
+        cards.append({"title": job.title, "href": job.file if exists else "", "finding": card.get("finding", ""),
+                      "thumb": thumb.name if thumb.exists() else "", "thumb_alt": f"First chart of the report: {alt or job.title}",
+                      "status": status})
     summary = f"{n_ok} ok, {n_failed} failed" + (f", {n_other} not built" if n_other else "")
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>rekit reports</title><style>{_INDEX_CSS}</style></head>
-<body><h1>rekit reports</h1><div class="sub">{e(summary)} · index written {e(build_time())}</div>
-<table><thead><tr><th>Report</th><th>Notebook</th><th>Parameters (bold: not the default)</th><th>Status</th>
-<th>Run time</th><th>Built</th><th>Details</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody></table></body></html>
-"""
+    if skipped:
+        summary += f", {len(skipped)} unchanged (not rebuilt)"
+    page = render("index.html.j2", css=_markup(_INDEX_CSS), cards=cards, rows=rows, summary=summary,
+                  written=build_time(), methods=METHODS, thumb_note=thumb_note)
     dest = out_dir / INDEX
-    write_atomic(dest, page)
+    write_atomic(dest, str(page))
     return dest

@@ -190,6 +190,30 @@ class BatchEntry:
     parameters: dict[str, Any]
     title: str | None
     where: str
+    deals_file: str | None = None  # the batch file's `deals_file`, for notebooks that take one
+
+
+def check_deals_file(value: str | os.PathLike, where: str = "--deals") -> str:
+    """The absolute path of a deals file that exists and reads; ReportError naming the file and the problem."""
+    from rekit.reports.params import deals_file_problem
+
+    path, problem = deals_file_problem(value)
+    if problem:
+        raise ReportError(f"{where}: {path}: {problem}")
+    return path
+
+
+def takes_deals_file(notebook: Path) -> bool:
+    """Whether a notebook declares a `deals_file` parameter."""
+    return "deals_file" in declared(notebook)
+
+
+def with_deals_file(params: Mapping[str, Any] | None, notebook: Path, deals_file: str | None) -> dict[str, Any]:
+    """The parameters with `deals_file` added when the notebook takes one and they do not set it."""
+    out = dict(params or {})
+    if deals_file and "deals_file" not in out and takes_deals_file(notebook):
+        out["deals_file"] = deals_file
+    return out
 
 
 def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
@@ -204,11 +228,15 @@ def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
     doc = doc or {}
     if not isinstance(doc, dict):
         raise ReportError(f"{path}: expected a mapping with 'reports' (a list) and 'all_notebooks' (true/false)")
-    unknown = set(doc) - {"reports", "all_notebooks", "exclude"}
+    unknown = set(doc) - {"reports", "all_notebooks", "exclude", "deals_file"}
     if unknown:
         raise ReportError(f"{path}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
-                          f"allowed: all_notebooks, exclude, reports")
+                          f"allowed: all_notebooks, deals_file, exclude, reports")
     folder = path.parent
+    batch_deals = None
+    if doc.get("deals_file"):
+        raw = Path(str(doc["deals_file"])).expanduser()
+        batch_deals = check_deals_file(raw if raw.is_absolute() else folder / raw, where=f"{path}: deals_file")
     entries: list[BatchEntry] = []
     reports = doc.get("reports") or []
     if not isinstance(reports, list):
@@ -225,7 +253,7 @@ def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
         params = item.get("parameters") or {}
         if not isinstance(params, dict):
             raise ReportError(f"{where}'parameters' must be a mapping of names to values")
-        entries.append(BatchEntry(str(item["notebook"]), params, item.get("title"), where))
+        entries.append(BatchEntry(str(item["notebook"]), params, item.get("title"), where, batch_deals))
     all_nb = doc.get("all_notebooks", False)
     if not isinstance(all_nb, bool):
         raise ReportError(f"{path}: 'all_notebooks' must be true or false")
@@ -239,19 +267,24 @@ def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
     if all_nb:
         for name in list_notebooks(folder, recursive=False):
             if name not in exclude:
-                entries.append(BatchEntry(name, {}, None, f"{path.name}, all_notebooks ({name}): "))
+                entries.append(BatchEntry(name, {}, None, f"{path.name}, all_notebooks ({name}): ", batch_deals))
     return entries, folder
 
 
-def jobs_from_batch(batch_file: Path, only: Sequence[str] | None, show_input: bool | None) -> tuple[list[Job], list[Job]]:
-    """(all jobs of the batch, the ones selected by `only`); every entry checked before anything runs."""
+def jobs_from_batch(batch_file: Path, only: Sequence[str] | None, show_input: bool | None,
+                    deals_file: str | None = None) -> tuple[list[Job], list[Job]]:
+    """(all jobs of the batch, the ones selected by `only`); every entry checked before anything runs.
+    `deals_file` (already checked) overrides the batch file's for every notebook that takes one."""
     entries, folder = load_batch(batch_file)
     jobs: list[Job] = []
     problems: list[str] = []
     seen: dict[tuple, Job] = {}
     for e in entries:
         try:
-            job = make_job(e.notebook, e.parameters, title=e.title, folder=folder, show_input=show_input, where=e.where)
+            params = e.parameters
+            if deals_file or e.deals_file:
+                params = with_deals_file(params, find_notebook(e.notebook, folder), deals_file or e.deals_file)
+            job = make_job(e.notebook, params, title=e.title, folder=folder, show_input=show_input, where=e.where)
         except (ReportError, ParameterError) as exc:
             msg = str(exc)
             problems.append(msg if msg.startswith(e.where) else f"{e.where}{msg}")

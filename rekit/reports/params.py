@@ -29,8 +29,10 @@ range written in its comment (``# count, 1..10`` or ``# 0.5 to 2``).
 from __future__ import annotations
 
 import ast
+import contextvars
 import functools
 import json
+import os
 import math
 import re
 from collections.abc import Mapping
@@ -106,8 +108,58 @@ def _basis_names() -> tuple[str, ...]:
 
 
 def _deal_names() -> tuple[str, ...]:
-    """The deal presets of the model (data/deals.yml, `deals`)."""
+    """The deal presets of the model (data/deals.yml, `deals`), plus those of the deals file being
+    checked with them (`deals_file`)."""
+    deals_file = _DEALS_FILE.get()
+    if deals_file:
+        return tuple(_user_book(*_data_stamp(), deals_file, Path(deals_file).stat().st_mtime).deals)
     return tuple(_book(*_data_stamp()).deals)
+
+
+# the deals file being checked with the other parameters: deal names may come from it
+_DEALS_FILE: contextvars.ContextVar[str] = contextvars.ContextVar("rekit_deals_file", default="")
+
+
+@functools.lru_cache(maxsize=4)
+def _user_book(folder: str, stamp: tuple[float, ...], deals_file: str, file_stamp: float):
+    from rekit.model.deals import load_deals
+
+    return load_deals(deals_file, ds=_dataset(folder, stamp))
+
+
+def deals_file_problem(value: Any) -> tuple[str, str | None]:
+    """(absolute path, None) for a deals file that exists and reads as a deal book with the data in
+    use; else (the path as given, what is wrong with it)."""
+    path = Path(str(value)).expanduser()
+    if not path.exists():
+        return str(value), "no such file"
+    if not path.is_file():
+        return str(value), "not a file"
+    try:
+        from rekit.model.deals import load_deals
+
+        load_deals(path, ds=_dataset(*_data_stamp()))
+    except Exception as exc:  # DealError, YAML errors, unreadable file: the message says what
+        return str(value), " ".join(str(exc).split()) or type(exc).__name__
+    return str(path.resolve()), None
+
+
+class DealsFile(Spec):
+    """A deals file of one's own (YAML, the layout of data/deals.yml), or "" for the bundled deals only.
+    A missing or invalid file is refused with the file's name and the problem."""
+
+    def coerce(self, value: Any) -> str:
+        if value is None or value == "":
+            return ""
+        if not isinstance(value, (str, os.PathLike)):
+            raise Refused()
+        path, problem = deals_file_problem(value)
+        if problem:
+            raise ParameterError(f"parameter 'deals_file': {path}: {problem}")
+        return path
+
+    def describe(self) -> str:
+        return "a deals file (YAML, as data/deals.yml), or an empty string for the bundled deals"
 
 
 def _editions() -> tuple[str, ...]:
@@ -138,6 +190,7 @@ SPECS: dict[str, Spec] = {
     "since": PeriodText(latest=_last_event),
     "level": Float(0, 2),  # a self-sufficiency level (a ratio; 1 = demand met)
     "hide_input": Bool(),
+    "deals_file": DealsFile(),
 }
 
 
@@ -348,14 +401,29 @@ def check_parameters(params: Mapping[str, Any], notebook: str | Path | None = No
             s = "s" if len(unknown) > 1 else ""
             raise ParameterError(f"unknown parameter{s} {which} for notebook {nb_name!r}; its parameters: {have}")
     out: dict[str, Any] = {}
-    for name, value in params.items():
-        # with the notebook: its declared spec; without (a notebook checking its own values): the
-        # registry, else the value's own type (a string stays a string)
-        spec = decl[name].spec if decl is not None else spec_for(name, value)
+    token = None
+    if params.get("deals_file"):  # first: deal names may come from it
+        spec = decl["deals_file"].spec if decl is not None and "deals_file" in decl else SPECS["deals_file"]
         try:
-            out[name] = spec.coerce(value)
+            out["deals_file"] = spec.coerce(params["deals_file"])
         except Refused as exc:
-            raise _refuse(name, value, spec, exc.shown) from None
+            raise _refuse("deals_file", params["deals_file"], spec, exc.shown) from None
+        if out["deals_file"]:
+            token = _DEALS_FILE.set(out["deals_file"])
+    try:
+        for name, value in params.items():
+            if name in out:
+                continue
+            # with the notebook: its declared spec; without (a notebook checking its own values): the
+            # registry, else the value's own type (a string stays a string)
+            spec = decl[name].spec if decl is not None else spec_for(name, value)
+            try:
+                out[name] = spec.coerce(value)
+            except Refused as exc:
+                raise _refuse(name, value, spec, exc.shown) from None
+    finally:
+        if token is not None:
+            _DEALS_FILE.reset(token)
     # cross-checks
     merged = {n: d.default for n, d in decl.items()} if decl is not None else {}
     merged.update(out)

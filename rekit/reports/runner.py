@@ -45,9 +45,11 @@ from typing import Any, Mapping, Sequence
 from rekit.paths import REPORTS
 from rekit.paths import batch_file as default_batch
 from rekit.reports.jobs import (Job, ReportResult, params_suffix, ReportError, jobs_from_batch, slug_text, find_notebook,
-                    list_notebooks, load_batch, make_job, report_stem)
+                    list_notebooks, load_batch, make_job, report_stem, check_deals_file, takes_deals_file)
+from rekit.reports import freeze
 from rekit.reports.kernels import KERNEL, Kernels, preload_modules, register_engine, warm_code
-from rekit.reports.html import CSS_NAME, INDEX, build_time, write_atomic, prepare_out, to_html, write_assets, write_index
+from rekit.reports.html import (CSS_NAME, INDEX, build_time, write_atomic, prepare_out, plotly_js, render_report, to_html,
+                                write_assets, write_index, write_report)
 
 __all__ = [
     "ReportError", "Job", "ReportResult", "BatchResult", "run_one", "run_batch", "make_job",
@@ -80,7 +82,8 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 def _execute_job(job: Job, kernel: concurrent.futures.Future, kernels: Kernels, out_dir: Path, tmp_dir: Path,
-                 *, timeout: float | None, index_link: bool, keep_ipynb: bool, on_start=None) -> ReportResult:
+                 *, timeout: float | None, index_link: bool, keep_ipynb: bool, on_start=None,
+                 self_contained: bool = False) -> ReportResult:
     """Run one job with its (pre-started) kernel; never raises for a notebook's failure."""
     import nbformat
     import papermill as pm
@@ -107,10 +110,10 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future, kernels: Kernels, 
         )
         kernels.stop(km)
         km = None
-        page, warns = to_html(nb, job, show_input=job.show_input, built=built, index_link=index_link)
-        write_atomic(dest, page)
-        if keep_ipynb:
-            write_atomic(out_dir / f"{job.stem}.ipynb", nbformat.writes(nb))
+        rendered = render_report(nb, job, show_input=job.show_input, built=built, index_link=index_link,
+                                 self_contained=self_contained)
+        warns = rendered.warnings
+        write_report(out_dir, rendered, job)  # the page, its chart CSVs and executed notebook, its card
         if failed_dest.exists():
             failed_dest.unlink()
         return ReportResult(job, "ok", time.perf_counter() - t0, built, path=dest, warnings=warns)
@@ -151,11 +154,16 @@ def _record(manifest: dict, r: ReportResult) -> None:
 def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None, out_dir: str | os.PathLike | None = None,
             *, show_input: bool | None = None, title: str | None = None, timeout: float | None = DEFAULT_TIMEOUT,
             kernel_name: str = KERNEL, keep_ipynb: bool = False, folder: Path | None = None,
-            warm: bool = True) -> ReportResult:
+            warm: bool = True, self_contained: bool = False, deals: str | os.PathLike | None = None) -> ReportResult:
     """Build one report. Raises ReportError / ParameterError (nothing run, nothing written) for bad input;
-    returns a ReportResult whose status says whether the notebook ran (a failed one keeps the last good page)."""
+    returns a ReportResult whose status says whether the notebook ran (a failed one keeps the last good page).
+    `deals` names a deals file for the notebook's `deals_file` parameter; `self_contained` inlines plotly.js
+    and the CSS so the page works when copied alone."""
     kernels = Kernels(kernel_name, fork=warm)  # first: the fork server preloads while we check the input
     try:
+        params = deals_params(notebook, params, folder, deals)
+        if self_contained:
+            plotly_js()  # ReportError now, before anything runs, if it cannot be inlined
         job = make_job(notebook, params, title=title, folder=folder, show_input=show_input)
         out = prepare_out(out_dir or REPORTS)
         fut = kernels.start(job.notebook.parent, warm_code(job.modules) if warm else "")
@@ -163,7 +171,7 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
         write_assets(out)
         with tempfile.TemporaryDirectory(prefix="rekit-run-") as tmp:
             result = _execute_job(job, fut, kernels, out, Path(tmp), timeout=timeout,
-                                  index_link=(out / INDEX).exists(), keep_ipynb=keep_ipynb)
+                                  index_link=(out / INDEX).exists(), keep_ipynb=keep_ipynb, self_contained=self_contained)
     finally:
         kernels.close()
     manifest = _load_manifest(out)
@@ -177,6 +185,7 @@ class BatchResult:
     results: list[ReportResult]
     index: Path
     seconds: float
+    skipped: list[Job] = field(default_factory=list)  # unchanged since their last good build: not rebuilt
 
     @property
     def failures(self) -> list[ReportResult]:
@@ -190,20 +199,27 @@ class BatchResult:
 def run_batch(batch_file: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
               jobs: int | None = None, only: Sequence[str] | str | None = None, *, show_input: bool | None = None,
               timeout: float | None = DEFAULT_TIMEOUT, kernel_name: str = KERNEL, progress: bool = True,
-              keep_ipynb: bool = False, warm: bool = True, ahead: int | None = None) -> BatchResult:
+              keep_ipynb: bool = False, warm: bool = True, ahead: int | None = None, force: bool = False,
+              deals: str | os.PathLike | None = None) -> BatchResult:
     """Build every report of a batch file in parallel and write index.html.
 
     Every entry is checked first (ReportError / ParameterError: nothing runs). `jobs` workers
     (default: the number of cores) each execute one notebook at a time; `ahead` more kernels
-    (default: `jobs`) are started and warmed while they do."""
+    (default: `jobs`) are started and warmed while they do. A report unchanged since its last good
+    build (rekit.reports.freeze) is not rebuilt unless `force`."""
     t_start = time.perf_counter()
     batch = Path(batch_file or default_batch())
     if isinstance(only, str):
         only = [only]
+    deals_file = check_deals_file(deals) if deals else None  # ReportError naming the file and the problem
+    done = _nothing_to_build(batch, only, show_input, out_dir, force, progress, t_start, deals_file)
+    if done is not None:
+        return done
     kernels = Kernels(kernel_name, fork=warm)  # first: the fork server preloads while we check the batch
     try:
-        all_jobs, selected = jobs_from_batch(batch, only, show_input)
+        all_jobs, selected = jobs_from_batch(batch, only, show_input, deals_file)
         out = prepare_out(out_dir or REPORTS)
+        selected, skipped = _split_unchanged(selected, out, force, progress)
     except BaseException:
         kernels.close()
         raise
@@ -259,5 +275,60 @@ def run_batch(batch_file: str | os.PathLike | None = None, out_dir: str | os.Pat
     for r in results:
         _record(manifest, r)
     _save_manifest(out, manifest)
-    index = write_index(out, all_jobs, {r.job.stem: r for r in results}, manifest)
-    return BatchResult(results, index, time.perf_counter() - t_start)
+    freeze.record(out, results)
+    index = write_index(out, all_jobs, {r.job.stem: r for r in results}, manifest, skipped=[j.stem for j in skipped])
+    return BatchResult(results, index, time.perf_counter() - t_start, skipped)
+
+
+# ---------------------------------------------------------------------------------------------
+# Incremental builds (rekit.reports.freeze)
+# ---------------------------------------------------------------------------------------------
+
+
+def _split_unchanged(selected: list[Job], out: Path, force: bool, progress: bool) -> tuple[list[Job], list[Job]]:
+    """(jobs to build, jobs unchanged since their last good build), saying which are skipped."""
+    build, fresh = freeze.split(selected, out, force)
+    if fresh and progress:
+        import sys
+
+        for j in fresh:
+            print(f"rekit: {j.file}: unchanged since its last good build (notebook, parameters, data and code): "
+                  f"not rebuilt; force=True (rekit reports --force) rebuilds it", file=sys.stderr)
+    return build, fresh
+
+
+def _nothing_to_build(batch: Path, only, show_input, out_dir, force: bool, progress: bool, t_start: float,
+                      deals_file: str | None = None) -> BatchResult | None:
+    """When every selected report is unchanged, the batch result without starting a kernel; else None."""
+    if force:
+        return None
+    try:
+        all_jobs, selected = jobs_from_batch(batch, only, show_input, deals_file)
+        out = prepare_out(out_dir or REPORTS)
+    except Exception:
+        return None  # the normal path reports the problem
+    build, fresh = freeze.split(selected, out, force)
+    if build:
+        return None
+    _split_unchanged(selected, out, force, progress)
+    index = write_index(out, all_jobs, {}, _load_manifest(out), skipped=[j.stem for j in fresh])
+    return BatchResult([], index, time.perf_counter() - t_start, fresh)
+
+
+# ---------------------------------------------------------------------------------------------
+# A user's deals file
+# ---------------------------------------------------------------------------------------------
+
+
+def deals_params(notebook, params, folder, deals) -> dict[str, Any]:
+    """`params` with `deals_file` set from `deals` (checked: ReportError names the file and the problem);
+    a notebook that takes no deals file is refused."""
+    params = dict(params or {})
+    if not deals:
+        return params
+    path = check_deals_file(deals)
+    nb = find_notebook(notebook, folder)
+    if not takes_deals_file(nb):
+        raise ReportError(f"--deals {deals}: notebook {nb.stem!r} takes no deals file (it has no 'deals_file' parameter)")
+    params.setdefault("deals_file", path)
+    return params

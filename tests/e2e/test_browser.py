@@ -153,7 +153,7 @@ def test_report_index_links(browser, built_reports):
     ctx, page, requests, blocked, errors = _open_offline(browser, index.as_uri())
     try:
         hrefs = page.locator("a[href$='.html']").evaluate_all("els => els.map(e => e.getAttribute('href'))")
-        reports = sorted({h for h in hrefs if not h.startswith(("http:", "https:")) and "index.html" not in h})
+        reports = sorted({h for h in hrefs if not h.startswith(("http:", "https:")) and h not in ("index.html", "methods.html")})
         assert len(reports) >= 2 or built_reports["how"].startswith("fallback"), f"expected two reports in the index, got {reports}"
         for href in reports:
             link = page.locator(f"a[href='{href}']").first
@@ -165,6 +165,183 @@ def test_report_index_links(browser, built_reports):
         page.wait_for_load_state("networkidle", timeout=WAIT)
         _assert_offline(requests, blocked)
         assert not errors, f"errors in the pages: {errors}"
+    finally:
+        ctx.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reports v2: downloads, citation, landing page, alt text, no render-blocking script, escaped data
+# ---------------------------------------------------------------------------------------------
+
+STORY = {
+    "title": "# Self-sufficiency in brief",
+    "parameters": 'deals = ["toll_japan", "repm_scheme"]  # deals to compare; names from data/deals.yml\n'
+                  "draws = 100  # Monte Carlo draws; 1..100000",
+    "code": "from rekit.reports.params import check\nfrom rekit.data.dataset import load\nfrom rekit.model.deals import load_deals\n"
+            "from rekit.model.simulation import simulate\nfrom rekit.figures import charts, headlines\n\n"
+            'p = check({"deals": deals, "draws": draws})\nds = load()\nbook = load_deals(ds=ds)\n'
+            'result = simulate(book, p["deals"], years=(2024, 2035), draws=p["draws"])\n'
+            'headlines.finding(headlines.reaching_sentence(result, "self_sufficiency", 0.5, 2030))',
+    "charts": "charts.self_sufficiency_chart(result, ds, book)",
+    "charts2": "charts.mine_production_chart(ds)",
+}
+
+
+@pytest.fixture(scope="module")
+def story_reports(tmp_path_factory):
+    """A two-chart story notebook built by the batch runner: its report folder and the report's path."""
+    import nbformat
+    from rekit.reports.runner import run_batch
+
+    base = tmp_path_factory.mktemp("story")
+    nbs = base / "notebooks"
+    nbs.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(STORY["title"]),
+                nbformat.v4.new_code_cell(STORY["parameters"], metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell(STORY["code"]), nbformat.v4.new_code_cell(STORY["charts"]),
+                nbformat.v4.new_code_cell(STORY["charts2"])]
+    nb.metadata["kernelspec"] = {"name": "rekit", "display_name": "Python (rekit)", "language": "python"}
+    nbformat.write(nb, nbs / "brief.ipynb")
+    (nbs / "batch.yml").write_text("all_notebooks: true\n", encoding="utf-8")
+    out = base / "reports"
+    res = run_batch(nbs / "batch.yml", out, jobs=1, progress=False)
+    assert res.ok, [r.describe_failure() for r in res.failures]
+    return {"out": out, "page": out / "brief.html"}
+
+
+def test_report_downloads_alt_text_citation_and_deferred_script(browser, story_reports, screenshot_dir):
+    ctx, page, requests, blocked, errors = _open_offline(browser, story_reports["page"].as_uri())
+    try:
+        _assert_chart_drawn(page)
+        # no render-blocking script: every external script in <head> is deferred or async
+        blocking = page.evaluate("() => Array.from(document.querySelectorAll('head script[src]'))"
+                                 ".filter(s => !s.defer && !s.async).map(s => s.src)")
+        assert blocking == []
+        # alt text: one labelled image per chart, its label the chart's description
+        labels = page.locator("[role=img][aria-label]").evaluate_all("els => els.map(e => e.getAttribute('aria-label'))")
+        assert len(labels) == 2 and labels[0].startswith("India's neodymium self-sufficiency") and "In 2030" in labels[0]
+        assert "World" in labels[1]
+        # download links: each chart's CSV and the executed notebook, present beside the page
+        hrefs = page.locator("a[download]").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        assert {"brief.chart-1.csv", "brief.chart-2.csv", "brief.ipynb"} <= set(hrefs)
+        for h in set(hrefs):
+            assert (story_reports["out"] / h).is_file(), h
+        with page.expect_download(timeout=WAIT) as dl:
+            page.locator("a[href='brief.chart-2.csv']").first.click()
+        text = Path(dl.value.path()).read_text(encoding="utf-8")
+        assert text.startswith("# title: World rare-earth mine production") and "# data version: " in text
+        # citation block with the kit's and the data's versions
+        import rekit
+        from rekit.reports.citation import data_version
+
+        cite = page.locator("#rekit-cite").inner_text()
+        assert f"rekit {rekit.__version__}" in cite and f"data version {data_version()}" in cite and "commit" in cite
+        # sources: numbered, only http(s) links
+        links = page.locator("#rekit-sources a").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+        assert links and all(h.startswith(("https://", "http://")) for h in links)
+        assert page.locator("figcaption a[href^='#src-']").count() > 0
+        _assert_offline(requests, blocked)
+        assert not errors, errors
+        save_screenshot(page, "report-v2", screenshot_dir)
+    finally:
+        ctx.close()
+
+
+def test_landing_page_has_a_card_per_story(browser, story_reports, screenshot_dir):
+    ctx, page, requests, blocked, errors = _open_offline(browser, (story_reports["out"] / "index.html").as_uri())
+    try:
+        cards = page.locator("li.card")
+        assert cards.count() == 1
+        card = cards.first
+        assert card.locator("h3 a").get_attribute("href") == "brief.html"
+        assert "median self-sufficiency reaches 0.5" in card.locator(".finding").inner_text()
+        from rekit.figures.images import find_browser
+
+        if find_browser():
+            img = card.locator("img")
+            assert img.get_attribute("alt").startswith("First chart of the report")
+            assert page.evaluate("() => document.querySelector('li.card img').naturalWidth") > 100
+        assert page.locator("text=Build").count() > 0 and page.locator("table").count() == 1
+        assert not errors, errors
+        save_screenshot(page, "index", screenshot_dir)
+    finally:
+        ctx.close()
+
+
+def test_a_source_title_holding_script_is_never_executed(browser, tmp_path, monkeypatch):
+    """A report whose source title is `<img src=x onerror=alert(1)>`: shown as text, no dialog opens."""
+    import csv
+    import shutil as sh
+
+    import nbformat
+    from rekit.data.dataset import load
+    from rekit.figures import charts
+    from rekit.figures.render import RekitRenderer
+    from rekit.paths import BUNDLED_DATA
+    from rekit.reports import html as H
+    from rekit.reports.jobs import Job
+
+    data = tmp_path / "data"
+    sh.copytree(BUNDLED_DATA, data)
+    rows = list(csv.DictReader((data / "sources.csv").open(encoding="utf-8")))
+    for r in rows:
+        if r["source_id"] == "usgs_mcs_2026":
+            r["title"] = "<img src=x onerror=alert(1)>"
+    with (data / "sources.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    monkeypatch.setenv("REKIT_DATA", str(data))
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("chart")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=RekitRenderer().to_mimebundle(charts.mine_production_chart(load()).to_dict()))]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Hostile"), cell]
+    (tmp_path / "h.ipynb").write_text("{}")
+    job = Job(notebook=tmp_path / "h.ipynb", name="h", params={}, effective={}, title="<script>alert(2)</script>", stem="h")
+    out = tmp_path / "out"
+    out.mkdir()
+    H.write_assets(out)
+    H.write_report(out, H.render_report(nb, job, show_input=False, built="2026-11-30"), job)
+    ctx, page, requests, blocked, errors = _open_offline(browser, (out / "h.html").as_uri())
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.reload(wait_until="load")
+        _assert_chart_drawn(page)
+        assert "<img src=x onerror=alert(1)>" in page.locator("#rekit-sources").inner_text()
+        assert "<script>alert(2)</script>" in page.locator("#rekit-cite").inner_text()
+        assert dialogs == []
+    finally:
+        ctx.close()
+
+
+def test_self_contained_page_works_copied_alone(browser, tmp_path):
+    """`--self-contained`: the page copied alone into an empty folder still draws its chart and styles, offline."""
+    import nbformat
+    from rekit.data.dataset import load
+    from rekit.figures import charts
+    from rekit.figures.render import RekitRenderer
+    from rekit.reports import html as H
+    from rekit.reports.jobs import Job
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("chart")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=RekitRenderer().to_mimebundle(charts.mine_production_chart(load()).to_dict()))]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Alone"), cell]
+    (tmp_path / "a.ipynb").write_text("{}")
+    job = Job(notebook=tmp_path / "a.ipynb", name="a", params={}, effective={}, title="Alone", stem="a")
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    page = H.render_report(nb, job, show_input=False, built="2026-11-30", self_contained=True, downloads_too=False).page
+    (alone / "a.html").write_text(page, encoding="utf-8")
+    assert sorted(p.name for p in alone.iterdir()) == ["a.html"]
+    ctx, pg, requests, blocked, errors = _open_offline(browser, (alone / "a.html").as_uri())
+    try:
+        _assert_chart_drawn(pg)
+        assert pg.evaluate("() => getComputedStyle(document.querySelector('.rekit-report-footer')).maxWidth") != "none"
+        _assert_offline(requests, blocked)
+        assert not errors, errors
     finally:
         ctx.close()
 

@@ -54,9 +54,55 @@ def test_every_chart_names_its_sources_under_it(name):
 def test_model_charts_draw_bands_not_single_lines():
     fig = all_charts()["self_sufficiency"]
     fills = [t for t in fig.data if getattr(t, "fill", None) == "tonexty"]
-    assert len(fills) == 3  # one p05-p95 band per deal
-    medians = [t for t in fig.data if t.showlegend is not False and t.name]
-    assert [t.name for t in medians] == ["status_quo", "toll_japan", "repm_scheme"]
+    assert len(fills) == 3  # one p05-p95 band per deal, one panel each
+    assert [a.text for a in fig.layout.annotations if a.name != charts.SOURCES_NAME] == ["status_quo", "toll_japan", "repm_scheme"]
+    # each panel: its own band in colour, the two other deals' medians in grey
+    assert sum(1 for t in fig.data if t.line.color == charts.GREY) == 3 * 2
+
+
+def test_deals_with_identical_results_are_one_line_and_the_legend_says_so():
+    ds, book, _ = setup()
+    res = simulate(book, ["toll_japan", "toll_korea", "status_quo"], years=(2024, 2032), draws=100)
+    assert charts.same_results(res, "self_sufficiency") == [["toll_japan", "toll_korea"], ["status_quo"]]
+    fig = charts.self_sufficiency_chart(res, ds, book)
+    titles = [a.text for a in fig.layout.annotations if a.name != charts.SOURCES_NAME]
+    assert titles[0].replace("<br>", " ") == "toll_japan = toll_korea (identical results)"
+    assert len([t for t in fig.data if getattr(t, "fill", None) == "tonexty"]) == 2
+
+
+def test_palette_is_okabe_ito_without_the_old_red_green_pair():
+    assert charts.PALETTE[:3] == ("#0072B2", "#E69F00", "#009E73")
+    assert "#d1495b" not in charts.PALETTE and "#66a182" not in charts.PALETTE
+
+
+@pytest.mark.parametrize("name", ["self_sufficiency", "export_share", "mine_production", "timeline", "sankey"])
+def test_every_chart_has_alt_text_with_its_numbers(name):
+    fig = all_charts()[name]
+    alt = fig.layout.meta["alt"]
+    assert len(alt) > 60 and any(ch.isdigit() for ch in alt)
+
+
+def test_stacked_mine_production_adds_up_to_the_world_total():
+    ds, _, _ = setup()
+    fig = all_charts()["mine_production"]
+    bars = [t for t in fig.data if t.type == "bar"]
+    assert bars[-1].name.startswith("Other")
+    years = list(bars[0].x)
+    i = years.index(2023)
+    # USGS MCS 2025, 2023: World 376,000 t; named 255,000 + 43,000 + 41,600 + 16,000 + 7,200 = 362,800 t;
+    # so Other = 376,000 - 362,800 = 13,200 t
+    assert sum(b.y[i] for b in bars) == pytest.approx(376_000)
+    assert bars[-1].y[i] == pytest.approx(13_200)
+
+
+def test_timeline_labels_are_whole_and_2024_on_has_its_own_panel():
+    ds, _, _ = setup()
+    fig = all_charts()["timeline"]
+    labels = fig.layout.yaxis.categoryarray
+    for r in ds.events.itertuples():
+        assert f"{r.title} ({r.actor})" in [lab.replace("<br>", " ") for lab in labels]
+    assert fig.layout.xaxis2.range[0] < __import__("pandas").Timestamp("2024-01-01")
+    assert "…" not in "".join(labels)
 
 
 def test_export_share_chart_shows_each_source_as_its_own_marker():
@@ -102,6 +148,8 @@ def test_png_and_svg_are_written_with_chromium(tmp_path):
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     svg = paths[1].read_text()
     assert svg.lstrip().startswith("<svg") and "China" in svg
+    assert "<desc>Stacked bars of world rare-earth mine production" in svg
+    assert (tmp_path / "ssr.png.alt.txt").read_text().startswith("India's neodymium self-sufficiency")
 
 
 def test_cli_images_without_a_browser_exits_with_the_reason(tmp_path):

@@ -1,0 +1,195 @@
+"""Report pages without a kernel: templates escape data, charts carry descriptions, numbered sources
+and a CSV of exactly what they draw, reports end with sources, parameters, methods and "Cite this",
+the landing page has a card per story, and citations come in text, short and BibTeX forms."""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from rekit.data.dataset import load
+from rekit.figures import charts
+from rekit.figures.render import MIME, RekitRenderer
+from rekit.model.deals import load_deals
+from rekit.model.simulation import simulate
+from rekit.paths import BUNDLED_DATA
+from rekit.reports import citation, downloads
+from rekit.reports import html as H
+from rekit.reports.jobs import Job, ReportResult
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture(scope="module")
+def hostile_data(tmp_path_factory):
+    """A copy of the data where a source's title holds HTML (the data check already refuses non-web urls)."""
+    folder = tmp_path_factory.mktemp("data") / "data"
+    shutil.copytree(BUNDLED_DATA, folder)
+    path = folder / "sources.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    for r in rows:
+        if r["source_id"] == "usgs_mcs_2026":
+            r["title"] = XSS
+    with path.open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return folder
+
+
+def executed(figs, finding: str = "") -> nbformat.NotebookNode:
+    """A notebook as papermill would leave it: one code cell per figure, output as the rekit renderer emits it."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell("# A story"))
+    for fig in figs:
+        cell = nbformat.v4.new_code_cell("chart()")
+        cell.outputs = [nbformat.v4.new_output("display_data", data=RekitRenderer().to_mimebundle(fig.to_dict()))]
+        nb.cells.append(cell)
+    if finding:
+        cell = nbformat.v4.new_code_cell("finding()")
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/markdown": finding, "text/plain": finding},
+                                               metadata={"rekit": {"finding": finding}})]
+        nb.cells.append(cell)
+    return nb
+
+
+def job(tmp_path, params=None, effective=None) -> Job:
+    nb = tmp_path / "story.ipynb"
+    nb.write_text("{}")
+    return Job(notebook=nb, name="story", params=params or {}, effective=effective or {"deals": ["toll_japan"], "basis": "reported"},
+               title="A story <b>bold</b>", stem="story")
+
+
+def test_a_source_title_holding_html_is_shown_as_text(hostile_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("REKIT_DATA", str(hostile_data))
+    ds = load()
+    fig = charts.mine_production_chart(ds)
+    r = H.render_report(executed([fig]), job(tmp_path), show_input=False, built="2026-11-30 12:00:00 UTC")
+    assert XSS not in r.page and "&lt;img src=x onerror=alert(1)&gt;" in r.page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in r.page  # the title is escaped in the header and citation too
+    assert "<b>bold</b>" not in r.page.split("<body", 1)[1]
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    ds = load()
+    book = load_deals(ds=ds)
+    res = simulate(book, ["toll_japan", "repm_scheme"], years=(2024, 2032), draws=100)
+    figs = [charts.self_sufficiency_chart(res, ds, book), charts.mine_production_chart(ds)]
+    tmp = tmp_path_factory.mktemp("page")
+    j = job(tmp, params={"deals": ["toll_japan", "repm_scheme"]}, effective={"deals": ["toll_japan", "repm_scheme"], "basis": "reported"})
+    r = H.render_report(executed(figs, "under repm_scheme, the median reaches 0.5 in 2028"), j, show_input=False,
+                        built="2026-11-30 12:00:00 UTC")
+    return {"r": r, "figs": figs, "job": j, "ds": ds, "tmp": tmp}
+
+
+def test_each_chart_gets_a_description_numbered_sources_and_its_csv(rendered):
+    r, figs = rendered["r"], rendered["figs"]
+    page = r.page
+    assert page.count('role="img"') == 2
+    labels = [html.unescape(a) for a in re.findall(r'role="img"[^>]*aria-label="([^"]*)"|aria-label="([^"]*)"[^>]*role="img"', page) for a in a if a]
+    assert figs[0].layout.meta["alt"] in labels and figs[1].layout.meta["alt"] in labels
+    assert re.search(r'download="" href="story.chart-1.csv"', page) and re.search(r'download="" href="story.chart-2.csv"', page)
+    assert '<a href="#src-1">[1]</a>' in page
+    assert re.search(r'<script data-rekit-plotly="" defer="" src="plotly.min.js">', page)
+    assert set(r.files) == {"story.chart-1.csv", "story.chart-2.csv", "story.ipynb"}
+
+
+def test_the_csv_holds_exactly_the_numbers_drawn_with_provenance(rendered):
+    r, figs = rendered["r"], rendered["figs"]
+    head, rows = downloads.read_figure_csv(r.files["story.chart-2.csv"])
+    assert head["title"] == "World rare-earth mine production and its concentration"
+    assert head["data version"] == json.loads((BUNDLED_DATA / "datapackage.json").read_text())["version"]
+    assert "commit" in head and "rekit version" in head and head["parameter basis"] == '"reported"'
+    assert any(k.startswith("source [1]") for k in head)
+    bars = [t for t in figs[1].data if t.type == "bar"]
+    other = [row for row in rows if row["series"] == bars[-1].name]
+    # one row per bar drawn; the values are the bar heights
+    assert [float(row["y"]) for row in other] == pytest.approx(list(bars[-1].y))
+    n_points = sum(len(t.x) for t in figs[1].data)
+    assert len(rows) == n_points
+
+
+def test_report_ends_with_sources_parameters_methods_and_cite_this(rendered):
+    page = rendered["r"].page
+    for anchor in ("rekit-sources", "rekit-parameters", "rekit-methods", "rekit-cite"):
+        assert f'id="{anchor}"' in page
+    assert 'href="methods.html"' in page
+    info = citation.kit_info()
+    assert f"data version {info['data_version']}" in page and f"rekit {info['rekit_version']}" in page
+    assert "@software{" in page
+    # the model inputs table names each deal's parameters with their unit
+    assert "<code>repm_scheme</code>" in page and "domestic_capacity" in page and "t magnet/yr" in page
+    assert rendered["r"].finding == "under repm_scheme, the median reaches 0.5 in 2028"
+
+
+def test_sources_are_numbered_in_order_of_first_use(rendered):
+    page = rendered["r"].page
+    ds = rendered["ds"]
+    first = rendered["figs"][0].layout.meta["sources"][0]
+    i = page.index('<li id="src-1">')
+    assert ds.source(first)["publisher"] in page[i:i + 400]
+
+
+def test_self_contained_page_inlines_plotly_and_css(tmp_path):
+    ds = load()
+    r = H.render_report(executed([charts.mine_production_chart(ds)]), job(tmp_path), show_input=False,
+                        built="2026-11-30", self_contained=True, downloads_too=False)
+    assert 'src="plotly.min.js"' not in r.page and "rekit-lab.css" not in r.page
+    assert re.search(r"<script data-rekit-plotly(?:=\"\")?>", r.page) and len(r.page) > 3_000_000
+    assert r.files == {}
+
+
+def test_landing_page_has_a_card_per_story_with_its_finding(rendered, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    j = rendered["job"]
+    H.write_report(out, rendered["r"], j)
+    res = ReportResult(j, "ok", 1.0, "2026-11-30 12:00:00 UTC", path=out / j.file)
+    index = H.write_index(out, [j], {j.stem: res}, {}, thumbnails=False).read_text()
+    assert '<li class="card">' in index and "under repm_scheme, the median reaches 0.5 in 2028" in index
+    assert f'<a href="{j.file}">A story &lt;b&gt;bold&lt;/b&gt;</a>' in index
+    assert "<h2>Build</h2>" in index
+    assert (out / "story.chart-1.csv").exists() and (out / "story.ipynb").exists()
+
+
+@pytest.mark.parametrize("fmt", ["text", "short", "bibtex"])
+def test_cite_a_source_and_the_kit(fmt):
+    ds = load()
+    sid = "usgs_mcs_2026"
+    text = citation.cite(sid, fmt, ds=ds)
+    assert "U.S. Geological Survey" in text or "USGS" in text
+    kit = citation.cite(fmt=fmt, kit=True)
+    assert "rekit" in kit
+    if fmt == "bibtex":
+        assert text.startswith(("@online{usgs_mcs_2026", "@misc{usgs_mcs_2026")) and kit.startswith("@software{")
+
+
+def test_unknown_citation_format_and_source_are_refused_with_what_is_allowed():
+    with pytest.raises(citation.CitationError, match="unknown citation format 'apa'; allowed: text, short, bibtex"):
+        citation.cite("usgs_mcs_2026", "apa")
+    with pytest.raises(citation.CitationError, match="unknown source 'nope'"):
+        citation.cite("nope", "text")
+    with pytest.raises(citation.CitationError, match="--kit"):
+        citation.cite(None)
+
+
+def test_only_http_links():
+    assert citation.is_web_link("https://www.usgs.gov/x") and citation.is_web_link("http://a.b/")
+    for bad in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "ftp://x", "", None):
+        assert not citation.is_web_link(bad)
+
+
+def test_citation_cff_names_the_kit_and_its_version():
+    import rekit
+    from rekit.paths import ROOT
+
+    text = (ROOT / "CITATION.cff").read_text()
+    assert "cff-version: 1.2.0" in text and f"version: {rekit.__version__}" in text
