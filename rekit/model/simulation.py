@@ -525,6 +525,11 @@ def element_residuals(fl: dict[str, np.ndarray], res: dict[str, np.ndarray] | No
 # ---------------------------------------------------------------------------------------------
 
 
+def metric_array(name: str, flows: dict[str, np.ndarray]) -> np.ndarray:
+    """One metric, array (deals, years, draws), from the flows of a run (what Result.arrays reads)."""
+    return Arrays(flows)[check_metrics([name])[0]]
+
+
 def _div(a, b):
     return np.divide(a, b, out=np.zeros(np.broadcast_shapes(np.shape(a), np.shape(b))), where=np.asarray(b) > 0)
 
@@ -663,4 +668,4 @@ def demand_bases(book: DealBook) -> pd.DataFrame:
 
 
 __all__ = ["METRICS", "MassBalanceError", "ModelError", "Result", "apply_overrides", "balance_residuals", "build_inputs",
-           "check_metrics", "check_years", "demand_bases", "run_system", "simulate"]
+           "check_metrics", "check_years", "demand_bases", "metric_array", "run_system", "simulate"]
