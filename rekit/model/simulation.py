@@ -144,9 +144,14 @@ class Result:
 
     def _summarise(self, qs: tuple[float, ...], names: list[str]) -> pd.DataFrame:
         """Sort the draws once and read every quantile off them (see sorted_quantiles)."""
-        stack = np.stack([self.arrays[m] for m in names])  # (metrics, deals, years, draws)
-        q = sorted_quantiles(np.sort(stack, axis=-1), list(qs))
-        mean = stack.mean(axis=-1)
+        n = self.arrays["production"].shape[-1]
+        kth = sorted({min(int(np.floor(p * (n - 1))) + j, n - 1) for p in qs for j in (0, 1)})
+        q = np.empty((len(qs), len(names), len(self.deals), len(self.years)))
+        mean = np.empty((len(names), len(self.deals), len(self.years)))
+        for i, m in enumerate(names):  # one metric at a time: partition at the order statistics needed, not a full sort
+            a = self.arrays[m]
+            mean[i] = a.mean(axis=-1)
+            q[:, i] = sorted_quantiles(np.partition(a, kth, axis=-1), list(qs))
         m_idx, d_idx, y_idx = np.meshgrid(np.arange(len(names)), np.arange(len(self.deals)), np.arange(len(self.years)), indexing="ij")
         out = pd.DataFrame({
             "deal": np.array(self.deals, dtype=object)[d_idx.ravel()],
@@ -193,7 +198,7 @@ def check_metrics(names: Iterable[str]) -> list[str]:
 
 
 def sorted_quantiles(sorted_draws: np.ndarray, qs: list[float]) -> np.ndarray:
-    """Quantiles along the last axis of already-sorted draws, by numpy's default (linear) method."""
+    """Quantiles along the last axis of sorted draws (or partitioned at the order statistics needed), numpy's linear method."""
     n = sorted_draws.shape[-1]
     out = []
     for q in qs:
