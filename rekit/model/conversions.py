@@ -1,9 +1,8 @@
 """Named conversion factors and calendar rules, derived here from their inputs so they can be read.
 
 Standard atomic weights: IUPAC Commission on Isotopic Abundances and Atomic Weights (CIAAW,
-2021 revision): Nd 144.242, Pr 140.908 (140.90766), Dy 162.500, Tb 158.925 (158.925354),
-O 15.999, Fe 55.845, B 10.81. The data holds the Nd, O, Fe and B figures as rows of
-`atomic_weight`, and a test checks the two agree.
+2021 revision): Nd 144.242, Pr 140.90766, Dy 162.500, Tb 158.925354, O 15.999, Fe 55.845,
+B 10.81. The data holds each as a row of `atomic_weight`, and a test checks the two agree.
 
 Stoichiometric factors (t element per t oxide) are chemistry, not yields: they say how much of
 an oxide's mass is the element (the rest is oxygen). Process yields (what a plant loses beyond
@@ -14,7 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-ATOMIC_WEIGHT = {"Nd": 144.242, "Pr": 140.908, "Dy": 162.500, "Tb": 158.925, "O": 15.999, "Fe": 55.845, "B": 10.81}
+ATOMIC_WEIGHT = {"Nd": 144.242, "Pr": 140.90766, "Dy": 162.500, "Tb": 158.925354, "O": 15.999, "Fe": 55.845, "B": 10.81}
 
 #: The elements the model carries, in the order of its element dimension.
 ELEMENTS = ("Nd", "Pr", "Dy", "Tb")
@@ -32,11 +31,11 @@ def element_in_oxide(element: str) -> float:
 
 #: t Nd per t Nd2O3: 2·144.242 / (2·144.242 + 3·15.999) = 288.484 / 336.481 ≈ 0.8574.
 ND_PER_ND2O3 = element_in_oxide("Nd")
-#: t Pr per t Pr6O11: 6·140.908 / (6·140.908 + 11·15.999) = 845.448 / 1021.437 ≈ 0.8277.
+#: t Pr per t Pr6O11: 6·140.90766 / (6·140.90766 + 11·15.999) = 845.44596 / 1021.43496 ≈ 0.8277.
 PR_PER_PR6O11 = element_in_oxide("Pr")
 #: t Dy per t Dy2O3: 2·162.500 / (2·162.500 + 3·15.999) = 325.0 / 372.997 ≈ 0.8713.
 DY_PER_DY2O3 = element_in_oxide("Dy")
-#: t Tb per t Tb4O7: 4·158.925 / (4·158.925 + 7·15.999) = 635.7 / 747.693 ≈ 0.8502.
+#: t Tb per t Tb4O7: 4·158.925354 / (4·158.925354 + 7·15.999) = 635.701416 / 747.694416 ≈ 0.8502.
 TB_PER_TB4O7 = element_in_oxide("Tb")
 
 #: t Nd per t of stoichiometric Nd2Fe14B: 2 Nd / (2 Nd + 14 Fe + B) ≈ 0.267 (an upper bound for a real magnet).

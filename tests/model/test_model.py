@@ -53,21 +53,21 @@ def test_stoichiometric_factors_from_atomic_weights():
 
     # Nd2O3: 2*144.242 / (2*144.242 + 3*15.999) = 288.484 / 336.481 = 0.85736
     assert c.ND_PER_ND2O3 == pytest.approx(288.484 / 336.481) and round(c.ND_PER_ND2O3, 4) == 0.8574
-    # Pr6O11: 6*140.908 / (6*140.908 + 11*15.999) = 845.448 / 1021.437 = 0.82770
-    assert c.PR_PER_PR6O11 == pytest.approx(845.448 / 1021.437) and round(c.PR_PER_PR6O11, 4) == 0.8277
+    # Pr6O11: 6*140.90766 / (6*140.90766 + 11*15.999) = 845.44596 / 1021.43496 = 0.82770
+    assert c.PR_PER_PR6O11 == pytest.approx(845.44596 / 1021.43496) and round(c.PR_PER_PR6O11, 4) == 0.8277
     # Dy2O3: 2*162.5 / (2*162.5 + 3*15.999) = 325.0 / 372.997 = 0.87132
     assert c.DY_PER_DY2O3 == pytest.approx(325.0 / 372.997) and round(c.DY_PER_DY2O3, 4) == 0.8713
-    # Tb4O7: 4*158.925 / (4*158.925 + 7*15.999) = 635.7 / 747.693 = 0.85022
-    assert c.TB_PER_TB4O7 == pytest.approx(635.7 / 747.693) and round(c.TB_PER_TB4O7, 4) == 0.8502
+    # Tb4O7: 4*158.925354 / (4*158.925354 + 7*15.999) = 635.701416 / 747.694416 = 0.85022
+    assert c.TB_PER_TB4O7 == pytest.approx(635.701416 / 747.694416) and round(c.TB_PER_TB4O7, 4) == 0.8502
     # NdPr oxide with 22% Pr6O11: Nd 0.78*0.85736 = 0.66874, Pr 0.22*0.82770 = 0.18209
     nd, pr = c.ndpr_oxide_split(0.22)
-    assert nd == pytest.approx(0.78 * 288.484 / 336.481) and pr == pytest.approx(0.22 * 845.448 / 1021.437)
+    assert nd == pytest.approx(0.78 * 288.484 / 336.481) and pr == pytest.approx(0.22 * 845.44596 / 1021.43496)
 
 
 def test_atomic_weights_agree_with_the_data():
     from rekit.model.conversions import ATOMIC_WEIGHT
 
-    for el in ("Nd", "O", "Fe", "B"):
+    for el in ("Nd", "Pr", "Dy", "Tb", "O", "Fe", "B"):
         assert dataset().obs(f"atomic_weight_{el.lower()}")["value"] == ATOMIC_WEIGHT[el]
 
 
