@@ -83,14 +83,3 @@ def year_fraction_before(date: str | _dt.date, year: int) -> float:
     if d >= end:
         return 1.0
     return (d - start).days / (end - start).days
-
-
-def year_fraction_within(start: str | _dt.date, months: float, year: int) -> float:
-    """Share of calendar `year` inside the span of `months` months from `start` (a date or 'YYYY-MM')."""
-    s = _dt.date.fromisoformat(str(start) + "-01") if len(str(start)) == 7 else (
-        start if isinstance(start, _dt.date) else _dt.date.fromisoformat(str(start)))
-    whole, part = divmod(float(months), 1.0)
-    m = s.month - 1 + int(whole)
-    e = _dt.date(s.year + m // 12, m % 12 + 1, min(s.day, 28))
-    e = e + _dt.timedelta(days=round(part * 30.44))
-    return max(0.0, year_fraction_before(e, year) - year_fraction_before(s, year))

@@ -80,7 +80,7 @@ PARAMS: dict[str, Param] = {
     # India
     "domestic_capacity": Param("t magnet/yr", _MASS, 0, math.inf, False, "sintered NdFeB magnet-making capacity in India", "india"),
     "stock_initial": Param("t NdPr oxide", _MASS, 0, math.inf, False, "NdPr oxide stock at the start of the first model year", "india"),
-    "stock_draw": Param("share", _SHARE, 0, 1, False, "largest yearly draw on the initial oxide stock, as a share of it (oxide stocked during the run is drawn freely)", "india"),
+    "stock_draw": Param("share", _SHARE, 0, 1, False, "largest yearly draw on the oxide reserve, as a share of the opening stock (oxide a route could not take is drawn freely)", "india"),
     "oxide_import_cap": Param("t NdPr oxide/yr", _MASS, 0, math.inf, False, "NdPr oxide India's magnet makers can import a year", "imports"),
     "oxide_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's imported NdPr oxide", "china"),
     "metal_import_cap": Param("t NdPr metal/yr", _MASS, 0, math.inf, False, "NdPr metal India's magnet makers can import a year", "imports"),

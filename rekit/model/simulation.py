@@ -406,10 +406,13 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
         qt, f_oxt, eta_amt, w_ht, em = yr(fl["q"], t), yr(fl["f_ox"], t), yr(fl["eta_am"], t), yr(fl["w_h"], t), yr(fl["eta_metal"], t)
         Ot = np.broadcast_to(yr(O, t), (D, N))
         Xt = yr(fl["share_export"], t) * yr(fl["export_active"], t) * Ot
-        Tt = np.minimum(yr(fl["share_toll"], t) * Ot, yr(toll_cap, t))
+        Tw_t = yr(fl["share_toll"], t) * Ot
+        Tt = np.minimum(Tw_t, yr(toll_cap, t))
         dw = yr(fl["share_domestic"], t) * Ot
-        # the stock: oxide stocked during the run is free to draw; the initial reserve at most stock_draw of it a year
-        working = S - R
+        # the stock has two parts: a reserve R (the opening stock, the deal's `stock` share and exports a halt
+        # keeps home), drawn at most stock_draw·S0 a year; and a working stock W (oxide a route was offered
+        # but could not take), which magnet makers in India draw freely
+        working = np.maximum(S - R, 0)
         s_avail = working + np.minimum(R, yr(fl["stock_draw"], t) * S0)
         io_cap, im_cap = yr(io_all, t), yr(im_all, t)
         g_ndpr = np.minimum(yr(fl["domestic_capacity"], t), (dw + s_avail + io_cap) * qt + im_cap * yr(fl["qm"], t))
@@ -426,7 +429,7 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
         HI = G * heavy_per_magnet
         HIm = np.minimum(HI, g_ndpr * heavy_per_magnet * a_ht)
         H_new = H - (HI - HIm)
-        R = R - np.maximum(u2 - working, 0)
+        R = R - np.maximum(u2 - working, 0) + (Ot - Xt - Tw_t - dw)
         S_new = S + Ot - Xt - Tt - u1 - u2
         lag_t = yr(lag, t)
         made = Tt * qt

@@ -23,7 +23,7 @@ def test_sobol_ranks_every_ranged_input_and_the_scheme_capacity_leads():
     assert list(table.columns) == ["parameter", "group", "S1", "S1_conf", "ST", "ST_conf"]
     # in 2030 the plants are still ramping (0 t/yr in 2028 to 3,000-6,000 in 2031): their capacity decides
     assert table.iloc[0]["parameter"] == "domestic_capacity"
-    assert table.iloc[0]["ST"] > 0.5
+    assert table.iloc[0]["ST"] > 0.3
     assert (table["ST"].diff().dropna() <= 1e-12).all()  # ranked by ST
 
 
