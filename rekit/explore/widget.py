@@ -27,6 +27,8 @@ number is a cell ``.rekit-ssr`` / ``.rekit-export-share`` with ``data-deal`` and
 
 from __future__ import annotations
 
+import os
+
 import functools
 import hashlib
 from contextlib import contextmanager
@@ -63,10 +65,12 @@ class Explorer(w.VBox):
 
     def __init__(self, deals: Iterable[str] | None = None, basis: str = "reported",
                  years: tuple[int, int] = (2024, 2035), draws: int = 0, *, headline_year: int = 2030,
-                 seed: int = 0, book: DealBook | None = None, ds: Dataset | None = None):
+                 seed: int = 0, book: DealBook | None = None, ds: Dataset | None = None,
+                 deals_file: str | os.PathLike | None = None):
         super().__init__()
         self.ds = ds or load()
-        self.book = book or load_deals(ds=self.ds)
+        self.deals_file = deals_file or None
+        self.book = book or load_deals(self.deals_file, ds=self.ds)
         self.deal_names = list(self.book.deals)
         chosen = tuple(self.deal_names if deals is None else ([deals] if isinstance(deals, str) else list(deals)))
         for d in chosen:
@@ -274,7 +278,8 @@ def explore(deals: Iterable[str] | None = None, basis: str = "reported", years: 
 
     `deals`: names from data/deals.yml (default: every preset); `basis`: a production basis;
     `years`: (start, end) within 2024–2050; `draws`: 0 for central values, or a few hundred for
-    p05–p95 bands. Keyword arguments: `headline_year` (default 2030), `seed`, `book`, `ds`.
+    p05–p95 bands. Keyword arguments: `headline_year` (default 2030), `seed`, `book`, `ds`, and
+    `deals_file`, a user's deals file (the layout of data/deals.yml) whose deals join the presets.
     """
     return Explorer(deals, basis, years, draws, **kwargs)
 

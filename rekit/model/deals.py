@@ -1,14 +1,22 @@
-"""Partner deals as data: read, check and resolve data/deals.yml (or a user's own file).
+"""Partner deals as data: read, check and resolve data/deals.yml (or a user's own file or mapping).
 
-A deal says where IREL's neodymium oxide goes each year (shares to exports, to a tolling
-partner, to domestic magnet making, to stock), what the partner keeps, the process yields,
-the capacities, and India's magnet demand. Every number names its source: an observation
-(`obs: ID`, whose value, range and unit are taken from data/), a source_id, or the word
-`assumption` with its reason. Unknown keys are errors, never silently ignored.
+The file holds three kinds of thing:
+
+- production bases: IREL's NdPr oxide output (t NdPr oxide a year) as calendar-year totals,
+  fiscal-year totals or year-end run-rate targets, and the separation capacity that caps it;
+- demand bases: India's sintered NdFeB magnet demand (t magnet) in a base year and its growth;
+- deals: where IREL's oxide goes each year (shares to exports, a tolling partner, domestic
+  magnet making, stock), and every parameter of the material-flow system (yields, magnet
+  composition, capacities, stocks, import caps and their China shares, a China shock).
+
+Every number names its source: an observation (`obs: ID`, whose value, range and unit come from
+data/), a source_id, or the word `assumption` with its reason. Unknown keys are errors with a
+"did you mean" hint, never silently ignored. Bounds are checked before anything is computed.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 from dataclasses import dataclass, field
@@ -16,17 +24,22 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from rekit.data.dataset import Dataset, load
-from rekit.model.quantities import Quantity, Schedule
 from rekit.data.units import unit_kind
-from rekit.paths import BUNDLED_DATA, DEALS_FILE
 from rekit.data.yamlfile import YamlFileError, read_yaml
 from rekit.errors import RekitError
+from rekit.model.conversions import ndpr_oxide_split
+from rekit.model.quantities import Quantity, Schedule
+from rekit.paths import BUNDLED_DATA, DEALS_FILE
 
 SHARE_KEYS = ("export", "toll", "domestic", "stock")
 SPEC_KEYS = ("obs", "value", "low", "high", "source", "note")
-TOP_KEYS = ("version", "production_bases", "defaults", "deals")
-DEAL_META = ("description", "assumptions", "partner")
-BASIS_KEYS = ("description", "points")
+TOP_KEYS = ("version", "production_bases", "demand_bases", "default_demand", "defaults", "deals")
+DEAL_META = ("description", "assumptions", "partner", "export_halt", "china_shock")
+BASIS_KEYS = ("description", "kind", "points", "capacity")
+BASIS_KINDS = ("annual", "fiscal", "run_rate")
+DEMAND_KEYS = ("description", "base", "base_year", "growth")
+HALT_KEYS = ("date", "source", "note")
+SHOCK_KEYS = ("start", "event", "note")
 YEARS = (2024, 2050)  # the reach of the data: first reported year to the end of the longest plan
 
 
@@ -40,19 +53,55 @@ class Param:
     hi: float
     open_lo: bool
     doc: str
+    group: str = ""
 
 
+_MASS, _SHARE, _RATIO = ("mass",), ("share",), ("share", "ratio")
+
+#: Every parameter of a deal, with unit, bounds and meaning; `group` gathers inputs a
+#: sensitivity analysis should move together (they are correlated by construction).
 PARAMS: dict[str, Param] = {
-    "retained_share": Param("share", ("share",), 0, 1, False, "share of the tolled magnets the partner keeps as payment"),
-    "eta_metal": Param("ratio", ("share", "ratio"), 0, 1, True, "oxide-to-metal yield (t Nd out per t Nd in)"),
-    "eta_magnet": Param("ratio", ("share", "ratio"), 0, 1, True, "metal-to-finished-magnet yield (t Nd in magnets per t Nd metal)"),
-    "w_nd": Param("ratio", ("share", "ratio"), 0, 1, True, "Nd content of an NdFeB magnet (t Nd per t magnet)"),
-    "demand_base": Param("t magnet", ("mass",), 0, math.inf, False, "India's rare-earth (NdFeB) magnet demand in demand_base_year"),
-    "demand_growth": Param("ratio", ("ratio", "share"), 0, 1, False, "annual growth rate of India's magnet demand"),
-    "partner_capacity": Param("t magnet/yr", ("mass",), 0, math.inf, False, "magnet output the tolling partner can give India's oxide"),
-    "domestic_capacity": Param("t magnet/yr", ("mass",), 0, math.inf, False, "NdFeB magnet-making capacity in India"),
+    # process yields (beyond stoichiometry)
+    "eta_metal": Param("ratio", _RATIO, 0, 1, True, "reduction of NdPr oxide to metal: t metal recovered per t metal in the oxide (beyond stoichiometry)", "yields"),
+    "eta_alloy": Param("ratio", _RATIO, 0, 1, True, "alloy making, strip casting and sintering: t rare earth in blocks per t in the metal charged", "yields"),
+    "eta_magnet": Param("ratio", _RATIO, 0, 1, True, "machining: t finished part per t sintered block (block-to-part yield)", "yields"),
+    "swarf_recovery": Param("ratio", _RATIO, 0, 1, False, "rare earths recovered from machining swarf that is recycled (t per t)", "yields"),
+    "swarf_recycled": Param("share", _SHARE, 0, 1, False, "share of machining swarf sent back to recycling", "yields"),
+    # composition
+    "w_ndpr": Param("ratio", _RATIO, 0, 1, True, "Nd + Pr in a finished sintered NdFeB magnet (t per t magnet)", "composition"),
+    "w_dy": Param("ratio", _RATIO, 0, 1, False, "Dy in a finished magnet (t per t magnet)", "heavy"),
+    "w_tb": Param("ratio", _RATIO, 0, 1, False, "Tb in a finished magnet (t per t magnet)", "heavy"),
+    "pr_share": Param("share", _SHARE, 0, 1, False, "Pr6O11 share of the mass of IREL's NdPr oxide (the rest Nd2O3)", "composition"),
+    # tolling partner
+    "retained_share": Param("share", _SHARE, 0, 1, False, "share of the tolled magnets the partner keeps as payment", "partner"),
+    "partner_capacity": Param("t magnet/yr", _MASS, 0, math.inf, False, "the partner's total sintered-magnet capacity", "partner"),
+    "partner_spare": Param("share", _SHARE, 0, 1, False, "share of the partner's capacity free for India's oxide", "partner"),
+    "partner_lead_months": Param("months", ("duration", "ratio"), 0, 24, False, "months from oxide shipped to magnets back in India", "partner"),
+    "partner_heavy_china": Param("share", _SHARE, 0, 1, False, "China's share of the partner's Dy and Tb", "china"),
+    # India
+    "domestic_capacity": Param("t magnet/yr", _MASS, 0, math.inf, False, "sintered NdFeB magnet-making capacity in India", "india"),
+    "stock_initial": Param("t NdPr oxide", _MASS, 0, math.inf, False, "NdPr oxide stock at the start of the first model year", "india"),
+    "stock_draw": Param("share", _SHARE, 0, 1, False, "largest yearly draw on the oxide reserve, as a share of the opening stock (oxide a route could not take is drawn freely)", "india"),
+    "oxide_import_cap": Param("t NdPr oxide/yr", _MASS, 0, math.inf, False, "NdPr oxide India's magnet makers can import a year", "imports"),
+    "oxide_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's imported NdPr oxide", "china"),
+    "metal_import_cap": Param("t NdPr metal/yr", _MASS, 0, math.inf, False, "NdPr metal India's magnet makers can import a year", "imports"),
+    "metal_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's imported NdPr metal", "china"),
+    "heavy_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's imported Dy and Tb", "china"),
+    "heavy_stock_initial": Param("t Dy+Tb", _MASS, 0, math.inf, False, "Dy and Tb held by magnet makers in India at the start", "india"),
+    "magnet_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's finished NdFeB magnet imports", "china"),
+    # China shock (zero unless a deal sets it)
+    "shock_months": Param("months", ("duration", "ratio"), 0, 120, False, "length of a cut in China's exports to India, from china_shock.start", "shock"),
+    "shock_cut_heavy": Param("share", _SHARE, 0, 1, False, "share of China-origin Dy and Tb cut during the shock", "shock"),
+    "shock_cut_oxide": Param("share", _SHARE, 0, 1, False, "share of China-origin NdPr oxide cut during the shock", "shock"),
+    "shock_cut_metal": Param("share", _SHARE, 0, 1, False, "share of China-origin NdPr metal cut during the shock", "shock"),
+    "shock_cut_magnet": Param("share", _SHARE, 0, 1, False, "share of China-origin finished magnets cut during the shock", "shock"),
+    # demand (set by a demand basis; here so a run can override them)
+    "demand_base": Param("t magnet", _MASS, 0, math.inf, False, "India's sintered NdFeB magnet demand in the demand basis's base year", "demand"),
+    "demand_growth": Param("ratio", _RATIO, 0, 1, False, "annual growth rate of India's magnet demand", "demand"),
 }
-SCALAR_META = {"demand_base_year": "year of demand_base"}
+#: Parameters a deal may not set: they come from the demand basis (a run may override them).
+DEMAND_PARAMS = ("demand_base", "demand_growth")
+DEAL_PARAMS = tuple(p for p in PARAMS if p not in DEMAND_PARAMS)
 
 
 class DealError(RekitError, ValueError):
@@ -61,11 +110,27 @@ class DealError(RekitError, ValueError):
 
 @dataclass(frozen=True)
 class Basis:
-    """A production path for IREL's neodymium (t Nd), from observations."""
+    """A production path for IREL's NdPr oxide (t NdPr oxide a year) and the capacity that caps it."""
 
     name: str
     description: str
     schedule: Schedule
+    capacity: Schedule
+
+
+@dataclass(frozen=True)
+class Demand:
+    """India's magnet demand: `base` t magnet in `base_year`, growing at `growth` (a schedule) a year."""
+
+    name: str
+    description: str
+    base: Schedule
+    base_year: int
+    growth: Schedule
+
+    @property
+    def quantities(self) -> list[Quantity]:
+        return [*self.base.quantities, *self.growth.quantities]
 
 
 @dataclass(frozen=True)
@@ -79,8 +144,11 @@ class Deal:
     shares: dict[str, Schedule | None]  # export/toll/domestic/stock -> schedule; the `rest` share is None
     rest: str | None  # the share that takes what the others leave
     params: dict[str, Schedule]
-    demand_base_year: int
+    demand_base_year: int = 2025
     origin: str = field(default="", compare=False)
+    export_halt: str | None = None  # ISO date after which the 2012 agreement's exports stop
+    shock_start: str | None = None  # ISO date a China shock starts
+    shock_event: str | None = None  # events.csv id the shock is modelled on
 
     def sources(self) -> list[str]:
         """Every source a number of this deal rests on ("obs:ID", source ids, "assumption: …")."""
@@ -90,24 +158,33 @@ class Deal:
 
 @dataclass(frozen=True)
 class DealBook:
-    """Production bases and deals, as read from one or more files."""
+    """Production bases, demand bases and deals, as read from one or more files."""
 
     bases: dict[str, Basis]
     deals: dict[str, Deal]
+    demands: dict[str, Demand] = field(default_factory=dict)
+    default_demand: str = ""
 
     def get(self, name: str) -> Deal:
         if name not in self.deals:
-            raise DealError(f"unknown deal {name!r}; the deals are: {', '.join(self.deals)}")
+            raise DealError(f"unknown deal {name!r}{_hint(name, self.deals)}; the deals are: {', '.join(self.deals)}")
         return self.deals[name]
 
     def basis(self, name: str) -> Basis:
         if name not in self.bases:
-            raise DealError(f"unknown production basis {name!r}; allowed: {', '.join(self.bases)}")
+            raise DealError(f"unknown production basis {name!r}{_hint(name, self.bases)}; allowed: {', '.join(self.bases)}")
         return self.bases[name]
 
-    def source_ids(self, deals: list[str], basis: str, ds: Dataset) -> list[str]:
+    def demand(self, name: str | None = None) -> Demand:
+        name = name or self.default_demand
+        if name not in self.demands:
+            raise DealError(f"unknown demand basis {name!r}{_hint(name, self.demands)}; allowed: {', '.join(self.demands)}")
+        return self.demands[name]
+
+    def source_ids(self, deals: list[str], basis: str, ds: Dataset, demand: str | None = None) -> list[str]:
         """The sources.csv ids behind a run: every `obs:ID` resolved to its source, plus named sources, sorted."""
-        refs = {q.source for q in self.basis(basis).schedule.quantities}
+        b = self.basis(basis)
+        refs = {q.source for q in [*b.schedule.quantities, *b.capacity.quantities, *self.demand(demand).quantities]}
         for name in deals:
             refs.update(self.get(name).sources())
         by_obs = dict(zip(ds.observations["id"], ds.observations["source_id"]))
@@ -122,10 +199,30 @@ class DealBook:
         return sorted(out)
 
 
+def _hint(key: Any, allowed) -> str:
+    close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def _unknown(where: str, key: str, allowed) -> DealError:
-    close = difflib.get_close_matches(str(key), list(allowed), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return DealError(f"{where}: unknown key {key!r}{hint}; allowed: {', '.join(map(str, allowed))}")
+    return DealError(f"{where}: unknown key {key!r}{_hint(key, allowed)}; allowed: {', '.join(map(str, allowed))}")
+
+
+def _iso(value: Any) -> str | None:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    try:
+        text = str(value)
+        return dt.date.fromisoformat(text + "-01" if len(text) == 7 else text).isoformat()
+    except ValueError:
+        return None
+
+
+def decimal_year(date: str) -> float:
+    """2026-03-31 -> 2026.247: the year plus the share of it elapsed before the day."""
+    d = dt.date.fromisoformat(date)
+    start, end = dt.date(d.year, 1, 1), dt.date(d.year + 1, 1, 1)
+    return d.year + (d - start).days / (end - start).days
 
 
 class _Reader:
@@ -136,6 +233,7 @@ class _Reader:
         self.file = file
         self.obs_ids = set(ds.observations["id"])
         self.source_ids = set(ds.sources["source_id"])
+        self.event_ids = set(ds.events["id"]) if "id" in ds.events else set()
 
     def quantity(self, where: str, name: str, spec: Any, param: Param) -> Quantity:
         if not isinstance(spec, dict):
@@ -147,14 +245,20 @@ class _Reader:
         if "obs" in spec:
             oid = spec["obs"]
             if oid not in self.obs_ids:
-                raise DealError(f"{where}, key {name!r}: obs {oid!r} is not an id in observations.csv")
+                raise DealError(f"{where}, key {name!r}: obs {oid!r} is not an id in observations.csv{_hint(oid, self.obs_ids)}")
             row = self.ds.obs(oid)
+            if row["status"] == "withdrawn":
+                raise DealError(f"{where}, key {name!r}: obs {oid!r} was withdrawn by its source ({row['source_id']}); "
+                                f"a withdrawn figure is never a model input: use the revised row instead")
             if unit_kind(row["unit"]) not in param.kinds:
                 raise DealError(f"{where}, key {name!r}: obs {oid!r} is in {row['unit']!r}, but {name} needs {param.unit}")
             value = float(spec.get("value", row["value"]))
             low = spec.get("low", row["low"] if not math.isnan(row["low"]) else value)
             high = spec.get("high", row["high"] if not math.isnan(row["high"]) else value)
             source = f"obs:{oid}"
+            if "source" in spec:
+                self._check_source(where, name, str(spec["source"]))
+                source = f"{source} {spec['source']}"
         else:
             if "value" not in spec:
                 raise DealError(f"{where}, key {name!r}: give `value` (with `source`) or `obs`")
@@ -185,16 +289,24 @@ class _Reader:
             if token.startswith("obs:") and ref not in self.obs_ids:
                 raise DealError(f"{where}, key {name!r}: source {token!r} is not an id in observations.csv")
             if not token.startswith("obs:") and token not in self.source_ids:
-                raise DealError(f"{where}, key {name!r}: source {token!r} is neither a source_id, obs:ID nor 'assumption'")
+                raise DealError(f"{where}, key {name!r}: source {token!r} is neither a source_id, obs:ID nor 'assumption'"
+                                f"{_hint(token, self.source_ids)}")
 
-    def schedule(self, where: str, name: str, spec: Any, param: Param) -> Schedule:
-        if isinstance(spec, dict) and spec and all(isinstance(k, int) for k in spec):
+    def schedule(self, where: str, name: str, spec: Any, param: Param, kind: str = "annual") -> Schedule:
+        if isinstance(spec, dict) and spec and all(not isinstance(k, str) or _iso(k) for k in spec) \
+                and not any(k in SPEC_KEYS for k in spec):
             pts = []
-            for year in sorted(spec):
-                self.year(where, name, year)
-                pts.append((year, self.quantity(f"{where}, year {year}", name, spec[year], param)))
-            return Schedule(tuple(pts))
-        return Schedule.constant(self.quantity(where, name, spec, param))
+            for key in spec:
+                if kind == "run_rate":
+                    iso = _iso(key)
+                    if iso is None:
+                        raise DealError(f"{where}, key {name!r}: {key!r} is not a date (YYYY-MM-DD) for a run-rate point")
+                    t = decimal_year(iso)
+                else:
+                    t = self.year(where, name, key)
+                pts.append((t, self.quantity(f"{where}, {key}", name, spec[key], param)))
+            return Schedule(tuple(sorted(pts, key=lambda p: p[0])), kind)
+        return Schedule(((0, self.quantity(where, name, spec, param)),), kind)
 
     def year(self, where: str, name: str, year: Any) -> int:
         if isinstance(year, bool) or not isinstance(year, int) or not YEARS[0] - 10 <= year <= YEARS[1]:
@@ -241,6 +353,38 @@ class _Reader:
         rest = next(iter(rest_names), None)
         return {k: (Schedule(tuple(p)) if k != rest else None) for k, p in points.items()}, rest
 
+    def halt(self, where: str, spec: Any) -> str | None:
+        if spec is None:
+            return None
+        if not isinstance(spec, dict):
+            raise DealError(f"{where}, key 'export_halt': expected {{date: YYYY-MM-DD, source: ID}}, got {spec!r}")
+        for k in spec:
+            if k not in HALT_KEYS:
+                raise _unknown(f"{where}, key 'export_halt'", k, HALT_KEYS)
+        iso = _iso(spec.get("date"))
+        if iso is None:
+            raise DealError(f"{where}, key 'export_halt': date {spec.get('date')!r} is not a date (YYYY-MM-DD)")
+        if "source" not in spec:
+            raise DealError(f"{where}, key 'export_halt': the date {iso} needs a source (a source_id or 'assumption: why')")
+        self._check_source(where, "export_halt", str(spec["source"]))
+        return iso
+
+    def shock(self, where: str, spec: Any) -> tuple[str | None, str | None]:
+        if spec is None:
+            return None, None
+        if not isinstance(spec, dict):
+            raise DealError(f"{where}, key 'china_shock': expected {{start: YYYY-MM, event: ID}}, got {spec!r}")
+        for k in spec:
+            if k not in SHOCK_KEYS:
+                raise _unknown(f"{where}, key 'china_shock'", k, SHOCK_KEYS)
+        iso = _iso(spec.get("start"))
+        if iso is None:
+            raise DealError(f"{where}, key 'china_shock': start {spec.get('start')!r} is not a date (YYYY-MM or YYYY-MM-DD)")
+        event = spec.get("event")
+        if event is not None and self.event_ids and event not in self.event_ids:
+            raise DealError(f"{where}, key 'china_shock': event {event!r} is not an id in events.csv{_hint(event, self.event_ids)}")
+        return iso, event
+
 
 def _read_yaml(path: Path) -> dict:
     try:
@@ -249,30 +393,40 @@ def _read_yaml(path: Path) -> dict:
         raise DealError(str(exc)) from None
     if not isinstance(doc, dict):
         raise DealError(f"{path.name}: expected a mapping with keys {', '.join(TOP_KEYS)}")
-    for k in doc:
-        if k not in TOP_KEYS:
-            raise _unknown(path.name, k, TOP_KEYS)
     return doc
 
 
-def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict) -> Deal:
+def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict, demand: Demand | None) -> Deal:
     where = f"{r.file}: deal {name!r}"
     if not isinstance(raw, dict):
         raise DealError(f"{where}: expected a mapping of keys, got {raw!r}")
-    allowed = (*DEAL_META, "shares", *PARAMS, *SCALAR_META)
+    allowed = (*DEAL_META, "shares", *DEAL_PARAMS)
     for k in raw:
+        if k in DEMAND_PARAMS:
+            raise DealError(f"{where}: key {k!r} belongs to a demand basis (demand_bases in the deals file), not to a deal; "
+                            f"choose the basis with simulate(..., demand=NAME)")
         if k not in allowed:
             raise _unknown(where, k, allowed)
     merged = {**defaults, **raw}
     if not isinstance(merged.get("description"), str) or not merged["description"].strip():
         raise DealError(f"{where}: key 'description' is missing: say in one line what the deal is")
-    missing = [k for k in ("shares", *PARAMS, "demand_base_year") if k not in merged]
+    missing = [k for k in ("shares", *DEAL_PARAMS) if k not in merged]
     if missing:
         raise DealError(f"{where}: missing {', '.join(missing)} (set them in the deal or in `defaults`)")
     shares, rest = r.shares(where, merged["shares"])
     assumptions = merged.get("assumptions", [])
     if not isinstance(assumptions, list) or not all(isinstance(a, str) for a in assumptions):
         raise DealError(f"{where}, key 'assumptions': expected a list of sentences")
+    params = {p: r.schedule(where, p, merged[p], PARAMS[p]) for p in DEAL_PARAMS}
+    # t Nd per t magnet at central values, for readers that show magnets by their Nd content
+    # (w_NdPr times Nd's share of NdPr metal: (1 - p)·0.8574 / ((1 - p)·0.8574 + p·0.8277))
+    pr, w = params["pr_share"].quantities[0].value, params["w_ndpr"].quantities[0].value
+    nd, prm = ndpr_oxide_split(pr)
+    params["w_nd"] = Schedule.constant(Quantity.point(w * nd / (nd + prm), "ratio", "derived: w_ndpr x Nd share of NdPr metal"))
+    if demand is not None:  # the default demand basis, so a run that overrides demand starts from it
+        params["demand_base"] = demand.base
+        params["demand_growth"] = demand.growth
+    shock_start, shock_event = r.shock(where, merged.get("china_shock"))
     return Deal(
         name=name,
         description=merged["description"].strip(),
@@ -280,35 +434,86 @@ def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict) -> Deal:
         partner=merged.get("partner"),
         shares=shares,
         rest=rest,
-        params={p: r.schedule(where, p, merged[p], PARAMS[p]) for p in PARAMS},
-        demand_base_year=r.year(where, "demand_base_year", merged["demand_base_year"]),
+        params=params,
+        demand_base_year=demand.base_year if demand else 2025,
         origin=r.file,
+        export_halt=r.halt(where, merged.get("export_halt")),
+        shock_start=shock_start,
+        shock_event=shock_event,
     )
 
 
-def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaults: dict) -> DealBook:
-    """Resolve one parsed deals file on top of `base` (deals and bases) and `base_defaults`."""
-    r = _Reader(ds, file)
-    bases = dict(base.bases) if base else {}
-    prod = Param("t Nd", ("mass",), 0, math.inf, False, "IREL's neodymium output")
-    for name, raw in (doc.get("production_bases") or {}).items():
+def _bases(r: _Reader, doc: dict, file: str) -> dict[str, Basis]:
+    out = {}
+    prod = Param("t NdPr oxide", ("mass",), 0, math.inf, False, "IREL's NdPr oxide output")
+    cap = Param("t NdPr oxide/yr", ("mass",), 0, math.inf, False, "IREL's NdPr oxide separation capacity")
+    raw_bases = doc.get("production_bases") or {}
+    if not isinstance(raw_bases, dict):
+        raise DealError(f"{file}: key 'production_bases' must map names to bases")
+    for name, raw in raw_bases.items():
         where = f"{file}: production basis {name!r}"
         if not isinstance(raw, dict):
             raise DealError(f"{where}: expected a mapping with keys {', '.join(BASIS_KEYS)}")
         for k in raw:
             if k not in BASIS_KEYS:
                 raise _unknown(where, k, BASIS_KEYS)
+        kind = raw.get("kind", "annual")
+        if kind not in BASIS_KINDS:
+            raise DealError(f"{where}, key 'kind': {kind!r} is not allowed; allowed: {', '.join(BASIS_KINDS)}")
         if not isinstance(raw.get("points"), dict) or not raw["points"]:
-            raise DealError(f"{where}, key 'points': expected a mapping of years to {{obs: ID}}")
-        bases[name] = Basis(name, str(raw.get("description", "")).strip(), r.schedule(where, "points", raw["points"], prod))
+            raise DealError(f"{where}, key 'points': expected a mapping of years (or dates) to {{obs: ID}}")
+        if "capacity" not in raw:
+            raise DealError(f"{where}: key 'capacity' is missing (IREL's separation capacity, t NdPr oxide/yr)")
+        out[str(name)] = Basis(str(name), str(raw.get("description", "")).strip(),
+                               r.schedule(where, "points", raw["points"], prod, kind),
+                               r.schedule(where, "capacity", raw["capacity"], cap))
+    return out
+
+
+def _demands(r: _Reader, doc: dict, file: str) -> dict[str, Demand]:
+    out = {}
+    raw_all = doc.get("demand_bases") or {}
+    if not isinstance(raw_all, dict):
+        raise DealError(f"{file}: key 'demand_bases' must map names to demand bases")
+    for name, raw in raw_all.items():
+        where = f"{file}: demand basis {name!r}"
+        if not isinstance(raw, dict):
+            raise DealError(f"{where}: expected a mapping with keys {', '.join(DEMAND_KEYS)}")
+        for k in raw:
+            if k not in DEMAND_KEYS:
+                raise _unknown(where, k, DEMAND_KEYS)
+        missing = [k for k in ("base", "base_year", "growth") if k not in raw]
+        if missing:
+            raise DealError(f"{where}: missing {', '.join(missing)}")
+        out[str(name)] = Demand(str(name), str(raw.get("description", "")).strip(),
+                                r.schedule(where, "base", raw["base"], PARAMS["demand_base"]),
+                                r.year(where, "base_year", raw["base_year"]),
+                                r.schedule(where, "growth", raw["growth"], PARAMS["demand_growth"]))
+    return out
+
+
+def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaults: dict) -> DealBook:
+    """Resolve one parsed deals document on top of `base` (deals and bases) and `base_defaults`."""
+    for k in doc:
+        if k not in TOP_KEYS:
+            raise _unknown(file, k, TOP_KEYS)
+    r = _Reader(ds, file)
+    bases = {**(base.bases if base else {}), **_bases(r, doc, file)}
     if not bases:
         raise DealError(f"{file}: no production_bases defined")
+    demands = {**(base.demands if base else {}), **_demands(r, doc, file)}
+    if not demands:
+        raise DealError(f"{file}: no demand_bases defined")
+    default_demand = doc.get("default_demand") or (base.default_demand if base else next(iter(demands)))
+    if default_demand not in demands:
+        raise DealError(f"{file}: default_demand {default_demand!r} is not a demand basis{_hint(default_demand, demands)}; "
+                        f"allowed: {', '.join(demands)}")
     own_defaults = doc.get("defaults") or {}
     if not isinstance(own_defaults, dict):
         raise DealError(f"{file}: key 'defaults' must be a mapping")
     for k in own_defaults:
-        if k not in ("shares", *PARAMS, *SCALAR_META):
-            raise _unknown(f"{file}: defaults", k, ("shares", *PARAMS, *SCALAR_META))
+        if k not in ("shares", *DEAL_PARAMS, *DEAL_META):
+            raise _unknown(f"{file}: defaults", k, ("shares", *DEAL_PARAMS))
     defaults = {**base_defaults, **own_defaults}
     raw_deals = doc.get("deals")
     if not isinstance(raw_deals, dict) or not raw_deals:
@@ -317,8 +522,8 @@ def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaul
     for name, raw in raw_deals.items():
         if name in deals:
             raise DealError(f"{file}: deal {name!r} already exists in {deals[name].origin}; give yours another name")
-        deals[str(name)] = _resolve_deal(r, str(name), raw, defaults)
-    return DealBook(bases, deals)
+        deals[str(name)] = _resolve_deal(r, str(name), raw, defaults, demands[default_demand])
+    return DealBook(bases, deals, demands, default_demand)
 
 
 def load_deals(extra: str | Path | Mapping[str, Any] | None = None, ds: Dataset | None = None,
@@ -327,7 +532,7 @@ def load_deals(extra: str | Path | Mapping[str, Any] | None = None, ds: Dataset 
 
     `extra` is a deals file (YAML, the layout of data/deals.yml) or the same document already in
     memory as a mapping (``{"deals": {"my_deal": {...}}}``); `name` names an in-memory document
-    in messages. Either is checked the same way.
+    in messages. Either is checked the same way; its deals inherit the bundled `defaults`.
     """
     ds = ds or load()
     bundled = ds.path / DEALS_FILE if (ds.path / DEALS_FILE).exists() else BUNDLED_DATA / DEALS_FILE

@@ -1,5 +1,9 @@
 """The field's standard metrics, each with its definition and the source of that definition.
 
+Self-sufficiency at each stage (FAO form), import reliance (EU JRC form, Blengini et al. 2017,
+doi:10.2760/73303) and USGS net import reliance, China's share of a stage's supply, years of
+stock cover, the oxide gap, and the concentration of world production (top-3 share, HHI).
+
 Functions take numbers or numpy arrays (element-wise) and return the same shape, so the model
 can apply them over draws x years x deals at once; the concentration metrics take a table.
 """
@@ -39,6 +43,53 @@ def import_dependency(domestic_supply: ArrayLike, demand: ArrayLike) -> ArrayLik
     exporter (own supply above demand), which FAO notes is then not meaningful as a dependency.
     """
     return 1.0 - self_sufficiency(domestic_supply, demand)
+
+
+def import_reliance(production: ArrayLike, imports: ArrayLike, exports: ArrayLike) -> ArrayLike:
+    """Import reliance in the EU criticality form: IR = (imports − exports) / (production + imports − exports).
+
+    Blengini, G.A. et al. (2017), Methodology for establishing the EU list of critical raw materials,
+    JRC / European Commission, doi:10.2760/73303. Apparent consumption is production + imports −
+    exports; IR may be negative for a net exporter. Where apparent consumption is zero the
+    result is 0 (nothing used, nothing relied on). Element-wise over arrays.
+    """
+    net = np.asarray(imports, dtype=float) - np.asarray(exports, dtype=float)
+    consumption = np.asarray(production, dtype=float) + net
+    out = np.divide(net, consumption, out=np.zeros(np.broadcast_shapes(net.shape, consumption.shape)), where=consumption > 0)
+    return out if out.ndim else float(out)
+
+
+def china_share(from_china: ArrayLike, supply: ArrayLike) -> ArrayLike:
+    """China's share of a supply: China-origin quantity / (domestic production + imports) at one stage.
+
+    The supply-risk exposure of Blengini et al. (2017, doi:10.2760/73303) weights sourcing by
+    country; here the one country of concern is China and the stage is oxide, metal, magnet or
+    the heavy rare earths (Dy, Tb). 0 where the supply is zero. Units must match (t of the stage's material).
+    """
+    c = np.asarray(from_china, dtype=float)
+    s = np.asarray(supply, dtype=float)
+    out = np.divide(c, s, out=np.zeros(np.broadcast_shapes(c.shape, s.shape)), where=s > 0)
+    return out if out.ndim else float(out)
+
+
+def stock_cover(stock: ArrayLike, use_per_year: ArrayLike) -> ArrayLike:
+    """Years of cover: stock / yearly use (the stock-to-use ratio of commodity balances, e.g. FAO/AMIS, in years).
+
+    A stock of 500 t against a need of 100 t a year covers 5 years. 0 where the use is zero.
+    """
+    st = np.asarray(stock, dtype=float)
+    u = np.asarray(use_per_year, dtype=float)
+    out = np.divide(st, u, out=np.zeros(np.broadcast_shapes(st.shape, u.shape)), where=u > 0)
+    return out if out.ndim else float(out)
+
+
+def oxide_gap(oxide_needed: ArrayLike, oxide_produced: ArrayLike) -> ArrayLike:
+    """The oxide gap: NdPr oxide India's magnet demand needs less the NdPr oxide it produces (t NdPr oxide).
+
+    The needed oxide is demand (t magnet) / q, q the t magnet made per t oxide along the chain
+    (rekit.model.simulation). Positive: a shortfall to import or do without; negative: a surplus.
+    """
+    return np.subtract(oxide_needed, oxide_produced)
 
 
 def net_import_reliance(production: ArrayLike, imports: ArrayLike, exports: ArrayLike,

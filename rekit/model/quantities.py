@@ -45,14 +45,40 @@ class Quantity:
         if n == 0 or not self.uncertain:
             return np.full(max(n, 1), self.value)
         rng = np.random.default_rng([seed, self.key(name)])
-        return rng.triangular(self.low, self.value, self.high, n)
+        return self.ppf(rng.random(n))
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Triangular quantile function on [low, high] with mode `value`, at probabilities `u` in [0, 1].
+
+        F⁻¹(u) = a + √(u (b − a)(c − a)) for u < F(c) = (c − a)/(b − a), else b − √((1 − u)(b − a)(b − c))
+        (a low, b high, c mode). Draws are F⁻¹ of seeded uniforms, so a sensitivity analysis can
+        feed its own sample of u and get the same distribution.
+        """
+        u = np.asarray(u, dtype=float)
+        a, b, c = self.low, self.high, self.value
+        if b <= a:
+            return np.full(u.shape, c)
+        fc = (c - a) / (b - a)
+        lo = a + np.sqrt(u * (b - a) * (c - a))
+        hi = b - np.sqrt((1 - u) * (b - a) * (b - c))
+        return np.where(u < fc, lo, hi)
 
 
 @dataclass(frozen=True)
 class Schedule:
-    """Quantities by year: linear between the given years, flat before the first and after the last."""
+    """Quantities by year: linear between the given years, flat before the first and after the last.
 
-    points: tuple[tuple[int, Quantity], ...]
+    `kind` says what the points are:
+      - "annual" (default): calendar-year values, linear between the given years;
+      - "fiscal": totals of India's fiscal years keyed by the year each starts (FY2025-26 -> 2025),
+        linear between them; calendar year Y = 0.25·FY(Y−1) + 0.75·FY(Y) (rekit.model.conversions);
+      - "run_rate": rates (per year) reached at points in time (decimal years: 31 March 2026 is
+        2026.247), linear between them and flat outside; the total of calendar year Y is the mean
+        of the rate over its twelve months (a year-end target is not that year's total).
+    """
+
+    points: tuple[tuple[float, Quantity], ...]
+    kind: str = "annual"
 
     @classmethod
     def constant(cls, q: Quantity) -> "Schedule":
@@ -62,15 +88,39 @@ class Schedule:
     def quantities(self) -> list[Quantity]:
         return [q for _, q in self.points]
 
-    def weights(self, years: np.ndarray) -> np.ndarray:
-        """Interpolation weights, shape (points, years): row k is the hat function of point k."""
+    def hat(self, t: np.ndarray) -> np.ndarray:
+        """Linear-interpolation weights at times `t`, shape (points, len(t)): row k is point k's hat function."""
         ky = np.array([y for y, _ in self.points], dtype=float)
         eye = np.eye(len(ky))
-        return np.stack([np.interp(years, ky, eye[k]) for k in range(len(ky))])
+        return np.stack([np.interp(np.asarray(t, dtype=float), ky, eye[k]) for k in range(len(ky))])
+
+    def weights(self, years: np.ndarray) -> np.ndarray:
+        """Weights, shape (points, years), that turn the points' values into calendar-year values."""
+        years = np.asarray(years, dtype=float)
+        if self.kind == "fiscal":
+            return 0.25 * self.hat(years - 1) + 0.75 * self.hat(years)
+        if self.kind == "run_rate":
+            months = years[:, None] + (np.arange(12) + 0.5) / 12  # mid-month times, (years, 12)
+            return self.hat(months.ravel()).reshape(len(self.points), len(years), 12).mean(axis=-1)
+        return self.hat(years)
 
     def draw(self, name: str, seed: int, n: int, years: np.ndarray) -> np.ndarray:
         """Draws over `years`, shape (years, max(n, 1)); a one-point schedule gives (1, max(n, 1)) to broadcast."""
         if len(self.points) == 1:
             return self.points[0][1].draw(name, seed, n)[None, :]
-        samples = np.stack([q.draw(f"{name}@{y}", seed, n) for y, q in self.points])  # (points, draws)
-        return self.weights(years).T @ samples
+        w = self.weights(years)  # (points, years)
+        out = np.zeros((len(years), max(n, 1)))
+        for k, (y, q) in enumerate(self.points):  # a weighted sum over a few points (no BLAS call for a tiny product)
+            if w[k].any():
+                out += w[k][:, None] * q.draw(f"{name}@{y}", seed, n)[None, :]
+        return out
+
+    def from_u(self, u: np.ndarray, years: np.ndarray) -> np.ndarray:
+        """Values over `years` when every point sits at the same probability `u` (shape (n,)): (years, n).
+
+        A sensitivity analysis treats a schedule as one input: its points move together.
+        """
+        if len(self.points) == 1:
+            return self.points[0][1].ppf(u)[None, :]
+        w = self.weights(years)
+        return sum(w[k][:, None] * q.ppf(u)[None, :] for k, (_, q) in enumerate(self.points))

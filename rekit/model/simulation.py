@@ -1,34 +1,41 @@
-"""India's neodymium under partner deals: flows by year, with uncertainty carried to bands.
+"""India's NdPr and Dy/Tb under partner deals: a material-flow system by year, with uncertainty as bands.
 
-One basis inside the model: tonnes of Nd content. For each deal k, year t and draw i:
+The system (rekit.model.flows) runs over deal k × year t × draw i, with numpy doing every deal
+and draw at once and one step per year for the stocks. Quantities inside are t NdPr oxide, t
+NdPr metal, t magnet and t Dy+Tb; the element dimension (Nd, Pr, Dy, Tb) follows from the
+composition factors and is what the mass balance is checked on. Per year:
 
-    P            IREL's output (t Nd), from the chosen production basis
-    E = e·P      exported under the old agreement
-    T = min(τ·P, C_partner·w/η)   sent to a tolling partner (capped by the partner's capacity)
-    M = min(d·P, K·w/η)           sent to domestic magnet making (capped by India's capacity K)
-    S = s·P + (τ·P − T) + (d·P − M)   stocked (including what the capacities could not take)
-    η = η_metal·η_magnet          yield from oxide to finished magnet (Nd in magnets / Nd in)
-    returned magnets  = (1 − r)·T·η / w     (t magnet; the partner keeps r as payment)
-    domestic magnets  = M·η / w
-    losses            = (T + M)·(1 − η)     (t Nd lost in metal making and machining)
-    demand D(t)       = D0 · Π(1 + g)       (t magnet, from demand_base in its year)
+    O   = min(P(t), C_IREL(t))                      IREL's output, t NdPr oxide (path capped by capacity)
+    X   = e·h(t)·O                                  exports; h = share of the year before a halt
+    T   = min(τ·O, C_p·σ·a_p / q)                   tolled: capped by the partner's free capacity
+    q   = f_ox·η_red·η_am / w_NdPr                  t magnet per t oxide
+          f_ox = (1 − p)·0.8574 + p·0.8277          t NdPr metal per t oxide (stoichiometry)
+          η_am = η_alloy·b / (1 − ρ·(1 − b)·η_alloy)   alloy and machining with swarf recycled (ρ = recovery × share recycled)
+    G   = min(K(t), (d·O + S_draw + I_ox)·q + I_met·η_am/w_NdPr, heavy limit)   magnets made in India
+    S(t) = S(t−1) + O − X − T − (oxide used in India but imported)        the oxide stock, never negative
+    returned = (1 − r)·[(1 − λ)·T(t) + λ·T(t−1)]·q       λ = lead time / 12 months
+    magnet imports = max(D − returned − G, 0)·a_mag,   shortfall = the rest of that gap
 
-Metrics (rekit.metrics): export share E/P; self-sufficiency (returned + domestic magnets) / D
-(FAO form; may exceed 1); import dependency 1 − SSR. Mass balance, checked every run:
-P = E + T + M + S and T + M = Nd in magnets (returned, kept, domestic) + losses.
-Arrays are (deals, years, draws): numpy does every year and draw at once.
+a_x = 1 − (China share of x)·(cut of x)·(share of the year in a China shock): what is left of an
+import when China cuts its part. Demand D(t) comes from a demand basis (rekit.model.deals).
+
+Every run checks the mass balance of every process for every element, year and draw
+(rekit.model.flows.check_balance) and raises MassBalanceError when it does not close.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Mapping
+from collections.abc import Mapping as MappingABC
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 
 from rekit.model import metrics
-from rekit.model.deals import PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, Param
+from rekit.model.conversions import ELEMENTS, ND_PER_ND2O3, PR_PER_PR6O11, year_fraction_before
+from rekit.model.deals import DEMAND_PARAMS, PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, DealError, Param, decimal_year
+from rekit.model.flows import MassBalanceError, check_balance
 from rekit.model.quantities import Quantity, Schedule
 from rekit.errors import RekitError
 
@@ -36,20 +43,46 @@ QUANTILES = (0.05, 0.5, 0.95)
 
 #: metric -> (unit, description); the order of the output.
 METRICS: dict[str, tuple[str, str]] = {
-    "production": ("t Nd", "IREL's neodymium output"),
-    "exports": ("t Nd", "exported as oxide under the old agreement"),
-    "tolled": ("t Nd", "sent to a tolling partner"),
-    "domestic": ("t Nd", "used by magnet makers in India"),
-    "stocked": ("t Nd", "stocked, including what capacities could not take"),
-    "losses": ("t Nd", "lost in metal making and magnet machining"),
+    # the element view (t Nd), as the flows table and the Sankey read it
+    "production": ("t Nd", "Nd in IREL's NdPr oxide output"),
+    "exports": ("t Nd", "Nd exported as oxide under the 2012 agreement"),
+    "tolled": ("t Nd", "Nd sent to a tolling partner"),
+    "domestic": ("t Nd", "Nd of IREL's output and stock sent to magnet making in India"),
+    "stocked": ("t Nd", "Nd added to the oxide stock (negative when the stock is drawn down)"),
+    "losses": ("t Nd", "Nd of IREL's oxide lost in reduction, alloy making and machining"),
     "magnets_returned": ("t magnet", "magnets the partner returns to India"),
     "magnets_kept_by_partner": ("t magnet", "magnets the partner keeps as payment"),
     "magnets_domestic": ("t magnet", "magnets made in India from IREL's oxide"),
-    "magnets_own": ("t magnet", "magnets India gets from its own oxide"),
-    "magnet_demand": ("t magnet", "India's NdFeB magnet demand"),
+    "magnets_own": ("t magnet", "magnets India gets from its own oxide (returned + made in India from it)"),
+    "magnet_demand": ("t magnet", "India's NdFeB magnet demand (the demand basis)"),
     "export_share": ("share", "exports / production"),
     "self_sufficiency": ("ratio", "magnets from own oxide / magnet demand (FAO SSR; may exceed 1)"),
     "import_dependency": ("ratio", "1 − self-sufficiency (FAO IDR; negative for a net exporter)"),
+    # the oxide, metal and magnet view at the edges
+    "oxide_production": ("t NdPr oxide", "IREL's NdPr oxide output"),
+    "oxide_exports": ("t NdPr oxide", "NdPr oxide exported"),
+    "oxide_tolled": ("t NdPr oxide", "NdPr oxide sent to a tolling partner"),
+    "oxide_imported": ("t NdPr oxide", "NdPr oxide imported for magnet making in India"),
+    "oxide_stock_drawn": ("t NdPr oxide", "NdPr oxide drawn from the stock for magnet making"),
+    "oxide_stock": ("t NdPr oxide", "NdPr oxide stock at year end"),
+    "oxide_gap": ("t NdPr oxide", "NdPr oxide India's magnet demand needs, less IREL's output"),
+    "stock_cover_years": ("years", "year-end oxide stock / the oxide India's magnet demand needs a year"),
+    "metal_india": ("t NdPr metal", "NdPr metal made in India"),
+    "metal_imported": ("t NdPr metal", "NdPr metal imported for magnet making"),
+    "heavy_imported": ("t Dy+Tb", "Dy and Tb imported for magnet making in India"),
+    "heavy_stock": ("t Dy+Tb", "Dy and Tb held by magnet makers at year end"),
+    "magnets_india": ("t magnet", "all magnets made in India (own, stocked and imported feed)"),
+    "magnet_imports": ("t magnet", "finished magnets imported"),
+    "magnet_exports": ("t magnet", "magnets made beyond India's demand, exported"),
+    "magnet_shortfall": ("t magnet", "demand neither made, returned nor imported (a China cut)"),
+    "ssr_oxide": ("ratio", "stage self-sufficiency: IREL's oxide / oxide India's magnet demand needs (FAO form)"),
+    "ssr_metal": ("ratio", "stage self-sufficiency: NdPr metal made in India / metal India's magnet demand needs"),
+    "ssr_magnet": ("ratio", "stage self-sufficiency: magnets made in India / magnet demand"),
+    "import_reliance": ("ratio", "JRC import reliance at the magnet stage: (imports − exports)/(production + imports − exports)"),
+    "china_share_oxide": ("share", "China's share of India's NdPr oxide supply (IREL + imports)"),
+    "china_share_metal": ("share", "China's share of India's NdPr metal supply (made + imported)"),
+    "china_share_magnet": ("share", "China's share of India's magnet supply (made + returned + imported)"),
+    "china_share_heavy": ("share", "China's share of the Dy and Tb used by magnet makers in India"),
 }
 
 
@@ -57,40 +90,69 @@ class ModelError(RekitError, ValueError):
     """Inputs the model cannot compute: the message names the parameter and the value."""
 
 
-class MassBalanceError(ModelError):
-    """The flows do not add up: names the deal and the first year where they fail."""
+# ---------------------------------------------------------------------------------------------
+# The result
+# ---------------------------------------------------------------------------------------------
+
+
+class Arrays(MappingABC):
+    """Metric -> array (deals, years, draws), each computed from the flows when first read."""
+
+    def __init__(self, flows: dict[str, np.ndarray]):
+        self._flows = flows
+        self._cache: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in METRICS:
+            raise KeyError(key)
+        if key not in self._cache:
+            self._cache[key] = _metric(key, self._flows, self)
+        return self._cache[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(METRICS)
+
+    def __len__(self) -> int:
+        return len(METRICS)
 
 
 @dataclass(frozen=True)
 class Result:
-    """Model output: arrays (deals, years, draws) per metric, and the inputs that made them."""
+    """Model output: arrays (deals, years, draws) per metric, the flows behind them, and the inputs that made them."""
 
     deals: tuple[str, ...]
     years: np.ndarray
-    arrays: dict[str, np.ndarray]
+    arrays: Mapping[str, np.ndarray]
     basis: str
     draws: int
     seed: int
+    demand: str = ""
+    flows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
 
-    def summary(self, quantiles: Iterable[float] = QUANTILES) -> pd.DataFrame:
-        """Tidy table: deal, year, metric, unit, mean and one column per quantile (p05, p50, p95).
+    def summary(self, quantiles: Iterable[float] = QUANTILES, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+        """Tidy table: deal, year, metric, unit, mean, one column per quantile (p05, p50, p95), demand.
 
-        The default table is computed once per result (notebooks, headlines and charts all read
-        it); each call returns a copy, so a caller may change it freely.
+        The default table is computed once per result; each call returns a copy. `metrics`
+        limits it to some metrics (an unknown name is refused with the allowed ones).
         """
         qs = tuple(quantiles)
-        if qs == QUANTILES:
+        names = list(METRICS) if metrics is None else check_metrics(metrics)
+        if qs == QUANTILES and metrics is None:
             if "_summary" not in self.__dict__:  # frozen dataclass: cache through __dict__
-                self.__dict__["_summary"] = self._summarise(qs)
+                self.__dict__["_summary"] = self._summarise(qs, names)
             return self.__dict__["_summary"].copy()
-        return self._summarise(qs)
+        return self._summarise(qs, names)
 
-    def _summarise(self, qs: tuple[float, ...]) -> pd.DataFrame:
+    def _summarise(self, qs: tuple[float, ...], names: list[str]) -> pd.DataFrame:
         """Sort the draws once and read every quantile off them (see sorted_quantiles)."""
-        names = list(self.arrays)
-        stack = np.stack([self.arrays[m] for m in names])  # (metrics, deals, years, draws)
-        q = sorted_quantiles(np.sort(stack, axis=-1), list(qs))  # (quantiles, metrics, deals, years)
-        mean = stack.mean(axis=-1)
+        n = self.arrays["production"].shape[-1]
+        kth = sorted({min(int(np.floor(p * (n - 1))) + j, n - 1) for p in qs for j in (0, 1)})
+        q = np.empty((len(qs), len(names), len(self.deals), len(self.years)))
+        mean = np.empty((len(names), len(self.deals), len(self.years)))
+        for i, m in enumerate(names):  # one metric at a time: partition at the order statistics needed, not a full sort
+            a = self.arrays[m]
+            mean[i] = a.mean(axis=-1)
+            q[:, i] = sorted_quantiles(np.partition(a, kth, axis=-1), list(qs))
         m_idx, d_idx, y_idx = np.meshgrid(np.arange(len(names)), np.arange(len(self.deals)), np.arange(len(self.years)), indexing="ij")
         out = pd.DataFrame({
             "deal": np.array(self.deals, dtype=object)[d_idx.ravel()],
@@ -101,28 +163,43 @@ class Result:
         })
         for i, p in enumerate(qs):
             out[f"p{round(p * 100):02d}"] = q[i].ravel()
+        out["demand"] = self.demand
         order = {d: i for i, d in enumerate(self.deals)}
         out = out.sort_values(["deal", "metric", "year"], key=lambda c: c.map(order) if c.name == "deal" else c, kind="stable")
         return out.reset_index(drop=True)
 
     def frame(self) -> pd.DataFrame:
         """Every draw: deal, year, draw, and one column per metric (long in draws, wide in metrics)."""
-        d, y, n = np.meshgrid(np.arange(len(self.deals)), np.arange(len(self.years)), np.arange(self.arrays["production"].shape[-1]), indexing="ij")
+        width = self.arrays["production"].shape[-1]
+        d, y, n = np.meshgrid(np.arange(len(self.deals)), np.arange(len(self.years)), np.arange(width), indexing="ij")
         out = pd.DataFrame({"deal": np.array(self.deals, dtype=object)[d.ravel()], "year": self.years[y.ravel()], "draw": n.ravel()})
-        for m, a in self.arrays.items():
-            out[m] = a.ravel()
+        for m in METRICS:
+            out[m] = self.arrays[m].ravel()
         return out
 
     def at(self, metric: str, deal: str, year: int) -> np.ndarray:
         """The draws of one metric for one deal and year."""
+        check_metrics([metric])
+        if deal not in self.deals:
+            raise ModelError(f"deal {deal!r} is not in this result; it has {', '.join(self.deals)}")
         return self.arrays[metric][self.deals.index(deal), int(np.searchsorted(self.years, year))]
 
 
-def sorted_quantiles(sorted_draws: np.ndarray, qs: list[float]) -> np.ndarray:
-    """Quantiles along the last axis of already-sorted draws, by numpy's default (linear) method.
+def check_metrics(names: Iterable[str]) -> list[str]:
+    """The names, or ModelError naming the first unknown one and the allowed metrics."""
+    out = list(names)
+    for m in out:
+        if m not in METRICS:
+            import difflib
 
-    One sort serves every quantile; it is several times faster than np.quantile on large stacks.
-    """
+            close = difflib.get_close_matches(str(m), list(METRICS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ModelError(f"metric {m!r} is not known{hint}; allowed: {', '.join(METRICS)}")
+    return out
+
+
+def sorted_quantiles(sorted_draws: np.ndarray, qs: list[float]) -> np.ndarray:
+    """Quantiles along the last axis of sorted draws (or partitioned at the order statistics needed), numpy's linear method."""
     n = sorted_draws.shape[-1]
     out = []
     for q in qs:
@@ -134,6 +211,11 @@ def sorted_quantiles(sorted_draws: np.ndarray, qs: list[float]) -> np.ndarray:
     return np.stack(out)
 
 
+# ---------------------------------------------------------------------------------------------
+# Inputs
+# ---------------------------------------------------------------------------------------------
+
+
 def check_years(start: int, end: int) -> np.ndarray:
     """The model years start..end inclusive, within the data's reach."""
     if start > end:
@@ -143,6 +225,16 @@ def check_years(start: int, end: int) -> np.ndarray:
     return np.arange(start, end + 1)
 
 
+def check_value(key: str, value, p: Param) -> float:
+    """A number within the parameter's bounds, or ModelError naming the key, the value and the bounds."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or np.isnan(value):
+        raise ModelError(f"{key}: {value!r} is not a number")
+    below = value <= p.lo if p.open_lo else value < p.lo
+    if below or value > p.hi:
+        raise ModelError(f"{key}: {value:g} is outside {'(' if p.open_lo else '['}{p.lo:g}, {p.hi:g}] ({p.doc})")
+    return float(value)
+
+
 def apply_overrides(deal: Deal, overrides: Mapping[str, float] | None) -> Deal:
     """A copy of `deal` with some parameters fixed to a value (the explorer's sliders); checked like the file."""
     if not overrides:
@@ -150,139 +242,439 @@ def apply_overrides(deal: Deal, overrides: Mapping[str, float] | None) -> Deal:
     params = dict(deal.params)
     for key, value in overrides.items():
         if key not in PARAMS:
-            raise ModelError(f"override {key!r}: not a deal parameter; allowed: {', '.join(PARAMS)}")
-        p: Param = PARAMS[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or np.isnan(value):
-            raise ModelError(f"{key}: {value!r} is not a number")
-        below = value <= p.lo if p.open_lo else value < p.lo
-        if below or value > p.hi:
-            raise ModelError(f"{key}: {value:g} is outside {'(' if p.open_lo else '['}{p.lo:g}, {p.hi:g}] ({p.doc})")
-        params[key] = Schedule.constant(Quantity.point(float(value), p.unit, "user override"))
+            import difflib
+
+            close = difflib.get_close_matches(str(key), list(PARAMS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ModelError(f"override {key!r}: not a deal parameter{hint}; allowed: {', '.join(PARAMS)}")
+        p = PARAMS[key]
+        params[key] = Schedule.constant(Quantity.point(check_value(key, value, p), p.unit, "user override"))
     return Deal(deal.name, deal.description, deal.assumptions, deal.partner, deal.shares, deal.rest, params,
-                deal.demand_base_year, deal.origin)
+                deal.demand_base_year, deal.origin, deal.export_halt, deal.shock_start, deal.shock_event)
+
+
+Sampler = Callable[..., np.ndarray]  # (key, schedule, years=the run's years) -> (years or 1, width)
+
+
+def _stack(chosen: list[Deal], width: int, get: Callable[[Deal], np.ndarray]) -> np.ndarray:
+    """(D, 1, N) when no deal varies by year, else (D, Y, N)."""
+    parts = [get(d) for d in chosen]
+    rows = max(p.shape[0] for p in parts)
+    return np.stack([np.broadcast_to(p, (rows, width)) for p in parts])
+
+
+def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | None, yrs: np.ndarray, width: int,
+                 sample: Sampler, overrides: Mapping[str, float] | None = None, production_scale: float = 1.0) -> dict[str, np.ndarray]:
+    """Every input array of the system: shares, parameters, IREL's path and capacity, demand, halts, shocks.
+
+    `sample(key, schedule[, years])` gives a schedule's values over the years, shape (years or 1, width):
+    seeded draws in simulate(), a design's quantiles in sensitivity analysis.
+    """
+    b = book.basis(basis)
+    dem = book.demand(demand)
+    D, Y = len(chosen), len(yrs)
+    zero = np.zeros((1, width))
+    inp: dict[str, np.ndarray] = {}
+    inp["P"] = np.broadcast_to(sample(f"production:{basis}", b.schedule), (Y, width))[None] * production_scale
+    inp["cap_irel"] = sample(f"capacity:{basis}", b.capacity)[None] * production_scale
+    shares = {k: _stack(chosen, width, lambda d, k=k: zero if d.shares[k] is None else sample(f"share:{k}", d.shares[k]))
+              for k in SHARE_KEYS}
+    for k in SHARE_KEYS:
+        takes_rest = np.array([d.rest == k for d in chosen])
+        if takes_rest.any():
+            rest = 1.0 - sum(shares[j] for j in SHARE_KEYS if j != k)
+            shares[k] = rest if takes_rest.all() else np.where(takes_rest[:, None, None], rest, shares[k])
+    for k in SHARE_KEYS:
+        inp[f"share_{k}"] = shares[k]
+    for p in PARAMS:
+        if p in DEMAND_PARAMS:
+            continue
+        inp[p] = _stack(chosen, width, lambda d, p=p: sample(p, d.params[p]))
+    # demand: base and growth from the basis unless overridden
+    base_s, growth_s = dem.base, dem.growth
+    if overrides and "demand_base" in overrides:
+        base_s = Schedule.constant(Quantity.point(float(overrides["demand_base"]), "t magnet", "user override"))
+    if overrides and "demand_growth" in overrides:
+        growth_s = Schedule.constant(Quantity.point(float(overrides["demand_growth"]), "ratio", "user override"))
+    span = np.arange(min(yrs[0], dem.base_year), max(yrs[-1], dem.base_year) + 1)
+    growth = np.broadcast_to(sample("demand_growth", growth_s, span), (len(span), width))
+    cum = np.cumprod(1.0 + growth, axis=0)
+    base = np.broadcast_to(sample("demand_base", base_s), (1, width))[0]
+    window = cum[yrs[0] - span[0]: yrs[-1] - span[0] + 1]
+    inp["demand"] = (window * (base / cum[dem.base_year - span[0]]))[None]
+    # part-year export halt and China shock
+    inp["export_active"] = np.array([[year_fraction_before(d.export_halt, int(y)) if d.export_halt else 1.0 for y in yrs]
+                                     for d in chosen])[:, :, None]
+    start = np.array([decimal_year(d.shock_start) if d.shock_start else 0.0 for d in chosen])[:, None, None]
+    end = start + inp["shock_months"] / 12.0
+    t0 = yrs[None, :, None].astype(float)
+    inp["shock_frac"] = np.clip(np.minimum(end, t0 + 1) - np.maximum(start, t0), 0.0, 1.0) * np.array(
+        [d.shock_start is not None for d in chosen])[:, None, None]
+    return inp
+
+
+# ---------------------------------------------------------------------------------------------
+# The system, one step per year
+# ---------------------------------------------------------------------------------------------
+
+
+class Flows(dict):
+    """The flows, stocks and factors of a run (arrays broadcastable to (D, Y, N)); derived ones computed when first read."""
+
+    def __missing__(self, key: str) -> np.ndarray:
+        if key not in DERIVED:
+            raise KeyError(key)
+        value = DERIVED[key](self)
+        self[key] = value
+        return value
+
+
+def _prev(a: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """The array shifted one year later along axis 1, with `first` (D, N) as the year before the first."""
+    D, _, N = a.shape
+    return np.concatenate([np.broadcast_to(first, (D, N))[:, None], a[:, :-1]], axis=1)
+
+
+#: Flows computed from others when a metric or a check first needs them.
+DERIVED: dict[str, Callable[[Flows], np.ndarray]] = {
+    "supply": lambda f: f["returned"] + f["G"],
+    "S_prev": lambda f: _prev(f["S"], f["S0"]),
+    "H_prev": lambda f: _prev(f["H"], f["H0"]),
+    "L_prev": lambda f: _prev(f["L"], np.zeros(1)),
+    "ch_ox": lambda f: f["oxide_china_share"] * (1 - f["shock_cut_oxide"] * f["shock_frac"]),
+    "ch_m": lambda f: f["metal_china_share"] * (1 - f["shock_cut_metal"] * f["shock_frac"]),
+    "ch_h": lambda f: f["heavy_china_share"] * (1 - f["shock_cut_heavy"] * f["shock_frac"]),
+    "ch_mag": lambda f: f["magnet_china_share"] * (1 - f["shock_cut_magnet"] * f["shock_frac"]),
+    "a_ox": lambda f: 1 - f["oxide_china_share"] * f["shock_cut_oxide"] * f["shock_frac"],
+    "a_m": lambda f: 1 - f["metal_china_share"] * f["shock_cut_metal"] * f["shock_frac"],
+    "a_h": lambda f: 1 - f["heavy_china_share"] * f["shock_cut_heavy"] * f["shock_frac"],
+    "a_mag": lambda f: 1 - f["magnet_china_share"] * f["shock_cut_magnet"] * f["shock_frac"],
+    "a_p": lambda f: 1 - f["partner_heavy_china"] * f["shock_cut_heavy"] * f["shock_frac"],
+}
+
+
+def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, names=(), years=()) -> Flows:
+    """The flows and stocks of every deal, year and draw (arrays (D, Y, N)) from the input arrays.
+
+    One step per year carries the stocks (NdPr oxide, Dy+Tb, the partner's pipeline); every
+    step is vectorised over deals and draws. With `check`, each year's mass balance is checked
+    as it is computed (cache-friendly: (D, N) arrays), and MassBalanceError names the first
+    deal, year and process that fail (rekit.model.flows).
+    """
+    fl = Flows(inp)
+    D = fl["share_export"].shape[0]
+    N = max(a.shape[-1] for a in inp.values())
+    shape = (D, n_years, N)
+
+    def yr(a, t):
+        a = np.asarray(a)
+        return a[:, t] if a.ndim == 3 and a.shape[1] > 1 else (a[:, 0] if a.ndim == 3 else a)
+
+    # per-draw constants of chemistry and process (D, Y|1, N)
+    p = fl["pr_share"]
+    fl["c_nd"], fl["c_pr"] = (1 - p) * ND_PER_ND2O3, p * PR_PER_PR6O11
+    fl["f_ox"] = fl["c_nd"] + fl["c_pr"]
+    b, ea = fl["eta_magnet"], fl["eta_alloy"]
+    fl["rho"] = fl["swarf_recovery"] * fl["swarf_recycled"]
+    fl["recyc"] = 1 - fl["rho"] * (1 - b) * ea
+    fl["eta_am"] = ea * b / fl["recyc"]
+    fl["q"] = fl["f_ox"] * fl["eta_metal"] * fl["eta_am"] / fl["w_ndpr"]
+    fl["qm"] = fl["eta_am"] / fl["w_ndpr"]
+    fl["w_h"] = fl["w_dy"] + fl["w_tb"]
+    lag = fl["partner_lead_months"] / 12.0
+    shocked = bool(np.any(fl["shock_frac"] > 0))
+    one = np.ones((1, 1, 1))
+    a_ox = fl["a_ox"] if shocked else one
+    a_m = fl["a_m"] if shocked else one
+    a_h = fl["a_h"] if shocked else one
+    a_p = fl["a_p"] if shocked else one
+    if not shocked:
+        fl["a_mag"] = one
+
+    O = np.minimum(fl["P"], fl["cap_irel"])
+    io_all = fl["oxide_import_cap"] * a_ox
+    im_all = fl["metal_import_cap"] * a_m
+    toll_cap = fl["partner_capacity"] * fl["partner_spare"] * a_p / fl["q"]
+    keys = ("O", "X", "T", "u1", "u2", "u3", "u4", "G", "g_ndpr", "S", "H", "HI", "HIm", "L", "delivered", "made_T", "demand",
+            "returned", "kept", "magnet_imports", "magnet_exports", "shortfall")
+    out = {k: np.empty(shape) for k in keys}
+    S0 = np.broadcast_to(yr(fl["stock_initial"], 0), (D, N)).astype(float)
+    H = np.broadcast_to(yr(fl["heavy_stock_initial"], 0), (D, N)).astype(float).copy()
+    S, R, L = S0.copy(), S0.copy(), np.zeros((D, N))  # R: what is left of the initial stock (the reserve)
+    worst = np.zeros(n_years)
+    scale = max(1.0, float(np.max(O)), float(np.max(fl["demand"])))
+    for t in range(n_years):
+        qt, f_oxt, eta_amt, w_ht, em = yr(fl["q"], t), yr(fl["f_ox"], t), yr(fl["eta_am"], t), yr(fl["w_h"], t), yr(fl["eta_metal"], t)
+        Ot = np.broadcast_to(yr(O, t), (D, N))
+        Xt = yr(fl["share_export"], t) * yr(fl["export_active"], t) * Ot
+        Tw_t = yr(fl["share_toll"], t) * Ot
+        Tt = np.minimum(Tw_t, yr(toll_cap, t))
+        dw = yr(fl["share_domestic"], t) * Ot
+        # the stock has two parts: a reserve R (the opening stock, the deal's `stock` share and exports a halt
+        # keeps home), drawn at most stock_draw·S0 a year; and a working stock W (oxide a route was offered
+        # but could not take), which magnet makers in India draw freely
+        working = np.maximum(S - R, 0)
+        s_avail = working + np.minimum(R, yr(fl["stock_draw"], t) * S0)
+        io_cap, im_cap = yr(io_all, t), yr(im_all, t)
+        g_ndpr = np.minimum(yr(fl["domestic_capacity"], t), (dw + s_avail + io_cap) * qt + im_cap * yr(fl["qm"], t))
+        heavy_per_magnet = w_ht / eta_amt  # t Dy+Tb charged per t magnet
+        a_ht = yr(a_h, t)
+        pos = heavy_per_magnet > 0
+        heavy_cap = np.where(pos, H / np.where(pos, heavy_per_magnet, 1.0) + g_ndpr * a_ht, np.inf)
+        G = np.minimum(g_ndpr, heavy_cap)
+        need = G / qt
+        u1 = np.minimum(dw, need)
+        u2 = np.minimum(s_avail, need - u1)
+        u3 = np.minimum(io_cap, np.maximum(need - u1 - u2, 0))
+        u4 = np.maximum(need - u1 - u2 - u3, 0) * f_oxt * em
+        HI = G * heavy_per_magnet
+        HIm = np.minimum(HI, g_ndpr * heavy_per_magnet * a_ht)
+        H_new = H - (HI - HIm)
+        R = R - np.maximum(u2 - working, 0) + (Ot - Xt - Tw_t - dw)
+        S_new = S + Ot - Xt - Tt - u1 - u2
+        lag_t = yr(lag, t)
+        made = Tt * qt
+        delivered = (1 - lag_t) * made + L
+        L_new = lag_t * made
+        r_t = yr(fl["retained_share"], t)
+        returned = (1 - r_t) * delivered
+        dem_t = np.broadcast_to(yr(fl["demand"], t), (D, N))
+        supply = returned + G
+        gap = np.maximum(dem_t - supply, 0)
+        m_imp = gap * yr(fl["a_mag"], t)
+        m_exp = np.maximum(supply - dem_t, 0)
+        short = gap - m_imp
+        if check:  # inputs − outputs − stock change, each process in its own material, this year
+            in_metal = (u1 + u2 + u3) * f_oxt
+            metal_in = in_metal * em + u4
+            lost = (1 - yr(ea, t)) + (1 - yr(fl["rho"], t)) * (1 - yr(b, t)) * yr(ea, t)
+            recyc = yr(fl["recyc"], t)
+            res = (
+                Ot + u3 - Xt - Tt - (u1 + u2 + u3) - (S_new - S),                                   # oxide
+                metal_in - metal_in / recyc * lost - G * yr(fl["w_ndpr"], t),                      # magnets (NdPr)
+                HIm - (H_new - H) - HI / recyc * lost - G * w_ht,                                  # magnets (Dy+Tb)
+                Tt * f_oxt * em * eta_amt - (delivered + L_new - L) * yr(fl["w_ndpr"], t),         # partner (NdPr)
+                supply + m_imp - m_exp - (dem_t - short),                                          # use (magnets)
+            )
+            worst[t] = max(float(np.max(np.abs(r))) if np.all(np.isfinite(r)) else np.inf for r in res)
+        S, H, L = np.maximum(S_new, 0), np.maximum(H_new, 0), L_new  # clears rounding (1e-14) below zero; the check above saw the rest
+        for k, v in (("O", Ot), ("X", Xt), ("T", Tt), ("u1", u1), ("u2", u2), ("u3", u3), ("u4", u4), ("G", G),
+                     ("g_ndpr", g_ndpr), ("S", S), ("H", H), ("HI", HI), ("HIm", HIm), ("L", L),
+                     ("delivered", delivered), ("made_T", made), ("demand", dem_t), ("returned", returned),
+                     ("kept", r_t * delivered), ("magnet_imports", m_imp), ("magnet_exports", m_exp), ("shortfall", short)):
+            out[k][:, t] = v
+    fl.update(out)
+    fl["S0"], fl["H0"] = S0, np.broadcast_to(yr(fl["heavy_stock_initial"], 0), (D, N))
+    if check:
+        if not (worst <= 1e-9 * scale).all() or out["S"].min() < -1e-9 * scale or out["H"].min() < -1e-9 * scale:
+            check_mass_balance(fl, names or tuple(f"deal {i}" for i in range(D)), years if len(years) else np.arange(n_years))
+            raise MassBalanceError("a stock went negative: the model drew more than it held")
+    return fl
+
+
+def balance_residuals(fl: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Inputs − outputs − stock change of each process, in its own material (arrays (D, Y, N)).
+
+    oxide, partner: t NdPr oxide; reduction, magnets: t NdPr metal; magnets (Dy+Tb), partner
+    (Dy+Tb): t Dy+Tb; use: t magnet. Losses are computed from the process equations, not as the
+    remainder, so the residuals test the bookkeeping: reduction loses (1 − η_red) of the metal in
+    its oxide; the magnet plant charges C = m / (1 − ρ(1 − b)·η_alloy), loses (1 − η_alloy)·C in
+    alloy making and (1 − ρ)(1 − b)·η_alloy·C of swarf, and ships b·η_alloy·C in parts.
+    """
+    ox_used = fl["u1"] + fl["u2"] + fl["u3"]
+    in_metal = ox_used * fl["f_ox"]  # t NdPr metal contained in the oxide reduced
+    metal = in_metal * fl["eta_metal"]
+    metal_in = metal + fl["u4"]
+    recyc = fl["recyc"]
+    lost_share = (1 - fl["eta_alloy"]) + (1 - fl["rho"]) * (1 - fl["eta_magnet"]) * fl["eta_alloy"]
+    charge = metal_in / recyc
+    heavy_charge = fl["HI"] / recyc
+    pipeline = fl["delivered"] + fl["L"] - fl["L_prev"]
+    made_metal = fl["T"] * fl["f_ox"]  # NdPr metal in the tolled oxide
+    partner_heavy = fl["made_T"] * (fl["w_dy"] + fl["w_tb"]) / fl["eta_am"]  # the partner's own Dy and Tb charged
+    return {
+        "oxide": fl["O"] + fl["u3"] - fl["X"] - fl["T"] - ox_used - (fl["S"] - fl["S_prev"]),
+        "reduction": in_metal - metal - in_metal * (1 - fl["eta_metal"]),
+        "magnets": metal_in - charge * lost_share - fl["G"] * fl["w_ndpr"],
+        "magnets (Dy+Tb)": fl["HIm"] - (fl["H"] - fl["H_prev"]) - heavy_charge * lost_share - fl["G"] * (fl["w_dy"] + fl["w_tb"]),
+        "partner": made_metal - made_metal * (1 - fl["eta_metal"] * fl["eta_am"]) - pipeline * fl["w_ndpr"],
+        "partner (Dy+Tb)": partner_heavy - partner_heavy * (1 - fl["eta_am"]) - pipeline * (fl["w_dy"] + fl["w_tb"]),
+        "use": fl["returned"] + fl["G"] + fl["magnet_imports"] - fl["magnet_exports"] - (fl["demand"] - fl["shortfall"]),
+    }
+
+
+def element_residuals(fl: dict[str, np.ndarray], res: dict[str, np.ndarray] | None = None) -> dict[tuple[str, str], np.ndarray]:
+    """The same balances for each element, in t element: (process, element) -> array (D, Y, N).
+
+    The element dimension is carried by composition factors: t Nd per t NdPr oxide c_Nd =
+    (1 − p)·0.8574, per t NdPr metal c_Nd/f_ox, per t magnet w_NdPr·c_Nd/f_ox (Pr alike), and Dy,
+    Tb their shares of Dy+Tb. Every factor is at most 1, so an element's residual is never
+    larger than its process's residual: the check of the processes bounds every element's.
+    """
+    res = res or balance_residuals(fl)
+    f_ox, w_h = fl["f_ox"], fl["w_dy"] + fl["w_tb"]
+    out = {}
+    for el in ELEMENTS:
+        if el in ("Nd", "Pr"):
+            c = fl["c_nd"] if el == "Nd" else fl["c_pr"]
+            metal_share = c / f_ox
+            factor = {"oxide": c, "reduction": metal_share, "magnets": metal_share, "partner": metal_share,
+                      "use": fl["w_ndpr"] * metal_share}
+        else:
+            w_el = fl["w_dy"] if el == "Dy" else fl["w_tb"]
+            heavy_share = np.divide(w_el, w_h, out=np.zeros_like(w_h), where=w_h > 0)
+            factor = {"magnets (Dy+Tb)": heavy_share, "partner (Dy+Tb)": heavy_share, "use": w_el}
+        for process, f in factor.items():
+            out[(process, el)] = res[process] * f
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Metrics from the flows
+# ---------------------------------------------------------------------------------------------
+
+
+def metric_array(name: str, flows: dict[str, np.ndarray]) -> np.ndarray:
+    """One metric, array (deals, years, draws), from the flows of a run (what Result.arrays reads)."""
+    return Arrays(flows)[check_metrics([name])[0]]
+
+
+def _div(a, b):
+    return np.divide(a, b, out=np.zeros(np.broadcast_shapes(np.shape(a), np.shape(b))), where=np.asarray(b) > 0)
+
+
+def _metric(name: str, fl: dict[str, np.ndarray], arrays: Arrays) -> np.ndarray:
+    c = fl["c_nd"]
+    own_oxide = fl["u1"] + fl["u2"]
+    ox_need = fl["demand"] / fl["q"]
+    m: dict[str, Callable[[], np.ndarray]] = {
+        "production": lambda: fl["O"] * c,
+        "exports": lambda: fl["X"] * c,
+        "tolled": lambda: fl["T"] * c,
+        "domestic": lambda: own_oxide * c,
+        "stocked": lambda: (fl["S"] - fl["S_prev"]) * c,
+        "losses": lambda: (fl["T"] + own_oxide) * c * (1 - fl["eta_metal"] * fl["eta_am"]),
+        "magnets_returned": lambda: fl["returned"],
+        "magnets_kept_by_partner": lambda: fl["kept"],
+        "magnets_domestic": lambda: own_oxide * fl["q"],
+        "magnets_own": lambda: arrays["magnets_returned"] + arrays["magnets_domestic"],
+        "magnet_demand": lambda: fl["demand"],
+        "export_share": lambda: _div(fl["X"], fl["O"]),
+        "self_sufficiency": lambda: metrics.self_sufficiency(arrays["magnets_own"], fl["demand"]),
+        "import_dependency": lambda: 1.0 - arrays["self_sufficiency"],
+        "oxide_production": lambda: fl["O"],
+        "oxide_exports": lambda: fl["X"],
+        "oxide_tolled": lambda: fl["T"],
+        "oxide_imported": lambda: fl["u3"],
+        "oxide_stock_drawn": lambda: fl["u2"],
+        "oxide_stock": lambda: fl["S"],
+        "oxide_gap": lambda: ox_need - fl["O"],
+        "stock_cover_years": lambda: metrics.stock_cover(fl["S"], ox_need),
+        "metal_india": lambda: (fl["u1"] + fl["u2"] + fl["u3"]) * fl["f_ox"] * fl["eta_metal"],
+        "metal_imported": lambda: fl["u4"],
+        "heavy_imported": lambda: fl["HIm"],
+        "heavy_stock": lambda: fl["H"],
+        "magnets_india": lambda: fl["G"],
+        "magnet_imports": lambda: fl["magnet_imports"],
+        "magnet_exports": lambda: fl["magnet_exports"],
+        "magnet_shortfall": lambda: fl["shortfall"],
+        "ssr_oxide": lambda: metrics.self_sufficiency(fl["O"], ox_need),
+        "ssr_metal": lambda: metrics.self_sufficiency(arrays["metal_india"], fl["demand"] * fl["w_ndpr"] / fl["eta_am"]),
+        "ssr_magnet": lambda: metrics.self_sufficiency(fl["G"], fl["demand"]),
+        "import_reliance": lambda: metrics.import_reliance(fl["G"], fl["magnet_imports"] + fl["returned"], fl["magnet_exports"]),
+        "china_share_oxide": lambda: metrics.china_share(_div(fl["u3"] * fl["ch_ox"], fl["a_ox"]), fl["O"] + fl["u3"]),
+        "china_share_metal": lambda: metrics.china_share(_div(fl["u4"] * fl["ch_m"], fl["a_m"]), arrays["metal_india"] + fl["u4"]),
+        "china_share_magnet": lambda: metrics.china_share(_div(fl["magnet_imports"] * fl["ch_mag"], fl["a_mag"]),
+                                                          fl["G"] + fl["returned"] + fl["magnet_imports"]),
+        "china_share_heavy": lambda: metrics.china_share(_div(fl["HIm"] * fl["ch_h"], fl["a_h"]), fl["HI"]),
+    }
+    return m[name]()
+
+
+# ---------------------------------------------------------------------------------------------
+# simulate()
+# ---------------------------------------------------------------------------------------------
 
 
 def simulate(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (2024, 2035), draws: int = 1000,
              seed: int = 0, basis: str = "reported", overrides: Mapping[str, float] | None = None,
-             production_scale: float = 1.0) -> Result:
+             production_scale: float = 1.0, demand: str | None = None, check: bool = True) -> Result:
     """Run the deals over the years; `draws=0` uses every central value once (what a slider needs).
 
+    `demand` names a demand basis (book.demands; default: the book's default_demand).
     `overrides` fixes parameters for every deal (e.g. {"retained_share": 0.3}); `production_scale`
-    multiplies IREL's output path (1 = the basis as sourced).
+    multiplies IREL's output path and capacity (1 = the basis as sourced). Every input is checked
+    before anything is computed; the mass balance is checked after (`check=False` skips it, for
+    sensitivity analysis, which checks one run of its design).
     """
     names = tuple(deals)
     if not names:
         raise ModelError("deals: give at least one deal")
     if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 0:
         raise ModelError(f"draws: {draws!r} is not allowed; give a whole number >= 1 (or 0 for central values only)")
-    if production_scale < 0:
-        raise ModelError(f"production_scale: {production_scale:g} cannot be negative")
+    if isinstance(production_scale, bool) or not isinstance(production_scale, (int, float)) or not production_scale >= 0:
+        raise ModelError(f"production_scale: {production_scale!r} is not allowed; give a number >= 0")
     yrs = check_years(*years)
-    chosen = [apply_overrides(book.get(n), overrides) for n in names]
+    try:
+        book.basis(basis)
+        dem = book.demand(demand)
+        chosen = [apply_overrides(book.get(n), overrides) for n in names]
+    except DealError as exc:
+        raise ModelError(str(exc)) from None
     n = int(draws)
     width = max(n, 1)
-    D, Y = len(chosen), len(yrs)
+    cache: dict = {}
 
-    P = book.basis(basis).schedule.draw(f"production:{basis}", seed, n, yrs)[None] * production_scale  # (1, Y, N)
-    P = np.broadcast_to(P, (1, Y, width))
+    def sample(key: str, s: Schedule, years: np.ndarray = yrs) -> np.ndarray:
+        """Seeded draws, shared by deals with the same schedule (common random numbers, drawn once)."""
+        k = (key, s, years[0], len(years))
+        if k not in cache:
+            cache[k] = s.draw(key, seed, n, years)
+        return cache[k]
 
-    def stack(draw_one) -> np.ndarray:
-        """(D, 1, N) when no deal varies by year, else (D, Y, N)."""
-        parts = [draw_one(d) for d in chosen]
-        rows = max(p.shape[0] for p in parts)
-        return np.stack([np.broadcast_to(p, (rows, width)) for p in parts])
-
-    zero = np.zeros((1, width))
-    shares = {k: stack(lambda d, k=k: zero if d.shares[k] is None else d.shares[k].draw(f"share:{k}", seed, n, yrs))
-              for k in SHARE_KEYS}
-    for k in SHARE_KEYS:
-        takes_rest = np.array([d.rest == k for d in chosen])
-        if takes_rest.any():
-            others = [j for j in SHARE_KEYS if j != k]
-            rest = shares[others[0]] + shares[others[1]]
-            rest = rest + shares[others[2]] if rest.shape != (D, Y, width) else np.add(rest, shares[others[2]], out=rest)
-            np.subtract(1.0, rest, out=rest)
-            shares[k] = rest if takes_rest.all() else np.where(takes_rest[:, None, None], rest, shares[k])
-    par = {p: stack(lambda d, p=p: d.params[p].draw(p, seed, n, yrs)) for p in PARAMS}
-
-    w, r = par["w_nd"], par["retained_share"]
-    eta = par["eta_metal"] * par["eta_magnet"]
-    nd_to_magnet = eta / w  # t magnet per t Nd sent
-    E = shares["export"] * P
-    T_want, M_want = shares["toll"] * P, shares["domestic"] * P
-    T = np.minimum(T_want, par["partner_capacity"] / nd_to_magnet)
-    M = np.minimum(M_want, par["domestic_capacity"] / nd_to_magnet)
-    S = shares["stock"] * P
-    S += T_want
-    S -= T
-    S += M_want
-    S -= M
-    magnets_tolled = T * nd_to_magnet
-    kept = r * magnets_tolled
-    returned = magnets_tolled - kept
-    domestic_magnets = M * nd_to_magnet
-    losses = T + M
-    losses *= 1 - eta
-    demand = _demand(chosen, seed, n, yrs)
-    own = returned + domestic_magnets
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ssr = metrics.self_sufficiency(own, demand)
-    xshare = np.divide(E, P, out=np.zeros_like(E), where=P > 0)  # rekit.metrics.export_share, guarded for P = 0
-    arrays = {
-        "production": np.broadcast_to(P, E.shape), "exports": E, "tolled": T, "domestic": M, "stocked": S, "losses": losses,
-        "magnets_returned": returned, "magnets_kept_by_partner": kept, "magnets_domestic": domestic_magnets,
-        "magnets_own": own, "magnet_demand": demand, "export_share": xshare,
-        "self_sufficiency": ssr, "import_dependency": 1.0 - ssr,
-    }
-    _check_inputs(names, yrs, demand, shares)
-    check_mass_balance(names, yrs, arrays, w)
-    return Result(names, yrs, arrays, basis, n, seed)
+    inp = build_inputs(book, chosen, basis, dem.name, yrs, width, sample, overrides, production_scale)
+    _check_inputs(names, yrs, inp)
+    fl = run_system(inp, len(yrs), check=check, names=names, years=yrs)
+    return Result(names, yrs, Arrays(fl), basis, n, seed, dem.name, fl)
 
 
-def _demand(chosen: list[Deal], seed: int, n: int, yrs: np.ndarray) -> np.ndarray:
-    """D(t) = D0 · Π_{s=b+1..t} (1 + g_s) from the base year b forward, divided back before it. Shape (D, Y, N).
+def check_mass_balance(fl: dict[str, np.ndarray], names, yrs) -> None:
+    """Raise MassBalanceError unless every process balances for every element, year and draw.
 
-    Growth is drawn over a span that always contains the base year, so a window of years that
-    excludes it (say 2030 alone) gets the same demand as the long run does.
+    The processes are checked in their own materials; each element's residual is a composition
+    factor (at most 1) times its process's, so that check bounds them all. On a failure, the
+    element view names the first element, process, deal and year that fail.
     """
-    out = np.empty((len(chosen), len(yrs), max(n, 1)))
-    for i, d in enumerate(chosen):  # per deal: base year and span differ; years and draws stay vectorised
-        span = np.arange(min(yrs[0], d.demand_base_year), max(yrs[-1], d.demand_base_year) + 1)
-        growth = np.broadcast_to(d.params["demand_growth"].draw("demand_growth", seed, n, span), (len(span), max(n, 1)))
-        cum = np.cumprod(1.0 + growth, axis=0)  # Π_{s<=t} (1 + g_s)
-        base = d.params["demand_base"].draw("demand_base", seed, n, span[:1])[0]
-        window = cum[yrs[0] - span[0]: yrs[-1] - span[0] + 1]
-        np.multiply(window, base / cum[d.demand_base_year - span[0]], out=out[i])
-    return out
+    res = balance_residuals(fl)
+    scale = float(max(fl["O"].max(), fl["demand"].max()))
+    try:
+        check_balance({(p, "NdPr" if "Dy" not in p else "Dy+Tb"): r for p, r in res.items()}, names, yrs, scale)
+    except MassBalanceError:
+        check_balance(element_residuals(fl, res), names, yrs, scale)
+        raise
 
 
-def _check_inputs(names, yrs, demand, shares) -> None:
-    if not demand.min() > 0:
-        i, t = np.argwhere((demand <= 0).any(axis=-1))[0]
-        raise ModelError(f"deal {names[i]!r}, year {yrs[t]}: magnet demand is zero; self-sufficiency divides by it")
-    for k, a in shares.items():
+def _check_inputs(names, yrs, inp) -> None:
+    if not inp["demand"].min() > 0:
+        raise ModelError("magnet demand is zero somewhere: self-sufficiency divides by it; give a demand above 0")
+    for k in SHARE_KEYS:
+        a = inp[f"share_{k}"]
         if a.min() < -1e-9 or a.max() > 1 + 1e-9:
             i, t = np.argwhere(((a < -1e-9) | (a > 1 + 1e-9)).any(axis=-1))[0]
-            raise ModelError(f"deal {names[i]!r}, year {yrs[t]}: share {k!r} leaves [0, 1]")
+            raise ModelError(f"deal {names[i]!r}, year {yrs[min(t, len(yrs) - 1)]}: shares do not close: {k!r} leaves [0, 1]")
 
 
-def check_mass_balance(names, yrs, a: dict[str, np.ndarray], w: np.ndarray, rtol: float = 1e-9) -> None:
-    """Raise MassBalanceError unless P = E + T + M + S and T + M = Nd in magnets + losses, every year and draw.
+def demand_bases(book: DealBook) -> pd.DataFrame:
+    """The demand bases: name, description, base (t magnet) with its range and year, growth, sources; default first."""
+    rows = []
+    for name, d in sorted(book.demands.items(), key=lambda kv: kv[0] != book.default_demand):
+        q = d.base.quantities[0]
+        rows.append({"demand": name, "default": name == book.default_demand, "description": d.description,
+                     "base_t_magnet": q.value, "low": q.low, "high": q.high, "base_year": d.base_year,
+                     "growth": ", ".join(f"{int(y) if y else 'all'}: {g.value:.4g}" for y, g in d.growth.points),
+                     "sources": " ".join(sorted({x.source for x in d.quantities}))})
+    return pd.DataFrame(rows)
 
-    Each identity is checked as one residual computed in place, against `rtol` times the largest output.
-    """
-    P = a["production"]
-    tol = rtol * max(1.0, float(P.max()))
-    alloc = P - a["exports"]
-    alloc -= a["tolled"]
-    alloc -= a["domestic"]
-    alloc -= a["stocked"]
-    process = a["tolled"] + a["domestic"]
-    process -= a["losses"]
-    process -= (a["magnets_returned"] + a["magnets_kept_by_partner"] + a["magnets_domestic"]) * w
-    for label, residual in (("production = exports + tolled + domestic + stocked", alloc),
-                            ("tolled + domestic = Nd in magnets + losses", process)):
-        np.abs(residual, out=residual)
-        if not residual.max() <= tol:  # also catches NaN
-            i, t, j = np.argwhere(~(residual <= tol))[0]
-            raise MassBalanceError(f"deal {names[i]!r}, year {yrs[t]}: mass balance fails: {label}: off by {residual[i, t, j]:.3g} t Nd")
+
+__all__ = ["METRICS", "MassBalanceError", "ModelError", "Result", "apply_overrides", "balance_residuals", "build_inputs",
+           "check_metrics", "check_years", "demand_bases", "metric_array", "run_system", "simulate"]

@@ -275,11 +275,11 @@ def rekit(*args):
 def test_cli_conflicts_unresolved_and_resolved_apart_and_as_csv():
     out = rekit("data", "conflicts")
     assert out.returncode == 0
-    assert out.stdout.index("Unresolved: 0 pairs") < out.stdout.index("Resolved: 19 pairs")
+    assert out.stdout.index("Unresolved: 0 pairs") < out.stdout.index("Resolved: 20 pairs")
     assert "the kit prefers usgs2026_mine_australia_2024" in out.stdout.replace("\n    ", " ")
     csv_out = rekit("data", "conflicts", "--format", "csv")
     lines = csv_out.stdout.splitlines()
-    assert lines[0].startswith("state,indicator,") and len(lines) == 20 and all(l.startswith("resolved,") for l in lines[1:])
+    assert lines[0].startswith("state,indicator,") and len(lines) == 21 and all(l.startswith("resolved,") for l in lines[1:])
 
 
 def test_cli_diff_of_two_versions_and_of_a_folder_that_is_not_a_package(tmp_path):

@@ -68,3 +68,23 @@ def test_flows_table_gives_the_oxide_equivalent_of_nd_flows():
     tolled = t.loc["tolled"]
     assert float(tolled["median as t Nd2O3"]) == pytest.approx(tolled["median"] / ND_PER_ND2O3, abs=0.06)
     assert t.loc["magnet_demand", "median as t Nd2O3"] == ""  # magnets are not converted
+
+
+def test_import_reliance_in_the_jrc_form():
+    from rekit.model.metrics import import_reliance
+
+    # IR = (imports - exports) / (production + imports - exports): (300 - 100) / (600 + 300 - 100) = 200 / 800 = 0.25
+    assert import_reliance(600, 300, 100) == pytest.approx(0.25)
+    # a net exporter: (0 - 100) / (500 + 0 - 100) = -0.25; nothing used: 0
+    assert import_reliance(500, 0, 100) == pytest.approx(-0.25)
+    assert import_reliance(0, 0, 0) == 0
+
+
+def test_china_share_stock_cover_and_oxide_gap():
+    from rekit.model.metrics import china_share, oxide_gap, stock_cover
+
+    # 80 t from China of 400 t supplied = 0.2; 500 t of stock at 125 t a year = 4 years; 1,000 needed - 400 made = 600
+    assert china_share(80, 400) == pytest.approx(0.2)
+    assert china_share(0, 0) == 0
+    assert stock_cover(500, 125) == pytest.approx(4)
+    assert oxide_gap(1000, 400) == 600

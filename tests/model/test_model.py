@@ -1,4 +1,4 @@
-"""The partner-deal model: known values from the data, mass balance, determinism, and bad deals."""
+"""The partner-deal model: known values by hand, mass balance per element, determinism, and bad input."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from rekit.data.dataset import load
 from rekit.model.deals import DealError, load_deals
-from rekit.model.simulation import METRICS, ModelError, simulate
+from rekit.model.simulation import METRICS, ModelError, simulate  # noqa: F401  (DealError used below)
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +43,125 @@ def shares(export=0.0, toll=0.0, domestic=0.0):
 
 # --- known values -----------------------------------------------------------------------------
 
+def central(deal, metric, year, **kw):
+    res = simulate(book(), [deal], years=(2024, 2035), draws=0, **kw)
+    return float(res.at(metric, deal, year)[0])
+
+
+def test_stoichiometric_factors_from_atomic_weights():
+    from rekit.model import conversions as c
+
+    # Nd2O3: 2*144.242 / (2*144.242 + 3*15.999) = 288.484 / 336.481 = 0.85736
+    assert c.ND_PER_ND2O3 == pytest.approx(288.484 / 336.481) and round(c.ND_PER_ND2O3, 4) == 0.8574
+    # Pr6O11: 6*140.90766 / (6*140.90766 + 11*15.999) = 845.44596 / 1021.43496 = 0.82770
+    assert c.PR_PER_PR6O11 == pytest.approx(845.44596 / 1021.43496) and round(c.PR_PER_PR6O11, 4) == 0.8277
+    # Dy2O3: 2*162.5 / (2*162.5 + 3*15.999) = 325.0 / 372.997 = 0.87132
+    assert c.DY_PER_DY2O3 == pytest.approx(325.0 / 372.997) and round(c.DY_PER_DY2O3, 4) == 0.8713
+    # Tb4O7: 4*158.925354 / (4*158.925354 + 7*15.999) = 635.701416 / 747.694416 = 0.85022
+    assert c.TB_PER_TB4O7 == pytest.approx(635.701416 / 747.694416) and round(c.TB_PER_TB4O7, 4) == 0.8502
+    # NdPr oxide with 22% Pr6O11: Nd 0.78*0.85736 = 0.66874, Pr 0.22*0.82770 = 0.18209
+    nd, pr = c.ndpr_oxide_split(0.22)
+    assert nd == pytest.approx(0.78 * 288.484 / 336.481) and pr == pytest.approx(0.22 * 845.44596 / 1021.43496)
+
+
+def test_atomic_weights_agree_with_the_data():
+    from rekit.model.conversions import ATOMIC_WEIGHT
+
+    for el in ("Nd", "Pr", "Dy", "Tb", "O", "Fe", "B"):
+        assert dataset().obs(f"atomic_weight_{el.lower()}")["value"] == ATOMIC_WEIGHT[el]
+
+
+def test_three_tonnes_of_magnet_per_tonne_of_oxide_is_never_exceeded():
+    # The government's rule of thumb (Moneycontrol, Oct 2025): 1 t NdPr oxide ~ 3 t magnet. With
+    # stoichiometry (<= 0.8574 t metal per t oxide) and yields <= 1 it is an upper bound when w_NdPr >= 0.28:
+    # 0.8574 * 0.98 * 0.99 / 0.28 = 2.97 < 3.
+    b = book()
+    res = simulate(b, list(b.deals), years=(2024, 2040), draws=2000, seed=11)
+    q = np.broadcast_to(res.flows["q"], res.arrays["production"].shape)
+    assert q.max() < 3
+    oxide_in = res.arrays["oxide_tolled"] + res.arrays["oxide_stock_drawn"] + res.flows["u1"]
+    made = res.flows["made_T"] + res.arrays["magnets_domestic"]
+    assert (made <= 3 * oxide_in + 1e-9).all()
+
+
+def test_toll_korea_differs_from_toll_japan_because_star_groups_free_capacity_binds():
+    # central q (t magnet per t oxide): f_ox = 0.78*0.85736 + 0.22*0.82770 = 0.85085;
+    # eta_am = 0.97*0.7 / (1 - 0.97*0.5*0.3*0.97) = 0.679 / 0.858865 = 0.79058;
+    # q = 0.85085 * 0.96 * 0.79058 / 0.30 = 2.1525.  Tolled: 0.9 * 400 t oxide = 360 t -> 774.9 t magnet.
+    # Japan's free capacity 12,400 * 0.2 = 2,480 t does not bind; Star Group's 3,000 * 0.2 = 600 t does.
+    res = simulate(book(), ["toll_japan", "toll_korea"], years=(2024, 2035), draws=0)
+    made = dict(zip(res.deals, res.flows["made_T"][:, list(res.years).index(2028), 0]))
+    assert made["toll_japan"] == pytest.approx(360 * 2.1525, rel=1e-3)
+    assert made["toll_korea"] == pytest.approx(600, rel=1e-9)
+    ssr = {d: res.at("self_sufficiency", d, 2030)[0] for d in res.deals}
+    assert ssr["toll_korea"] < ssr["toll_japan"]
+    # what Korea cannot take is stocked: (360 - 600/2.1525) = 81.3 t oxide a year more than Japan's deal
+    s = {d: res.at("oxide_stock", d, 2028)[0] - res.at("oxide_stock", d, 2027)[0] for d in res.deals}
+    assert s["toll_korea"] - s["toll_japan"] == pytest.approx(360 - 600 / 2.1525, rel=1e-3)
+
+
+def test_tolled_magnets_come_back_after_the_lead_time_less_the_partners_share():
+    res = simulate(book(), ["toll_japan"], years=(2024, 2035), draws=0)
+    y = list(res.years)
+    made = res.flows["made_T"][0, :, 0]
+    back = res.arrays["magnets_returned"][0, :, 0] + res.arrays["magnets_kept_by_partner"][0, :, 0]
+    # lead time 6 months: half of 2026's magnets come back in 2026, half in 2027 with half of 2027's
+    assert back[y.index(2026)] == pytest.approx(0.5 * made[y.index(2026)])
+    assert back[y.index(2027)] == pytest.approx(0.5 * made[y.index(2026)] + 0.5 * made[y.index(2027)])
+    assert res.arrays["magnets_kept_by_partner"][0, y.index(2030), 0] == pytest.approx(0.3 * back[y.index(2030)])
+
+
+def test_stock_empties_after_the_years_it_can_cover(tmp_path):
+    # 500 t NdPr oxide drawn at most 1/4 of it (125 t) a year by a plant that takes everything:
+    # 500 / 125 = 4 years: 375, 250, 125, 0 at the ends of 2026-2029, then 0.
+    b = user_book(tmp_path, {"big_plant": {
+        "description": "all oxide to a plant with room for all of it",
+        "shares": shares(domestic=1.0),
+        "domestic_capacity": assumption(100000),
+        "stock_draw": assumption(0.25),
+    }})
+    res = simulate(b, ["big_plant"], years=(2026, 2032), draws=0)
+    stock = res.arrays["oxide_stock"][0, :, 0]
+    np.testing.assert_allclose(stock, [375, 250, 125, 0, 0, 0, 0], atol=1e-9)
+    np.testing.assert_allclose(res.arrays["oxide_stock_drawn"][0, :, 0], [125, 125, 125, 125, 0, 0, 0], atol=1e-9)
+    assert (stock >= 0).all()
+
+
+def test_fiscal_years_are_weighted_into_calendar_years():
+    from rekit.model.conversions import fiscal_to_calendar
+
+    # CY2025 = 0.25 * FY2024-25 + 0.75 * FY2025-26 = 0.25 * 30 + 0.75 * 450 = 7.5 + 337.5 = 345 t NdPr oxide
+    assert fiscal_to_calendar(30, 450) == 345
+    # plan_2030 starts from the revised story's ~40 t in FY2024-25: 0.25 * 40 + 0.75 * 450 = 10 + 337.5 = 347.5
+    # (below the 400 t/yr capacity, so the plan is the output)
+    assert central("status_quo", "oxide_production", 2025, basis="plan_2030") == pytest.approx(347.5)
+    # CY2026 path = 0.25 * 450 + 0.75 * FY2026-27, FY2026-27 = 450 + (900 - 450) / 4 = 562.5 -> 112.5 + 421.875 = 534.375;
+    # capacity 2026 = 400 + (900 - 400) / 5 = 500 t/yr binds: output is capacity, not the plan
+    assert central("status_quo", "oxide_production", 2026, basis="plan_2030") == pytest.approx(500)
+    assert central("status_quo", "oxide_production", 2026, basis="plan_2030", production_scale=2) == pytest.approx(2 * 500)
+
+
+def test_a_year_end_run_rate_is_not_that_years_total():
+    # targets (the revised story): ~40 t/yr at 31 March 2025, doubled to 80 t/yr by 7 November 2026, flat after.
+    # 31 Mar 2025 -> 7 Nov 2026 is 586 days; 1 Jan 2026 is 276 days in: rate 40 + 40 * 276/586 = 58.8 t/yr.
+    # 2026 = mean rate: (58.8 + 80)/2 * 310/365 (1 Jan - 7 Nov) + 80 * 55/365 (to 31 Dec) = 58.96 + 12.05 = 71.0 t,
+    # not the 80 t/yr reached at the year's end.
+    y2026 = central("status_quo", "oxide_production", 2026, basis="targets")
+    assert y2026 == pytest.approx(71.0, abs=0.5)
+    assert central("status_quo", "oxide_production", 2027, basis="targets") == pytest.approx(80)
+
+
+def test_the_june_2025_halt_leaves_part_of_2025():
+    from rekit.model.conversions import year_fraction_before
+
+    # halt on 13 June 2025: 1 January to 12 June is 163 of 365 days = 0.44658
+    assert year_fraction_before("2025-06-13", 2025) == pytest.approx(163 / 365)
+    # exports 2025 = 0.3448276 * 163/365 * 400 t NdPr oxide (capacity binds the 450 t path) = 61.596 t
+    assert central("export_halt", "oxide_exports", 2025) == pytest.approx(0.3448276 * 163 / 365 * 400)
+    assert central("export_halt", "oxide_exports", 2024) == pytest.approx(0.3448276 * 400)
+    assert central("export_halt", "oxide_exports", 2026) == 0
+
+
 def test_status_quo_2024_export_share_is_japan_shipments_over_irel_production():
     ds = dataset()
     shipped = ds.series("re_exports", entity="IREL", partner="Japan", status="reported")["value"].iloc[0]
@@ -52,26 +171,27 @@ def test_status_quo_2024_export_share_is_japan_shipments_over_irel_production():
     assert res.at("export_share", "status_quo", 2024)[0] == pytest.approx(shipped / produced, rel=1e-6)
 
 
-def test_export_halt_exports_nothing_from_2025():
-    res = simulate(book(), ["export_halt"], years=(2024, 2030), draws=200)
-    assert res.at("export_share", "export_halt", 2024).min() > 0
-    for year in range(2025, 2031):
-        assert np.all(res.at("exports", "export_halt", year) == 0)
-        assert np.all(res.at("self_sufficiency", "export_halt", year) == 0)
+def test_mass_balance_closes_for_every_element_year_and_draw():
+    from rekit.model.simulation import balance_residuals, element_residuals
+
+    b = book()
+    for basis in b.bases:
+        res = simulate(b, list(b.deals), years=(2024, 2050), draws=300, basis=basis)
+        per_element = element_residuals(res.flows)
+        assert {el for _, el in per_element} == {"Nd", "Pr", "Dy", "Tb"}
+        assert max(float(np.abs(r).max()) for r in per_element.values()) < 1e-6
+        assert max(float(np.abs(r).max()) for r in balance_residuals(res.flows).values()) < 1e-6
 
 
-def test_tolling_returns_magnets_less_the_partners_share():
-    res = simulate(book(), ["toll_japan"], years=(2024, 2035), draws=0)
-    tolled = res.at("tolled", "toll_japan", 2030)[0]
-    returned = res.at("magnets_returned", "toll_japan", 2030)[0]
-    kept = res.at("magnets_kept_by_partner", "toll_japan", 2030)[0]
-    d = book().get("toll_japan")
-    eta = d.params["eta_metal"].quantities[0].value * d.params["eta_magnet"].quantities[0].value
-    w = d.params["w_nd"].quantities[0].value
-    assert tolled > 0
-    assert returned + kept == pytest.approx(tolled * eta / w)
-    r = d.params["retained_share"].draw("retained_share", 0, 0, np.array([2030]))[0, 0]
-    assert kept / (returned + kept) == pytest.approx(r)
+def test_a_broken_balance_is_caught_and_named():
+    from rekit.model.flows import MassBalanceError
+    from rekit.model.simulation import check_mass_balance
+
+    res = simulate(book(), ["toll_japan"], years=(2024, 2030), draws=5)
+    fl = res.flows
+    fl["X"] = fl["X"] + 1.0  # a tonne of oxide exported from nowhere
+    with pytest.raises(MassBalanceError, match="deal 'toll_japan', year 2024, element Nd: mass balance of process 'oxide'"):
+        check_mass_balance(fl, res.deals, res.years)
 
 
 def test_domestic_making_is_capped_by_capacity_and_the_excess_is_stocked(tmp_path):
@@ -85,6 +205,34 @@ def test_domestic_making_is_capped_by_capacity_and_the_excess_is_stocked(tmp_pat
     assert res.at("stocked", "tiny_plant", 2026)[0] > 0
 
 
+def test_demand_bases_are_listed_and_chosen_by_name():
+    from rekit.model.simulation import demand_bases
+
+    table = demand_bases(book())
+    assert {"official", "industry", "imports"} <= set(table["demand"])
+    assert table["default"].sum() == 1
+    # official: 4,010 t in 2025 growing (8220/4010)^(1/5) - 1 a year -> 8,220 t in 2030
+    assert central("status_quo", "magnet_demand", 2030, demand="official") == pytest.approx(8220, rel=1e-4)
+    # industry: 4,010 * (7150/4010) = 7,150 t in 2030
+    assert central("status_quo", "magnet_demand", 2030, demand="industry") == pytest.approx(7150, rel=1e-4)
+    # imports: 700 * 2 = 1,400 t in 2030
+    assert central("status_quo", "magnet_demand", 2030, demand="imports") == pytest.approx(1400, rel=1e-3)
+    res = simulate(book(), ["toll_japan"], years=(2024, 2030), draws=10, demand="industry")
+    assert res.demand == "industry" and set(res.summary()["demand"]) == {"industry"}
+
+
+def test_a_china_cut_of_dy_and_tb_stops_magnet_making_while_it_lasts():
+    res = simulate(book(), ["repm_scheme", "china_shock_2030"], years=(2024, 2035), draws=0)
+    made = {d: res.arrays["magnets_india"][i, :, 0] for i, d in enumerate(res.deals)}
+    y = list(res.years)
+    # before the cut the two are the same deal
+    np.testing.assert_allclose(made["repm_scheme"][: y.index(2030)], made["china_shock_2030"][: y.index(2030)])
+    # a 12-month cut of China's 95% of Dy and Tb, with no Dy/Tb stock: 5% of the magnets can still be made in 2030
+    assert made["china_shock_2030"][y.index(2030)] == pytest.approx(0.05 * res.flows["g_ndpr"][1, y.index(2030), 0])
+    assert res.at("magnet_shortfall", "china_shock_2030", 2030)[0] > 0
+    assert res.at("magnet_shortfall", "repm_scheme", 2030)[0] == 0
+
+
 def test_every_preset_answers_and_all_metrics_are_present():
     b = book()
     assert {"status_quo", "export_halt", "toll_japan", "toll_korea", "partner_plant_india", "repm_scheme"} <= set(b.deals)
@@ -92,9 +240,12 @@ def test_every_preset_answers_and_all_metrics_are_present():
     table = res.summary()
     assert set(table["metric"]) == set(METRICS)
     assert set(table["deal"]) == set(b.deals)
-    assert {"p05", "p50", "p95", "mean", "unit"} <= set(table.columns)
-    ordered = table.dropna(subset=["p05"])
-    assert (ordered["p05"] <= ordered["p50"] + 1e-9).all() and (ordered["p50"] <= ordered["p95"] + 1e-9).all()
+    assert {"p05", "p50", "p95", "mean", "unit", "demand"} <= set(table.columns)
+    assert np.isfinite(table[["mean", "p05", "p50", "p95"]].to_numpy()).all()
+    assert (table["p05"] <= table["p50"] + 1e-9).all() and (table["p50"] <= table["p95"] + 1e-9).all()
+    shares_ = table[table["unit"] == "share"]
+    assert ((shares_["p05"] >= -1e-9) & (shares_["p95"] <= 1 + 1e-9)).all()
+    assert (table[table["metric"] == "oxide_stock"]["p05"] >= 0).all()
 
 
 def test_every_basis_gives_a_production_path():
@@ -137,23 +288,35 @@ unit_interval = st.floats(0.01, 1.0, allow_nan=False)
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(s=share_triples, r=st.floats(0, 1), eta_metal=unit_interval, eta_magnet=unit_interval, w=unit_interval,
-       partner=st.floats(0, 1e5), domestic=st.floats(0, 1e5), draws=st.integers(0, 20))
-def test_mass_balance_and_shares_hold_for_any_valid_deal(tmp_path, s, r, eta_metal, eta_magnet, w, partner, domestic, draws):
+       partner=st.floats(0, 1e5), domestic=st.floats(0, 1e5), draws=st.integers(0, 20), draw=st.floats(0, 1),
+       imports=st.floats(0, 5e3), lead=st.floats(0, 12), months=st.floats(0, 60), cut=st.floats(0, 1))
+def test_mass_balance_and_shares_hold_for_any_valid_deal(tmp_path, s, r, eta_metal, eta_magnet, w, partner, domestic, draws,
+                                                         draw, imports, lead, months, cut):
     deal = {
         "description": "generated",
         "shares": shares(*s),
         "retained_share": assumption(r),
         "eta_metal": assumption(eta_metal),
         "eta_magnet": assumption(eta_magnet),
-        "w_nd": assumption(w),
+        "w_ndpr": assumption(w),
         "partner_capacity": assumption(partner),
+        "partner_spare": assumption(0.5),
+        "partner_lead_months": assumption(lead),
         "domestic_capacity": assumption(domestic),
+        "stock_draw": assumption(draw),
+        "oxide_import_cap": assumption(imports),
+        "metal_import_cap": assumption(imports / 2),
+        "china_shock": {"start": "2027-03"},
+        "shock_months": assumption(months),
+        "shock_cut_heavy": assumption(cut),
+        "shock_cut_oxide": assumption(cut),
+        "shock_cut_magnet": assumption(cut),
     }
     b = user_book(tmp_path, {"generated": deal})
     res = simulate(b, ["generated"], years=(2024, 2040), draws=draws)  # raises MassBalanceError if flows do not close
     a = res.arrays
     assert np.allclose(a["production"], a["exports"] + a["tolled"] + a["domestic"] + a["stocked"])
-    for flow in ("exports", "tolled", "domestic", "stocked", "losses", "magnets_own"):
+    for flow in ("exports", "tolled", "domestic", "losses", "magnets_own", "oxide_stock", "heavy_stock", "magnet_shortfall"):
         assert (a[flow] >= -1e-9).all()
     assert ((a["export_share"] >= 0) & (a["export_share"] <= 1)).all()
 
@@ -161,8 +324,18 @@ def test_mass_balance_and_shares_hold_for_any_valid_deal(tmp_path, s, r, eta_met
 # --- bad input --------------------------------------------------------------------------------
 
 def test_unknown_deal_lists_the_valid_names():
-    with pytest.raises(DealError, match="unknown deal 'toll_mars'.*status_quo"):
-        simulate(book(), ["toll_mars"])
+    with pytest.raises(ModelError, match="unknown deal 'toll_mar' \\(did you mean 'toll_japan'\\?\\)|unknown deal 'toll_mar'.*status_quo"):
+        simulate(book(), ["toll_mar"])
+
+
+def test_unknown_demand_basis_and_metric_are_refused_naming_the_allowed():
+    with pytest.raises(ModelError, match="unknown demand basis 'oficial' \\(did you mean 'official'\\?\\); allowed: official, industry, imports"):
+        simulate(book(), ["toll_japan"], demand="oficial")
+    res = simulate(book(), ["toll_japan"], years=(2024, 2026), draws=0)
+    with pytest.raises(ModelError, match="metric 'self_sufficency' is not known \\(did you mean 'self_sufficiency'\\?\\); allowed: production"):
+        res.summary(metrics=["self_sufficency"])
+    with pytest.raises(ModelError, match="metric 'ssr'"):
+        res.at("ssr", "toll_japan", 2025)
 
 
 @pytest.mark.parametrize("deal, fragment", [
@@ -172,9 +345,14 @@ def test_unknown_deal_lists_the_valid_names():
     ({"description": "x", "eta_magnet": assumption(0)}, "key 'eta_magnet': value 0 is outside (0, 1]"),
     ({"description": "x", "domestic_capacity": assumption(-100)}, "key 'domestic_capacity': value -100 is outside [0, inf]"),
     ({"description": "x", "retained_shar": assumption(0.2)}, "deal 'bad': unknown key 'retained_shar' (did you mean 'retained_share'?)"),
-    ({"description": "x", "w_nd": 0.25}, "key 'w_nd': value 0.25 needs a source"),
-    ({"description": "x", "w_nd": {"value": 0.25}}, "key 'w_nd': value 0.25 has no source"),
-    ({"description": "x", "w_nd": {"obs": "no_such_row"}}, "obs 'no_such_row' is not an id"),
+    ({"description": "x", "w_ndpr": 0.25}, "key 'w_ndpr': value 0.25 needs a source"),
+    ({"description": "x", "w_ndpr": {"value": 0.25}}, "key 'w_ndpr': value 0.25 has no source"),
+    ({"description": "x", "w_ndpr": {"obs": "no_such_row"}}, "obs 'no_such_row' is not an id"),
+    ({"description": "x", "stock_draw": assumption(1.5)}, "key 'stock_draw': value 1.5 is outside [0, 1]"),
+    ({"description": "x", "demand_base": assumption(100)}, "key 'demand_base' belongs to a demand basis"),
+    ({"description": "x", "china_shock": {"start": "2030-01", "evnt": "x"}}, "unknown key 'evnt' (did you mean 'event'?)"),
+    ({"description": "x", "china_shock": {"start": "2030-01", "event": "no_event"}}, "event 'no_event' is not an id in events.csv"),
+    ({"description": "x", "export_halt": {"date": "June"}}, "date 'June' is not a date"),
     ({"shares": shares()}, "key 'description' is missing"),
 ])
 def test_bad_deals_are_named_by_deal_key_and_value(tmp_path, deal, fragment):
@@ -203,6 +381,9 @@ def test_a_user_deal_may_not_silently_replace_a_bundled_one(tmp_path):
     ({"draws": -1}, "draws: -1 is not allowed"),
     ({"overrides": {"eta_metal": 0.0}}, "eta_metal: 0 is outside (0, 1]"),
     ({"overrides": {"demand_base": 0.0}}, "magnet demand is zero"),
+    ({"overrides": {"stock_draw": 2}}, "stock_draw: 2 is outside [0, 1]"),
+    ({"overrides": {"eta_metl": 0.9}}, "override 'eta_metl': not a deal parameter (did you mean 'eta_metal'?)"),
+    ({"basis": "hopes"}, "unknown production basis 'hopes'"),
 ])
 def test_bad_model_arguments(kwargs, fragment):
     with pytest.raises(ModelError) as exc:
@@ -220,7 +401,7 @@ def test_cli_simulate_csv_has_one_row_per_deal_year_metric_with_quantiles():
     out = rekit("simulate", "--deal", "status_quo", "--deal", "toll_korea", "--years", "2024-2030", "--draws", "200", "--format", "csv")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
-    assert lines[0] == "deal,year,metric,unit,mean,p05,p50,p95"
+    assert lines[0] == "deal,year,metric,unit,mean,p05,p50,p95,demand"
     assert len(lines) - 1 == 2 * 7 * len(METRICS)
 
 
@@ -260,7 +441,7 @@ def test_summary_is_computed_once_and_callers_get_their_own_copy():
     again = res.summary()
     assert (again["p50"] >= 0).all()
     assert again.equals(simulate(book(), ["toll_japan"], years=(2024, 2030), draws=100).summary())
-    assert list(res.summary([0.25, 0.75]).columns[-2:]) == ["p25", "p75"]
+    assert list(res.summary([0.25, 0.75]).columns[-3:]) == ["p25", "p75", "demand"]
 
 
 def test_frame_gives_every_draw():
