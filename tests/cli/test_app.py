@@ -33,7 +33,7 @@ COMMANDS = {
     ("data", "show"): ["INDICATOR", "--entity", "--partner", "--format", "--data"],
     ("data", "conflicts"): ["--indicator", "--format", "--data"],
     ("data", "summary"): ["--markdown", "--data"],
-    ("cite",): ["SOURCE_ID", "--style"],
+    ("cite",): ["SOURCE_ID", "--format", "--kit"],
     ("deals",): ["--deals", "--data"],
     ("simulate",): ["--deal", "--years", "--draws", "--seed", "--basis", "--deals", "--metric", "--format", "--data"],
     ("concentration",): ["--edition", "--format"],
