@@ -16,13 +16,16 @@ app = new_app()
 
 DealOption = Annotated[Optional[list[str]], typer.Option(
     "--deal", metavar="NAME", help="a deal to run (repeat for several; default: all)")]
+DemandOption = Annotated[Optional[str], typer.Option(
+    "--demand", metavar="NAME", help="India's magnet demand basis (`rekit demand` lists them; default: the first)")]
 
 
 #: Peak memory of one model run, in bytes per (deal, year, draw): what rekit.model.simulation.simulate
-#: and Result.summary() allocate at most, about 41 float64 arrays of shape (deals, years, draws)
-#: (14 metrics kept, the rest intermediate draws and the sort for the quantiles). Measured with
-#: tracemalloc for 1 and 7 deals, 12 and 27 years, 2,000 and 8,000 draws: 328-330 bytes in every case.
-PEAK_BYTES_PER_CELL = 330
+#: and Result.summary() allocate at most, about 65 float64 arrays of shape (deals, years, draws)
+#: (the element balance, the metrics kept and the sort for the quantiles). Measured with
+#: tracemalloc for 2 deals x 12 years x 4,000 draws (483 bytes) and 9 deals x 27 years x 2,000
+#: draws (518 bytes).
+PEAK_BYTES_PER_CELL = 520
 #: The share of the memory available (MemAvailable in /proc/meminfo) a run may take.
 MEMORY_SHARE = 0.5
 #: The limit where /proc/meminfo cannot be read: 2 GiB.
@@ -101,6 +104,7 @@ def simulate(
     seed: SeedOption = 0,
     basis: BasisOption = "reported",
     deals_file: DealsFileOption = None,
+    demand: DemandOption = None,
     metric: Annotated[Optional[list[str]], typer.Option("--metric", metavar="M", help="only this metric (repeatable)")] = None,
     format: Annotated[Literal["table", "csv", "json"], typer.Option(
         "--format", help="table (medians), or csv/json (one row per deal, year and metric with mean, p05, p50, p95)")] = "table",
@@ -115,20 +119,22 @@ def simulate(
 
     span = parse_years(years)
     metrics = [choose(m, list(METRICS), "metric") for m in metric] if metric else None
-    book = deal_book(deals_file, load_data(data))
+    ds = load_data(data)
+    book = deal_book(deals_file, ds)
     names, basis = model_inputs(book, deal, basis, draws, seed, span)
-    res = run_model(book, names, years=span, draws=draws, seed=seed, basis=basis)
-    table = res.summary()
-    if metrics:
-        table = table[table["metric"].isin(metrics)]
+    demand = choose(demand, list(book.demands), "demand basis") if demand else None
+    res = run_model(book, names, years=span, draws=draws, seed=seed, basis=basis, demand=demand)
+    table = res.summary(metrics=metrics)
+    table["data_version"] = ds.version
     if format == "csv":
         write_csv(table)
     elif format == "json":
         print(table.to_json(orient="records", double_precision=6))
     else:
-        show = table[table["metric"].isin(metrics or ["production", "export_share", "self_sufficiency"])]
+        show = table[table["metric"].isin(metrics or ["oxide_production", "export_share", "self_sufficiency"])]
         wide = show.pivot_table(index=["deal", "year"], columns="metric", values="p50", sort=False)
-        print(f"median of {res.draws} draws (seed {res.seed}, basis {res.basis}); --format csv for p05/p50/p95 of every metric")
+        print(f"median of {res.draws} draws (seed {res.seed}, basis {res.basis}, demand {res.demand}, data {ds.version}); "
+              "--format csv for p05/p50/p95 of every metric")
         print(wide.to_string(float_format=lambda x: f"{x:,.3g}"))
     return 0
 
@@ -157,4 +163,69 @@ def concentration(
     for (ed, year), g in table.groupby(["edition", "year"], sort=True):
         top = ", ".join(f"{r.entity} {r.share:.0%}" for r in g.head(3).itertuples())
         print(f"{ed}  {year}: top-3 {g['top3_share'].iloc[0]:.1%} ({top}); HHI {g['hhi'].iloc[0]:,.0f}")
+    return 0
+
+
+@app.command("demand", short_help="India's magnet demand bases, one line each")
+def demand(deals_file: DealsFileOption = None, data: DataOption = None) -> int:
+    """India's magnet demand bases, one a line with the name first (the default is marked).
+
+    `rekit simulate --demand NAME` picks one; each names its base (t magnet), growth and sources.
+    """
+    from rekit.model.simulation import demand_bases
+
+    table = demand_bases(deal_book(deals_file, load_data(data)))
+    width = max(len(n) for n in table["demand"])
+    for r in table.itertuples():
+        span = f" ({r.low:,.0f}-{r.high:,.0f})" if r.low != r.high else ""
+        mark = " [default]" if r.default else ""
+        print(f"{r.demand:<{width}}  {r.description}: {r.base_t_magnet:,.0f}{span} t magnet in {r.base_year}; "
+              f"growth {r.growth}; sources {r.sources}{mark}")
+    return 0
+
+
+@app.command("sensitivity", short_help="which inputs drive a metric: Sobol or Morris (SALib)")
+def sensitivity(
+    deal: Annotated[str, typer.Option("--deal", metavar="NAME", help="the deal to analyse")],
+    metric: Annotated[str, typer.Option("--metric", metavar="M", help="the metric (as in rekit simulate)")] = "self_sufficiency",
+    year: Annotated[int, typer.Option("--year", metavar="YEAR", help="the year of the metric")] = 2030,
+    vs: Annotated[Optional[str], typer.Option("--vs", metavar="NAME", help="analyse DEAL minus this deal")] = None,
+    method: Annotated[Literal["sobol", "morris"], typer.Option("--method", help="sobol (S1, ST with 95% bootstrap CIs) or morris (mu*)")] = "sobol",
+    n: Annotated[int, typer.Option("--n", metavar="N", help="base sample size (Sobol: a power of 2; runs = N x (inputs + 2))")] = 1024,
+    seed: SeedOption = 0,
+    basis: BasisOption = "reported",
+    demand: DemandOption = None,
+    groups: Annotated[bool, typer.Option("--groups", help="move correlated inputs together (yields, composition, partner terms, ...)")] = False,
+    deals_file: DealsFileOption = None,
+    format: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="table, csv or json: one row per input, ranked")] = "table",
+    data: DataOption = None,
+) -> int:
+    """Global sensitivity analysis of one deal's metric in one year, or of the difference between two deals.
+
+    One row per input (or group with --groups), most influential first. The same seed gives the
+    same output.
+    """
+    from rekit.model.sensitivity import sensitivity as analyse
+    from rekit.model.simulation import METRICS
+
+    book = deal_book(deals_file, load_data(data))
+    deal = choose(deal, list(book.deals), "deal")
+    vs = choose(vs, list(book.deals), "deal") if vs else None
+    if vs == deal:
+        fail(f"--vs: {vs!r} is the deal itself; give another deal to compare with")
+    metric = choose(metric, list(METRICS), "metric")
+    basis = choose(basis, list(book.bases), "production basis")
+    demand = choose(demand, list(book.demands), "demand basis") if demand else None
+    at_least("--n", n, 2)
+    at_least("--seed", seed, 0)
+    table = analyse(book, deal, metric=metric, year=year, method=method, n=n, seed=seed, basis=basis, demand=demand,
+                    compare=vs, groups=groups)
+    if format == "csv":
+        write_csv(table)
+    elif format == "json":
+        print(table.to_json(orient="records", double_precision=6))
+    else:
+        what = f"{deal} - {vs}" if vs else deal
+        print(f"{method} indices of {metric} in {year} for {what} (basis {basis}, N={n}, seed {seed})")
+        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return 0

@@ -389,6 +389,54 @@ def flows_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealBo
     return set_alt(fig, f"Sankey diagram of IREL's neodymium in {year} under {deal} (model medians, t Nd): {flows}.")
 
 
+def tornado_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str, metric: str, year: int,
+                  basis: str = "reported", demand: str | None = None, vs: str | None = None, top: int = 12) -> go.Figure:
+    """Tornado of a sensitivity table (rekit.model.sensitivity): one bar per input, the most
+    influential on top. Sobol tables draw the total index ST with its 95% bootstrap interval;
+    Morris tables draw mu* (the mean absolute elementary effect) with its interval."""
+    sobol = "ST" in table.columns
+    col, conf = ("ST", "ST_conf") if sobol else ("mu_star", "mu_star_conf")
+    rows = table.sort_values(col, ascending=False).head(top).iloc[::-1]
+    what = f"{deal} minus {vs}" if vs else deal
+    index = "total Sobol index ST" if sobol else "Morris mu* (mean |elementary effect|)"
+    fig = go.Figure(go.Bar(x=rows[col].tolist(), y=rows["parameter"].tolist(), orientation="h", name=index,
+                           marker_color=PALETTE[0],
+                           error_x=dict(type="data", array=rows[conf].tolist(), color="#555", thickness=1),
+                           hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
+    title = f"What drives {metric.replace('_', ' ')} in {year}: {what}"
+    fig.update_layout(template="rekit", title=title, height=160 + 28 * len(rows), showlegend=False,
+                      xaxis_title=index, margin=dict(l=170))
+    note = (f"Global sensitivity analysis (SALib, {'Sobol' if sobol else 'Morris'}), production basis '{basis}'"
+            + (f", demand '{demand}'" if demand else "") + "; bars: 95% bootstrap intervals.")
+    fig = add_sources(fig, ds, book.source_ids([deal] + ([vs] if vs else []), basis, ds, demand), note)
+    ranked = rows.iloc[::-1]
+    set_alt(fig, f"{title}. Horizontal bars, one per input, ranked by {index}: "
+                 + "; ".join(f"{r.parameter} {getattr(r, col):.2f}" for r in ranked.head(5).itertuples()) + ".")
+    return fig
+
+
+def sobol_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str, metric: str, year: int,
+                basis: str = "reported", demand: str | None = None, vs: str | None = None, top: int = 12) -> go.Figure:
+    """First-order (S1) and total (ST) Sobol indices side by side for each input: S1 is the share of
+    the output's variance an input explains alone, ST adds its interactions (Saltelli et al. 2010)."""
+    if "S1" not in table.columns:
+        raise KeyError("sobol_chart needs a Sobol table (columns S1, ST); this one has " + ", ".join(table.columns))
+    rows = table.sort_values("ST", ascending=False).head(top)
+    fig = go.Figure()
+    for k, (col, conf, label) in enumerate((("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total ST"))):
+        fig.add_trace(go.Bar(x=rows["parameter"].tolist(), y=rows[col].tolist(), name=label, marker_color=PALETTE[k],
+                             error_y=dict(type="data", array=rows[conf].tolist(), color="#555", thickness=1)))
+    what = f"{deal} minus {vs}" if vs else deal
+    title = f"Sobol indices of {metric.replace('_', ' ')} in {year}: {what}"
+    fig.update_layout(template="rekit", title=title, barmode="group", yaxis_title="share of variance", height=470)
+    fig.update_xaxes(tickangle=-35)
+    note = f"Sobol indices (SALib) with 95% bootstrap intervals; production basis '{basis}'" + (f", demand '{demand}'." if demand else ".")
+    fig = add_sources(fig, ds, book.source_ids([deal] + ([vs] if vs else []), basis, ds, demand), note)
+    set_alt(fig, f"{title}. Grouped bars, S1 and ST per input: "
+                 + "; ".join(f"{r.parameter} S1 {r.S1:.2f}, ST {r.ST:.2f}" for r in rows.head(5).itertuples()) + ".")
+    return fig
+
+
 def save_image(fig: go.Figure, path: str, scale: float = 2.0) -> str:
     """Write a PNG, SVG or PDF of a figure with kaleido and a Chromium browser; a clear error without one.
 

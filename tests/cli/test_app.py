@@ -27,7 +27,8 @@ from rekit.errors import (EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINAT
 ROOT = Path(__file__).resolve().parents[2]
 
 COMMANDS = {
-    (): ["data", "cite", "deals", "simulate", "concentration", "images", "run", "reports", "notebooks"],
+    (): ["data", "cite", "deals", "simulate", "demand", "sensitivity", "concentration", "images", "run", "reports",
+         "notebooks", "teach"],
     ("data",): ["check", "show", "conflicts", "summary"],
     ("data", "check"): ["--quick", "DIR"],
     ("data", "show"): ["INDICATOR", "--entity", "--partner", "--format", "--data"],
@@ -35,7 +36,9 @@ COMMANDS = {
     ("data", "summary"): ["--markdown", "--data"],
     ("cite",): ["SOURCE_ID", "--format", "--kit"],
     ("deals",): ["--deals", "--data"],
-    ("simulate",): ["--deal", "--years", "--draws", "--seed", "--basis", "--deals", "--metric", "--format", "--data"],
+    ("simulate",): ["--deal", "--years", "--draws", "--seed", "--basis", "--deals", "--demand", "--metric", "--format", "--data"],
+    ("demand",): ["--deals", "--data"],
+    ("sensitivity",): ["--deal", "--metric", "--year", "--vs", "--method", "--n", "--seed", "--groups", "--format"],
     ("concentration",): ["--edition", "--format"],
     ("images",): ["--out", "--format", "--scale", "--deal", "--draws"],
     ("run",): ["NOTEBOOK", "-p, --param NAME VALUE", "--out", "--show-input", "--list-params", "--timeout", "--keep-ipynb"],
@@ -190,13 +193,13 @@ def test_simulate_csv_keeps_its_columns_and_numbers(capsys):
 
 def test_a_run_too_large_is_refused_with_the_estimate_the_limit_and_what_fits(monkeypatch):
     monkeypatch.setattr(cli_model, "memory_limit", lambda: (10**9, "a test limit"))
-    # 7 deals x 12 years = 84 cells a draw; x 330 bytes = 27,720 bytes a draw;
-    # 1,000,000 draws: 27.72e9 bytes = 27.7 GB; 1e9 / 27,720 = 36,075.03 -> 36,075 draws fit
+    # 7 deals x 12 years = 84 cells a draw; x 520 bytes = 43,680 bytes a draw;
+    # 1,000,000 draws: 43.68e9 bytes = 43.7 GB; 1e9 / 43,680 = 22,893.77 -> 22,893 draws fit
     with pytest.raises(UsageError) as exc:
         cli_model.check_memory(7, (2024, 2035), 1_000_000)
-    assert str(exc.value) == ("--draws: 1,000,000 draws of 7 deals over 12 years would take about 27.7 GB of memory; "
-                              "the limit is 1.0 GB (a test limit); give --draws 36,075 or fewer, or fewer deals or years")
-    cli_model.check_memory(7, (2024, 2035), 36_075)  # fits: 36,075 x 27,720 = 999,999,000 bytes <= 1e9
+    assert str(exc.value) == ("--draws: 1,000,000 draws of 7 deals over 12 years would take about 43.7 GB of memory; "
+                              "the limit is 1.0 GB (a test limit); give --draws 22,893 or fewer, or fewer deals or years")
+    cli_model.check_memory(7, (2024, 2035), 22_893)  # fits: 22,893 x 43,680 = 999,966,240 bytes <= 1e9
 
 
 def test_the_memory_estimate_covers_a_real_run():

@@ -26,8 +26,14 @@ CASES = [
     (["simulate", "--seed", "-1"], {}, 2, "--seed: -1 is not allowed; give a whole number >= 0"),
     (["simulate", "--draws", "0"], {}, 2, "--draws: 0 is not allowed; give a whole number >= 1"),
     (["simulate", "--draws", "many"], {}, 2, "--draws: 'many' is not a whole number"),
-    # 7 deals x 27 years x 10,000,000 draws x 330 bytes = 623.7 GB: more than half of any machine's memory
-    (["simulate", "--years", "2024-2050", "--draws", "10000000"], {}, 2, "would take about 623.7 GB of memory; the limit is"),
+    # 9 deals x 27 years x 10,000,000 draws x 520 bytes = 1.2636e12 bytes = 1.3 TB: more than half of any machine's memory
+    (["simulate", "--years", "2024-2050", "--draws", "10000000"], {}, 2, "would take about 1.3 TB of memory; the limit is"),
+    (["simulate", "--demand", "hopes"], {}, 2, "unknown demand basis 'hopes'; allowed: official, industry, imports"),
+    (["sensitivity", "--deal", "toll_korea", "--method", "fast"], {}, 2, "--method: unknown value 'fast'; allowed: sobol, morris"),
+    (["sensitivity", "--deal", "toll_mars"], {}, 2, "unknown deal 'toll_mars' (did you mean"),
+    (["sensitivity", "--deal", "toll_korea", "--metric", "nosuch"], {}, 2, "unknown metric 'nosuch'"),
+    (["sensitivity", "--deal", "toll_korea", "--n", "1"], {}, 2, "--n: 1 is not allowed; give a whole number >= 2"),
+    (["sensitivity", "--deal", "toll_korea", "--vs", "toll_korea"], {}, 2, "is the deal itself"),
     (["simulate", "--deal", "toll_mars"], {}, 2, "unknown deal 'toll_mars' (did you mean"),
     (["simulate", "--years", "2030-2024"], {}, 2, "years: 2030-2024 is reversed"),
     (["simulate", "--years", "2024-2100"], {}, 2, "outside the data's reach, 2024-2050"),
