@@ -255,8 +255,11 @@ class FolderLock:
                             self.stop.check()
                     else:
                         time.sleep(0.2)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            try:  # who holds it, for the message of a run that waits (only a courtesy: a full disk may refuse it)
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            except OSError:
+                pass
         except BaseException:
             os.close(fd)
             raise
