@@ -40,7 +40,7 @@ def main() -> None:
 
     from rekit.data.dataset import load
     from rekit.model.deals import load_deals
-    from rekit.explore.explorer import State, compute, explore, make_figure, update_figure
+    from rekit.explore import State, compute, explore, make_figure, update_figure
 
     ds = load()
     book = load_deals(ds=ds)

@@ -1,33 +1,51 @@
-"""`rekit run`, `rekit reports` and `rekit notebooks ...`: the report commands.
+"""`rekit run`, `rekit reports` and `rekit notebooks refresh|check`: the report commands.
 
-`register(subparsers)` adds them to the `rekit` command's argparse subparsers. Each command
-returns its exit status: 0 done, 1 a notebook failed (the last good report is kept), 2 bad input
-(unknown notebook, bad parameter, unwritable folder: nothing is run or written). Errors are one
-line on stderr: ``rekit: error: ...``.
+`app` holds `run` and `reports` (added at the root of the `rekit` command); `notebooks_app` is the
+`rekit notebooks` group. Add a command with ``@app.command()`` or ``@notebooks_app.command()``.
 
-Until `rekit.cli` registers them, try them with ``python -m rekit.report_cli run sample -p n 5``.
+Exit status: 0 done; 1 a notebook failed (the last good report is kept); 2 bad input (unknown
+notebook, bad parameter, unwritable folder: nothing is run or written); 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM). Errors are ``rekit: error: ...`` on stderr. Every argument is checked
+before papermill, nbconvert or a kernel is loaded, so a refused command answers at once.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
 import signal
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Annotated, Any, Optional, Sequence
 
-__all__ = ["register", "main", "cmd_run", "cmd_reports", "cmd_refresh", "cmd_notebooks_check"]
+import typer
+
+from rekit.cli.common import PAIR_METAVAR, at_least, data_folder, fail, new_app, out_folder, positive_seconds
+from rekit.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+
+__all__ = ["app", "notebooks_app", "collect_params", "DEFAULT_TIMEOUT_TEXT"]
+
+app = new_app()
+notebooks_app = new_app(help="Keep the notebooks' stored outputs current.")
+
+#: rekit.reports.runner.DEFAULT_TIMEOUT as the help shows it (not imported here: the runner loads
+#: the kernel machinery); tests/cli/test_app.py checks that the two agree.
+DEFAULT_TIMEOUT_TEXT = "1800"
+
+TimeoutOption = Annotated[Optional[float], typer.Option(
+    "--timeout", metavar="SECONDS", show_default=False,
+    help=f"longest a cell may run, in seconds, > 0 (default: {DEFAULT_TIMEOUT_TEXT})")]
+NotebooksOption = Annotated[Optional[Path], typer.Option("--notebooks", metavar="DIR", hidden=True)]
+OutOption = Annotated[Optional[str], typer.Option("--out", metavar="DIR", show_default=False, help="output folder (default: reports/)")]
+
+
+def _warn(msg: str) -> None:
+    print(f"rekit: warning: {msg}", file=sys.stderr)
 
 
 def _err(msg: str) -> None:
     for line in str(msg).splitlines() or [""]:
         print(f"rekit: error: {line}", file=sys.stderr)
-
-
-def _warn(msg: str) -> None:
-    print(f"rekit: warning: {msg}", file=sys.stderr)
 
 
 def _rel(p: Path | None) -> str:
@@ -43,7 +61,7 @@ def _rel(p: Path | None) -> str:
 def _term_as_interrupt():
     """While reports build, SIGTERM cleans up as Ctrl-C does (kernels and temporary sockets removed)."""
     def handler(signum, frame):
-        raise KeyboardInterrupt
+        raise Terminated
 
     try:
         old = signal.signal(signal.SIGTERM, handler)
@@ -56,7 +74,12 @@ def _term_as_interrupt():
         signal.signal(signal.SIGTERM, old)
 
 
-def _collect_params(pairs: Sequence[Sequence[str]] | None) -> dict[str, Any]:
+def _interrupted(exc: KeyboardInterrupt, what: str) -> int:
+    _err(("terminated" if isinstance(exc, Terminated) else "interrupted") + f"; {what}")
+    return EXIT_TERMINATED if isinstance(exc, Terminated) else EXIT_INTERRUPTED
+
+
+def collect_params(pairs: Sequence[Sequence[str]] | None) -> dict[str, Any]:
     """-p NAME VALUE pairs as a dict; a name given more than once collects a list (-p deals a -p deals b)."""
     out: dict[str, Any] = {}
     for name, value in pairs or []:
@@ -68,9 +91,15 @@ def _collect_params(pairs: Sequence[Sequence[str]] | None) -> dict[str, Any]:
     return out
 
 
+def _check_data_env() -> None:
+    """A REKIT_DATA that names no folder is refused before any kernel starts (they would all fail)."""
+    if os.environ.get("REKIT_DATA"):
+        data_folder(None)
+
+
 def _print_params(notebook: str, folder: Path | None) -> int:
-    from rekit.reports.params import declared
     from rekit.reports.jobs import find_notebook
+    from rekit.reports.params import declared
 
     path = find_notebook(notebook, folder)
     decl = declared(path)
@@ -87,25 +116,90 @@ def _print_params(notebook: str, folder: Path | None) -> int:
     return 0
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from rekit.reports.params import ParameterError
-    from rekit.reports.jobs import ReportError
-    from rekit.reports.runner import run_one
+def _suggest_notebook(name: str, folder: Path | None) -> None:
+    """An unknown notebook name close to a known one (a typo, another case): say which."""
+    import difflib
 
-    folder = Path(args.notebooks) if getattr(args, "notebooks", None) else None
+    from rekit.reports.jobs import list_notebooks
+
+    if name.endswith(".ipynb"):
+        return  # a path: find_notebook says if it is missing
+    known = list_notebooks(folder)
+    if name in known:
+        return
+    folded = [k for k in known if k.casefold() == name.casefold()]
+    close = folded or difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    if close:
+        fail(f"unknown notebook {name!r} (did you mean {' or '.join(close)}?); the notebooks are: {', '.join(known)}")
+
+
+RUN_EPILOG = """\
+\b
+examples:
+  rekit run self_sufficiency                 the defaults -> reports/self_sufficiency.html
+  rekit run self_sufficiency -p deals toll_japan -p draws 5000
+  rekit run self_sufficiency -p deals '[status_quo, toll_japan]' --show-input
+  rekit run self_sufficiency --list-params   what may be set, and the allowed values
+
+Values are typed as on a command line: numbers, true/false, a name, a comma-separated list (a,b)
+or a YAML list ([a, b]); a name given twice collects a list. Each value is checked before anything
+runs. Exit status: 0 written, 1 the notebook failed (the last good report is kept; NAME.failed.html
+shows the failed run), 2 bad notebook name, parameter or folder.
+"""
+
+REPORTS_EPILOG = """\
+The batch file lists notebook x parameter sets (format: see the comment at the top of
+notebooks/batch.yml). Reports are written as NAME.html (defaults) or NAME--SLUG.html, with
+index.html listing every report, its parameters, status and run time, plotly.min.js and
+rekit-lab.css beside them; the pages need nothing from the network.
+Exit status: 0 all built, 1 some notebook failed (listed at the end and in index.html; the last
+good report of each is kept), 2 bad batch file, parameter or folder (nothing run).
+"""
+
+
+@app.command("run", epilog=RUN_EPILOG, short_help="build one report from a notebook")
+def run(
+    notebook: Annotated[str, typer.Argument(
+        metavar="NOTEBOOK", help="a notebook in notebooks/, by name without .ipynb (teaching/NAME for a subfolder), "
+                                 "or a path to an .ipynb file")],
+    param: Annotated[Optional[list[Any]], typer.Option(
+        "-p", "--param", metavar=PAIR_METAVAR, help="set a parameter (repeatable); see --list-params")] = None,
+    out: OutOption = None,
+    show_input: Annotated[bool, typer.Option("--show-input", help="show the code cells in the report (default: hidden)")] = False,
+    list_params: Annotated[bool, typer.Option(
+        "--list-params", help="list the notebook's parameters, defaults and allowed values, and exit")] = False,
+    timeout: TimeoutOption = None,
+    keep_ipynb: Annotated[bool, typer.Option("--keep-ipynb", help="also keep the executed notebook beside the report")] = False,
+    notebooks: NotebooksOption = None,
+) -> int:
+    """Build one report from a notebook.
+
+    Execute a notebook (kernel `rekit`) with the parameters given and write it as an offline HTML
+    report, input cells hidden unless --show-input.
+    """
+    folder = notebooks
+    _suggest_notebook(notebook, folder)
+    if list_params:
+        return _print_params(notebook, folder)
+    out_dir = out_folder("--out", out)
+    positive_seconds("--timeout", timeout)
+    _check_data_env()
+    params = collect_params(param)
+    show = True if show_input else None
+
+    from rekit.reports.jobs import make_job
+
+    make_job(notebook, params, folder=folder, show_input=show)  # every value checked before the runner loads
+
+    from rekit.reports.runner import DEFAULT_TIMEOUT, run_one
+
     try:
-        if args.list_params:
-            return _print_params(args.notebook, folder)
         with _term_as_interrupt():
-            result = run_one(args.notebook, _collect_params(args.param), args.out,
-                             show_input=True if args.show_input else None, timeout=args.timeout,
-                             keep_ipynb=args.keep_ipynb, folder=folder)
-    except (ReportError, ParameterError) as exc:
-        _err(exc)
-        return 2
-    except KeyboardInterrupt:
-        _err("interrupted; the last good report is kept")
-        return 130
+            result = run_one(notebook, params, out_dir, show_input=show,
+                             timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+                             keep_ipynb=keep_ipynb, folder=folder)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc, "the last good report is kept")
     for w in result.warnings:
         _warn(w)
     if not result.ok:
@@ -117,25 +211,42 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_reports(args: argparse.Namespace) -> int:
-    from rekit.reports.params import ParameterError
-    from rekit.reports.jobs import ReportError
-    from rekit.reports.runner import run_batch
+@app.command("reports", epilog=REPORTS_EPILOG, short_help="build every report listed in notebooks/batch.yml, in parallel")
+def reports(
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", metavar="N", show_default=False,
+        help=f"notebooks run at once, >= 1 (default: the number of cores, {os.cpu_count()})")] = None,
+    only: Annotated[Optional[list[str]], typer.Option(
+        "--only", metavar="NAME", help="only the reports of this notebook (or this report file name without .html); repeatable")] = None,
+    out: OutOption = None,
+    batch: Annotated[Optional[Path], typer.Option("--batch", metavar="FILE", help="batch file (default: notebooks/batch.yml)")] = None,
+    show_input: Annotated[bool, typer.Option("--show-input", help="show the code cells in every report")] = False,
+    timeout: TimeoutOption = None,
+    keep_ipynb: Annotated[bool, typer.Option("--keep-ipynb", help="also keep each executed notebook beside its report")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    cold: Annotated[bool, typer.Option(
+        "--cold", help="do not pre-import each notebook's modules in its kernel before it runs (slower; for debugging)")] = False,
+) -> int:
+    """Build every report listed in notebooks/batch.yml, in parallel.
 
-    if args.jobs is not None and args.jobs < 1:
-        _err(f"--jobs: got {args.jobs}; allowed: an integer >= 1")
-        return 2
+    Build every notebook x parameter set of a batch file, in parallel, then write index.html.
+    Every entry is checked before anything runs.
+    """
+    if jobs is not None:
+        at_least("--jobs", jobs, 1)
+    out_dir = out_folder("--out", out)
+    positive_seconds("--timeout", timeout)
+    _check_data_env()
+
+    from rekit.reports.runner import DEFAULT_TIMEOUT, run_batch
+
     try:
         with _term_as_interrupt():
-            res = run_batch(args.batch, args.out, jobs=args.jobs, only=args.only or None,
-                            show_input=True if args.show_input else None, timeout=args.timeout,
-                            progress=not args.quiet, keep_ipynb=args.keep_ipynb, warm=not args.cold)
-    except (ReportError, ParameterError) as exc:
-        _err(exc)
-        return 2
-    except KeyboardInterrupt:
-        _err("interrupted; reports already built are in place, the others keep their last good version")
-        return 130
+            res = run_batch(batch, out_dir, jobs=jobs, only=only or None, show_input=True if show_input else None,
+                            timeout=DEFAULT_TIMEOUT if timeout is None else timeout, progress=not quiet,
+                            keep_ipynb=keep_ipynb, warm=not cold)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc, "reports already built are in place, the others keep their last good version")
     for r in res.results:
         for w in r.warnings:
             _warn(w)
@@ -147,41 +258,49 @@ def cmd_reports(args: argparse.Namespace) -> int:
     return 1 if res.failures else 0
 
 
-def cmd_refresh(args: argparse.Namespace) -> int:
-    from rekit.reports.stored import RefreshError, refresh, resolve_notebooks
-    from rekit.reports.jobs import ReportError
+NamesArgument = Annotated[Optional[list[str]], typer.Argument(
+    metavar="[NAME]...", show_default=False, help="notebooks (default: every notebook in notebooks/)")]
 
-    try:
-        paths = resolve_notebooks(args.names, Path(args.notebooks) if args.notebooks else None)
-    except ReportError as exc:
-        _err(exc)
-        return 2
+
+@notebooks_app.command("refresh", short_help="re-execute notebooks in place with their defaults")
+def refresh(names: NamesArgument = None, timeout: TimeoutOption = None, notebooks: NotebooksOption = None) -> int:
+    """Re-execute notebooks in place with their defaults.
+
+    Re-execute notebooks in place (kernel `rekit`, default parameters) and store their outputs, so
+    the outputs in git are deliberate: review the diff before committing. A notebook that fails is
+    left as it was.
+    """
+    positive_seconds("--timeout", timeout)
+    from rekit.reports.stored import RefreshError, refresh as refresh_one, resolve_notebooks
+    from rekit.reports.runner import DEFAULT_TIMEOUT
+
+    paths = resolve_notebooks(names or [], notebooks)
     failed = 0
     for p in paths:
         try:
-            changed = refresh(p, timeout=args.timeout)
+            changed = refresh_one(p, timeout=DEFAULT_TIMEOUT if timeout is None else timeout)
         except RefreshError as exc:
             _err(exc)
             failed += 1
             continue
-        except KeyboardInterrupt:
-            _err(f"interrupted; {_rel(p)} is unchanged")
-            return 130
+        except KeyboardInterrupt as exc:
+            return _interrupted(exc, f"{_rel(p)} is unchanged")
         print(f"{'refreshed' if changed else 'unchanged'}: {_rel(p)}")
     if paths and not failed:
         print("review the output changes (git diff) before committing them")
     return 1 if failed else 0
 
 
-def cmd_notebooks_check(args: argparse.Namespace) -> int:
-    from rekit.reports.stored import problems, resolve_notebooks
-    from rekit.reports.jobs import ReportError
+@notebooks_app.command("check", short_help="list notebooks whose stored outputs are missing or stale")
+def check(names: NamesArgument = None, notebooks: NotebooksOption = None) -> int:
+    """List notebooks whose stored outputs are missing or stale.
 
-    try:
-        paths = resolve_notebooks(args.names, Path(args.notebooks) if args.notebooks else None)
-    except ReportError as exc:
-        _err(exc)
-        return 2
+    Exit 1 if a notebook's stored outputs are missing, from an out-of-order run, or older than its
+    code (the same check as tests/e2e/test_notebook_outputs.py).
+    """
+    from rekit.reports.stored import problems, resolve_notebooks
+
+    paths = resolve_notebooks(names or [], notebooks)
     bad = 0
     for p in paths:
         found = problems(p)
@@ -194,113 +313,3 @@ def cmd_notebooks_check(args: argparse.Namespace) -> int:
         return 1
     print(f"ok: {len(paths)} notebook{'s' if len(paths) != 1 else ''} with current stored outputs")
     return 0
-
-
-_RUN_EPILOG = """\
-examples:
-  rekit run self_sufficiency                 the defaults -> reports/self_sufficiency.html
-  rekit run self_sufficiency -p deals toll_japan -p draws 5000
-  rekit run self_sufficiency -p deals '[status_quo, toll_japan]' --show-input
-  rekit run self_sufficiency --list-params   what may be set, and the allowed values
-
-Values are typed as on a command line: numbers, true/false, a name, a comma-separated list
-(a,b) or a YAML list ([a, b]); a name given twice collects a list. Each value is checked
-before anything runs. Exit status: 0 written, 1 the notebook failed (the last good report is
-kept; NAME.failed.html shows the failed run), 2 bad notebook name, parameter or folder.
-"""
-
-_REPORTS_EPILOG = """\
-The batch file lists notebook x parameter sets (format: see the comment at the top of
-notebooks/batch.yml). Reports are written as NAME.html (defaults) or NAME--SLUG.html, with
-index.html listing every report, its parameters, status and run time, plotly.min.js and
-rekit-lab.css beside them; the pages need nothing from the network.
-Exit status: 0 all built, 1 some notebook failed (listed at the end and in index.html; the last
-good report of each is kept), 2 bad batch file, parameter or folder (nothing run).
-"""
-
-
-def _wrap(text: str) -> str:
-    import textwrap
-
-    return textwrap.fill(text, width=min(100, max(60, __import__("shutil").get_terminal_size().columns - 2)))
-
-
-def register(sub: argparse._SubParsersAction) -> None:
-    """Add `run`, `reports` and `notebooks` to the `rekit` command's subparsers."""
-    from rekit.reports.runner import DEFAULT_TIMEOUT
-
-    fmt = argparse.RawDescriptionHelpFormatter
-    r = sub.add_parser(
-        "run", help="build one report from a notebook", formatter_class=fmt, epilog=_RUN_EPILOG,
-        description=_wrap("Execute a notebook (kernel `rekit`) with the parameters given and write it as an "
-                          "offline HTML report, input cells hidden unless --show-input."))
-    r.add_argument("notebook", metavar="NOTEBOOK",
-                   help="a notebook in notebooks/, by name without .ipynb (teaching/NAME for a subfolder), or a path to an .ipynb file")
-    r.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"), default=[],
-                   help="set a parameter (repeatable); see --list-params")
-    r.add_argument("--out", metavar="DIR", default=None, help="output folder (default: reports/)")
-    r.add_argument("--show-input", action="store_true", help="show the code cells in the report (default: hidden)")
-    r.add_argument("--list-params", action="store_true", help="list the notebook's parameters, defaults and allowed values, and exit")
-    r.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                   help=f"longest a cell may run (default: {DEFAULT_TIMEOUT})")
-    r.add_argument("--keep-ipynb", action="store_true", help="also keep the executed notebook beside the report")
-    r.add_argument("--notebooks", metavar="DIR", help=argparse.SUPPRESS)
-    r.set_defaults(func=cmd_run)
-
-    b = sub.add_parser(
-        "reports", help="build every report listed in notebooks/batch.yml, in parallel", formatter_class=fmt,
-        epilog=_REPORTS_EPILOG,
-        description=_wrap("Build every notebook x parameter set of a batch file, in parallel, then write "
-                          "index.html. Every entry is checked before anything runs."))
-    b.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
-                   help=f"notebooks run at once (default: the number of cores, {os.cpu_count()})")
-    b.add_argument("--only", action="append", metavar="NAME",
-                   help="only the reports of this notebook (or this report file name without .html); repeatable")
-    b.add_argument("--out", metavar="DIR", default=None, help="output folder (default: reports/)")
-    b.add_argument("--batch", metavar="FILE", default=None, help="batch file (default: notebooks/batch.yml)")
-    b.add_argument("--show-input", action="store_true", help="show the code cells in every report")
-    b.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
-                   help=f"longest a cell may run (default: {DEFAULT_TIMEOUT})")
-    b.add_argument("--keep-ipynb", action="store_true", help="also keep each executed notebook beside its report")
-    b.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
-    b.add_argument("--cold", action="store_true",
-                   help="do not pre-import each notebook's modules in its kernel before it runs (slower; for debugging)")
-    b.set_defaults(func=cmd_reports)
-
-    n = sub.add_parser("notebooks", help="keep the notebooks' stored outputs current",
-                       description="The notebooks in notebooks/ are committed with their outputs, which the tests "
-                                   "(nbval) compare against a fresh run. These commands re-execute or check them.")
-    nsub = n.add_subparsers(dest="notebooks_command", metavar="ACTION", required=True)
-    f = nsub.add_parser("refresh", help="re-execute notebooks in place with their defaults",
-                        description="Re-execute notebooks in place (kernel `rekit`, default parameters) and store their "
-                                    "outputs, so the outputs in git are deliberate: review the diff before committing. "
-                                    "A notebook that fails is left as it was.")
-    f.add_argument("names", nargs="*", metavar="NAME", help="notebooks to refresh (default: every notebook in notebooks/)")
-    f.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS", help="longest a cell may run")
-    f.add_argument("--notebooks", metavar="DIR", help=argparse.SUPPRESS)
-    f.set_defaults(func=cmd_refresh)
-    c = nsub.add_parser("check", help="list notebooks whose stored outputs are missing or stale",
-                        description="Exit 1 if a notebook's stored outputs are missing, from an out-of-order run, "
-                                    "or older than its code (the same check as tests/test_notebook_outputs.py).")
-    c.add_argument("names", nargs="*", metavar="NAME", help="notebooks to check (default: all)")
-    c.add_argument("--notebooks", metavar="DIR", help=argparse.SUPPRESS)
-    c.set_defaults(func=cmd_notebooks_check)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m rekit.report_cli``) until rekit.cli registers these commands."""
-    p = argparse.ArgumentParser(prog="rekit", description="rekit report commands")
-    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    register(sub)
-    args = p.parse_args(argv)
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        _err("interrupted")
-        return 130
-    except BrokenPipeError:
-        return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

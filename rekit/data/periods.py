@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
+from rekit.errors import RekitError
+
 FORMS = "a year (2024), a fiscal year (FY2024-25), a month (2025-06), a date (2025-04-04), or START/END of these"
 
 _YEAR = re.compile(r"^(\d{4})$")
@@ -22,7 +24,7 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
-class PeriodError(ValueError):
+class PeriodError(RekitError, ValueError):
     """A period string that does not follow one of the allowed forms."""
 
 

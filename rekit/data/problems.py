@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from rekit.errors import FailedError
+
 WHOLE_FILE = "(file)"
 WHOLE_ROW = "(row)"
 
@@ -22,7 +24,7 @@ class Problem:
         return f"{self.file}:{self.row}: {self.column}: {self.message}"
 
 
-class DataError(ValueError):
+class DataError(FailedError, ValueError):
     """Raised when data would give wrong numbers; carries every problem found, not just the first."""
 
     def __init__(self, problems: Iterable[Problem]):

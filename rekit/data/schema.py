@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from rekit.errors import FailedError
+
 DESCRIPTOR = "datapackage.json"
 
 
@@ -53,7 +55,7 @@ class Resource:
 TYPES = ("string", "number", "integer")
 
 
-class SchemaError(ValueError):
+class SchemaError(FailedError, ValueError):
     """A descriptor the loader cannot use (it names the resource and field)."""
 
 

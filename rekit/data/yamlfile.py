@@ -7,8 +7,10 @@ from typing import Any
 
 import yaml
 
+from rekit.errors import RekitError
 
-class YamlFileError(ValueError):
+
+class YamlFileError(RekitError, ValueError):
     """A YAML file that cannot be read or parsed; the message names the file (and line and column)."""
 
 

@@ -15,11 +15,13 @@ from typing import Iterable
 
 import plotly.graph_objects as go
 
+from rekit.errors import RekitError
+
 FORMATS = ("png", "svg", "pdf")
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
-class ImageExportError(RuntimeError):
+class ImageExportError(RekitError, RuntimeError):
     """Static images cannot be written here (no browser, or the browser failed)."""
 
 

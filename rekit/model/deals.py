@@ -20,6 +20,7 @@ from rekit.model.quantities import Quantity, Schedule
 from rekit.data.units import unit_kind
 from rekit.paths import BUNDLED_DATA, DEALS_FILE
 from rekit.data.yamlfile import YamlFileError, read_yaml
+from rekit.errors import RekitError
 
 SHARE_KEYS = ("export", "toll", "domestic", "stock")
 SPEC_KEYS = ("obs", "value", "low", "high", "source", "note")
@@ -54,7 +55,7 @@ PARAMS: dict[str, Param] = {
 SCALAR_META = {"demand_base_year": "year of demand_base"}
 
 
-class DealError(ValueError):
+class DealError(RekitError, ValueError):
     """A deal that cannot be used: the message names the file, the deal, the key and the value."""
 
 

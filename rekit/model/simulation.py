@@ -30,6 +30,7 @@ import pandas as pd
 from rekit.model import metrics
 from rekit.model.deals import PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, Param
 from rekit.model.quantities import Quantity, Schedule
+from rekit.errors import RekitError
 
 QUANTILES = (0.05, 0.5, 0.95)
 
@@ -52,7 +53,7 @@ METRICS: dict[str, tuple[str, str]] = {
 }
 
 
-class ModelError(ValueError):
+class ModelError(RekitError, ValueError):
     """Inputs the model cannot compute: the message names the parameter and the value."""
 
 

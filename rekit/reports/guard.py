@@ -6,8 +6,9 @@
   can land anywhere, including inside the import machinery of the main thread, which then keeps
   the global import lock: the worker threads block on their next import and the batch never ends
   (or, if the exception is caught on the way, the Ctrl-C is lost and the batch runs to the end).
-  After the run the signal is raised as `Interrupted` (a KeyboardInterrupt) for SIGINT, or as
-  SystemExit(128 + signal number) for the others, so SIGTERM exits 143 as shells expect.
+  After the run the signal is raised again, as the command line expects it: `Interrupted` (a
+  KeyboardInterrupt: exit 130) for SIGINT, `Interrupted` that is also `rekit.errors.Terminated`
+  for SIGTERM (exit 143), SystemExit(129) for SIGHUP - 128 + the signal's number, as shells do.
 * `RunFolder`: every temporary file of a run (the kernels' sockets and connection files, the
   executed notebooks) lives under one folder ``rekit-run-<pid>-XXXX`` in the system's temporary
   folder, with the owner's pid and start time in ``owner``. A run killed with SIGKILL cannot remove
@@ -30,7 +31,9 @@ import time
 from pathlib import Path
 from typing import Callable, Iterator
 
-__all__ = ["Interrupted", "Stop", "RunFolder", "FolderLock", "RUN_PREFIX", "LOCK_NAME", "clean_stale_runs",
+from rekit.errors import Terminated
+
+__all__ = ["Interrupted", "TerminatedRun", "Stop", "RunFolder", "FolderLock", "RUN_PREFIX", "LOCK_NAME", "clean_stale_runs",
            "kill_started_from", "exit_code", "clean_partial_files"]
 
 RUN_PREFIX = "rekit-run-"
@@ -50,6 +53,10 @@ class Interrupted(KeyboardInterrupt):
         super().__init__(message or f"interrupted by {signal.Signals(signum).name}")
         self.signum = signum
         self.exit_code = exit_code(signum)
+
+
+class TerminatedRun(Interrupted, Terminated):
+    """The run was stopped by SIGTERM (exit 143)."""
 
 
 class Stop:
@@ -90,15 +97,17 @@ class Stop:
                 signal.signal(s, h)
 
     def check(self) -> None:
-        """Raise `Interrupted` if a stop was requested (for the steps before anything is written)."""
+        """Raise as `raise_for_signal` does if a stop was requested (for the steps before anything is written)."""
         if self:
-            raise Interrupted(self.signum or signal.SIGINT)
+            self.raise_for_signal(f"interrupted by {self.name} before anything was written")
 
     def raise_for_signal(self, message: str) -> None:
-        """After an orderly stop: KeyboardInterrupt (Interrupted) for Ctrl-C, else exit 128 + signum."""
+        """After an orderly stop: `Interrupted` for Ctrl-C, `TerminatedRun` for SIGTERM, else exit 128 + signum."""
         signum = self.signum or signal.SIGINT
         if signum == signal.SIGINT:
             raise Interrupted(signum, message)
+        if signum == signal.SIGTERM:
+            raise TerminatedRun(signum, message)
         print(f"rekit: error: {message}", file=sys.stderr)
         raise SystemExit(exit_code(signum))
 

@@ -14,10 +14,11 @@ from typing import Any, Mapping, Sequence
 
 from rekit.paths import notebooks_dir
 from rekit.reports.params import ParameterError, check, declared
+from rekit.errors import RekitError
 
 
 
-class ReportError(Exception):
+class ReportError(RekitError):
     """A problem the user can fix (unknown notebook, unwritable folder, bad batch file): no traceback."""
 
 

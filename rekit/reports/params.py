@@ -1,4 +1,5 @@
-"""Notebook parameters: what each one may be, and one check shared by notebooks and the report runner.
+"""Notebook parameters: the registry of what each one may be, and one check shared by notebooks and
+the report runner.
 
 Every notebook declares its parameters in its second cell (tagged ``parameters``), one
 assignment a line with a trailing comment giving the unit and the allowed values::
@@ -8,38 +9,44 @@ assignment a line with a trailing comment giving the unit and the allowed values
 
 and validates them in its third cell::
 
-    from rekit.reports.params import check
-    p = check({"deals": deals, "draws": draws}, notebook="supply_outlook.ipynb")
+    import rekit.params
+    p = rekit.params.check(dict(deals=deals, draws=draws))
 
-The runner (`rekit run`, `rekit reports`) calls the same `check` with the values given on the
+The runner (`rekit run`, `rekit reports`) calls the same check with the values given on the
 command line or in notebooks/batch.yml *before* executing anything, so a bad value is refused
 in a second with a message naming the parameter, the value given and what is allowed, e.g.
 ``parameter 'draws': got -5; allowed: an integer from 1 to 100000``.
 
-What is allowed comes from `SPECS` (shared names: years, draws, seed, deals, ...). A parameter
-a notebook declares that is not in `SPECS` gets a spec from its default value's type, narrowed by
-a range written in its comment (``# count, 1..10`` or ``# 0.5 to 2``).
+What is allowed comes from `SPECS` (shared names: years, draws, seed, deals, ...; the spec types,
+on pydantic, are in rekit.reports.specs). Where a value could leave a report with nothing to show,
+the bound comes from the model or the data: years within the model's years
+(rekit.model.deals.YEARS), deal and basis names from data/deals.yml, USGS editions that report
+mine production, and a `since` no later than the last event in data/events.csv. A parameter a
+notebook declares that is not in `SPECS` gets a spec from its default value's type, narrowed by a
+range written in its comment (``# count, 1..10`` or ``# 0.5 to 2``).
 """
 
 from __future__ import annotations
 
-import functools
-
 import ast
+import functools
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
+from rekit.errors import RekitError
+from rekit.reports.specs import AnyValue, Bool, Choice, Float, Int, ListOf, PeriodText, Refused, Spec, Str
+
 __all__ = [
-    "ParameterError", "Spec", "Int", "Float", "Choice", "ListOf", "Str", "Bool", "Any_",
-    "SPECS", "check", "declared", "spec_for", "defaults", "Declared",
+    "ParameterError", "SPECS", "check", "check_parameters", "declared", "spec_for", "defaults", "Declared",
 ]
 
 
-class ParameterError(ValueError):
+class ParameterError(RekitError, ValueError):
     """A parameter value (or name) that is not allowed; the message says which, what was given and what is."""
 
 
@@ -52,338 +59,82 @@ def _show(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# The vocabulary of specs. Each has `coerce(value)` -> normalised value (raises ParameterError
-# with only the "allowed" part filled in by the caller) and `describe()` -> what is allowed.
-# Strings are accepted for every kind (values typed on the command line arrive as strings).
+# Where the bounds and names come from: the model, the deal book and the data in use (each read
+# once per version of the data folder's files).
 # ---------------------------------------------------------------------------------------------
 
 
-class _Refused(Exception):
-    """Internal: a value a spec refuses (the caller turns it into a ParameterError)."""
-
-    def __init__(self, shown: str | None = None):
-        super().__init__(shown)
-        self.shown = shown  # how to show the offending value if not the whole value (ListOf)
-
-
-class Spec:
-    """What one parameter may be. Subclasses implement `coerce` and `describe`."""
-
-    def coerce(self, value: Any) -> Any:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def describe(self) -> str:  # pragma: no cover - interface
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}<{self.describe()}>"
-
-
-def _number_text(x: float) -> str:
-    return f"{x:g}" if isinstance(x, float) else str(x)
-
-
-def _range_text(kind: str, lo: float | None, hi: float | None) -> str:
-    if lo is not None and hi is not None:
-        return f"{kind} from {_number_text(lo)} to {_number_text(hi)}"
-    if lo is not None:
-        return f"{kind} >= {_number_text(lo)}"
-    if hi is not None:
-        return f"{kind} <= {_number_text(hi)}"
-    return kind
-
-
-@dataclass(frozen=True, repr=False)
-class Int(Spec):
-    """An integer, optionally bounded (inclusive). Accepts '1000', 1000 and 1000.0; refuses True and 2.5."""
-
-    min: int | None = None
-    max: int | None = None
-
-    def coerce(self, value: Any) -> int:
-        if isinstance(value, bool):
-            raise _Refused()
-        if isinstance(value, str):
-            text = value.strip().replace("_", "")
-            try:
-                value = int(text)
-            except ValueError:
-                try:
-                    f = float(text)
-                except ValueError:
-                    raise _Refused() from None
-                if not f.is_integer():
-                    raise _Refused() from None
-                value = int(f)
-        elif isinstance(value, float):
-            if not value.is_integer():
-                raise _Refused()
-            value = int(value)
-        elif not isinstance(value, int):
-            try:
-                import numbers
-
-                if isinstance(value, numbers.Integral):
-                    value = int(value)
-                else:
-                    raise _Refused()
-            except TypeError:
-                raise _Refused() from None
-        if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            raise _Refused()
-        return value
-
-    def describe(self) -> str:
-        return _range_text("an integer", self.min, self.max)
-
-
-@dataclass(frozen=True, repr=False)
-class Float(Spec):
-    """A finite real number, optionally bounded (inclusive). Accepts '0.5', 1 and 0.5."""
-
-    min: float | None = None
-    max: float | None = None
-
-    def coerce(self, value: Any) -> float:
-        if isinstance(value, bool):
-            raise _Refused()
-        try:
-            value = float(value.strip().replace("_", "") if isinstance(value, str) else value)
-        except (TypeError, ValueError):
-            raise _Refused() from None
-        if not math.isfinite(value):
-            raise _Refused()
-        if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            raise _Refused()
-        return value
-
-    def describe(self) -> str:
-        return _range_text("a number", self.min, self.max)
-
-
-_TRUE = {"true", "yes", "y", "on", "1"}
-_FALSE = {"false", "no", "n", "off", "0"}
-
-
-@dataclass(frozen=True, repr=False)
-class Bool(Spec):
-    """True or False; on the command line also true/false, yes/no, on/off, 1/0."""
-
-    def coerce(self, value: Any) -> bool:
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, int) and value in (0, 1):
-            return bool(value)
-        if isinstance(value, str):
-            t = value.strip().lower()
-            if t in _TRUE:
-                return True
-            if t in _FALSE:
-                return False
-        raise _Refused()
-
-    def describe(self) -> str:
-        return "true or false"
-
-
-@dataclass(frozen=True, repr=False)
-class Str(Spec):
-    """Any text (optionally non-empty); numbers given in YAML are turned into their text."""
-
-    nonempty: bool = True
-
-    def coerce(self, value: Any) -> str:
-        if isinstance(value, bool) or value is None or isinstance(value, (list, tuple, dict, set)):
-            raise _Refused()
-        text = str(value)
-        if self.nonempty and not text.strip():
-            raise _Refused()
-        return text
-
-    def describe(self) -> str:
-        return "a non-empty text" if self.nonempty else "a text"
-
-
-@dataclass(frozen=True, repr=False)
-class Choice(Spec):
-    """One of a set of names. `allowed` is a tuple, or a callable returning one (looked up at check time,
-    so the names can come from the model or the data). An empty set of names means "not known yet":
-    any non-empty name is accepted."""
-
-    allowed: tuple[str, ...] | Callable[[], Iterable[str]]
-    what: str = ""  # e.g. "a deal name"; shown in messages
-
-    def names(self) -> tuple[str, ...]:
-        got = self.allowed() if callable(self.allowed) else self.allowed
-        return tuple(str(x) for x in got)
-
-    def coerce(self, value: Any) -> str:
-        if not isinstance(value, str):
-            if isinstance(value, (bool, list, tuple, dict, set)) or value is None:
-                raise _Refused()
-            value = str(value)
-        value = value.strip()
-        names = self.names()
-        if (names and value not in names) or not value:
-            raise _Refused()
-        return value
-
-    def listed(self) -> str:
-        names = self.names()
-        what = f" ({self.what})" if self.what else ""
-        if not names:
-            return f"any name{what}; the list of names is not available yet"
-        return ", ".join(repr(n) for n in names) + what
-
-    def describe(self) -> str:
-        return f"one of {self.listed()}" if self.names() else self.listed()
-
-
-def _split_list(text: str) -> list[Any]:
-    text = text.strip()
-    if text.startswith("["):
-        import yaml
-
-        try:
-            got = yaml.safe_load(text)
-        except yaml.YAMLError:
-            raise _Refused() from None
-        if not isinstance(got, list):
-            raise _Refused()
-        return got
-    if not text:
-        return []
-    return [part.strip() for part in text.split(",")]
-
-
-@dataclass(frozen=True, repr=False)
-class ListOf(Spec):
-    """A list of items of one spec. A single value becomes a one-item list (`-p deals toll_japan`);
-    on the command line items may also be comma-separated (`-p deals a,b`) or a YAML list (`'[a, b]'`)."""
-
-    item: Spec
-    min_len: int = 1
-    unique: bool = True
-
-    def coerce(self, value: Any) -> list[Any]:
-        if isinstance(value, str):
-            items = _split_list(value)
-        elif isinstance(value, (list, tuple)):
-            items = list(value)
-        elif isinstance(value, (set, frozenset, dict)) or value is None:
-            raise _Refused()
-        else:
-            items = [value]
-        out = []
-        for x in items:
-            try:
-                out.append(self.item.coerce(x))
-            except _Refused:
-                raise _Refused(_show(x)) from None
-        if len(out) < self.min_len:
-            raise _Refused()
-        if self.unique and len(set(map(repr, out))) != len(out):
-            raise _Refused()
-        return out
-
-    def describe(self) -> str:
-        n = "" if self.min_len <= 0 else " one or more" if self.min_len == 1 else f" {self.min_len} or more"
-        u = ", without repeats" if self.unique else ""
-        if isinstance(self.item, Choice) and self.item.names():
-            return f"a list of{n} of {self.item.listed()}{u}"
-        return f"a list of{n} values, each {self.item.describe()}{u}"
-
-
-@dataclass(frozen=True, repr=False)
-class Any_(Spec):
-    """Anything that is a Python literal (used for declared parameters whose type cannot be inferred)."""
-
-    def coerce(self, value: Any) -> Any:
-        if isinstance(value, str):
-            import yaml
-
-            try:
-                return yaml.safe_load(value)
-            except yaml.YAMLError:
-                return value
-        return value
-
-    def describe(self) -> str:
-        return "any value"
-
-
-# ---------------------------------------------------------------------------------------------
-# Where allowed names come from: the deal book and the data in use.
-# ---------------------------------------------------------------------------------------------
-
-@functools.lru_cache(maxsize=4)
-def _book(data_dir: str, stamp: tuple[float, ...]):
-    """The deal book of a data folder (cached while its files are unchanged)."""
-    from rekit.data.dataset import load
-    from rekit.model.deals import load_deals
-
-    return load_deals(ds=load(data_dir))
-
-
-def _current_book():
+def _data_stamp() -> tuple[str, tuple[float, ...]]:
     from rekit.paths import data_dir
 
     folder = data_dir()
-    stamp = tuple(p.stat().st_mtime for p in sorted(folder.glob("*")) if p.is_file())
-    return _book(str(folder), stamp)
+    return str(folder), tuple(p.stat().st_mtime for p in sorted(folder.glob("*")) if p.is_file())
+
+
+@functools.lru_cache(maxsize=4)
+def _dataset(folder: str, stamp: tuple[float, ...]):
+    from rekit.data.dataset import load
+
+    return load(folder)
+
+
+@functools.lru_cache(maxsize=4)
+def _book(folder: str, stamp: tuple[float, ...]):
+    from rekit.model.deals import load_deals
+
+    return load_deals(ds=_dataset(folder, stamp))
+
+
+def _first_year() -> int:
+    """The first year the model reaches (rekit.model.deals.YEARS)."""
+    from rekit.model.deals import YEARS
+
+    return YEARS[0]
+
+
+def _last_year() -> int:
+    """The last year the model reaches (rekit.model.deals.YEARS)."""
+    from rekit.model.deals import YEARS
+
+    return YEARS[1]
 
 
 def _basis_names() -> tuple[str, ...]:
     """The production bases of the model (data/deals.yml, `production_bases`)."""
-    return tuple(_current_book().bases)
+    return tuple(_book(*_data_stamp()).bases)
 
 
 def _deal_names() -> tuple[str, ...]:
     """The deal presets of the model (data/deals.yml, `deals`)."""
-    return tuple(_current_book().deals)
+    return tuple(_book(*_data_stamp()).deals)
 
 
 def _editions() -> tuple[str, ...]:
     """'all', or a USGS edition that reports mine production (its source_id)."""
-    from rekit.data.dataset import load
-    from rekit.paths import data_dir
-
-    obs = load(data_dir()).observations
+    obs = _dataset(*_data_stamp()).observations
     return ("all", *sorted(obs.loc[obs["indicator"] == "mine_production", "source_id"].unique()))
 
 
-class PeriodText(Spec):
-    """A period as the data writes them (2024, FY2024-25, 2025-06, 2025-04-04)."""
-
-    def coerce(self, value: Any) -> str:
-        from rekit.data.periods import PeriodError, parse_period
-
-        if isinstance(value, bool) or value is None or isinstance(value, (list, tuple, dict, set)):
-            raise _Refused()
-        try:
-            return parse_period(str(value)).text
-        except PeriodError:
-            raise _Refused() from None
-
-    def describe(self) -> str:
-        from rekit.data.periods import FORMS
-
-        return FORMS
+def _last_event() -> tuple[date, str]:
+    """The day the last event in data/events.csv starts: a timeline from later would be empty."""
+    return _dataset(*_data_stamp()).events["date_start"].max().date(), "the last event in data/events.csv"
 
 
 _DEAL = Choice(_deal_names, what="deals in data/deals.yml")
+_YEAR = Int(_first_year, _last_year)
 
 SPECS: dict[str, Spec] = {
-    "start_year": Int(2024, 2050),
-    "end_year": Int(2024, 2050),
+    "start_year": _YEAR,
+    "end_year": _YEAR,
     "draws": Int(1, 100_000),
     "seed": Int(0, None),
     "basis": Choice(_basis_names),
     "deals": ListOf(_DEAL),
     "deal": _DEAL,
-    "year": Int(2024, 2050),  # the model's reach (rekit.deals.YEARS)
+    "year": _YEAR,
+    "headline_year": _YEAR,
     "edition": Choice(_editions, what="'all' or a USGS edition"),
-    "since": PeriodText(),
+    "since": PeriodText(latest=_last_event),
     "level": Float(0, 2),  # a self-sufficiency level (a ratio; 1 = demand met)
     "hide_input": Bool(),
 }
@@ -436,11 +187,8 @@ def spec_for(name: str, default: Any = _MISSING, help: str = "") -> Spec:
             return ListOf(Int(), min_len=0, unique=False)
         if items and all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in items):
             return ListOf(Float(), min_len=0, unique=False)
-        return ListOf(Any_(), min_len=0, unique=False)
-    return Any_()
-
-
-_declared_cache: dict[tuple[str, float, int], dict[str, Declared]] = {}
+        return ListOf(AnyValue(), min_len=0, unique=False)
+    return AnyValue()
 
 
 def _literal(source: str) -> Any:
@@ -454,22 +202,22 @@ def declared(notebook: str | Path) -> dict[str, Declared]:
     """The parameters a notebook declares in its `parameters` cell, in order (cached per file version)."""
     path = Path(notebook)
     st = path.stat()
-    key = (str(path.resolve()), st.st_mtime, st.st_size)
-    if key not in _declared_cache:
-        from papermill.inspection import inspect_notebook
+    return dict(_declared(str(path.resolve()), st.st_mtime, st.st_size))
 
-        found = inspect_notebook(str(path))
-        out = {}
-        for name, p in found.items():
-            source = str(p.get("default", "")).strip()
-            value = _literal(source)
-            help_ = str(p.get("help", "") or "")
-            out[name] = Declared(name, None if value is _MISSING else value, source, help_,
-                                 spec_for(name, value, help_))
-        if len(_declared_cache) > 256:
-            _declared_cache.clear()
-        _declared_cache[key] = out
-    return _declared_cache[key]
+
+@functools.lru_cache(maxsize=256)
+def _declared(path: str, mtime: float, size: int) -> tuple[tuple[str, Declared], ...]:
+    """`declared` for one version of a notebook file (the modification time and size key the cache)."""
+    from papermill.inspection import inspect_notebook
+
+    out = []
+    for name, p in inspect_notebook(path).items():
+        source = str(p.get("default", "")).strip()
+        value = _literal(source)
+        help_ = str(p.get("help", "") or "")
+        out.append((name, Declared(name, None if value is _MISSING else value, source, help_,
+                                   spec_for(name, value, help_))))
+    return tuple(out)
 
 
 def defaults(notebook: str | Path) -> dict[str, Any]:
@@ -513,8 +261,10 @@ def _refuse(name: str, value: Any, spec: Spec, part: str | None = None) -> Param
     return ParameterError(f"parameter {name!r}: got {got}; allowed: {spec.describe()}")
 
 
-def check(params: Mapping[str, Any], notebook: str | Path | None = None) -> dict[str, Any]:
+def check_parameters(params: Mapping[str, Any], notebook: str | Path | None = None) -> dict[str, Any]:
     """Validate and normalise parameter values; return a new dict (same keys, normalised values).
+
+    Also importable as ``check`` (``rekit.params.check``, the call at the top of every notebook).
 
     `params` may hold typed values (from the notebook or a YAML batch file) or strings typed on
     the command line ("1000" for an integer, "toll_japan" or "a,b" for a list). With `notebook`
@@ -546,7 +296,7 @@ def check(params: Mapping[str, Any], notebook: str | Path | None = None) -> dict
         spec = decl[name].spec if decl is not None else spec_for(name, value)
         try:
             out[name] = spec.coerce(value)
-        except _Refused as exc:
+        except Refused as exc:
             raise _refuse(name, value, spec, exc.shown) from None
     # cross-checks
     merged = {n: d.default for n, d in decl.items()} if decl is not None else {}
@@ -568,3 +318,6 @@ def check(params: Mapping[str, Any], notebook: str | Path | None = None) -> dict
                 raise ParameterError(f"parameter {given!r}: got {merged[given]}; allowed: a value that keeps "
                                      f"{name}={y} (its default) within start_year..end_year; or set {name} too")
     return out
+
+
+check = check_parameters

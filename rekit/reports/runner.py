@@ -50,7 +50,7 @@ from rekit.paths import batch_file as default_batch
 from rekit.reports.guard import FolderLock, Interrupted, RunFolder, Stop, clean_partial_files
 from rekit.reports.jobs import (Job, ReportResult, params_suffix, ReportError, jobs_from_batch, slug_text, find_notebook,
                     list_notebooks, load_batch, make_job, report_stem)
-from rekit.reports.kernels.pool import KERNEL, Kernels, preload_modules, register_engine, warm_code
+from rekit.reports.kernels import KERNEL, Kernels, preload_modules, register_engine, warm_code
 from rekit.reports.html import (CSS_NAME, INDEX, build_time, mark_interrupted, write_atomic, prepare_out, to_html,
                                 write_assets, write_index)
 

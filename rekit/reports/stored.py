@@ -19,13 +19,15 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from rekit.errors import FailedError
+
 __all__ = ["RefreshError", "refresh", "problems", "code_hash", "resolve_notebooks", "STAMP"]
 
 STAMP = "rekit"  # notebook metadata key: {"outputs_of": <hash of the code cells>}
 SKIP_TAG = "skip-execution"  # nbclient's tag for cells it does not run
 
 
-class RefreshError(Exception):
+class RefreshError(FailedError):
     """A notebook failed while refreshing (it is left unchanged)."""
 
 

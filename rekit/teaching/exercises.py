@@ -320,7 +320,7 @@ def _exp_bound(ds):
 
 
 def _headline_2030(book, deals, basis="reported"):
-    from rekit.explore.explorer import State, compute, headline
+    from rekit.explore import State, compute, headline
 
     state = State(deals=tuple(deals), basis=basis, years=MODEL_YEARS, headline_year=HEADLINE_YEAR)
     return headline(compute(state, book), HEADLINE_YEAR).set_index("deal")

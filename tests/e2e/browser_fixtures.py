@@ -247,10 +247,10 @@ CHART_NOTEBOOK = {
     "parameters": 'deals = ["status_quo", "toll_japan"]  # deals to compare; names from data/deals.yml\n'
                   "draws = 200  # Monte Carlo draws; 1..100000",
     "check": 'from rekit.reports.params import check\n\np = check({"deals": deals, "draws": draws})',
-    "chart": "import rekit.charts, rekit.data, rekit.deals, rekit.model\n\n"
-             "ds = rekit.data.load()\nbook = rekit.deals.load_deals(ds=ds)\n"
+    "chart": "import rekit.data, rekit.model\nfrom rekit.figures import charts\n\n"
+             "ds = rekit.data.load()\nbook = rekit.model.load_deals(ds=ds)\n"
              'result = rekit.model.simulate(book, p["deals"], years=(2024, 2035), draws=p["draws"])\n'
-             "rekit.charts.self_sufficiency_chart(result, ds, book)",
+             "charts.self_sufficiency_chart(result, ds, book)",
 }
 
 

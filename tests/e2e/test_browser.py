@@ -31,7 +31,7 @@ JS_HEADLINE = ("([deal, want]) => { const el = document.querySelector(`.rekit-he
 def _expected_ssr(deals: list[str], year: int, **overrides: float) -> float:
     """The headline self-sufficiency the explorer should show, computed in this process by the same functions."""
     from rekit.model.deals import load_deals
-    from rekit.explore.explorer import State, compute, headline
+    from rekit.explore import State, compute, headline
 
     state = State(deals=tuple(deals), years=(2024, 2035), headline_year=year, overrides=overrides)
     table = headline(compute(state, load_deals()), year)

@@ -1,4 +1,4 @@
-"""The deal explorer: its plain functions (compute, series, headline, figure, panel) and the widget
+"""The deal explorer: its plain functions (compute, series, headline_table, figure, panel) and the widget
 itself, instantiated in-process with real objects: set controls, watch the FigureWidget and the panel."""
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ import pytest
 
 from rekit.data.dataset import load
 from rekit.model.deals import load_deals
-from rekit.explore.explorer import (
-    METRICS_SHOWN, OVERRIDABLE, SLIDERS, ExploreError, Explorer, State, _trace_index, central_values, compute, explain,
-    explore, headline, make_figure, panel_html, series, update_figure,
+import rekit.explore
+from rekit.explore.figure import METRICS_SHOWN, make_figure, trace_index, update_figure
+from rekit.explore.panel import panel_html, web_url
+from rekit.explore.state import (
+    OVERRIDABLE, SLIDERS, ExploreError, State, central_values, compute, explain, headline_table, series,
 )
+from rekit.explore.widget import Explorer, explore
 from rekit.model.simulation import ModelError, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,7 +43,7 @@ def ex(ds, book) -> Explorer:
 
 
 def _mid(ex: Explorer, deal: str, panel: int = 0):
-    return ex.figure.data[_trace_index(ex.deal_names)[(panel, deal, "mid")]]
+    return ex.figure.data[trace_index(ex.deal_names)[(panel, deal, "mid")]]
 
 
 def _value(panel: str, deal: str, cls: str = "rekit-ssr") -> float:
@@ -89,14 +92,14 @@ def test_explain_names_the_slider():
     assert SLIDERS["demand_base"].label in explain("deal 'x', year 2025: magnet demand is zero; ...")
 
 
-def test_series_and_headline(book):
+def test_series_and_headline_table(book):
     res = compute(State(deals=DEALS, draws=200), book)
     bands = series(res, "self_sufficiency")
     assert set(bands) == set(DEALS)
     for q in bands.values():
         assert q.shape == (3, len(res.years))
         assert np.all(q[0] <= q[1] + 1e-12) and np.all(q[1] <= q[2] + 1e-12)
-    table = headline(res, 2030)
+    table = headline_table(res, 2030)
     assert list(table["deal"]) == list(DEALS)
     for r in table.itertuples():
         draws = res.at("self_sufficiency", r.deal, 2030)
@@ -106,7 +109,7 @@ def test_series_and_headline(book):
     q = series(central, "export_share")["status_quo"]
     np.testing.assert_array_equal(q[0], q[2])  # draws = 0: the band collapses onto the line
     with pytest.raises(ExploreError):
-        headline(central, 2040)
+        headline_table(central, 2040)
 
 
 def test_figure_restyled_in_place(book):
@@ -116,7 +119,7 @@ def test_figure_restyled_in_place(book):
     res = compute(State(deals=("toll_japan",)), book)
     update_figure(fig, res, 2030, list(book.deals))
     assert len(fig.data) == n
-    idx = _trace_index(list(book.deals))
+    idx = trace_index(list(book.deals))
     mid = fig.data[idx[(0, "toll_japan", "mid")]]
     assert mid.visible is True
     np.testing.assert_allclose(mid.y, res.arrays["self_sufficiency"][0, :, 0])
@@ -127,7 +130,7 @@ def test_figure_restyled_in_place(book):
 
 def test_panel_html_hooks_and_escaping(book, ds):
     res = compute(State(deals=DEALS), book)
-    page = panel_html(headline(res, 2030), 2030, [("x", "A <b>title</b> & co")], overrides={"retained_share": 0.5},
+    page = panel_html(headline_table(res, 2030), 2030, [("x", "A <b>title</b> & co")], overrides={"retained_share": 0.5},
                       deal_values={"retained_share": 0.3}, updates=7)
     assert 'class="rekit-headline" data-status="ok" data-year="2030"' in page
     assert 'data-updates="7"' in page
@@ -136,6 +139,27 @@ def test_panel_html_hooks_and_escaping(book, ds):
     assert 'data-param="retained_share"' in page
     err = panel_html(None, 2030, message="bad <input>")
     assert 'data-status="error"' in err and "bad &lt;input&gt;" in err
+
+
+def test_panel_escapes_every_value_and_links_only_web_addresses(book):
+    res = compute(State(deals=("toll_japan",)), book)
+    sources = [("s1", "Report <script>alert(1)</script>", "https://example.org/a?x=1&y=2"),
+               ("s2", "Plain", "javascript:alert(1)"), ("s3", "No address", None), ("s4\"><b>", "Odd id", "ftp://x")]
+    page = panel_html(headline_table(res, 2030), 2030, sources, message='"quoted" <i>message</i>',
+                      descriptions={"toll_japan": 'a "quote" & <tag>'})
+    assert "<script>" not in page and "Report &lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert '<a href="https://example.org/a?x=1&amp;y=2"' in page
+    assert page.count("<a ") == 1 and "javascript:" not in page and "ftp://" not in page
+    assert 'data-source="s4&#34;&gt;&lt;b&gt;"' in page
+    assert 'title="a &#34;quote&#34; &amp; &lt;tag&gt;"' in page
+    assert "&#34;quoted&#34; &lt;i&gt;message&lt;/i&gt;" in page
+    assert [web_url(u) for u in ("https://a.b", "HTTP://a.b", " http://a.b ", "file:///etc", "", None)] == [
+        "https://a.b", "HTTP://a.b", "http://a.b", None, None, None]
+
+
+def test_the_package_names_notebooks_use():
+    assert rekit.explore.headline is headline_table and rekit.explore.explore is explore
+    assert {"explore", "State", "compute", "headline", "make_figure", "update_figure"} <= set(rekit.explore.__all__)
 
 
 # --- the widget -------------------------------------------------------------------------------
@@ -201,7 +225,7 @@ def test_deal_selection_basis_draws_and_reset(ex, book):
     ex.controls["basis"].value = "plan_2030"
     assert not np.allclose(before, np.array(_mid(ex, "toll_korea").y, dtype=float))
     ex.controls["draws"].value = 100
-    idx = _trace_index(ex.deal_names)
+    idx = trace_index(ex.deal_names)
     high, low = (ex.figure.data[idx[(0, "toll_korea", p)]] for p in ("high", "low"))
     assert high.visible and low.visible and np.any(np.array(high.y) > np.array(low.y))
     ex.set(retained_share=0.9, demand_growth=0.2)

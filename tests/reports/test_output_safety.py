@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from rekit.cli.reports import main as cli
+from rekit.cli.app import main as cli
 
 PAYLOADS = ['<img src=x onerror=alert(1)>', '"><script>alert(2)</script>', "' onmouseover='alert(3)"]
 LABEL = "".join(PAYLOADS)

@@ -21,7 +21,7 @@ import pytest
 
 from rekit.reports import params as P
 from rekit.reports import runner as R
-from rekit.cli.reports import main as cli
+from rekit.cli.app import main as cli
 from rekit.reports.html import make_offline
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -68,67 +68,6 @@ def run_cli(args, capsys):
     code = cli(args)
     cap = capsys.readouterr()
     return code, cap.out, cap.err
-
-
-# ---------------------------------------------------------------------------------------------
-# parameters (no kernel)
-# ---------------------------------------------------------------------------------------------
-
-
-def test_check_converts_command_line_strings():
-    got = P.check({"draws": "1000", "seed": "0", "start_year": "2030", "hide_input": "no", "since": 2026})
-    assert got == {"draws": 1000, "seed": 0, "start_year": 2030, "hide_input": False, "since": "2026"}
-
-
-@pytest.mark.parametrize("name, value, message", [
-    ("draws", -5, "parameter 'draws': got -5; allowed: an integer from 1 to 100000"),
-    ("draws", "many", "parameter 'draws': got 'many'; allowed: an integer from 1 to 100000"),
-    ("draws", 2.5, "parameter 'draws': got 2.5; allowed: an integer from 1 to 100000"),
-    ("seed", -1, "parameter 'seed': got -1; allowed: an integer >= 0"),
-    ("start_year", 2051, "parameter 'start_year': got 2051; allowed: an integer from 2024 to 2050"),
-    ("basis", "hope", f"parameter 'basis': got 'hope'; allowed: {allowed('basis')}"),
-    ("hide_input", "maybe", "parameter 'hide_input': got 'maybe'; allowed: true or false"),
-])
-def test_check_refuses_with_name_value_and_what_is_allowed(name, value, message):
-    with pytest.raises(P.ParameterError) as exc:
-        P.check({name: value})
-    assert str(exc.value) == message
-
-
-def test_start_year_not_after_end_year_and_the_year_shown_between_them():
-    with pytest.raises(P.ParameterError, match=r"start_year=2040, end_year=2030; allowed: start_year <= end_year"):
-        P.check({"start_year": 2040, "end_year": 2030})
-    with pytest.raises(P.ParameterError, match=r"^parameter 'year': got 2031; allowed: a year from start_year=2024 to end_year=2030$"):
-        P.check({"start_year": 2024, "end_year": 2030, "year": 2031})
-
-
-def test_list_of_choices_from_a_single_value_a_comma_list_or_yaml():
-    spec = P.ListOf(P.Choice(("a", "b", "c")))
-    assert spec.coerce("a") == ["a"]
-    assert spec.coerce("a,b") == ["a", "b"]
-    assert spec.coerce("[b, c]") == ["b", "c"]
-    assert spec.coerce(["c"]) == ["c"]
-    with pytest.raises(P._Refused):
-        spec.coerce("a,zz")
-    with pytest.raises(P._Refused):
-        spec.coerce([])
-
-
-def test_deals_come_from_deals_yml():
-    assert P.check({"deals": "toll_japan,toll_korea"}) == {"deals": ["toll_japan", "toll_korea"]}  # data/deals.yml
-    with pytest.raises(P.ParameterError) as exc:
-        P.check({"deals": ["toll_japan", "toll_mars"]})
-    assert str(exc.value) == f"parameter 'deals': got 'toll_mars' in ['toll_japan', 'toll_mars']; allowed: {allowed('deals')}"
-    assert "'toll_japan'" in allowed("deals") and "'toll_korea'" in allowed("deals")
-
-
-def test_check_against_a_notebook_infers_specs_from_its_parameters_cell():
-    nb = NOTEBOOKS / "sample.ipynb"
-    assert P.check({"n": "7"}, notebook=nb) == {"n": 7}  # n = 3  # count of bars, 1..10
-    with pytest.raises(P.ParameterError, match=r"^parameter 'n': got 11; allowed: an integer from 1 to 10$"):
-        P.check({"n": 11}, notebook=nb)
-    with pytest.raises(P.ParameterError, match=r"unknown parameter 'nn' for notebook 'sample'; its parameters: n, deals"):
-        P.check({"nn": 1}, notebook=nb)
 
 
 # ---------------------------------------------------------------------------------------------

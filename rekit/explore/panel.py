@@ -1,0 +1,71 @@
+"""The panel beside the explorer's chart, as HTML: headline numbers per deal, the settings that differ
+from the deals' own values, the sources, and, when the last change could not be computed, why.
+
+The HTML comes from the jinja2 template ``templates/panel.html.j2`` with autoescaping on, so every
+value from the data (deal names and descriptions, citations, messages) is escaped; a source's URL
+becomes a link only when it is http(s).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Mapping, Sequence
+
+import jinja2
+import pandas as pd
+
+from rekit.explore.state import SLIDERS
+from rekit.figures.charts import FONT, deal_colors
+
+__all__ = ["panel_html", "pct", "web_url"]
+
+
+@functools.cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.PackageLoader("rekit.explore", "templates"), autoescape=True,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
+def pct(x: float) -> str:
+    """A ratio as a percentage: 0.5 -> '50%', 0.042 -> '4.2%' (one decimal below 10%), NaN -> '–'."""
+    return "–" if not math.isfinite(x) else f"{x:.0%}" if abs(x) >= 0.1 or x == 0 else f"{x:.1%}"
+
+
+def web_url(url: str | None) -> str | None:
+    """`url` if it is an http(s) address, else None (so no other scheme ever becomes a link)."""
+    if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return None
+
+
+def panel_html(table: pd.DataFrame | None, year: int, sources: Sequence[tuple] = (),
+               message: str | None = None, overrides: Mapping[str, float] | None = None,
+               deal_values: Mapping[str, float] | None = None, draws: int = 0, basis: str = "",
+               descriptions: Mapping[str, str] | None = None, updates: int = 0) -> str:
+    """The panel's HTML.
+
+    `table` is `headline_table(...)` of the last good result (None before there is one); `sources` is
+    [(source_id, short citation)] or [(source_id, short citation, url)]; `overrides` the sliders moved
+    away from the deals' values (`deal_values`); `descriptions` each deal's description (a tooltip).
+    """
+    deals = list(table["deal"]) if table is not None else []
+    band = draws > 0
+    colours = deal_colors(list((descriptions or {}).keys()) or deals)
+    rows = []
+    if table is not None:
+        for r in table.itertuples(index=False):
+            cells = [{"css": css, "value": f"{getattr(r, m):.6g}", "text": pct(getattr(r, m)),
+                      "low": pct(getattr(r, m + "_p05")), "high": pct(getattr(r, m + "_p95"))}
+                     for m, css in (("self_sufficiency", "rekit-ssr"), ("export_share", "rekit-export-share"))]
+            rows.append({"deal": r.deal, "description": (descriptions or {}).get(r.deal, ""),
+                         "colour": colours.get(r.deal, "#222"), "cells": cells})
+    moved = [{"name": k, "label": SLIDERS[k].label, "value": format(v, SLIDERS[k].fmt),
+              "own": None if (deal_values or {}).get(k) is None else format(deal_values[k], SLIDERS[k].fmt)}
+             for k, v in (overrides or {}).items()]
+    cited = [{"id": s[0], "text": s[1], "url": web_url(s[2] if len(s) > 2 else None)} for s in sources]
+    return _templates().get_template("panel.html.j2").render(
+        status="error" if message else "ok", year=int(year), deals=deals, updates=int(updates), font=FONT,
+        message=message, rows=rows, table_year=int(table["year"].iloc[0]) if rows else int(year), band=band,
+        basis=basis, draws=int(draws), overrides=moved, sources=cited,
+    )

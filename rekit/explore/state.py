@@ -1,0 +1,159 @@
+"""The explorer's logic, without widgets: what the controls say (`State`), the model run for it
+(`compute`), the bands of a metric (`series`) and the headline numbers of a year (`headline_table`).
+
+Plain functions that tests, benchmarks and the teaching notebooks call too. The sliders' starting
+points are the deals' own central values (`central_values`, from data/deals.yml and the data), not
+numbers typed here. Inputs the model cannot compute (no deal, a one-year range, no production)
+raise `ExploreError` naming the control to change; the model's own errors are put in the
+explorer's words by `explain`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from rekit.data.dataset import Dataset
+from rekit.model.deals import PARAMS, DealBook
+from rekit.model.simulation import Result, simulate
+from rekit.errors import RekitError
+
+__all__ = [
+    "BAND", "ExploreError", "OVERRIDABLE", "SLIDERS", "Slider", "State", "central_values", "compute", "explain",
+    "headline_table", "series", "sources_for",
+]
+
+#: The quantiles drawn and shown: p05, median, p95.
+BAND = (0.05, 0.5, 0.95)
+
+
+class ExploreError(RekitError, ValueError):
+    """A combination of controls the explorer cannot draw; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A numeric control: the model parameter it sets, its label, range, step and readout format."""
+
+    name: str
+    label: str
+    lo: float
+    hi: float
+    step: float
+    fmt: str
+    unit: str
+    help: str
+
+
+#: The sliders, in the order shown. `production_scale` multiplies IREL's output path; the others
+#: are deal parameters (rekit.model.deals.PARAMS) and start at the deals' central values.
+SLIDERS: dict[str, Slider] = {s.name: s for s in (
+    Slider("production_scale", "IREL output ×", 0.0, 3.0, 0.05, ".2f", "× basis",
+           "multiplies IREL's production path (1 = the basis as sourced)"),
+    Slider("eta_metal", "oxide→metal yield", 0.0, 1.0, 0.01, ".2f", "t/t", PARAMS["eta_metal"].doc),
+    Slider("eta_magnet", "metal→magnet yield", 0.0, 1.0, 0.01, ".2f", "t/t", PARAMS["eta_magnet"].doc),
+    Slider("retained_share", "partner keeps", 0.0, 1.0, 0.01, ".2f", "share", PARAMS["retained_share"].doc),
+    Slider("demand_base", "demand (t magnet)", 0.0, 5000.0, 10.0, ".0f", "t magnet", PARAMS["demand_base"].doc),
+    Slider("demand_growth", "demand growth /yr", 0.0, 0.30, 0.005, ".3f", "per year", PARAMS["demand_growth"].doc),
+)}
+OVERRIDABLE = tuple(n for n in SLIDERS if n in PARAMS)
+
+
+@dataclass(frozen=True)
+class State:
+    """What the controls say: everything `compute` needs, and the year of the headline numbers.
+
+    `overrides` holds only the parameters the user moved away from the deals' values.
+    """
+
+    deals: tuple[str, ...]
+    basis: str = "reported"
+    years: tuple[int, int] = (2024, 2035)
+    draws: int = 0
+    seed: int = 0
+    production_scale: float = 1.0
+    overrides: Mapping[str, float] = field(default_factory=dict)
+    headline_year: int = 2030
+
+
+def central_values(book: DealBook, deals: Sequence[str], year: int) -> dict[str, float]:
+    """Each overridable parameter's central value in `year` over `deals`: the largest where they differ.
+
+    These are the sliders' starting points: the deals' own numbers from data/deals.yml (which
+    take them from observations), not numbers typed into the explorer.
+    """
+    names = list(deals) or list(book.deals)
+    yr = np.array([year])
+    out = {}
+    for p in OVERRIDABLE:
+        vals = [float(book.get(n).params[p].draw(p, 0, 0, yr)[-1, 0]) for n in names]
+        out[p] = max(vals)
+    return out
+
+
+def compute(state: State, book: DealBook) -> Result:
+    """Run the model for a State; ExploreError or ModelError (with a clear message) when it cannot."""
+    if not state.deals:
+        raise ExploreError("no deal selected: pick one or more deals (Ctrl- or Cmd-click to pick several)")
+    start, end = (int(y) for y in state.years)
+    if start >= end:
+        raise ExploreError(f"the year range {start}–{end} has zero length: widen it to at least two years")
+    if not start <= state.headline_year <= end:
+        raise ExploreError(f"the headline year {state.headline_year} is outside the years shown, {start}–{end}")
+    if state.production_scale <= 0:
+        raise ExploreError(f"IREL output × {state.production_scale:g}: with no production there is nothing to compare; "
+                           "set it above 0")
+    return simulate(book, state.deals, years=(start, end), draws=int(state.draws), seed=int(state.seed),
+                    basis=state.basis, overrides=dict(state.overrides), production_scale=float(state.production_scale))
+
+
+def series(result: Result, metric: str, band: Sequence[float] = BAND) -> dict[str, np.ndarray]:
+    """Per deal, an array (3, years) of the p05, p50 and p95 of one metric (all equal with draws=0)."""
+    a = result.arrays[metric]  # (deals, years, draws)
+    if a.shape[-1] == 1:
+        q = np.repeat(a[None, :, :, 0], len(band), axis=0)
+    else:
+        q = np.quantile(a, list(band), axis=-1)
+    return {d: q[:, i, :] for i, d in enumerate(result.deals)}
+
+
+def headline_table(result: Result, year: int) -> pd.DataFrame:
+    """One row per deal: self-sufficiency and export share in `year` (median, p05, p95), own magnets and demand.
+
+    Also importable as ``rekit.explore.headline`` (the name the teaching notebooks use).
+    """
+    if year not in set(result.years.tolist()):
+        raise ExploreError(f"year {year} is not in the result ({result.years[0]}–{result.years[-1]})")
+    rows = []
+    for deal in result.deals:
+        row: dict[str, Any] = {"deal": deal, "year": int(year)}
+        for metric in ("self_sufficiency", "export_share", "magnets_own", "magnet_demand", "production"):
+            draws = result.at(metric, deal, year)
+            lo, mid, hi = np.quantile(draws, BAND) if draws.size > 1 else (draws[0],) * 3
+            row[metric] = float(mid)
+            if metric in ("self_sufficiency", "export_share"):
+                row[f"{metric}_p05"], row[f"{metric}_p95"] = float(lo), float(hi)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def explain(message: str) -> str:
+    """A model error in the explorer's words: name the slider as well as the parameter."""
+    for name, s in SLIDERS.items():
+        if message.startswith(f"{name}:"):
+            return f"{s.label} ({name}){message[len(name):]}"
+    if "magnet demand is zero" in message:
+        return message + f"; set {SLIDERS['demand_base'].label} above 0"
+    return message
+
+
+def sources_for(book: DealBook, ds: Dataset, deals: Sequence[str], basis: str) -> list[tuple[str, str, str | None]]:
+    """[(source_id, short citation, url or None)] of the sources behind these deals and basis."""
+    out = []
+    for s in book.source_ids(list(deals), basis, ds):
+        url = ds.source(s)["url"]
+        out.append((s, ds.cite(s, "short"), str(url) if isinstance(url, str) and url.strip() else None))
+    return out

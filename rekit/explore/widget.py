@@ -1,0 +1,280 @@
+"""The deal explorer widget: one call in a notebook opens sliders over the partner-deal model.
+
+    from rekit.explore import explore
+    explore(["status_quo", "toll_japan", "repm_scheme"])
+
+Controls (ipywidgets) for the deals to compare, the production basis, IREL's output scale, the
+yields, the partner's retained share, India's magnet demand and its growth, the years, the
+draws and the headline year drive a plotly ``FigureWidget`` (rekit.explore.figure) that is
+updated in place, and a panel (rekit.explore.panel) with the headline numbers and the sources of
+the figures in use. The logic is in rekit.explore.state.
+
+The sliders start at the deals' own central values in the headline year (read from
+data/deals.yml and the data, not typed here). A slider left where it started leaves every deal as
+sourced (including parameters that change by year, such as demand growth); a slider you move
+overrides that parameter for every deal shown, and the panel says so. "Reset" returns to the
+deals' own values. Where the deals differ (the retained share is 0 for a deal without a tolling
+partner), a slider starts at the largest value, that of the deals the parameter matters for.
+Inputs the model cannot compute give a message in the panel, never a traceback, and the last good
+chart stays.
+
+Stable hooks for browser tests: the whole explorer has the CSS class ``rekit-explorer``; each
+control ``rekit-<name>`` (``rekit-retained-share``, ``rekit-deals``, ``rekit-years`` ...); the
+figure ``rekit-explorer-figure``; the panel ``rekit-panel``, inside which ``.rekit-headline``
+carries ``data-status`` (ok/error), ``data-year``, ``data-deals`` and ``data-updates``, and each
+number is a cell ``.rekit-ssr`` / ``.rekit-export-share`` with ``data-deal`` and ``data-value``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from contextlib import contextmanager
+from copy import deepcopy
+from typing import Any, Iterable
+
+import ipywidgets as w
+import pandas as pd
+import plotly.graph_objects as go
+
+from rekit.data.dataset import Dataset, load
+from rekit.explore.figure import make_figure, update_figure
+from rekit.explore.panel import panel_html
+from rekit.explore.state import (OVERRIDABLE, SLIDERS, ExploreError, State, central_values, compute, explain,
+                                 headline_table, sources_for)
+from rekit.model.deals import YEARS, DealBook, DealError, load_deals
+from rekit.model.simulation import ModelError, Result
+
+__all__ = ["Explorer", "explore"]
+
+
+def _css(name: str) -> str:
+    return "rekit-" + name.replace("_", "-")
+
+
+class Explorer(w.VBox):
+    """The deal explorer, an ipywidgets VBox: controls, a FigureWidget updated in place, and a panel
+    of headline numbers.
+
+    Attributes for programs and tests: `controls` (name -> widget), `figure` (the FigureWidget), `panel` (an
+    HTML widget), `state` (the State last asked for), `result` / `good_state` (the last good
+    ones), `error` (the message of the last failed update, or None), `updates` (a counter).
+    """
+
+    def __init__(self, deals: Iterable[str] | None = None, basis: str = "reported",
+                 years: tuple[int, int] = (2024, 2035), draws: int = 0, *, headline_year: int = 2030,
+                 seed: int = 0, book: DealBook | None = None, ds: Dataset | None = None):
+        super().__init__()
+        self.ds = ds or load()
+        self.book = book or load_deals(ds=self.ds)
+        self.deal_names = list(self.book.deals)
+        chosen = tuple(self.deal_names if deals is None else ([deals] if isinstance(deals, str) else list(deals)))
+        for d in chosen:
+            self.book.get(d)  # DealError naming the deals if unknown
+        self.book.basis(basis)
+        start, end = (int(y) for y in years)
+        if not YEARS[0] <= start <= YEARS[1] or not YEARS[0] <= end <= YEARS[1] or start > end:
+            raise ExploreError(f"years: {start}–{end}; allowed: START <= END within {YEARS[0]}–{YEARS[1]}")
+        headline_year = min(max(int(headline_year), start), end)
+        self.defaults = central_values(self.book, chosen, headline_year)
+        self.seed = int(seed)
+        self.updates = 0
+        self.error: str | None = None
+        self.result: Result | None = None
+        self.good_state: State | None = None
+        self.table: pd.DataFrame | None = None
+        self._hold = 0
+        self._sources = functools.lru_cache(maxsize=64)(
+            lambda deals, basis: sources_for(self.book, self.ds, deals, basis) if deals else [])
+
+        c: dict[str, Any] = {}
+        narrow = w.Layout(width="400px")
+        style = {"description_width": "150px"}
+        c["deals"] = w.SelectMultiple(options=self.deal_names, value=chosen, rows=min(len(self.deal_names), 7),
+                                      description="deals", style=style, layout=w.Layout(width="400px"))
+        c["basis"] = w.Dropdown(options=list(self.book.bases), value=basis, description="production basis",
+                                style=style, layout=narrow)
+        c["years"] = w.IntRangeSlider(value=(start, end), min=YEARS[0], max=YEARS[1], step=1, description="years",
+                                      continuous_update=False, style=style, layout=narrow)
+        c["headline_year"] = w.IntSlider(value=headline_year, min=start, max=end, step=1, description="headline year",
+                                         continuous_update=False, style=style, layout=narrow)
+        c["draws"] = w.IntSlider(value=int(draws), min=0, max=max(500, int(draws)), step=25, description="draws",
+                                 continuous_update=False, style=style, layout=narrow,
+                                 tooltip="0 = central values; more draws show p05–p95 bands")
+        base_years = {self.book.get(d).demand_base_year for d in (chosen or self.deal_names)}
+        for name, s in SLIDERS.items():
+            value = 1.0 if name == "production_scale" else self.defaults[name]
+            hi = max(s.hi, value)
+            label = s.label
+            if name == "demand_base" and len(base_years) == 1:
+                label = f"demand {base_years.pop()} (t)"
+            c[name] = w.FloatSlider(value=value, min=s.lo, max=hi, step=s.step, description=label,
+                                    readout_format=s.fmt, continuous_update=False, style=style, layout=narrow,
+                                    tooltip=s.help)
+        c["reset"] = w.Button(description="Reset to the deals' values", layout=w.Layout(width="240px", margin="4px 0 0 156px"),
+                              tooltip="put every slider back where the deals' sources put it")
+        for name, ctl in c.items():
+            ctl.add_class(_css(name))
+        self.controls = c
+
+        base = go.FigureWidget(make_figure(self.book))
+        base.add_class("rekit-explorer-figure")
+        self.figure = base
+        self.panel = w.HTML(value=panel_html(None, headline_year), layout=w.Layout(width="340px", padding="0 0 0 12px"))
+        self.panel.add_class("rekit-panel")
+
+        left = w.VBox([c["deals"], c["basis"], c["years"], c["headline_year"], c["draws"]])
+        right = w.VBox([c[n] for n in SLIDERS] + [c["reset"]])
+        self.children = [w.HBox([left, right]), w.HBox([self.figure, self.panel])]
+        self.add_class("rekit-explorer")
+
+        for name, ctl in c.items():
+            if name == "reset":
+                ctl.on_click(lambda _b: self.reset())
+            else:
+                ctl.observe(self._on_change, names="value")
+        self.update()
+
+    # -- state ------------------------------------------------------------------------------
+
+    def read_state(self) -> State:
+        """The State the controls show now."""
+        c = self.controls
+        overrides = {}
+        for name in OVERRIDABLE:
+            v = float(c[name].value)
+            if abs(v - self.defaults[name]) > SLIDERS[name].step / 2:
+                overrides[name] = v
+        return State(deals=tuple(c["deals"].value), basis=c["basis"].value,
+                     years=tuple(int(y) for y in c["years"].value), draws=int(c["draws"].value),
+                     seed=self.seed,
+                     production_scale=float(c["production_scale"].value), overrides=overrides,
+                     headline_year=int(c["headline_year"].value))
+
+    @contextmanager
+    def hold(self):
+        """Change several controls at once with one update at the end (and none in between)."""
+        self._hold += 1
+        try:
+            yield self
+        finally:
+            self._hold -= 1
+        if not self._hold:
+            self.update()
+
+    def set(self, **values: Any) -> None:
+        """Set controls by name in one go (e.g. ``ex.set(retained_share=0.5, draws=100)``), then update once."""
+        unknown = [k for k in values if k not in self.controls or k == "reset"]
+        if unknown:
+            raise KeyError(f"unknown control {', '.join(unknown)}; controls: {', '.join(k for k in self.controls if k != 'reset')}")
+        with self.hold():
+            for k, v in values.items():
+                self.controls[k].value = tuple(v) if k in ("deals", "years") else v
+
+    def reset(self) -> None:
+        """Every slider back to the deals' central values (and IREL output × 1)."""
+        with self.hold():
+            for name in SLIDERS:
+                self.controls[name].value = 1.0 if name == "production_scale" else self.defaults[name]
+
+    def _on_change(self, change) -> None:
+        owner = change["owner"]
+        with self.hold():  # controls that follow others change inside; one update at the end
+            if owner is self.controls["years"]:
+                self._follow_years()
+            elif owner is self.controls["deals"] or owner is self.controls["headline_year"]:
+                self._follow_deals()
+
+    def _follow_years(self) -> None:
+        """Keep the headline year inside the year range."""
+        start, end = self.controls["years"].value
+        hy = self.controls["headline_year"]
+        if start < end:  # a zero-length range is refused by compute; leave the headline slider alone
+            value = min(max(hy.value, start), end)
+            hy.min, hy.max = min(hy.min, start), max(hy.max, end)
+            hy.value = value
+            hy.min, hy.max = start, end
+
+    def _follow_deals(self) -> None:
+        """New deals or year: sliders the user has not moved follow the deals' own central values."""
+        state_deals = tuple(self.controls["deals"].value)
+        if not state_deals:
+            return
+        new = central_values(self.book, state_deals, int(self.controls["headline_year"].value))
+        for name in OVERRIDABLE:
+            ctl = self.controls[name]
+            untouched = abs(float(ctl.value) - self.defaults[name]) <= SLIDERS[name].step / 2
+            if untouched:
+                ctl.max = max(ctl.max, new[name])
+                ctl.value = new[name]
+        self.defaults = new
+
+    # -- update -----------------------------------------------------------------------------
+
+    def update(self) -> bool:
+        """Recompute from the controls and redraw in place; on bad input show why and keep the last good chart."""
+        self.state = state = self.read_state()
+        try:
+            result = compute(state, self.book)
+            table = headline_table(result, state.headline_year)
+        except (ExploreError, ModelError, DealError) as exc:
+            self.error = explain(str(exc))
+            self.updates += 1
+            self._draw_panel(self.good_state or state, message=self.error)
+            return False
+        update_figure(self.figure, result, state.headline_year, self.deal_names)
+        self.result, self.table, self.good_state, self.error = result, table, state, None
+        self.updates += 1
+        self._draw_panel(state)
+        return True
+
+    def _draw_panel(self, state: State, message: str | None = None) -> None:
+        sources = self._sources(tuple(state.deals), state.basis)
+        descriptions = {n: self.book.get(n).description for n in self.deal_names}
+        year = self.table["year"].iloc[0] if self.table is not None else state.headline_year
+        self.panel.value = panel_html(self.table, int(year), sources, message=message, overrides=state.overrides,
+                                      deal_values=self.defaults, draws=state.draws, basis=state.basis,
+                                      descriptions=descriptions, updates=self.updates)
+
+    # -- display ----------------------------------------------------------------------------
+
+    def static_html(self) -> str:
+        """A static stand-in (the chart and the panel as they are now) for pages without a widget manager,
+        such as the HTML reports; it draws with the plotly.min.js beside the page."""
+        from rekit.figures.render import figure_html
+
+        fig = go.Figure(self.figure.to_dict())
+        fig_json = fig.to_json(validate=False, remove_uids=True)
+        div = "rekit-explorer-static-" + hashlib.sha1(fig_json.encode("utf-8")).hexdigest()[:12]
+        note = ('<p style="color:#555;font-size:12px">A static copy of the deal explorer as the notebook left it. '
+                "Open <code>notebooks/explorer.ipynb</code> in JupyterLab (<code>make lab</code>) and run it to move "
+                "the sliders.</p>")
+        return (f'<div class="rekit-explorer-static" style="display:flex;flex-wrap:wrap;gap:12px">'
+                f'<div>{figure_html(fig_json, div)}</div><div style="width:340px">{self.panel.value}</div></div>{note}')
+
+    def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
+        # plotly's FigureWidget syncs its full data only when displayed itself; inside a box it is
+        # not, so sync it here (a view created later starts from the current figure).
+        self.figure._widget_layout = deepcopy(self.figure._layout_obj._props)
+        self.figure._widget_data = deepcopy(self.figure._data)
+        bundle = dict(super()._repr_mimebundle_(include=include, exclude=exclude, **kwargs) or {})
+        bundle["text/plain"] = repr(self)
+        bundle["text/html"] = self.static_html()
+        return bundle
+
+    def __repr__(self) -> str:
+        s = self.state
+        return (f"<rekit deal explorer: {', '.join(s.deals) or 'no deals'}; basis {s.basis!r}; "
+                f"{s.years[0]}-{s.years[1]}; draws {s.draws}>")
+
+
+def explore(deals: Iterable[str] | None = None, basis: str = "reported", years: tuple[int, int] = (2024, 2035),
+            draws: int = 0, **kwargs: Any) -> Explorer:
+    """Open the deal explorer in a notebook: the last expression of a cell displays it.
+
+    `deals`: names from data/deals.yml (default: every preset); `basis`: a production basis;
+    `years`: (start, end) within 2024–2050; `draws`: 0 for central values, or a few hundred for
+    p05–p95 bands. Keyword arguments: `headline_year` (default 2030), `seed`, `book`, `ds`.
+    """
+    return Explorer(deals, basis, years, draws, **kwargs)
+
