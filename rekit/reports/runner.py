@@ -1,10 +1,17 @@
 """Build HTML reports from the notebooks: one (`run_one`) or a whole batch in parallel (`run_batch`).
 
-This module is the runner; it uses three others:
+This module is the runner; it uses four others:
 
-- `rekit.batch`: the batch file, notebooks by name and the jobs (a notebook and its checked parameters);
-- `rekit.kernels`: kernels started ahead of need, forked from a pre-imported server (`Kernels`);
-- `rekit.report_html`: the executed notebook as an offline page, the index and the assets.
+- `rekit.reports.jobs`: the batch file, notebooks by name and the jobs (a notebook and its checked parameters);
+- `rekit.reports.kernels`: kernels started ahead of need, forked from a pre-imported server (`Kernels`);
+- `rekit.reports.html`: the executed notebook as an offline page, the index and the assets;
+- `rekit.reports.guard`: signals noted and acted on between steps, the run's one temporary folder
+  (cleaned by the next run after a SIGKILL), the output folder's lock.
+
+A failure names its cell by position in the notebook file and first line (`cell_label`), also after
+a timeout or a dead kernel (papermill saves the run as it goes, into the run folder); an unreadable
+notebook fails its own report. The injected-parameters cell gets an id derived from the parameters
+(`stable_ids`), so the same inputs give the same page, byte for byte, apart from the build time.
 
 A report is a notebook executed with papermill (kernel ``rekit``) and converted with nbconvert's
 ``lab`` HTML template, input cells hidden unless asked for. Reports are offline: they reference
@@ -430,7 +437,7 @@ def _run_batch(stop: Stop, run: RunFolder, t_start: float, batch_file, out_dir, 
                             bar.set_postfix_str(f"{r.job.stem}: {r.status}", refresh=False)
                             bar.update(1)
                 finally:
-                    pool.shutdown(wait=True)
+                    pool.shutdown(wait=True, cancel_futures=True)  # after an error of our own: nothing more starts
                     bar.close()
             finally:
                 kernels.close(timeout=5 if stop else 60)
