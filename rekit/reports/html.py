@@ -663,3 +663,19 @@ def write_index(out_dir: Path, jobs: Sequence[Job], results: Mapping[str, Report
     dest = out_dir / INDEX
     write_atomic(dest, str(page))
     return dest
+
+
+_INTERRUPTED_CSS = ("background:#fff3e0;border:1px solid #ef6c00;color:#bf360c;padding:8px 12px;margin:0 0 12px 0;"
+                    "font-weight:600")
+
+
+def mark_interrupted(index: Path, message: str, items: Sequence[str] = ()) -> None:
+    """Put a banner saying the run was interrupted (`message`, and a list of `items`: what was stopped
+    where; all escaped) at the top of a written index.html."""
+    page = index.read_text(encoding="utf-8")
+    listed = "".join(f"<li>{html.escape(x)}</li>" for x in items)
+    banner = (f'<div class="interrupted" role="alert" style="{_INTERRUPTED_CSS}">{html.escape(message)}'
+              + (f'<ul style="font-weight:400">{listed}</ul>' if listed else "") + "</div>")
+    m = re.search(r"<body[^>]*>", page)
+    page = page[:m.end()] + banner + page[m.end():] if m else banner + page
+    write_atomic(index, page)

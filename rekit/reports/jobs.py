@@ -22,6 +22,27 @@ class ReportError(RekitError):
     """A problem the user can fix (unknown notebook, unwritable folder, bad batch file): no traceback."""
 
 
+class NotebookUnreadable(ReportError):
+    """A notebook file that is not a notebook (truncated, not JSON, not UTF-8): that report fails, not the batch."""
+
+
+def read_notebook_json(path: Path) -> dict:
+    """A notebook's JSON, or NotebookUnreadable naming the file and what is wrong with it."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except UnicodeDecodeError as exc:
+        raise NotebookUnreadable(f"notebook {path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except ValueError as exc:  # JSONDecodeError
+        raise NotebookUnreadable(f"notebook {path.name}: not a readable notebook (invalid JSON: {exc}); "
+                                 f"is the file truncated?") from None
+    except OSError as exc:
+        raise NotebookUnreadable(f"notebook {path.name}: cannot read it: {exc.strerror or exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise NotebookUnreadable(f"notebook {path.name}: not a notebook (no list of cells)")
+    return data
+
+
 # ---------------------------------------------------------------------------------------------
 # Notebooks and jobs
 # ---------------------------------------------------------------------------------------------
@@ -96,11 +117,6 @@ def _first_heading(nb_json: dict) -> str | None:
     return None
 
 
-def _read_json(path: Path) -> dict:
-    with open(path, encoding="utf-8") as f:
-        return json.load(f)
-
-
 def _code_sources(nb_json: dict) -> list[str]:
     out = []
     for cell in nb_json.get("cells", []):
@@ -144,6 +160,7 @@ class Job:
     stem: str
     show_input: bool = False
     modules: list[str] = field(default_factory=list)
+    problem: str | None = None  # why the notebook cannot run at all (unreadable): the report fails, the batch goes on
 
     @property
     def file(self) -> str:
@@ -155,6 +172,7 @@ def make_job(notebook: str | os.PathLike, params: Mapping[str, Any] | None = Non
     """Resolve a notebook and check its parameters (raises ReportError / ParameterError before anything runs)."""
     folder = Path(folder or notebooks_dir())
     path = find_notebook(notebook, folder)
+    nb_json = read_notebook_json(path)  # before the parameters: they are read from the notebook
     try:
         given = check(dict(params or {}), notebook=path)
     except ParameterError as exc:
@@ -168,7 +186,6 @@ def make_job(notebook: str | os.PathLike, params: Mapping[str, Any] | None = Non
             defaults[n] = d.default
     changed = {k: v for k, v in given.items() if k not in defaults or defaults[k] != v}
     effective = {**defaults, **given}
-    nb_json = _read_json(path)
     name = _display_name(path, folder)
     if show_input is None:  # a notebook may declare `hide_input = False` to show its code in reports
         show_input = effective.get("hide_input") is False
@@ -177,6 +194,14 @@ def make_job(notebook: str | os.PathLike, params: Mapping[str, Any] | None = Non
         title = heading if not changed else f"{heading} ({', '.join(f'{k}={slug_text(v)}' for k, v in changed.items())})"
     return Job(notebook=path, name=name, params=changed, effective=effective, title=title,
                stem=report_stem(name, changed), show_input=bool(show_input), modules=notebook_imports(nb_json))
+
+
+def unreadable_job(path: Path, folder: Path, params: Mapping[str, Any], title: str | None, problem: str) -> Job:
+    """A job for a notebook that cannot be read: its parameters are unchecked (they cannot be), it never runs."""
+    name = _display_name(path, folder)
+    given = {str(k): v for k, v in dict(params or {}).items()}
+    return Job(notebook=path, name=name, params=given, effective=dict(given), title=title or name,
+               stem=report_stem(name, given), show_input=True, problem=problem)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -285,6 +310,8 @@ def jobs_from_batch(batch_file: Path, only: Sequence[str] | None, show_input: bo
             if deals_file or e.deals_file:
                 params = with_deals_file(params, find_notebook(e.notebook, folder), deals_file or e.deals_file)
             job = make_job(e.notebook, params, title=e.title, folder=folder, show_input=show_input, where=e.where)
+        except NotebookUnreadable as exc:  # that report fails when the batch runs; the others still build
+            job = unreadable_job(find_notebook(e.notebook, folder), folder, e.parameters, e.title, str(exc))
         except (ReportError, ParameterError) as exc:
             msg = str(exc)
             problems.append(msg if msg.startswith(e.where) else f"{e.where}{msg}")

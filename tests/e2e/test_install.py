@@ -1,7 +1,8 @@
 """A normal install works: a wheel built from this checkout carries the data, the notebooks and the
 templates, and `rekit data check` and `rekit simulate` work from another folder without the checkout.
 
-The wheel is installed with `pip install --no-deps --prefix` into a temporary prefix and run with
+The wheel is installed with `pip install --no-deps --ignore-installed --prefix` into a temporary prefix
+(`--ignore-installed`: pip must not uninstall the environment's own editable install of rekit first) and run with
 that prefix's site-packages first on the path; the dependencies come from the environment running
 the tests (so nothing is downloaded but the build backend, if pip needs it). Skipped, with the
 reason, when the wheel cannot be built here (no build backend reachable)."""
@@ -38,7 +39,7 @@ def installed(tmp_path_factory):
         pytest.skip(f"the wheel could not be built here: {build.stderr.strip().splitlines()[-1:]}")
     wheel = next(wheels.glob("rekit-*.whl"))
     prefix = base / "prefix"
-    inst = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-compile", "--prefix", str(prefix), str(wheel), "-q"],
+    inst = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--ignore-installed", "--no-compile", "--prefix", str(prefix), str(wheel), "-q"],
                           capture_output=True, text=True, timeout=600)
     assert inst.returncode == 0, inst.stderr
     site = next(prefix.glob("lib/python*/site-packages"))
@@ -73,3 +74,13 @@ def test_installed_rekit_finds_its_data_from_another_folder(installed):
     assert check.returncode == 0, check.stdout + check.stderr
     sim = rekit(installed, "simulate", "--deal", "toll_japan", "--draws", "50", "--metric", "self_sufficiency")
     assert sim.returncode == 0 and "toll_japan" in sim.stdout, sim.stdout + sim.stderr
+
+
+def test_installing_the_wheel_elsewhere_leaves_this_environment_alone(installed):
+    """The prefix install must not uninstall the environment's own rekit (pip does, without
+    --ignore-installed): from another folder, with no PYTHONPATH, rekit still imports from here."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-c", "import rekit; print(rekit.__file__)"], capture_output=True, text=True,
+                         env=env, cwd=installed["cwd"], timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert not out.stdout.strip().startswith(str(installed["prefix"]))

@@ -1,0 +1,304 @@
+"""What keeps a report run safe to interrupt, kill or run twice: signals, the run folder, the folder lock.
+
+* `Stop`: while reports build, SIGINT, SIGTERM and SIGHUP only *record* the signal; the runner
+  looks at it between steps and then stops in order (kernels shut down, the index written,
+  temporary files removed). Raising KeyboardInterrupt from the handler instead - Python's default -
+  can land anywhere, including inside the import machinery of the main thread, which then keeps
+  the global import lock: the worker threads block on their next import and the batch never ends
+  (or, if the exception is caught on the way, the Ctrl-C is lost and the batch runs to the end).
+  After the run the signal is raised again, as the command line expects it: `Interrupted` (a
+  KeyboardInterrupt: exit 130) for SIGINT, `Interrupted` that is also `rekit.errors.Terminated`
+  for SIGTERM (exit 143), SystemExit(129) for SIGHUP - 128 + the signal's number, as shells do.
+* `RunFolder`: every temporary file of a run (the kernels' sockets and connection files, the
+  executed notebooks) lives under one folder ``rekit-run-<pid>-XXXX`` in the system's temporary
+  folder, with the owner's pid and start time in ``owner``. A run killed with SIGKILL cannot remove
+  it; the next run removes every such folder whose owner is dead (and kills any process still
+  started from it, such as a kernel).
+* `FolderLock`: two runs into the same output folder take turns (``fcntl.flock`` on
+  ``.rekit-reports.lock``); the second says whose turn it is and waits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Callable, Iterator
+
+from rekit.errors import Terminated
+
+__all__ = ["Interrupted", "TerminatedRun", "Stop", "RunFolder", "FolderLock", "RUN_PREFIX", "LOCK_NAME", "clean_stale_runs",
+           "kill_started_from", "exit_code", "clean_partial_files"]
+
+RUN_PREFIX = "rekit-run-"
+LOCK_NAME = ".rekit-reports.lock"
+_SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s is not None)
+
+
+def exit_code(signum: int) -> int:
+    """The shell's exit status for a process ended by a signal: 128 + its number (SIGINT 130, SIGTERM 143)."""
+    return 128 + int(signum)
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal; the index says what was interrupted. `exit_code` is 128 + signum."""
+
+    def __init__(self, signum: int, message: str = ""):
+        super().__init__(message or f"interrupted by {signal.Signals(signum).name}")
+        self.signum = signum
+        self.exit_code = exit_code(signum)
+
+
+class TerminatedRun(Interrupted, Terminated):
+    """The run was stopped by SIGTERM (exit 143)."""
+
+
+class Stop:
+    """A stop request: set by a signal (see the module docstring) or by `request`; threads may `wait` on it."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self.signum: int | None = None
+
+    def request(self, signum: int) -> None:
+        if self.signum is None:
+            self.signum = signum
+        self._event.set()
+
+    def __bool__(self) -> bool:
+        return self._event.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._event.wait(timeout)
+
+    @property
+    def name(self) -> str:
+        return signal.Signals(self.signum).name if self.signum is not None else ""
+
+    @contextlib.contextmanager
+    def catching(self) -> Iterator["Stop"]:
+        """Record SIGINT/SIGTERM/SIGHUP instead of raising, while inside (main thread only; elsewhere a no-op)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        old = {}
+        try:
+            for s in _SIGNALS:
+                old[s] = signal.signal(s, lambda signum, frame: self.request(signum))
+            yield self
+        finally:
+            for s, h in old.items():
+                signal.signal(s, h)
+
+    def check(self) -> None:
+        """Raise as `raise_for_signal` does if a stop was requested (for the steps before anything is written)."""
+        if self:
+            self.raise_for_signal(f"interrupted by {self.name} before anything was written")
+
+    def raise_for_signal(self, message: str) -> None:
+        """After an orderly stop: `Interrupted` for Ctrl-C, `TerminatedRun` for SIGTERM, else exit 128 + signum."""
+        signum = self.signum or signal.SIGINT
+        if signum == signal.SIGINT:
+            raise Interrupted(signum, message)
+        if signum == signal.SIGTERM:
+            raise TerminatedRun(signum, message)
+        print(f"rekit: error: {message}", file=sys.stderr)
+        raise SystemExit(exit_code(signum))
+
+
+# ---------------------------------------------------------------------------------------------
+# The run folder
+# ---------------------------------------------------------------------------------------------
+
+
+def _start_time(pid: int) -> str | None:
+    """A process's start time (clock ticks since boot, /proc/PID/stat field 22): tells a reused pid apart."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            stat = f.read().decode("ascii", "replace")
+        return stat[stat.rindex(")") + 2:].split()[19]
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _alive(pid: int, started: str | None) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    now = _start_time(pid)
+    return now is None or started is None or now == started
+
+
+def kill_started_from(folder: str | os.PathLike, sig: int = signal.SIGKILL) -> list[int]:
+    """Kill every process whose command line names a path inside `folder` (a kernel started with its
+    connection file there, the kernels' fork server, a launcher); returns their pids. Linux only."""
+    needle = os.fsencode(str(folder).rstrip("/") + "/")
+    me = os.getpid()
+    killed = []
+    try:
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
+    except OSError:
+        return killed
+    for pid in pids:
+        if pid == me:
+            continue
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read()
+        except OSError:
+            continue
+        if needle in cmd:
+            try:
+                os.kill(pid, sig)
+                killed.append(pid)
+            except OSError:
+                pass
+    return killed
+
+
+def clean_stale_runs(tmp: str | os.PathLike | None = None) -> list[Path]:
+    """Remove the run folders left by runs that were killed (owner dead), after killing what still runs
+    from them; returns the folders removed. A folder without a readable owner is left alone unless it
+    is more than a day old (it may be one being created right now)."""
+    base = Path(tmp or tempfile.gettempdir())
+    removed = []
+    try:
+        candidates = [p for p in base.iterdir() if p.name.startswith(RUN_PREFIX) and p.is_dir()]
+    except OSError:
+        return removed
+    for folder in candidates:
+        try:
+            pid_text, _, started = (folder / "owner").read_text(encoding="ascii").strip().partition(" ")
+            stale = not _alive(int(pid_text), started or None)
+        except (OSError, ValueError):
+            try:
+                stale = time.time() - folder.stat().st_mtime > 86400
+            except OSError:
+                continue
+        if stale:
+            kill_started_from(folder)
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+_tempdir_lock = threading.Lock()
+
+
+class RunFolder:
+    """This run's temporary folder (see the module docstring). `path` exists from `__enter__` to `__exit__`."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.cleaned: list[Path] = []
+
+    def __enter__(self) -> "RunFolder":
+        self.cleaned = clean_stale_runs()
+        self.path = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-"))
+        (self.path / "owner").write_text(f"{os.getpid()} {_start_time(os.getpid()) or ''}".strip(), encoding="ascii")
+        return self
+
+    @contextlib.contextmanager
+    def as_tempdir(self) -> Iterator[None]:
+        """Make `tempfile` create its files in the run folder while inside (for code that takes no folder,
+        such as the kernel pool, whose socket folder must be found and removed after a SIGKILL)."""
+        with _tempdir_lock:
+            old = tempfile.tempdir
+            tempfile.tempdir = str(self.path)
+            try:
+                yield
+            finally:
+                tempfile.tempdir = old
+
+    def __exit__(self, *exc) -> None:
+        if self.path is not None:
+            kill_started_from(self.path)
+            shutil.rmtree(self.path, ignore_errors=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The output folder's lock
+# ---------------------------------------------------------------------------------------------
+
+
+class FolderLock:
+    """An exclusive `fcntl.flock` on ``<out>/.rekit-reports.lock``, held for a whole run (released by the
+    kernel if the process dies, so a killed run never leaves the folder locked)."""
+
+    def __init__(self, out_dir: Path, stop: Stop | None = None, on_wait: Callable[[str], None] | None = None):
+        self.path = Path(out_dir) / LOCK_NAME
+        self.stop = stop
+        self.on_wait = on_wait
+        self._fd: int | None = None
+
+    def __enter__(self) -> "FolderLock":
+        import fcntl
+
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        told = False
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if not told and self.on_wait is not None:
+                        try:
+                            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
+                        except OSError:
+                            holder = "?"
+                        self.on_wait(f"another run (pid {holder}) is writing reports to {self.path.parent}; "
+                                     f"waiting for it to finish")
+                        told = True
+                    if self.stop is not None:
+                        if self.stop.wait(0.2):
+                            self.stop.check()
+                    else:
+                        time.sleep(0.2)
+            try:  # who holds it, for the message of a run that waits (only a courtesy: a full disk may refuse it)
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+            except OSError:
+                pass
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._fd is not None:
+            import fcntl
+
+            try:
+                os.ftruncate(self._fd, 0)
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            finally:
+                os.close(self._fd)
+                self._fd = None
+
+
+def clean_partial_files(out_dir: Path) -> list[Path]:
+    """Remove the temporary files (``.NAME.XXXX.tmp``) a killed run left in the output folder while
+    writing; call only while holding its `FolderLock`, when no other run can be writing one."""
+    removed = []
+    try:
+        for p in Path(out_dir).iterdir():
+            if p.name.startswith(".") and p.name.endswith(".tmp") and p.is_file():
+                try:
+                    p.unlink()
+                    removed.append(p)
+                except OSError:
+                    pass
+    except OSError:
+        pass
+    return removed
