@@ -107,6 +107,24 @@ def _basis_names() -> tuple[str, ...]:
     return tuple(_book(*_data_stamp()).bases)
 
 
+def _demand_names() -> tuple[str, ...]:
+    """The demand bases of the model (data/deals.yml, `demand_bases`), the default first."""
+    book = _book(*_data_stamp())
+    return tuple(sorted(book.demands, key=lambda n: n != book.default_demand))
+
+
+def _metric_names() -> tuple[str, ...]:
+    """The model's metrics (rekit.model.simulation.METRICS)."""
+    from rekit.model.simulation import METRICS
+
+    return tuple(METRICS)
+
+
+def _deal_or_none() -> tuple[str, ...]:
+    """"" (no second deal) or a deal name."""
+    return ("", *_deal_names())
+
+
 def _deal_names() -> tuple[str, ...]:
     """The deal presets of the model (data/deals.yml, `deals`), plus those of the deals file being
     checked with them (`deals_file`)."""
@@ -191,6 +209,11 @@ SPECS: dict[str, Spec] = {
     "level": Float(0, 2),  # a self-sufficiency level (a ratio; 1 = demand met)
     "hide_input": Bool(),
     "deals_file": DealsFile(),
+    "demand": Choice(_demand_names, what="demand bases in data/deals.yml"),
+    "metric": Choice(_metric_names, what="the model's metrics"),
+    "vs": Choice(_deal_or_none, what='"" or a deal to compare with'),
+    "method": Choice(("sobol", "morris")),
+    "n": Int(2, 65_536),
 }
 
 
