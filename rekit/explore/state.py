@@ -71,6 +71,7 @@ class State:
 
     deals: tuple[str, ...]
     basis: str = "reported"
+    demand: str | None = None  # a demand basis (data/deals.yml `demand_bases`); None: the book's default
     years: tuple[int, int] = (2024, 2035)
     draws: int = 0
     seed: int = 0
@@ -107,7 +108,8 @@ def compute(state: State, book: DealBook) -> Result:
         raise ExploreError(f"IREL output × {state.production_scale:g}: with no production there is nothing to compare; "
                            "set it above 0")
     return simulate(book, state.deals, years=(start, end), draws=int(state.draws), seed=int(state.seed),
-                    basis=state.basis, overrides=dict(state.overrides), production_scale=float(state.production_scale))
+                    basis=state.basis, overrides=dict(state.overrides), production_scale=float(state.production_scale),
+                    demand=state.demand)
 
 
 def series(result: Result, metric: str, band: Sequence[float] = BAND) -> dict[str, np.ndarray]:

@@ -66,7 +66,7 @@ class Explorer(w.VBox):
     def __init__(self, deals: Iterable[str] | None = None, basis: str = "reported",
                  years: tuple[int, int] = (2024, 2035), draws: int = 0, *, headline_year: int = 2030,
                  seed: int = 0, book: DealBook | None = None, ds: Dataset | None = None,
-                 deals_file: str | os.PathLike | None = None):
+                 deals_file: str | os.PathLike | None = None, demand: str | None = None):
         super().__init__()
         self.ds = ds or load()
         self.deals_file = deals_file or None
@@ -76,6 +76,7 @@ class Explorer(w.VBox):
         for d in chosen:
             self.book.get(d)  # DealError naming the deals if unknown
         self.book.basis(basis)
+        self.book.demand(demand)  # DealError naming the demand bases if unknown
         start, end = (int(y) for y in years)
         if not YEARS[0] <= start <= YEARS[1] or not YEARS[0] <= end <= YEARS[1] or start > end:
             raise ExploreError(f"years: {start}–{end}; allowed: START <= END within {YEARS[0]}–{YEARS[1]}")
@@ -98,6 +99,9 @@ class Explorer(w.VBox):
                                       description="deals", style=style, layout=w.Layout(width="400px"))
         c["basis"] = w.Dropdown(options=list(self.book.bases), value=basis, description="production basis",
                                 style=style, layout=narrow)
+        demands = sorted(self.book.demands, key=lambda n: n != self.book.default_demand)
+        c["demand"] = w.Dropdown(options=demands, value=demand or demands[0], description="demand basis",
+                                 style=style, layout=narrow, tooltip="India's magnet demand: `rekit demand` lists the bases")
         c["years"] = w.IntRangeSlider(value=(start, end), min=YEARS[0], max=YEARS[1], step=1, description="years",
                                       continuous_update=False, style=style, layout=narrow)
         c["headline_year"] = w.IntSlider(value=headline_year, min=start, max=end, step=1, description="headline year",
@@ -127,7 +131,7 @@ class Explorer(w.VBox):
         self.panel = w.HTML(value=panel_html(None, headline_year), layout=w.Layout(width="340px", padding="0 0 0 12px"))
         self.panel.add_class("rekit-panel")
 
-        left = w.VBox([c["deals"], c["basis"], c["years"], c["headline_year"], c["draws"]])
+        left = w.VBox([c["deals"], c["basis"], c["demand"], c["years"], c["headline_year"], c["draws"]])
         right = w.VBox([c[n] for n in SLIDERS] + [c["reset"]])
         self.children = [w.HBox([left, right]), w.HBox([self.figure, self.panel])]
         self.add_class("rekit-explorer")
@@ -149,7 +153,7 @@ class Explorer(w.VBox):
             v = float(c[name].value)
             if abs(v - self.defaults[name]) > SLIDERS[name].step / 2:
                 overrides[name] = v
-        return State(deals=tuple(c["deals"].value), basis=c["basis"].value,
+        return State(deals=tuple(c["deals"].value), basis=c["basis"].value, demand=c["demand"].value,
                      years=tuple(int(y) for y in c["years"].value), draws=int(c["draws"].value),
                      seed=self.seed,
                      production_scale=float(c["production_scale"].value), overrides=overrides,
@@ -279,7 +283,8 @@ def explore(deals: Iterable[str] | None = None, basis: str = "reported", years: 
     `deals`: names from data/deals.yml (default: every preset); `basis`: a production basis;
     `years`: (start, end) within 2024–2050; `draws`: 0 for central values, or a few hundred for
     p05–p95 bands. Keyword arguments: `headline_year` (default 2030), `seed`, `book`, `ds`, and
-    `deals_file`, a user's deals file (the layout of data/deals.yml) whose deals join the presets.
+    `deals_file`, a user's deals file (the layout of data/deals.yml) whose deals join the presets, and
+    `demand`, India's magnet demand basis (default: the first of `rekit demand`).
     """
     return Explorer(deals, basis, years, draws, **kwargs)
 

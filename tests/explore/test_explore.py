@@ -218,15 +218,17 @@ def test_bad_input_shows_a_message_and_keeps_the_last_good_chart(ex):
 
 
 def test_deal_selection_basis_draws_and_reset(ex, book):
-    ex.controls["deals"].value = ("toll_korea",)
-    assert _mid(ex, "toll_korea").visible is True and _mid(ex, "toll_japan").visible is False
-    assert 'data-deals="toll_korea"' in ex.panel.value
-    before = np.array(_mid(ex, "toll_korea").y, dtype=float)
+    # toll_japan: Japan's spare capacity does not bind, so IREL's output path (the basis) moves the line
+    # (toll_korea's does bind: Korea's spare capacity caps its tolled magnets under every basis)
+    ex.controls["deals"].value = ("toll_japan",)
+    assert _mid(ex, "toll_japan").visible is True and _mid(ex, "toll_korea").visible is False
+    assert 'data-deals="toll_japan"' in ex.panel.value
+    before = np.array(_mid(ex, "toll_japan").y, dtype=float)
     ex.controls["basis"].value = "plan_2030"
-    assert not np.allclose(before, np.array(_mid(ex, "toll_korea").y, dtype=float))
+    assert not np.allclose(before, np.array(_mid(ex, "toll_japan").y, dtype=float))
     ex.controls["draws"].value = 100
     idx = trace_index(ex.deal_names)
-    high, low = (ex.figure.data[idx[(0, "toll_korea", p)]] for p in ("high", "low"))
+    high, low = (ex.figure.data[idx[(0, "toll_japan", p)]] for p in ("high", "low"))
     assert high.visible and low.visible and np.any(np.array(high.y) > np.array(low.y))
     ex.set(retained_share=0.9, demand_growth=0.2)
     assert set(ex.state.overrides) == {"retained_share", "demand_growth"}
@@ -293,3 +295,35 @@ def test_explorer_notebook_is_thin_and_runs(ds, book, monkeypatch):
     assert isinstance(made, Explorer) and made.error is None
     assert made.controls["deals"].value == tuple(scope["deals"])
     assert made.controls["years"].value == (scope["start_year"], scope["end_year"])
+
+
+def test_the_demand_basis_changes_the_answer(ds, book):
+    """Against finished-magnet imports (hundreds of tonnes) self-sufficiency is far higher than against
+    the official requirement (thousands of tonnes): the same deal's 2030 value moves with the dropdown."""
+    ex = explore(["repm_scheme"], ds=ds, book=book)
+    official = _value(ex.panel.value, "repm_scheme")
+    ex.controls["demand"].value = "imports"
+    assert ex.state.demand == "imports" and ex.error is None
+    assert _value(ex.panel.value, "repm_scheme") > official
+    with pytest.raises(Exception, match="unknown demand basis 'nope'"):
+        explore(["repm_scheme"], ds=ds, book=book, demand="nope")
+
+
+def test_a_users_deals_file_joins_the_presets(ds, tmp_path):
+    deals = tmp_path / "my_deals.yml"
+    deals.write_text("""version: 2
+deals:
+  my_toll:
+    description: a user's tolling deal
+    partner: Japan
+    shares:
+      export: {value: 0, source: "assumption: no exports"}
+      toll: {value: 0.5, source: "assumption: half to the partner"}
+      domestic: {value: 0, source: "assumption: none made in India"}
+      stock: rest
+""", encoding="utf-8")
+    ex = explore(["my_toll", "toll_japan"], ds=ds, deals_file=deals)
+    assert "my_toll" in ex.deal_names and ex.error is None
+    assert 'data-deals="my_toll,toll_japan"' in ex.panel.value or "my_toll" in ex.panel.value
+    with pytest.raises(Exception, match="missing.yml"):
+        explore(["toll_japan"], ds=ds, deals_file=tmp_path / "missing.yml")
