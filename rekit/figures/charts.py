@@ -76,7 +76,7 @@ def add_sources(fig: go.Figure, ds: Dataset, source_ids, note: str = "", xshift:
     The ids and the note are also kept in ``layout.meta`` (``sources``, ``note``) so a report can
     list them as numbered references instead."""
     text = " ".join(t for t in (note, sources_text(ds, source_ids)) if t)
-    lines = textwrap.wrap(text, SOURCE_WRAP) or [""]
+    lines = textwrap.wrap(text, SOURCE_WRAP, break_on_hyphens=False) or [""]
     fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-60, xshift=xshift, xanchor="left",
                        yanchor="top", showarrow=False, align="left", font=dict(size=12, color="#444"), name=SOURCES_NAME)
     fig.update_layout(margin=dict(b=80 + 17 * len(lines)), height=(fig.layout.height or 460) + 17 * len(lines))

@@ -8,6 +8,7 @@ on the message instead of building anything.
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import sys
@@ -17,6 +18,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING = "/nonexistent/rekit-data"
+# rows of the bundled sources.csv (its header aside): the count the message names
+N_SOURCES = sum(1 for _ in csv.DictReader(open(ROOT / "data" / "sources.csv", encoding="utf-8")))
 
 # (command line, extra environment, expected exit status, fragment of stderr)
 CASES = [
@@ -55,8 +58,9 @@ CASES = [
     (["data", "check", MISSING], {}, 2, f"no data folder at {MISSING} (DIR)"),
     (["data", "conflicts", "--indicator", "nosuch"], {}, 2, "unknown indicator 'nosuch'"),
     (["data", "nosuch"], {}, 2, "No such command 'nosuch'"),
-    (["cite", "nope"], {}, 2, "unknown source 'nope'; the 43 sources are in"),
-    (["cite", "usgs_mcs_2026", "--style", "long"], {}, 2, "--style: unknown value 'long'; allowed: text, short"),
+    (["cite", "nope"], {}, 2, f"unknown source 'nope'; the {N_SOURCES} sources are in"),
+    (["cite", "usgs_mcs_2026", "--style", "long"], {}, 2, "unknown citation format 'long'; allowed: text, short, bibtex"),
+    (["cite", "usgs_mcs_2026", "--format", "long"], {}, 2, "unknown citation format 'long'; allowed: text, short, bibtex"),
     # reports
     (["run", "nosuch"], {}, 2, "unknown notebook 'nosuch'; the notebooks are: "),
     (["run", "self_sufficency"], {}, 2, "unknown notebook 'self_sufficency' (did you mean self_sufficiency?)"),
