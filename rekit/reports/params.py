@@ -213,7 +213,7 @@ SPECS: dict[str, Spec] = {
     "metric": Choice(_metric_names, what="the model's metrics"),
     "vs": Choice(_deal_or_none, what='"" or a deal to compare with'),
     "method": Choice(("sobol", "morris")),
-    "n": Int(2, 65_536),
+    "samples": Int(2, 65_536),  # a sensitivity analysis's base sample size
 }
 
 
