@@ -2,7 +2,7 @@
 and reports built with the `rekit` command.
 
 Imported by tests/e2e/test_browser.py (``from browser_fixtures import *``), so tests/conftest.py stays
-the lead's. Everything binds to 127.0.0.1; every wait has a timeout; when Chromium or Playwright
+small. Everything binds to 127.0.0.1; every wait has a timeout; when Chromium or Playwright
 is missing the tests are skipped with the reason, never left hanging.
 
 Environment:
