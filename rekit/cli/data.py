@@ -14,6 +14,7 @@ from typing import Annotated, Literal, Optional
 import typer
 
 from rekit.cli.common import DataOption, choose, data_folder, fail, load_data, new_app, write_csv
+from rekit.paths import DEALS_FILE
 
 app = new_app()
 data_app = new_app(help="Check and browse the dataset in data/.")
@@ -62,7 +63,9 @@ def check(
     """Validate a data folder against its Data Package schema and the domain's rules.
 
     Prints a one-line summary and exits 0, or prints every problem as FILE:ROW: column: what is
-    wrong (the header is row 1) and exits 1. Warnings (a headline figure resting on a republished
+    wrong (the header is row 1) and exits 1. The folder's deals.yml is read too, with every
+    observation it points at (ids, units, withdrawn rows, ranges), so a broken deal file fails here
+    rather than in `rekit simulate`. Warnings (a headline figure resting on a republished
     wire story while a primary document exists for the same indicator) go to stderr and do not
     fail the check.
     """
@@ -81,12 +84,24 @@ def check(
     from rekit.data.warnings import warnings
 
     ds = load(folder)
+    deals = ""
+    if (folder / DEALS_FILE).exists():
+        from rekit.data.yamlfile import YamlFileError
+        from rekit.model.deals import DealError, load_deals
+
+        try:
+            book = load_deals(ds=ds)
+        except (DealError, YamlFileError) as exc:
+            print(exc if str(exc).startswith(DEALS_FILE) else f"{DEALS_FILE}: {exc}")
+            print(f"1 problem in {folder}", file=sys.stderr)
+            return 1
+        deals = f", {len(book.deals)} deals"
     found = warnings(ds)
     for w in found:
         print(w, file=sys.stderr)
     note = f", {len(found)} warning{'s' if len(found) != 1 else ''} (on stderr)" if found else ""
     print(f"ok: {folder}: data {ds.version}: {len(ds.observations)} observations, {ds.observations['indicator'].nunique()} indicators, "
-          f"{len(ds.sources)} sources, {len(ds.events)} events; {'quick' if quick else 'full'} check passed{note}")
+          f"{len(ds.sources)} sources, {len(ds.events)} events{deals}; {'quick' if quick else 'full'} check passed{note}")
     return 0
 
 

@@ -140,6 +140,15 @@ def test_data_problems_exit_1_and_bad_arguments_2(data_copy, capsys):
     assert code == 2 and "rekit: error: unknown citation format 'long'; allowed: text, short, bibtex" in err
 
 
+def test_data_check_reads_the_deals_file_and_the_rows_it_points_at(data_copy, capsys):
+    deals = data_copy / "deals.yml"
+    deals.write_text(deals.read_text(encoding="utf-8").replace("obs: irel_nd_2025_reported_taste_of_capital,", "obs: no_such_row,", 1),
+                     encoding="utf-8")
+    code, out, err = run(["data", "check", str(data_copy), "--quick"], capsys)
+    assert code == 1, out + err
+    assert out.startswith("deals.yml: production basis 'reported'") and "obs 'no_such_row' is not an id in observations.csv" in out
+
+
 def test_names_match_without_case_and_suggest_the_closest():
     assert choose("IREL", ["IREL", "India"], "entity") == "IREL"
     assert choose("irel", ["IREL", "India"], "entity") == "IREL"
