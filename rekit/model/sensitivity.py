@@ -107,7 +107,9 @@ def sensitivity(book: DealBook, deal: str, metric: str = "self_sufficiency", yea
     if method == "sobol":
         from SALib.analyze import sobol
 
-        Si = sobol.analyze(problem, Y, calc_second_order=False, num_resamples=num_resamples, seed=seed)
+        # SALib's sobol.analyze seeds its bootstrap only for a truthy seed (`if seed:`): 0 would mean
+        # unseeded, so the bootstrap is given seed + 1 and the same seed always gives the same intervals
+        Si = sobol.analyze(problem, Y, calc_second_order=False, num_resamples=num_resamples, seed=seed + 1)
         keys = list(dict.fromkeys(problem.get("groups") or problem["names"]))
         out = pd.DataFrame({"parameter": keys, "group": [_group_of(k, facs, groups) for k in keys],
                             "S1": Si["S1"], "S1_conf": Si["S1_conf"], "ST": Si["ST"], "ST_conf": Si["ST_conf"]})
