@@ -31,7 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rekit.reports.jobs import BATCH, jobs_from_batch  # noqa: E402
+from rekit.paths import batch_file  # noqa: E402
+from rekit.reports.jobs import jobs_from_batch  # noqa: E402
+
+BATCH = batch_file()
 from rekit.reports.kernels.pool import KERNEL  # noqa: E402
 
 BIN = Path(sys.executable).parent
