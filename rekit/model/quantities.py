@@ -41,9 +41,10 @@ class Quantity:
         return zlib.crc32(f"{name}|{self.value!r}|{self.low!r}|{self.high!r}".encode())
 
     def draw(self, name: str, seed: int, n: int) -> np.ndarray:
-        """`n` draws (or the central value once when n == 0), shape (max(n, 1),)."""
+        """`n` draws, shape (n,); the central value once, shape (1,), when n == 0 or there is no range
+        (it broadcasts against the draws: the same numbers, without n copies)."""
         if n == 0 or not self.uncertain:
-            return np.full(max(n, 1), self.value)
+            return np.full(1, self.value)
         rng = np.random.default_rng([seed, self.key(name)])
         return self.ppf(rng.random(n))
 
@@ -105,11 +106,12 @@ class Schedule:
         return self.hat(years)
 
     def draw(self, name: str, seed: int, n: int, years: np.ndarray) -> np.ndarray:
-        """Draws over `years`, shape (years, max(n, 1)); a one-point schedule gives (1, max(n, 1)) to broadcast."""
+        """Draws over `years`, shape (years, n); a one-point schedule gives (1, n) and one with no
+        range (or n == 0) gives width 1, to broadcast."""
         if len(self.points) == 1:
             return self.points[0][1].draw(name, seed, n)[None, :]
         w = self.weights(years)  # (points, years)
-        out = np.zeros((len(years), max(n, 1)))
+        out = np.zeros((len(years), max(n, 1) if any(q.uncertain for q in self.quantities) else 1))
         for k, (y, q) in enumerate(self.points):  # a weighted sum over a few points (no BLAS call for a tiny product)
             if w[k].any():
                 out += w[k][:, None] * q.draw(f"{name}@{y}", seed, n)[None, :]

@@ -1,7 +1,8 @@
 """India's NdPr and Dy/Tb under partner deals: a material-flow system by year, with uncertainty as bands.
 
 The system (rekit.model.flows) runs over deal k × year t × draw i, with numpy doing every deal
-and draw at once and one step per year for the stocks. Quantities inside are t NdPr oxide, t
+and draw at once and one step per year for the stocks; the draws are split into one block per
+core, run side by side in threads (numpy releases the GIL), which gives the same numbers. Quantities inside are t NdPr oxide, t
 NdPr metal, t magnet and t Dy+Tb; the element dimension (Nd, Pr, Dy, Tb) follows from the
 composition factors and is what the mass balance is checked on. Per year:
 
@@ -25,6 +26,7 @@ Every run checks the mass balance of every process for every element, year and d
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping
@@ -149,10 +151,22 @@ class Result:
         kth = sorted({min(int(np.floor(p * (n - 1))) + j, n - 1) for p in qs for j in (0, 1)})
         q = np.empty((len(qs), len(names), len(self.deals), len(self.years)))
         mean = np.empty((len(names), len(self.deals), len(self.years)))
-        for i, m in enumerate(names):  # one metric at a time: partition at the order statistics needed, not a full sort
-            a = self.arrays[m]
+
+        def one(i: int) -> None:  # partition at the order statistics needed, not a full sort
+            a = self.arrays[names[i]]
             mean[i] = a.mean(axis=-1)
             q[:, i] = sorted_quantiles(np.partition(a, kth, axis=-1), list(qs))
+
+        if THREADS > 1 and self.arrays["production"].size >= 2 * MIN_THREAD_ELEMENTS:
+            # metrics side by side: numpy releases the GIL in each operation; a metric another needs
+            # may be computed twice at the same moment, to the same numbers
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="rekit-summary") as pool:
+                list(pool.map(one, range(len(names))))
+        else:
+            for i in range(len(names)):
+                one(i)
         m_idx, d_idx, y_idx = np.meshgrid(np.arange(len(names)), np.arange(len(self.deals)), np.arange(len(self.years)), indexing="ij")
         out = pd.DataFrame({
             "deal": np.array(self.deals, dtype=object)[d_idx.ravel()],
@@ -257,10 +271,13 @@ Sampler = Callable[..., np.ndarray]  # (key, schedule, years=the run's years) ->
 
 
 def _stack(chosen: list[Deal], width: int, get: Callable[[Deal], np.ndarray]) -> np.ndarray:
-    """(D, 1, N) when no deal varies by year, else (D, Y, N)."""
+    """(D, Y or 1, N or 1): a year axis only when some deal varies by year, draws only when some value has a range."""
     parts = [get(d) for d in chosen]
     rows = max(p.shape[0] for p in parts)
-    return np.stack([np.broadcast_to(p, (rows, width)) for p in parts])
+    cols = max(p.shape[-1] for p in parts)  # 1 when no deal's value has a range
+    if all(p is parts[0] for p in parts):  # one shared draw (common random numbers): a view, not D copies
+        return np.broadcast_to(parts[0], (len(parts), rows, cols))
+    return np.stack([np.broadcast_to(p, (rows, cols)) for p in parts])
 
 
 def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | None, yrs: np.ndarray, width: int,
@@ -338,6 +355,10 @@ def _prev(a: np.ndarray, first: np.ndarray) -> np.ndarray:
 #: Flows computed from others when a metric or a check first needs them.
 DERIVED: dict[str, Callable[[Flows], np.ndarray]] = {
     "supply": lambda f: f["returned"] + f["G"],
+    "returned": lambda f: (1 - f["retained_share"]) * f["delivered"],
+    "kept": lambda f: f["retained_share"] * f["delivered"],
+    "made_T": lambda f: f["T"] * f["q"],
+    "HI": lambda f: f["G"] * (f["w_h"] / f["eta_am"]),
     "S_prev": lambda f: _prev(f["S"], f["S0"]),
     "H_prev": lambda f: _prev(f["H"], f["H0"]),
     "L_prev": lambda f: _prev(f["L"], np.zeros(1)),
@@ -353,23 +374,36 @@ DERIVED: dict[str, Callable[[Flows], np.ndarray]] = {
 }
 
 
+#: Threads for the year loop: the draws are split into one block per thread (draws are
+#: independent, so the numbers are the same as one pass). At most the machine's cores, and 1
+#: below MIN_THREAD_ELEMENTS (deal x draw) per thread, where starting threads costs more than it saves.
+THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
+MIN_THREAD_ELEMENTS = 20_000
+
+#: The flows and stocks the year loop records, arrays (D, Y, N).
+STEP_KEYS = ("O", "X", "T", "u1", "u2", "u3", "u4", "G", "g_ndpr", "S", "H", "HIm", "L", "delivered",
+             "magnet_imports", "magnet_exports", "shortfall")
+
+
+def _yr(a, t):
+    """Year t of an array (D, Y|1, N) as (D, N) (a one-year array is every year's)."""
+    a = np.asarray(a)
+    return a[:, t] if a.ndim == 3 and a.shape[1] > 1 else (a[:, 0] if a.ndim == 3 else a)
+
+
 def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, names=(), years=()) -> Flows:
     """The flows and stocks of every deal, year and draw (arrays (D, Y, N)) from the input arrays.
 
     One step per year carries the stocks (NdPr oxide, Dy+Tb, the partner's pipeline); every
-    step is vectorised over deals and draws. With `check`, each year's mass balance is checked
-    as it is computed (cache-friendly: (D, N) arrays), and MassBalanceError names the first
-    deal, year and process that fail (rekit.model.flows).
+    step is vectorised over deals and a block of draws, one block per thread (draws are
+    independent, so blocks give the same numbers as one pass). With `check`, each year's mass balance is
+    checked as it is computed, and MassBalanceError names the first deal, year and process that
+    fail (rekit.model.flows).
     """
     fl = Flows(inp)
     D = fl["share_export"].shape[0]
     N = max(a.shape[-1] for a in inp.values())
     shape = (D, n_years, N)
-
-    def yr(a, t):
-        a = np.asarray(a)
-        return a[:, t] if a.ndim == 3 and a.shape[1] > 1 else (a[:, 0] if a.ndim == 3 else a)
-
     # per-draw constants of chemistry and process (D, Y|1, N)
     p = fl["pr_share"]
     fl["c_nd"], fl["c_pr"] = (1 - p) * ND_PER_ND2O3, p * PR_PER_PR6O11
@@ -381,28 +415,59 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
     fl["q"] = fl["f_ox"] * fl["eta_metal"] * fl["eta_am"] / fl["w_ndpr"]
     fl["qm"] = fl["eta_am"] / fl["w_ndpr"]
     fl["w_h"] = fl["w_dy"] + fl["w_tb"]
-    lag = fl["partner_lead_months"] / 12.0
     shocked = bool(np.any(fl["shock_frac"] > 0))
-    one = np.ones((1, 1, 1))
-    a_ox = fl["a_ox"] if shocked else one
-    a_m = fl["a_m"] if shocked else one
-    a_h = fl["a_h"] if shocked else one
-    a_p = fl["a_p"] if shocked else one
     if not shocked:
-        fl["a_mag"] = one
+        fl["a_mag"] = np.ones((1, 1, 1))
+    out = {k: np.empty((n_years, D, N)) for k in STEP_KEYS}  # year first: each year's (D, N) slice is contiguous
+    worst = np.zeros((n_years, 7))  # each year's largest residual of each balance (NaN if any is NaN)
+    scale = max(1.0, float(np.max(np.minimum(fl["P"], fl["cap_irel"]))), float(np.max(fl["demand"])))
+    workers = THREADS if D * N >= 2 * MIN_THREAD_ELEMENTS else 1
+    step = max(1, -(-N // workers))  # draws per block: one block per thread
+    blocks = [slice(lo, min(lo + step, N)) for lo in range(0, N, step)]
+    worsts = [np.zeros_like(worst) for _ in blocks]
 
+    def run(i: int) -> None:
+        sl = blocks[i]
+        block = Flows({k: v[..., sl] if np.ndim(v) and np.shape(v)[-1] == N > 1 else v for k, v in fl.items()})
+        _step_years(block, shocked, n_years, {k: v[:, :, sl] for k, v in out.items()}, worsts[i] if check else None)
+
+    if len(blocks) == 1:
+        run(0)
+    else:  # numpy releases the GIL inside each operation: the blocks' years run side by side on the cores
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=len(blocks), thread_name_prefix="rekit-model") as pool:
+            list(pool.map(run, range(len(blocks))))
+    for w in worsts:
+        worst = np.maximum(worst, w)
+    fl.update({k: v.transpose(1, 0, 2) for k, v in out.items()})  # (D, Y, N) views
+    fl["demand"] = np.broadcast_to(fl["demand"], shape)
+    fl["S0"] = np.broadcast_to(_yr(fl["stock_initial"], 0), (D, N))
+    fl["H0"] = np.broadcast_to(_yr(fl["heavy_stock_initial"], 0), (D, N))
+    if check and not (worst <= 1e-9 * scale).all():
+        check_mass_balance(fl, names or tuple(f"deal {i}" for i in range(D)), years if len(years) else np.arange(n_years))
+        raise MassBalanceError("a stock went negative: the model drew more than it held")
+    return fl
+
+
+def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarray], worst: np.ndarray | None) -> None:
+    """The year loop for one block of draws: writes `out` (Y, D, n) and, with `worst`, each year's largest residual."""
+    D, N = fl["share_export"].shape[0], max(np.shape(a)[-1] for a in fl.values() if np.ndim(a))
+    yr = _yr
+    b, ea = fl["eta_magnet"], fl["eta_alloy"]
+    hpm_all = fl["w_h"] / fl["eta_am"]  # t Dy+Tb charged per t magnet
+    lost_all = (1 - ea) + (1 - fl["rho"]) * (1 - b) * ea  # share of the magnet plant's charge lost
+    kept_all = 1 - fl["retained_share"]
+    one = np.ones((1, 1, 1))
+    a_ox, a_m, a_h, a_p = (fl["a_ox"], fl["a_m"], fl["a_h"], fl["a_p"]) if shocked else (one, one, one, one)
+    lag = fl["partner_lead_months"] / 12.0
     O = np.minimum(fl["P"], fl["cap_irel"])
     io_all = fl["oxide_import_cap"] * a_ox
     im_all = fl["metal_import_cap"] * a_m
     toll_cap = fl["partner_capacity"] * fl["partner_spare"] * a_p / fl["q"]
-    keys = ("O", "X", "T", "u1", "u2", "u3", "u4", "G", "g_ndpr", "S", "H", "HI", "HIm", "L", "delivered", "made_T", "demand",
-            "returned", "kept", "magnet_imports", "magnet_exports", "shortfall")
-    out = {k: np.empty(shape) for k in keys}
     S0 = np.broadcast_to(yr(fl["stock_initial"], 0), (D, N)).astype(float)
     H = np.broadcast_to(yr(fl["heavy_stock_initial"], 0), (D, N)).astype(float).copy()
     S, R, L = S0.copy(), S0.copy(), np.zeros((D, N))  # R: what is left of the initial stock (the reserve)
-    worst = np.zeros(n_years)
-    scale = max(1.0, float(np.max(O)), float(np.max(fl["demand"])))
     for t in range(n_years):
         qt, f_oxt, eta_amt, w_ht, em = yr(fl["q"], t), yr(fl["f_ox"], t), yr(fl["eta_am"], t), yr(fl["w_h"], t), yr(fl["eta_metal"], t)
         Ot = np.broadcast_to(yr(O, t), (D, N))
@@ -417,7 +482,7 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
         s_avail = working + np.minimum(R, yr(fl["stock_draw"], t) * S0)
         io_cap, im_cap = yr(io_all, t), yr(im_all, t)
         g_ndpr = np.minimum(yr(fl["domestic_capacity"], t), (dw + s_avail + io_cap) * qt + im_cap * yr(fl["qm"], t))
-        heavy_per_magnet = w_ht / eta_amt  # t Dy+Tb charged per t magnet
+        heavy_per_magnet = yr(hpm_all, t)
         a_ht = yr(a_h, t)
         pos = heavy_per_magnet > 0
         heavy_cap = np.where(pos, H / np.where(pos, heavy_per_magnet, 1.0) + g_ndpr * a_ht, np.inf)
@@ -436,18 +501,17 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
         made = Tt * qt
         delivered = (1 - lag_t) * made + L
         L_new = lag_t * made
-        r_t = yr(fl["retained_share"], t)
-        returned = (1 - r_t) * delivered
+        returned = yr(kept_all, t) * delivered
         dem_t = np.broadcast_to(yr(fl["demand"], t), (D, N))
         supply = returned + G
         gap = np.maximum(dem_t - supply, 0)
         m_imp = gap * yr(fl["a_mag"], t)
         m_exp = np.maximum(supply - dem_t, 0)
         short = gap - m_imp
-        if check:  # inputs − outputs − stock change, each process in its own material, this year
+        if worst is not None:  # inputs − outputs − stock change, each process in its own material, this year
             in_metal = (u1 + u2 + u3) * f_oxt
             metal_in = in_metal * em + u4
-            lost = (1 - yr(ea, t)) + (1 - yr(fl["rho"], t)) * (1 - yr(b, t)) * yr(ea, t)
+            lost = yr(lost_all, t)
             recyc = yr(fl["recyc"], t)
             res = (
                 Ot + u3 - Xt - Tt - (u1 + u2 + u3) - (S_new - S),                                   # oxide
@@ -455,21 +519,15 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
                 HIm - (H_new - H) - HI / recyc * lost - G * w_ht,                                  # magnets (Dy+Tb)
                 Tt * f_oxt * em * eta_amt - (delivered + L_new - L) * yr(fl["w_ndpr"], t),         # partner (NdPr)
                 supply + m_imp - m_exp - (dem_t - short),                                          # use (magnets)
+                np.minimum(S_new, 0), np.minimum(H_new, 0),                                        # stocks never negative
             )
-            worst[t] = max(float(np.max(np.abs(r))) if np.all(np.isfinite(r)) else np.inf for r in res)
+            for i, r in enumerate(res):  # NaN stays NaN through max/min and fails the check
+                worst[t, i] = np.maximum(worst[t, i], max(float(r.max()), -float(r.min())))
         S, H, L = np.maximum(S_new, 0), np.maximum(H_new, 0), L_new  # clears rounding (1e-14) below zero; the check above saw the rest
         for k, v in (("O", Ot), ("X", Xt), ("T", Tt), ("u1", u1), ("u2", u2), ("u3", u3), ("u4", u4), ("G", G),
-                     ("g_ndpr", g_ndpr), ("S", S), ("H", H), ("HI", HI), ("HIm", HIm), ("L", L),
-                     ("delivered", delivered), ("made_T", made), ("demand", dem_t), ("returned", returned),
-                     ("kept", r_t * delivered), ("magnet_imports", m_imp), ("magnet_exports", m_exp), ("shortfall", short)):
-            out[k][:, t] = v
-    fl.update(out)
-    fl["S0"], fl["H0"] = S0, np.broadcast_to(yr(fl["heavy_stock_initial"], 0), (D, N))
-    if check:
-        if not (worst <= 1e-9 * scale).all() or out["S"].min() < -1e-9 * scale or out["H"].min() < -1e-9 * scale:
-            check_mass_balance(fl, names or tuple(f"deal {i}" for i in range(D)), years if len(years) else np.arange(n_years))
-            raise MassBalanceError("a stock went negative: the model drew more than it held")
-    return fl
+                     ("g_ndpr", g_ndpr), ("S", S), ("H", H), ("HIm", HIm), ("L", L), ("delivered", delivered),
+                     ("magnet_imports", m_imp), ("magnet_exports", m_exp), ("shortfall", short)):
+            out[k][t] = v
 
 
 def balance_residuals(fl: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
