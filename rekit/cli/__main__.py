@@ -2,6 +2,6 @@
 
 import sys
 
-from rekit.cli.app import main
+from rekit.cli import main
 
 sys.exit(main())

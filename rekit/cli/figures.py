@@ -42,7 +42,7 @@ def images(
     span = parse_years(years)
     ds = load_data(data)
     book = deal_book(deals_file, ds)
-    names, basis = model_inputs(book, deal, basis, draws, seed, span)
+    names, basis, _ = model_inputs(book, deal, basis, draws, seed, span)
 
     from rekit.figures import charts
     from rekit.figures.images import write_images

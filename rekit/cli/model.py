@@ -53,33 +53,39 @@ def _size(n: float) -> str:
     raise AssertionError  # pragma: no cover
 
 
-def check_memory(deals: int, years: tuple[int, int], draws: int) -> None:
-    """Refuse a run whose arrays would not fit: estimate = deals x years x draws x PEAK_BYTES_PER_CELL,
-    against `memory_limit()`; the message gives both and the largest --draws that fits."""
-    cells = deals * (years[1] - years[0] + 1)
+def check_memory(deals: int, years: tuple[int, int], draws: int, option: str = "--draws", runs_per_draw: int = 1,
+                 noun: str = "draws") -> None:
+    """Refuse a run whose arrays would not fit: estimate = deals x years x draws x runs_per_draw x
+    PEAK_BYTES_PER_CELL, against `memory_limit()`; the message gives both and the largest value of
+    `option` that fits."""
+    cells = deals * (years[1] - years[0] + 1) * runs_per_draw
     need = cells * draws * PEAK_BYTES_PER_CELL
     limit, how = memory_limit()
     if need > limit:
         fits = limit // (cells * PEAK_BYTES_PER_CELL)
-        fail(f"--draws: {draws:,} draws of {deals} deal{'s' if deals != 1 else ''} over {years[1] - years[0] + 1} years "
-             f"would take about {_size(need)} of memory; the limit is {_size(limit)} ({how}); "
-             + (f"give --draws {fits:,} or fewer, or fewer deals or years" if fits >= 1 else "give fewer deals or years"))
+        fail(f"{option}: {draws:,} {noun} of {deals} deal{'s' if deals != 1 else ''} over {years[1] - years[0] + 1} "
+             f"year{'s' if years[1] != years[0] else ''} would take about {_size(need)} of memory; the limit is "
+             f"{_size(limit)} ({how}); "
+             + (f"give {option} {fits:,} or fewer, or fewer deals or years" if fits >= 1 else "give fewer deals or years"))
 
 
 def model_inputs(book, deal: list[str] | None, basis: str, draws: int, seed: int,
-                 years: tuple[int, int] = (2024, 2035)) -> tuple[list[str], str]:
+                 years: tuple[int, int] = (2024, 2035), demand: str | None = None, *, option: str = "--draws",
+                 least: int = 1, runs_per_draw: int = 1, noun: str = "draws") -> tuple[list[str], str, str | None]:
     """Check what a model run is given before it runs: the deal names (case-insensitive, with a
-    suggestion when unknown), the basis, draws >= 1, seed >= 0, and that the run fits in memory.
-    Returns (deal names, basis)."""
+    suggestion when unknown), the basis and demand basis, the years, draws (`option`) >= `least`,
+    seed >= 0, and that the run fits in memory (`runs_per_draw` model runs per draw, as in a
+    sensitivity analysis). Returns (deal names, basis, demand basis or None for the default)."""
     from rekit.model.simulation import check_years
 
     names = [choose(n, list(book.deals), "deal") for n in deal] if deal else list(book.deals)
     basis = choose(basis, list(book.bases), "production basis")
+    demand = choose(demand, list(book.demands), "demand basis") if demand else None
     check_years(*years)
-    at_least("--draws", draws, 1)
+    at_least(option, draws, least)
     at_least("--seed", seed, 0)
-    check_memory(len(names), years, draws)
-    return names, basis
+    check_memory(len(names), years, draws, option, runs_per_draw, noun)
+    return names, basis, demand
 
 
 @app.command("deals", short_help="the partner-deal presets, one line each")
@@ -121,8 +127,7 @@ def simulate(
     metrics = [choose(m, list(METRICS), "metric") for m in metric] if metric else None
     ds = load_data(data)
     book = deal_book(deals_file, ds)
-    names, basis = model_inputs(book, deal, basis, draws, seed, span)
-    demand = choose(demand, list(book.demands), "demand basis") if demand else None
+    names, basis, demand = model_inputs(book, deal, basis, draws, seed, span, demand)
     res = run_model(book, names, years=span, draws=draws, seed=seed, basis=basis, demand=demand)
     table = res.summary(metrics=metrics)
     table["data_version"] = ds.version
@@ -205,19 +210,19 @@ def sensitivity(
     One row per input (or group with --groups), most influential first. The same seed gives the
     same output.
     """
+    from rekit.model.deals import PARAMS, SHARE_KEYS
     from rekit.model.sensitivity import sensitivity as analyse
     from rekit.model.simulation import METRICS
 
     book = deal_book(deals_file, load_data(data))
-    deal = choose(deal, list(book.deals), "deal")
-    vs = choose(vs, list(book.deals), "deal") if vs else None
+    metric = choose(metric, list(METRICS), "metric")
+    inputs = len(PARAMS) + len(SHARE_KEYS) + 2  # at most: every parameter, share, production and capacity
+    names, basis, demand = model_inputs(book, [deal] + ([vs] if vs else []), basis, n, seed, (year, year), demand,
+                                        option="--n", least=2, runs_per_draw=inputs + 2,
+                                        noun="samples")  # Sobol: N x (inputs + 2) runs
+    deal, vs = names[0], (names[1] if vs else None)
     if vs == deal:
         fail(f"--vs: {vs!r} is the deal itself; give another deal to compare with")
-    metric = choose(metric, list(METRICS), "metric")
-    basis = choose(basis, list(book.bases), "production basis")
-    demand = choose(demand, list(book.demands), "demand basis") if demand else None
-    at_least("--n", n, 2)
-    at_least("--seed", seed, 0)
     table = analyse(book, deal, metric=metric, year=year, method=method, n=n, seed=seed, basis=basis, demand=demand,
                     compare=vs, groups=groups)
     if format == "csv":

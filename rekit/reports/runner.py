@@ -385,16 +385,21 @@ def _run_batch(stop: Stop, run: RunFolder, t_start: float, batch_file, out_dir, 
     if isinstance(only, str):
         only = [only]
     deals_file = check_deals_file(deals) if deals else None  # ReportError naming the file and the problem
-    done = _nothing_to_build(batch, only, show_input, out_dir, force, progress, t_start, deals_file)
-    if done is not None:
-        return done
+    planned = None if force else _plan(batch, only, show_input, out_dir, deals_file)
+    if planned is not None and not planned[3]:  # every selected report unchanged: no kernel started
+        return _nothing_to_build(*planned, progress, t_start)
     with run.as_tempdir():
         kernels = Kernels(kernel_name, fork=warm)  # first: the fork server preloads while we check the batch
     try:
-        all_jobs, selected = jobs_from_batch(batch, only, show_input, deals_file)
+        if planned is None:  # --force, or a problem the lines below report now
+            all_jobs, selected = jobs_from_batch(batch, only, show_input, deals_file)
+            out = prepare_out(out_dir or REPORTS)
+            build, fresh = freeze.split(selected, out, force)
+        else:
+            all_jobs, selected, out, build, fresh = planned
         stop.check()  # nothing written yet
-        out = prepare_out(out_dir or REPORTS)
-        selected, skipped = _split_unchanged(selected, out, force, progress)
+        selected, skipped = build, fresh
+        _say_unchanged(fresh, progress)
     except BaseException:
         kernels.close(timeout=5)
         raise
@@ -490,30 +495,29 @@ def _run_batch(stop: Stop, run: RunFolder, t_start: float, batch_file, out_dir, 
 # ---------------------------------------------------------------------------------------------
 
 
-def _split_unchanged(selected: list[Job], out: Path, force: bool, progress: bool) -> tuple[list[Job], list[Job]]:
-    """(jobs to build, jobs unchanged since their last good build), saying which are skipped."""
-    build, fresh = freeze.split(selected, out, force)
+def _say_unchanged(fresh: Sequence[Job], progress: bool) -> None:
+    """Say which reports are skipped as unchanged since their last good build."""
     if fresh and progress:
         for j in fresh:
             print(f"rekit: {j.file}: unchanged since its last good build (notebook, parameters, data and code): "
                   f"not rebuilt; force=True (rekit reports --force) rebuilds it", file=sys.stderr)
-    return build, fresh
 
 
-def _nothing_to_build(batch: Path, only, show_input, out_dir, force: bool, progress: bool, t_start: float,
-                      deals_file: str | None = None) -> BatchResult | None:
-    """When every selected report is unchanged, the batch result without starting a kernel; else None."""
-    if force:
-        return None
+def _plan(batch: Path, only, show_input, out_dir, deals_file: str | None):
+    """(all jobs, selected jobs, output folder, jobs to build, jobs unchanged), read once before any kernel
+    starts; None when the batch cannot be read, so the normal path reports the problem."""
     try:
         all_jobs, selected = jobs_from_batch(batch, only, show_input, deals_file)
         out = prepare_out(out_dir or REPORTS)
     except Exception:
-        return None  # the normal path reports the problem
-    build, fresh = freeze.split(selected, out, force)
-    if build:
         return None
-    _split_unchanged(selected, out, force, progress)
+    build, fresh = freeze.split(selected, out, False)
+    return all_jobs, selected, out, build, fresh
+
+
+def _nothing_to_build(all_jobs, selected, out: Path, build, fresh, progress: bool, t_start: float) -> BatchResult:
+    """The batch result when every selected report is unchanged: no kernel started, the index says so."""
+    _say_unchanged(fresh, progress)
     index = _write_records(out, all_jobs, [], skipped=[j.stem for j in fresh])  # ReportError on a full disk
     return BatchResult([], index, time.perf_counter() - t_start, fresh)
 

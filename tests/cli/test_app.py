@@ -307,3 +307,40 @@ def test_declared_parameters_match_papermills_reading(tmp_path):
     ours = declared(path)
     assert {n: (d.source, d.help) for n, d in ours.items()} == {n: (p["default"], p["help"]) for n, p in pm.items()}
     assert list(ours) == ["x", "z"]
+
+
+# --- Ctrl-C while the command starts ---------------------------------------------------------
+
+TRIP = """
+import importlib.abc, os, signal, sys
+
+class Trip(importlib.abc.MetaPathFinder):  # Ctrl-C (a real SIGINT to this process) as MODULE starts to load
+    def find_spec(self, name, path, target=None):
+        if name == {module!r}:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, Trip())
+from rekit.cli import main  # what the `rekit` script runs
+sys.exit(main({args!r}))
+"""
+
+
+@pytest.mark.parametrize("module", ["typer", "rekit.cli.common", "rekit.cli.model", "pandas", "rekit.model.simulation"])
+def test_ctrl_c_while_the_command_is_still_loading_says_interrupted_not_a_traceback(module):
+    """SIGINT while the command's modules load (the first second or so): typer and the command
+    modules before rekit's error handler exists, pandas and the model inside the command. Each ends
+    with the one line `rekit: error: interrupted` and status 130, never a traceback.
+
+    CPython 3.11 marks a KeyboardInterrupt as unhandled when it passes through an `exec` of a
+    string (dataclasses and typing build methods that way while modules load), even when rekit
+    handles it, and then ends the process by the signal itself after rekit's message: -SIGINT
+    here, which a shell shows as 130 just the same."""
+    import signal
+
+    code = TRIP.format(module=module, args=["simulate", "--deal", "toll_japan", "--draws", "10"])
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert "Traceback" not in out.stderr
+    assert out.returncode in (EXIT_INTERRUPTED, -signal.SIGINT), out.stderr
+    assert out.stderr.strip().splitlines()[-1] == "rekit: error: interrupted"
