@@ -18,7 +18,8 @@ import rekit.explore
 from rekit.explore.figure import METRICS_SHOWN, make_figure, trace_index, update_figure
 from rekit.explore.panel import panel_html, web_url
 from rekit.explore.state import (
-    OVERRIDABLE, SLIDERS, ExploreError, State, central_values, compute, explain, headline_table, series,
+    ALL_PARAMS, OVERRIDABLE, SLIDERS, ExploreError, State, central_values, compute, explain, group_title,
+    headline_table, series, slider,
 )
 from rekit.explore.widget import Explorer, explore
 from rekit.model.simulation import ModelError, simulate
@@ -90,6 +91,9 @@ def test_compute_refuses_bad_combinations(book, state, error, words):
 def test_explain_names_the_slider():
     assert explain("eta_metal: 0 is outside (0, 1]").startswith(SLIDERS["eta_metal"].label)
     assert SLIDERS["demand_base"].label in explain("deal 'x', year 2025: magnet demand is zero; ...")
+    # a slider under "all deal parameters": its name, and the section to open
+    assert explain("w_ndpr: 0 is outside (0, 1] (Nd + Pr)") == (
+        f"w_ndpr ({ALL_PARAMS} › {group_title('composition')}): 0 is outside (0, 1] (Nd + Pr)")
 
 
 def test_series_and_headline_table(book):
@@ -173,7 +177,7 @@ def test_controls_start_at_the_deals_values(ex, book):
     assert c["draws"].value == 0
     expected = central_values(book, DEALS, c["headline_year"].value)
     for p in OVERRIDABLE:
-        assert c[p].value == pytest.approx(expected[p], abs=SLIDERS[p].step / 2)
+        assert c[p].value == pytest.approx(expected[p], abs=slider(p).step / 2)
     assert c["production_scale"].value == 1.0
     assert ex.state.overrides == {} and ex.error is None
     for name, ctl in c.items():
