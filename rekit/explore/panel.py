@@ -15,7 +15,7 @@ from typing import Mapping, Sequence
 import jinja2
 import pandas as pd
 
-from rekit.explore.state import SLIDERS
+from rekit.explore.state import slider
 from rekit.figures.charts import FONT, deal_colors
 
 __all__ = ["panel_html", "pct", "web_url"]
@@ -60,8 +60,8 @@ def panel_html(table: pd.DataFrame | None, year: int, sources: Sequence[tuple] =
                      for m, css in (("self_sufficiency", "rekit-ssr"), ("export_share", "rekit-export-share"))]
             rows.append({"deal": r.deal, "description": (descriptions or {}).get(r.deal, ""),
                          "colour": colours.get(r.deal, "#222"), "cells": cells})
-    moved = [{"name": k, "label": SLIDERS[k].label, "value": format(v, SLIDERS[k].fmt),
-              "own": None if (deal_values or {}).get(k) is None else format(deal_values[k], SLIDERS[k].fmt)}
+    moved = [{"name": k, "label": slider(k).label, "value": format(v, slider(k).fmt),
+              "own": None if (deal_values or {}).get(k) is None else format(deal_values[k], slider(k).fmt)}
              for k, v in (overrides or {}).items()]
     cited = [{"id": s[0], "text": s[1], "url": web_url(s[2] if len(s) > 2 else None)} for s in sources]
     return _templates().get_template("panel.html.j2").render(

@@ -1,29 +1,34 @@
 """The explorer's logic, without widgets: what the controls say (`State`), the model run for it
 (`compute`), the bands of a metric (`series`) and the headline numbers of a year (`headline_table`).
 
-Plain functions that tests, benchmarks and the teaching notebooks call too. The sliders' starting
-points are the deals' own central values (`central_values`, from data/deals.yml and the data), not
-numbers typed here. Inputs the model cannot compute (no deal, a one-year range, no production)
-raise `ExploreError` naming the control to change; the model's own errors are put in the
-explorer's words by `explain`.
+Plain functions that tests, benchmarks and the teaching notebooks call too. Every deal parameter
+(rekit.model.deals.PARAMS) has a slider: a few curated ones (`SLIDERS`, with IREL's output scale)
+and the rest made from PARAMS (`PARAM_SLIDERS`, grouped by `Param.group` under `ALL_PARAMS`);
+`sliders` gives them all with ranges fitted to a DealBook. The sliders' starting points are the
+deals' own central values (`central_values`, from data/deals.yml and the data), not numbers typed
+here. Inputs the model cannot compute (no deal, a one-year range, no production) raise
+`ExploreError` naming the control to change; the model's own errors are put in the explorer's
+words by `explain`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from rekit.data.dataset import Dataset
-from rekit.model.deals import PARAMS, DealBook
+from rekit.data.units import unit_kind
+from rekit.model.deals import PARAMS, YEARS, DealBook, Param
 from rekit.model.simulation import Result, simulate
 from rekit.errors import RekitError
 
 __all__ = [
-    "BAND", "ExploreError", "OVERRIDABLE", "SLIDERS", "Slider", "State", "central_values", "compute", "explain",
-    "headline_table", "series", "sources_for",
+    "ALL_PARAMS", "BAND", "ExploreError", "GROUP_TITLES", "MASS_FLOOR", "MASS_HEADROOM", "OVERRIDABLE", "PARAM_SLIDERS",
+    "SLIDERS", "Slider", "State", "central_values", "compute", "explain", "group_title", "headline_table", "series",
+    "slider", "sliders", "sources_for",
 ]
 
 #: The quantiles drawn and shown: p05, median, p95.
@@ -48,8 +53,9 @@ class Slider:
     help: str
 
 
-#: The sliders, in the order shown. `production_scale` multiplies IREL's output path; the others
-#: are deal parameters (rekit.model.deals.PARAMS) and start at the deals' central values.
+#: The curated sliders, in the order shown, always in view. `production_scale` multiplies IREL's
+#: output path; the others are deal parameters (rekit.model.deals.PARAMS) and start at the deals'
+#: central values, as do the sliders of PARAM_SLIDERS below.
 SLIDERS: dict[str, Slider] = {s.name: s for s in (
     Slider("production_scale", "IREL output ×", 0.0, 3.0, 0.05, ".2f", "× basis",
            "multiplies IREL's production path (1 = the basis as sourced)"),
@@ -59,7 +65,69 @@ SLIDERS: dict[str, Slider] = {s.name: s for s in (
     Slider("demand_base", "demand (t magnet)", 0.0, 5000.0, 10.0, ".0f", "t magnet", PARAMS["demand_base"].doc),
     Slider("demand_growth", "demand growth /yr", 0.0, 0.30, 0.005, ".3f", "per year", PARAMS["demand_growth"].doc),
 )}
-OVERRIDABLE = tuple(n for n in SLIDERS if n in PARAMS)
+
+#: The title of the collapsed section holding the sliders of PARAM_SLIDERS.
+ALL_PARAMS = "all deal parameters"
+#: Readable titles of the PARAMS groups (a group missing here is shown by its name).
+GROUP_TITLES = {
+    "yields": "process yields", "composition": "magnet composition", "heavy": "Dy and Tb in magnets",
+    "partner": "tolling partner", "china": "China's shares", "india": "India's capacity and stocks",
+    "imports": "import caps", "shock": "China shock", "demand": "India's magnet demand",
+}
+#: Unbounded masses (Param.hi = inf): the slider reaches MASS_HEADROOM × the largest central value
+#: of any deal in any model year, and at least MASS_FLOOR tonnes (see `sliders`).
+MASS_HEADROOM, MASS_FLOOR = 4.0, 1000.0
+# step and readout format by the kind of a parameter's unit
+_STEPS = {"share": (0.01, ".2f"), "ratio": (0.001, ".3f"), "months": (0.5, ".1f"), "mass": (1.0, ".0f")}
+
+
+def group_title(group: str) -> str:
+    """The readable title of a PARAMS group."""
+    return GROUP_TITLES.get(group, group or "other")
+
+
+def _param_slider(name: str, p: Param) -> Slider:
+    """A slider made from a Param: its bounds (an unbounded mass gets MASS_FLOOR until `sliders`
+    fits it to the deals), a step and readout by the unit's kind, its name as label, its meaning as help."""
+    kind = "months" if p.unit == "months" else unit_kind(p.unit)
+    step, fmt = _STEPS[kind]
+    hi = p.hi if np.isfinite(p.hi) else MASS_FLOOR
+    return Slider(name, name, float(p.lo), float(hi), step, fmt, p.unit, f"{p.doc} ({p.unit})")
+
+
+#: Every other deal parameter, in the order of PARAMS: a slider made from its Param, no number
+#: typed here. The widget shows them by group under ALL_PARAMS.
+PARAM_SLIDERS: dict[str, Slider] = {n: _param_slider(n, p) for n, p in PARAMS.items() if n not in SLIDERS}
+#: Every deal parameter: the curated sliders first, then the others.
+OVERRIDABLE = tuple(n for n in (*SLIDERS, *PARAM_SLIDERS) if n in PARAMS)
+
+
+def slider(name: str) -> Slider:
+    """The slider of a control name: a curated one or one made from PARAMS (its label, step and format)."""
+    return SLIDERS[name] if name in SLIDERS else PARAM_SLIDERS[name]
+
+
+def _nice_ceiling(x: float) -> float:
+    """`x` rounded up to two significant digits: 49,600 -> 50,000; 1,000 -> 1,000."""
+    unit = 10.0 ** (np.floor(np.log10(x)) - 1)
+    return float(np.ceil(x / unit - 1e-9) * unit)
+
+
+def sliders(book: DealBook) -> dict[str, Slider]:
+    """Every slider, the curated ones first, with ranges fitted to `book`.
+
+    An unbounded mass (Param.hi = inf: capacities, stocks, import caps) reaches MASS_HEADROOM times
+    the largest central value of any deal in `book` in any model year (so a user's deals file
+    widens it), at least MASS_FLOOR, rounded up to two significant digits.
+    """
+    yrs = np.arange(YEARS[0], YEARS[1] + 1)
+    out = dict(SLIDERS)
+    for name, s in PARAM_SLIDERS.items():
+        if not np.isfinite(PARAMS[name].hi):
+            top = max(float(d.params[name].draw(name, 0, 0, yrs).max()) for d in book.deals.values())
+            s = replace(s, hi=_nice_ceiling(max(MASS_HEADROOM * top, MASS_FLOOR)))
+        out[name] = s
+    return out
 
 
 @dataclass(frozen=True)
@@ -81,7 +149,7 @@ class State:
 
 
 def central_values(book: DealBook, deals: Sequence[str], year: int) -> dict[str, float]:
-    """Each overridable parameter's central value in `year` over `deals`: the largest where they differ.
+    """Each deal parameter's central value in `year` over `deals`: the largest where they differ.
 
     These are the sliders' starting points: the deals' own numbers from data/deals.yml (which
     take them from observations), not numbers typed into the explorer.
@@ -143,10 +211,13 @@ def headline_table(result: Result, year: int) -> pd.DataFrame:
 
 
 def explain(message: str) -> str:
-    """A model error in the explorer's words: name the slider as well as the parameter."""
-    for name, s in SLIDERS.items():
+    """A model error in the explorer's words: name the slider as well as the parameter (and, for one
+    under ALL_PARAMS, where to find it)."""
+    for name in (*SLIDERS, *PARAM_SLIDERS):
         if message.startswith(f"{name}:"):
-            return f"{s.label} ({name}){message[len(name):]}"
+            if name in SLIDERS:
+                return f"{SLIDERS[name].label} ({name}){message[len(name):]}"
+            return f"{name} ({ALL_PARAMS} › {group_title(PARAMS[name].group)}){message[len(name):]}"
     if "magnet demand is zero" in message:
         return message + f"; set {SLIDERS['demand_base'].label} above 0"
     return message

@@ -3,23 +3,28 @@
     from rekit.explore import explore
     explore(["status_quo", "toll_japan", "repm_scheme"])
 
-Controls (ipywidgets) for the deals to compare, the production basis, IREL's output scale, the
-yields, the partner's retained share, India's magnet demand and its growth, the years, the
-draws and the headline year drive a plotly ``FigureWidget`` (rekit.explore.figure) that is
-updated in place, and a panel (rekit.explore.panel) with the headline numbers and the sources of
-the figures in use. The logic is in rekit.explore.state.
+Controls (ipywidgets) for the deals to compare, the production basis, the demand basis, IREL's
+output scale, the yields, the partner's retained share, India's magnet demand and its growth,
+the years, the draws and the headline year drive a plotly ``FigureWidget``
+(rekit.explore.figure) that is updated in place, and a panel (rekit.explore.panel) with the
+headline numbers and the sources of the figures in use. Every other deal parameter
+(rekit.model.deals.PARAMS: yields, composition, the partner's capacity, India's capacity and
+stocks, import caps, China's shares, the China shock) has a slider too, grouped by its
+``Param.group`` in a collapsed accordion, "all deal parameters". The logic is in
+rekit.explore.state.
 
 The sliders start at the deals' own central values in the headline year (read from
 data/deals.yml and the data, not typed here). A slider left where it started leaves every deal as
 sourced (including parameters that change by year, such as demand growth); a slider you move
-overrides that parameter for every deal shown, and the panel says so. "Reset" returns to the
-deals' own values. Where the deals differ (the retained share is 0 for a deal without a tolling
-partner), a slider starts at the largest value, that of the deals the parameter matters for.
-Inputs the model cannot compute give a message in the panel, never a traceback, and the last good
-chart stays.
+overrides that parameter for every deal shown, and the panel says so. "Reset" returns every
+slider to the deals' own values. Where the deals differ (the retained share is 0 for a deal
+without a tolling partner), a slider starts at the largest value, that of the deals the parameter
+matters for. Inputs the model cannot compute give a message in the panel, never a traceback, and
+the last good chart stays.
 
 Stable hooks for browser tests: the whole explorer has the CSS class ``rekit-explorer``; each
-control ``rekit-<name>`` (``rekit-retained-share``, ``rekit-deals``, ``rekit-years`` ...); the
+control ``rekit-<name>`` (``rekit-retained-share``, ``rekit-deals``, ``rekit-years``,
+``rekit-partner-spare`` ...); the accordion of all deal parameters ``rekit-all-params``; the
 figure ``rekit-explorer-figure``; the panel ``rekit-panel``, inside which ``.rekit-headline``
 carries ``data-status`` (ok/error), ``data-year``, ``data-deals`` and ``data-updates``, and each
 number is a cell ``.rekit-ssr`` / ``.rekit-export-share`` with ``data-deal`` and ``data-value``.
@@ -42,9 +47,9 @@ import plotly.graph_objects as go
 from rekit.data.dataset import Dataset, load
 from rekit.explore.figure import make_figure, update_figure
 from rekit.explore.panel import panel_html
-from rekit.explore.state import (OVERRIDABLE, SLIDERS, ExploreError, State, central_values, compute, explain,
-                                 headline_table, sources_for)
-from rekit.model.deals import YEARS, DealBook, DealError, load_deals
+from rekit.explore.state import (ALL_PARAMS, OVERRIDABLE, PARAM_SLIDERS, SLIDERS, ExploreError, State, central_values,
+                                 compute, explain, group_title, headline_table, sliders, sources_for)
+from rekit.model.deals import PARAMS, YEARS, DealBook, DealError, load_deals
 from rekit.model.simulation import ModelError, Result
 
 __all__ = ["Explorer", "explore"]
@@ -58,9 +63,11 @@ class Explorer(w.VBox):
     """The deal explorer, an ipywidgets VBox: controls, a FigureWidget updated in place, and a panel
     of headline numbers.
 
-    Attributes for programs and tests: `controls` (name -> widget), `figure` (the FigureWidget), `panel` (an
-    HTML widget), `state` (the State last asked for), `result` / `good_state` (the last good
-    ones), `error` (the message of the last failed update, or None), `updates` (a counter).
+    Attributes for programs and tests: `controls` (name -> widget), `sliders` (name -> Slider, the
+    ranges in use), `all_params` (the accordion of the sliders not in SLIDERS), `figure` (the
+    FigureWidget), `panel` (an HTML widget), `state` (the State last asked for), `result` /
+    `good_state` (the last good ones), `error` (the message of the last failed update, or None),
+    `updates` (a counter).
     """
 
     def __init__(self, deals: Iterable[str] | None = None, basis: str = "reported",
@@ -82,6 +89,7 @@ class Explorer(w.VBox):
             raise ExploreError(f"years: {start}–{end}; allowed: START <= END within {YEARS[0]}–{YEARS[1]}")
         headline_year = min(max(int(headline_year), start), end)
         self.defaults = central_values(self.book, chosen, headline_year)
+        self.sliders = sliders(self.book)
         self.seed = int(seed)
         self.updates = 0
         self.error: str | None = None
@@ -110,7 +118,7 @@ class Explorer(w.VBox):
                                  continuous_update=False, style=style, layout=narrow,
                                  tooltip="0 = central values; more draws show p05–p95 bands")
         base_years = {self.book.get(d).demand_base_year for d in (chosen or self.deal_names)}
-        for name, s in SLIDERS.items():
+        for name, s in self.sliders.items():
             value = 1.0 if name == "production_scale" else self.defaults[name]
             hi = max(s.hi, value)
             label = s.label
@@ -132,7 +140,15 @@ class Explorer(w.VBox):
         self.panel.add_class("rekit-panel")
 
         left = w.VBox([c["deals"], c["basis"], c["demand"], c["years"], c["headline_year"], c["draws"]])
-        right = w.VBox([c[n] for n in SLIDERS] + [c["reset"]])
+        groups: dict[str, list] = {}
+        for name in PARAM_SLIDERS:
+            groups.setdefault(PARAMS[name].group, []).append(c[name])
+        sections = w.Accordion(children=[w.VBox(g) for g in groups.values()], titles=tuple(map(group_title, groups)),
+                               selected_index=None)
+        self.all_params = w.Accordion(children=[sections], titles=(ALL_PARAMS,), selected_index=None,
+                                      layout=w.Layout(width="440px"))
+        self.all_params.add_class("rekit-all-params")
+        right = w.VBox([c[n] for n in SLIDERS] + [c["reset"], self.all_params])
         self.children = [w.HBox([left, right]), w.HBox([self.figure, self.panel])]
         self.add_class("rekit-explorer")
 
@@ -151,7 +167,7 @@ class Explorer(w.VBox):
         overrides = {}
         for name in OVERRIDABLE:
             v = float(c[name].value)
-            if abs(v - self.defaults[name]) > SLIDERS[name].step / 2:
+            if abs(v - self.defaults[name]) > self.sliders[name].step / 2:
                 overrides[name] = v
         return State(deals=tuple(c["deals"].value), basis=c["basis"].value, demand=c["demand"].value,
                      years=tuple(int(y) for y in c["years"].value), draws=int(c["draws"].value),
@@ -182,7 +198,7 @@ class Explorer(w.VBox):
     def reset(self) -> None:
         """Every slider back to the deals' central values (and IREL output × 1)."""
         with self.hold():
-            for name in SLIDERS:
+            for name in self.sliders:
                 self.controls[name].value = 1.0 if name == "production_scale" else self.defaults[name]
 
     def _on_change(self, change) -> None:
@@ -211,7 +227,7 @@ class Explorer(w.VBox):
         new = central_values(self.book, state_deals, int(self.controls["headline_year"].value))
         for name in OVERRIDABLE:
             ctl = self.controls[name]
-            untouched = abs(float(ctl.value) - self.defaults[name]) <= SLIDERS[name].step / 2
+            untouched = abs(float(ctl.value) - self.defaults[name]) <= self.sliders[name].step / 2
             if untouched:
                 ctl.max = max(ctl.max, new[name])
                 ctl.value = new[name]

@@ -8,17 +8,19 @@ import html
 import re
 from pathlib import Path
 
+import ipywidgets as widgets
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
 from rekit.data.dataset import load
-from rekit.model.deals import load_deals
+from rekit.model.deals import PARAMS, YEARS, load_deals
 import rekit.explore
 from rekit.explore.figure import METRICS_SHOWN, make_figure, trace_index, update_figure
 from rekit.explore.panel import panel_html, web_url
 from rekit.explore.state import (
-    OVERRIDABLE, SLIDERS, ExploreError, State, central_values, compute, explain, headline_table, series,
+    ALL_PARAMS, MASS_FLOOR, MASS_HEADROOM, OVERRIDABLE, PARAM_SLIDERS, SLIDERS, ExploreError, State, central_values,
+    compute, explain, group_title, headline_table, series, slider,
 )
 from rekit.explore.widget import Explorer, explore
 from rekit.model.simulation import ModelError, simulate
@@ -90,6 +92,9 @@ def test_compute_refuses_bad_combinations(book, state, error, words):
 def test_explain_names_the_slider():
     assert explain("eta_metal: 0 is outside (0, 1]").startswith(SLIDERS["eta_metal"].label)
     assert SLIDERS["demand_base"].label in explain("deal 'x', year 2025: magnet demand is zero; ...")
+    # a slider under "all deal parameters": its name, and the section to open
+    assert explain("w_ndpr: 0 is outside (0, 1] (Nd + Pr)") == (
+        f"w_ndpr ({ALL_PARAMS} › {group_title('composition')}): 0 is outside (0, 1] (Nd + Pr)")
 
 
 def test_series_and_headline_table(book):
@@ -173,7 +178,7 @@ def test_controls_start_at_the_deals_values(ex, book):
     assert c["draws"].value == 0
     expected = central_values(book, DEALS, c["headline_year"].value)
     for p in OVERRIDABLE:
-        assert c[p].value == pytest.approx(expected[p], abs=SLIDERS[p].step / 2)
+        assert c[p].value == pytest.approx(expected[p], abs=slider(p).step / 2)
     assert c["production_scale"].value == 1.0
     assert ex.state.overrides == {} and ex.error is None
     for name, ctl in c.items():
@@ -235,6 +240,150 @@ def test_deal_selection_basis_draws_and_reset(ex, book):
     ex.reset()
     assert ex.state.overrides == {}
     assert ex.controls["retained_share"].value == pytest.approx(ex.defaults["retained_share"])
+
+
+# --- every deal parameter -----------------------------------------------------------------------
+
+#: Deals of the tests below: with and without a tolling partner (so deals differ in partner_capacity),
+#: the REPM scheme (India's oxide stock matters) and the China shock of 2030 (the shock_* parameters act).
+EVERY = ("status_quo", "toll_japan", "toll_korea", "repm_scheme", "china_shock_2030")
+YEARS_SHOWN = (2024, 2035)
+
+
+def _run(book, deals=EVERY, **overrides):
+    return simulate(book, deals, years=YEARS_SHOWN, draws=0, overrides=overrides)
+
+
+@pytest.fixture
+def every(ds, book) -> Explorer:
+    return explore(list(EVERY), ds=ds, book=book)
+
+
+def _descendants(box) -> list:
+    out = []
+    for child in getattr(box, "children", ()):
+        out += [child, *_descendants(child)]
+    return out
+
+
+def test_every_deal_parameter_has_a_slider(every, book):
+    c = every.controls
+    assert set(OVERRIDABLE) == set(PARAMS) and set(SLIDERS) | set(PARAM_SLIDERS) >= set(PARAMS)
+    yrs = np.arange(YEARS[0], YEARS[1] + 1)
+    for name, p in PARAMS.items():
+        ctl = c[name]
+        assert isinstance(ctl, widgets.FloatSlider), name
+        assert "rekit-" + name.replace("_", "-") in ctl._dom_classes
+        assert ctl.min <= every.defaults[name] <= ctl.max and ctl.value == pytest.approx(every.defaults[name])
+        if name in SLIDERS:
+            continue
+        assert p.doc in ctl.tooltip and p.unit in ctl.tooltip and ctl.description == name
+        if np.isfinite(p.hi):
+            assert (ctl.min, ctl.max) == (p.lo, p.hi), name
+        else:  # an unbounded mass: room above every deal's central value in every year
+            top = max(float(d.params[name].draw(name, 0, 0, yrs).max()) for d in book.deals.values())
+            assert ctl.min == p.lo and ctl.max >= max(MASS_HEADROOM * top, MASS_FLOOR), name
+    # the curated sliders stay in view; every other one is in its group's section of "all deal parameters"
+    acc = every.all_params
+    assert isinstance(acc, widgets.Accordion) and acc.titles == (ALL_PARAMS,) and acc.selected_index is None
+    assert "rekit-all-params" in acc._dom_classes
+    sections = acc.children[0]
+    assert sections.selected_index is None
+    inside = {x.description: x for x in _descendants(acc) if isinstance(x, widgets.FloatSlider)}
+    assert set(inside) == set(PARAM_SLIDERS) and not set(inside) & set(SLIDERS)
+    for title, box in zip(sections.titles, sections.children):
+        names = [x.description for x in box.children]
+        assert names and {group_title(PARAMS[n].group) for n in names} == {title}
+
+
+@pytest.mark.parametrize("name, value, deals", [
+    ("partner_spare", 0.05, ("status_quo", "toll_japan", "toll_korea")),     # the partner's free capacity binds
+    ("stock_initial", 2000.0, ("status_quo", "repm_scheme")),                 # a larger oxide reserve
+    ("shock_cut_heavy", 0.0, ("status_quo", "china_shock_2030")),            # Dy and Tb not cut in the shock
+    ("partner_capacity", 1000.0, ("toll_japan", "toll_korea")),              # a mass the deals differ in
+])
+def test_a_slider_under_all_deal_parameters_overrides_as_the_model_says(ds, book, name, value, deals):
+    ex = explore(list(deals), ds=ds, book=book)
+    assert name in PARAM_SLIDERS and ex.state.overrides == {}
+    n = ex.updates
+    ex.controls[name].value = value
+    assert ex.updates == n + 1 and ex.error is None
+    assert ex.state.overrides == {name: pytest.approx(value)}
+    expected, unmoved = _run(book, deals, **{name: value}), _run(book, deals)
+    for metric in ("self_sufficiency", "export_share", "magnets_own"):
+        np.testing.assert_allclose(ex.result.arrays[metric], expected.arrays[metric], err_msg=metric)
+    assert not np.allclose(expected.arrays["self_sufficiency"], unmoved.arrays["self_sufficiency"])
+    for deal in deals:
+        assert _value(ex.panel.value, deal) == pytest.approx(float(expected.at("self_sufficiency", deal, 2030)[0]),
+                                                             rel=1e-5, abs=1e-9)
+        np.testing.assert_allclose(np.array(_mid(ex, deal).y, dtype=float),
+                                   expected.arrays["self_sufficiency"][deals.index(deal), :, 0])
+    item = re.search(rf'<li data-param="{name}">([^<]*)</li>', ex.panel.value)
+    assert item and item.group(1).startswith(f"{name} = {value:{slider(name).fmt}}")
+    assert f"(deals: {ex.defaults[name]:{slider(name).fmt}})" in html.unescape(item.group(1))
+
+
+def test_a_slider_left_alone_makes_no_override(every, book):
+    assert every.state.overrides == {} and every.error is None
+    unmoved = _run(book)
+    for metric in ("self_sufficiency", "export_share", "magnets_own"):
+        np.testing.assert_allclose(every.result.arrays[metric], unmoved.arrays[metric], err_msg=metric)
+    # the test can fail: partner_capacity's slider starts at the largest of the deals' values, and
+    # that value, applied to every deal, would change toll_korea's answer
+    start = every.controls["partner_capacity"].value
+    assert start == max(float(book.get(d).params["partner_capacity"].draw("x", 0, 0, np.array([2030]))[-1, 0])
+                        for d in EVERY)
+    assert not np.allclose(_run(book, partner_capacity=start).arrays["self_sufficiency"],
+                           unmoved.arrays["self_sufficiency"])
+    # moving another slider leaves the untouched ones out, and a nudge within half a step is no move
+    every.set(stock_initial=every.defaults["stock_initial"] + 0.4 * slider("stock_initial").step)
+    assert every.state.overrides == {}
+    every.controls["partner_spare"].value = 0.5
+    assert set(every.state.overrides) == {"partner_spare"}
+
+
+def test_untouched_sliders_follow_the_deals_and_moved_ones_stay(every, book):
+    every.controls["stock_initial"].value = 800.0
+    n = every.updates
+    every.controls["deals"].value = ("toll_korea",)
+    assert every.updates == n + 1  # all the sliders that follow, one update
+    korea = central_values(book, ("toll_korea",), 2030)
+    assert every.controls["partner_capacity"].value == pytest.approx(korea["partner_capacity"])
+    assert korea["partner_capacity"] < central_values(book, EVERY, 2030)["partner_capacity"]  # it did move
+    assert every.controls["stock_initial"].value == 800.0
+    assert every.state.overrides == {"stock_initial": 800.0}
+
+
+def test_reset_clears_every_override(every, book):
+    moved = {}
+    for name in OVERRIDABLE:  # every slider, halfway towards its top (or its bottom, when it starts there)
+        ctl, own = every.controls[name], every.defaults[name]
+        moved[name] = (own + ctl.max) / 2 if ctl.max - own > 2 * slider(name).step else own / 2
+    n = every.updates
+    every.set(**moved)
+    assert every.updates == n + 1
+    assert set(every.state.overrides) == set(OVERRIDABLE)
+    every.set(production_scale=2.0)
+    every.reset()
+    assert every.updates == n + 3
+    assert every.state.overrides == {} and every.state.production_scale == 1.0 and every.error is None
+    for name in OVERRIDABLE:
+        assert every.controls[name].value == pytest.approx(every.defaults[name]), name
+    assert "rekit-overrides" not in every.panel.value
+    np.testing.assert_allclose(every.result.arrays["self_sufficiency"], _run(book).arrays["self_sufficiency"])
+
+
+@pytest.mark.parametrize("name", [n for n, p in PARAMS.items() if p.open_lo])
+def test_an_open_lower_bound_at_zero_gives_a_message(ex, name):
+    assert ex.controls[name].min == 0.0  # the slider reaches 0, which the model refuses
+    good = ex.result
+    ex.set(**{name: 0.0})  # no exception
+    assert ex.error and name in ex.error and "outside (0" in ex.error
+    assert 'data-status="error"' in ex.panel.value and html.escape(ex.error) in ex.panel.value
+    assert "Traceback" not in ex.panel.value
+    assert ex.result is good
+    ex.reset()
+    assert ex.error is None and 'data-status="ok"' in ex.panel.value
 
 
 def test_headline_year_follows_the_years(ex):
