@@ -41,19 +41,6 @@ def _indicator(ds, name: str) -> str:
     return choose(name, list(ds.indicators["indicator"]), "indicator")
 
 
-def _skip_iri_grammar() -> None:
-    """Keep jsonschema (which Frictionless imports) from importing rfc3987_syntax.
-
-    jsonschema imports that package, when it is installed, only for its "iri" and "iri-reference"
-    format checks, and it compiles a grammar at import: about 3.5 s of CPU here, two thirds of
-    `rekit data check`. Frictionless validates with no format checker and its profiles name no
-    such format, so the check's result is the same without it. (None in sys.modules makes the
-    import fail, which jsonschema expects when the package is absent.)
-    """
-    if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
-
-
 @data_app.command("check", short_help="validate a data folder (default: the bundled data)")
 def check(
     folder: Annotated[Optional[Path], typer.Argument(metavar="[DIR]", help="data folder (default: REKIT_DATA if set, else the bundled data/)",
@@ -69,8 +56,6 @@ def check(
     wire story while a primary document exists for the same indicator) go to stderr and do not
     fail the check.
     """
-    if not quick:
-        _skip_iri_grammar()
     from rekit.data import validate
 
     folder = data_folder(folder, "DIR")

@@ -3,7 +3,7 @@ forks a ready kernel per report, and the jupyter_client provisioner that asks it
 
 Why: a kernel normally spends ~2 s of CPU starting, booting ipykernel and importing pandas and
 nbformat (which plotly imports to display figures; nbformat pulls in jsonschema, whose
-rfc3987-syntax grammar alone costs ~1 s). On 2 cores that is most of a report's cost. The server
+rfc3987-syntax grammar alone cost ~1-3 s until rekit/__init__.py deferred it). On 2 cores that is most of a report's cost. The server
 (`ForkServer`, run by `serve`) imports those side-effect-free libraries once and forks a kernel per
 report. Modules whose import depends on the kernel's environment (plotly.io picks its renderer at
 import) are NOT preloaded; each forked kernel reseeds numpy's global random state (Python's
