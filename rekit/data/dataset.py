@@ -48,21 +48,37 @@ class Dataset:
     resolutions: pd.DataFrame | None = None
     version: str = "?"  # `version` of datapackage.json: cite it with a figure, print it with every output
 
+    def _first_row(self, table: str, column: str, key: str) -> pd.Series | None:
+        """The first row of `table` whose `column` equals `key`, or None, through a lookup built once per
+        table (rebuilt if the table is replaced or changes length): reading a deal file looks up a
+        hundred ids, and a boolean mask over the table each time cost ~3 ms a lookup."""
+        df = getattr(self, table)
+        cache = self.__dict__.setdefault("_lookups", {})  # frozen dataclass: a cache outside the fields
+        stamp = (id(df), len(df))
+        entry = cache.get((table, column))
+        if entry is None or entry[0] != stamp:
+            positions: dict = {}
+            for i, v in enumerate(df[column].tolist()):
+                positions.setdefault(v, i)
+            entry = cache[(table, column)] = (stamp, positions)
+        i = entry[1].get(key)
+        return None if i is None else df.iloc[i]
+
     def source(self, source_id: str) -> pd.Series:
         """The row of sources.csv for `source_id` (KeyError naming the known ids if absent)."""
-        match = self.sources[self.sources["source_id"] == source_id]
-        if match.empty:
+        row = self._first_row("sources", "source_id", source_id)
+        if row is None:
             close = difflib.get_close_matches(str(source_id), list(self.sources["source_id"]), n=3, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             raise KeyError(f"unknown source {source_id!r}{hint} (the {len(self.sources)} sources are in {self.path / 'sources.csv'})")
-        return match.iloc[0]
+        return row
 
     def obs(self, obs_id: str) -> pd.Series:
         """One observation by its id."""
-        match = self.observations[self.observations["id"] == obs_id]
-        if match.empty:
+        row = self._first_row("observations", "id", obs_id)
+        if row is None:
             raise KeyError(f"unknown observation id {obs_id!r}")
-        return match.iloc[0]
+        return row
 
     def value(self, obs_id: str) -> float:
         """The central value of one observation, in its unit."""
