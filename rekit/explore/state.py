@@ -21,7 +21,7 @@ import pandas as pd
 
 from rekit.data.dataset import Dataset
 from rekit.data.units import unit_kind
-from rekit.model.deals import PARAMS, YEARS, DealBook, Param
+from rekit.model.deals import DEMAND_PARAMS, PARAMS, YEARS, DealBook, Param
 from rekit.model.simulation import Result, simulate
 from rekit.errors import RekitError
 
@@ -148,16 +148,21 @@ class State:
     headline_year: int = 2030
 
 
-def central_values(book: DealBook, deals: Sequence[str], year: int) -> dict[str, float]:
+def central_values(book: DealBook, deals: Sequence[str], year: int, demand: str | None = None) -> dict[str, float]:
     """Each deal parameter's central value in `year` over `deals`: the largest where they differ.
 
     These are the sliders' starting points: the deals' own numbers from data/deals.yml (which
-    take them from observations), not numbers typed into the explorer.
+    take them from observations), not numbers typed into the explorer. The demand parameters
+    (demand_base, demand_growth) come from the demand basis `demand` (default: the book's).
     """
     names = list(deals) or list(book.deals)
     yr = np.array([year])
+    dem = book.demand(demand)
     out = {}
     for p in OVERRIDABLE:
+        if p in DEMAND_PARAMS:
+            out[p] = float((dem.base if p == "demand_base" else dem.growth).draw(p, 0, 0, yr)[-1, 0])
+            continue
         vals = [float(book.get(n).params[p].draw(p, 0, 0, yr)[-1, 0]) for n in names]
         out[p] = max(vals)
     return out

@@ -88,7 +88,7 @@ class Explorer(w.VBox):
         if not YEARS[0] <= start <= YEARS[1] or not YEARS[0] <= end <= YEARS[1] or start > end:
             raise ExploreError(f"years: {start}–{end}; allowed: START <= END within {YEARS[0]}–{YEARS[1]}")
         headline_year = min(max(int(headline_year), start), end)
-        self.defaults = central_values(self.book, chosen, headline_year)
+        self.defaults = central_values(self.book, chosen, headline_year, demand)
         self.sliders = sliders(self.book)
         self.seed = int(seed)
         self.updates = 0
@@ -117,13 +117,12 @@ class Explorer(w.VBox):
         c["draws"] = w.IntSlider(value=int(draws), min=0, max=max(500, int(draws)), step=25, description="draws",
                                  continuous_update=False, style=style, layout=narrow,
                                  tooltip="0 = central values; more draws show p05–p95 bands")
-        base_years = {self.book.get(d).demand_base_year for d in (chosen or self.deal_names)}
         for name, s in self.sliders.items():
             value = 1.0 if name == "production_scale" else self.defaults[name]
             hi = max(s.hi, value)
             label = s.label
-            if name == "demand_base" and len(base_years) == 1:
-                label = f"demand {base_years.pop()} (t)"
+            if name == "demand_base":
+                label = self._demand_label(demand)
             c[name] = w.FloatSlider(value=value, min=s.lo, max=hi, step=s.step, description=label,
                                     readout_format=s.fmt, continuous_update=False, style=style, layout=narrow,
                                     tooltip=s.help)
@@ -206,8 +205,12 @@ class Explorer(w.VBox):
         with self.hold():  # controls that follow others change inside; one update at the end
             if owner is self.controls["years"]:
                 self._follow_years()
-            elif owner is self.controls["deals"] or owner is self.controls["headline_year"]:
+            elif owner in (self.controls["deals"], self.controls["headline_year"], self.controls["demand"]):
                 self._follow_deals()
+
+    def _demand_label(self, demand: str | None) -> str:
+        """The demand slider's label: the base year of the demand basis it sets."""
+        return f"demand {self.book.demand(demand).base_year} (t)"
 
     def _follow_years(self) -> None:
         """Keep the headline year inside the year range."""
@@ -220,11 +223,13 @@ class Explorer(w.VBox):
             hy.min, hy.max = start, end
 
     def _follow_deals(self) -> None:
-        """New deals or year: sliders the user has not moved follow the deals' own central values."""
+        """New deals, year or demand basis: sliders the user has not moved follow the deals' own central values."""
         state_deals = tuple(self.controls["deals"].value)
         if not state_deals:
             return
-        new = central_values(self.book, state_deals, int(self.controls["headline_year"].value))
+        demand = self.controls["demand"].value
+        new = central_values(self.book, state_deals, int(self.controls["headline_year"].value), demand)
+        self.controls["demand_base"].description = self._demand_label(demand)
         for name in OVERRIDABLE:
             ctl = self.controls[name]
             untouched = abs(float(ctl.value) - self.defaults[name]) <= self.sliders[name].step / 2

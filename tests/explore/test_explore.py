@@ -458,6 +458,28 @@ def test_the_demand_basis_changes_the_answer(ds, book):
         explore(["repm_scheme"], ds=ds, book=book, demand="nope")
 
 
+def test_demand_sliders_follow_the_demand_basis_unless_moved(ds, book):
+    """Switching the demand basis moves the untouched demand sliders to that basis's own numbers
+    (no override: the model reads the basis itself); a demand slider the user moved stays."""
+    ex = explore(["repm_scheme"], ds=ds, book=book)
+    c = ex.controls
+    imports = book.demand("imports")
+    official = book.demand("official")
+    assert c["demand_base"].value == pytest.approx(official.base.quantities[0].value)
+    c["demand"].value = "imports"
+    # the imports basis: 700 t of magnets in 2025, growing 2^(1/5) - 1 = 0.1487 a year to 2030 (headline year 2030)
+    assert c["demand_base"].value == pytest.approx(imports.base.quantities[0].value)
+    assert c["demand_base"].value != pytest.approx(official.base.quantities[0].value)  # it did move
+    assert c["demand_growth"].value == pytest.approx(0.1487, abs=SLIDERS["demand_growth"].step / 2)
+    assert c["demand_base"].description == f"demand {imports.base_year} (t)"
+    assert ex.state.overrides == {} and ex.error is None
+    ref = simulate(book, ["repm_scheme"], years=ex.state.years, draws=0, demand="imports")
+    assert _value(ex.panel.value, "repm_scheme") == pytest.approx(ref.at("self_sufficiency", "repm_scheme", 2030)[0], rel=1e-5)
+    c["demand_base"].value = 1500.0  # moved by the user: it stays through a change of basis
+    c["demand"].value = "official"
+    assert c["demand_base"].value == 1500.0 and ex.state.overrides.get("demand_base") == 1500.0
+
+
 def test_a_users_deals_file_joins_the_presets(ds, tmp_path):
     deals = tmp_path / "my_deals.yml"
     deals.write_text("""version: 2
