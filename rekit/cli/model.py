@@ -21,10 +21,10 @@ DemandOption = Annotated[Optional[str], typer.Option(
 
 
 #: Peak memory of one model run, in bytes per (deal, year, draw): what rekit.model.simulation.simulate
-#: and Result.summary() allocate at most, about 65 float64 arrays of shape (deals, years, draws)
-#: (the element balance, the metrics kept and the sort for the quantiles). Measured with
-#: tracemalloc for 2 deals x 12 years x 4,000 draws (483 bytes) and 9 deals x 27 years x 2,000
-#: draws (518 bytes).
+#: and Result.summary() allocate at most, about 60 float64 arrays of shape (deals, years, draws)
+#: (the flows, the metrics kept and the partitions for the quantiles). Measured with tracemalloc
+#: for 2 deals x 12 years x 4,000 draws (433 bytes) and 9 deals x 27 years x 2,000 draws (473
+#: bytes); 520 keeps a margin.
 PEAK_BYTES_PER_CELL = 520
 #: The share of the memory available (MemAvailable in /proc/meminfo) a run may take.
 MEMORY_SHARE = 0.5
