@@ -194,7 +194,7 @@ def test_one_failing_notebook_fails_alone_and_is_named_with_its_cell(tmp_path):
                                 "  - notebook: sleepy\n    parameters: {die: true}\n"
                                 "  - notebook: truncated\n"
                                 "  - notebook: sample\n")
-    proc = start(tmp_path, "--timeout", "30")
+    proc = start(tmp_path, "--timeout", "12")  # the other fixtures' cells take about a second each
     got, out, err = finish(proc, tmp_path)
     assert got == 1, err
     assert "Traceback" not in err
