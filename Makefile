@@ -15,9 +15,7 @@ help:  ## list the targets
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# --no-compile: Python writes the .pyc of each module the first time it is imported, so only
-	# what the kit uses is compiled (the set-up takes about half the time)
-	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name rekit --display-name "Python (rekit)" >/dev/null
 	@touch $@
 
