@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.rekit-installed
 
 .DEFAULT_GOAL := help
-.PHONY: help env browser test reports data-check clean lab
+.PHONY: help env browser pyc test reports data-check clean lab
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,10 +34,15 @@ browser:  ## install Debian's chromium if it is missing and apt-get is available
 	  sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	else echo "note: no chromium and no way to install it here: static images and browser tests will be skipped"; fi
 
-test: env browser  ## run every test
+# rekit's own bytecode, written explicitly: where PYTHONDONTWRITEBYTECODE is set (as in CI), Python
+# would otherwise compile the kit's modules from source in every process and every kernel.
+pyc: env
+	@$(BIN)/python -m compileall -q rekit >/dev/null
+
+test: env browser pyc  ## run every test
 	$(BIN)/python -m pytest
 
-reports: env  ## build every report into reports/
+reports: env pyc  ## build every report into reports/
 	$(BIN)/rekit reports
 
 data-check: env  ## validate the bundled data
