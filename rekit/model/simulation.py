@@ -2,9 +2,10 @@
 
 The system (rekit.model.flows) runs over deal k × year t × draw i, with numpy doing every deal
 and draw at once and one step per year for the stocks; the draws are split into one block per
-core, run side by side in threads (numpy releases the GIL), which gives the same numbers. Quantities inside are t NdPr oxide, t
-NdPr metal, t magnet and t Dy+Tb; the element dimension (Nd, Pr, Dy, Tb) follows from the
-composition factors and is what the mass balance is checked on. Per year:
+core, run side by side in threads (numpy releases the GIL), which gives the same numbers.
+Quantities inside are t NdPr oxide, t NdPr metal, t magnet and t Dy+Tb; the element dimension
+(Nd, Pr, Dy, Tb) follows from the composition factors and is what the mass balance is checked
+on. Per year:
 
     O   = min(P(t), C_IREL(t))                      IREL's output, t NdPr oxide (path capped by capacity)
     X   = e·h(t)·O                                  exports; h = share of the year before a halt
@@ -396,9 +397,9 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
 
     One step per year carries the stocks (NdPr oxide, Dy+Tb, the partner's pipeline); every
     step is vectorised over deals and a block of draws, one block per thread (draws are
-    independent, so blocks give the same numbers as one pass). With `check`, each year's mass balance is
-    checked as it is computed, and MassBalanceError names the first deal, year and process that
-    fail (rekit.model.flows).
+    independent, so blocks give the same numbers as one pass). With `check`, each year's mass
+    balance is checked as it is computed, and MassBalanceError names the first deal, year and
+    process that fail (rekit.model.flows).
     """
     fl = Flows(inp)
     D = fl["share_export"].shape[0]
