@@ -57,18 +57,22 @@ def check(
     fail the check.
     """
     from rekit.data import validate
+    from rekit.data.dataset import load
+    from rekit.data.problems import DataError
 
     folder = data_folder(folder, "DIR")
-    problems = validate.quick(folder) if quick else validate.full(folder)
-    if problems:
+    try:  # load() runs the quick pass: its problems are the quick check's (the tables are read once)
+        ds, ours = load(folder), []
+    except DataError as exc:
+        ds, ours = None, exc.problems
+    problems = ours if quick else validate.full(folder, ours)
+    if problems or ds is None:
         for p in problems:
             print(p)
         print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in {folder}", file=sys.stderr)
         return 1
-    from rekit.data.dataset import load
     from rekit.data.warnings import warnings
 
-    ds = load(folder)
     deals = ""
     if (folder / DEALS_FILE).exists():
         from rekit.data.yamlfile import YamlFileError

@@ -81,10 +81,13 @@ def _frictionless(folder: Path) -> list[Problem]:
     return out
 
 
-def full(folder: Path) -> list[Problem]:
-    """Quick checks plus the Frictionless validator; a cell already named by the quick pass is not named twice."""
+def full(folder: Path, quick_problems: list[Problem] | None = None) -> list[Problem]:
+    """Quick checks plus the Frictionless validator; a cell already named by the quick pass is not named twice.
+
+    `quick_problems`: the quick pass's problems when the caller has run it already (as `load()` does).
+    """
     folder = Path(folder)
-    ours = quick(folder)
+    ours = quick(folder) if quick_problems is None else sorted(set(quick_problems))
     seen = {(p.file, p.row, p.column) for p in ours}
     seen_rows = {(p.file, p.row) for p in ours if p.row > 0}
     broken = {p.file for p in ours if p.row <= 1}  # structure already reported: the validator's view of it adds noise
