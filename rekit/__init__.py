@@ -1,12 +1,13 @@
 """rekit: a research kit on India's rare-earth supply chain (IREL, neodymium, partner deals).
 
-Importing rekit defers one slow import for every process that uses the kit: jsonschema (which
-nbformat, papermill, plotly's renderers and Frictionless import) loads the rfc3987-syntax
-package, when installed, only for its "iri" and "iri-reference" format checks, and that package
-compiles a grammar at import: 1.5-3 s of CPU here, more than the rest of a notebook kernel's
-start or of `rekit data check`. A stand-in module takes its place until the check is first
-used, when the real package loads and checks as before. Nothing changes when jsonschema is
-already imported or the package is not installed.
+Importing rekit defers two slow imports for every process that uses the kit: jsonschema (which
+nbformat, papermill, plotly's renderers and Frictionless import) loads the rfc3987-syntax and
+rfc3986-validator packages, when installed, only for its "iri"/"iri-reference" and
+"uri"/"uri-reference" format checks, and rfc3987-syntax compiles a grammar at import: 1.5-3 s
+of CPU here, more than the rest of a notebook kernel's start or of `rekit data check`. A
+stand-in module takes each one's place until its check is first used, when the real package
+loads and checks as before. Nothing changes when jsonschema is already imported or a package is
+not installed.
 """
 
 from __future__ import annotations
@@ -15,30 +16,34 @@ import sys
 
 __version__ = "0.1.0"
 
+#: Packages jsonschema imports for format checks, and the functions it takes from them.
+DEFERRED = {"rfc3987_syntax": "is_valid_syntax", "rfc3986_validator": "validate_rfc3986"}
 
-def _defer_iri_grammar() -> None:
-    """Put a stand-in for rfc3987_syntax in sys.modules whose `is_valid_syntax` imports the real one on first call."""
-    if "jsonschema" in sys.modules or "rfc3987_syntax" in sys.modules:
+
+def _defer(module: str, function: str) -> None:
+    """Put a stand-in for `module` in sys.modules whose `function` imports the real module on first call."""
+    if "jsonschema" in sys.modules or module in sys.modules:
         return
     import importlib.util
     import types
 
     try:
-        if importlib.util.find_spec("rfc3987_syntax") is None:
+        if importlib.util.find_spec(module) is None:
             return
     except (ImportError, ValueError):
         return
-    stand_in = types.ModuleType("rfc3987_syntax", "stand-in until an IRI is first checked (see rekit/__init__.py)")
+    stand_in = types.ModuleType(module, "stand-in until its check is first used (see rekit/__init__.py)")
 
-    def is_valid_syntax(*args, **kwargs):
-        if sys.modules.get("rfc3987_syntax") is stand_in:
-            del sys.modules["rfc3987_syntax"]
-        real = importlib.import_module("rfc3987_syntax")
-        stand_in.is_valid_syntax = real.is_valid_syntax
-        return real.is_valid_syntax(*args, **kwargs)
+    def call(*args, **kwargs):
+        if sys.modules.get(module) is stand_in:
+            del sys.modules[module]
+        real = getattr(importlib.import_module(module), function)
+        setattr(stand_in, function, real)
+        return real(*args, **kwargs)
 
-    stand_in.is_valid_syntax = is_valid_syntax
-    sys.modules["rfc3987_syntax"] = stand_in
+    setattr(stand_in, function, call)
+    sys.modules[module] = stand_in
 
 
-_defer_iri_grammar()
+for _module, _function in DEFERRED.items():
+    _defer(_module, _function)
