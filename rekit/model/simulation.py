@@ -102,7 +102,7 @@ class Arrays(MappingABC):
     """Metric -> array (deals, years, draws), each computed from the flows when first read."""
 
     def __init__(self, flows: dict[str, np.ndarray]):
-        self._flows = flows
+        self._flows = flows if isinstance(flows, Flows) else Flows(flows)  # derived flows computed once, when read
         self._cache: dict[str, np.ndarray] = {}
 
     def __getitem__(self, key: str) -> np.ndarray:
@@ -271,7 +271,7 @@ def apply_overrides(deal: Deal, overrides: Mapping[str, float] | None) -> Deal:
 Sampler = Callable[..., np.ndarray]  # (key, schedule, years=the run's years) -> (years or 1, width)
 
 
-def _stack(chosen: list[Deal], width: int, get: Callable[[Deal], np.ndarray]) -> np.ndarray:
+def _stack(chosen: list[Deal], get: Callable[[Deal], np.ndarray]) -> np.ndarray:
     """(D, Y or 1, N or 1): a year axis only when some deal varies by year, draws only when some value has a range."""
     parts = [get(d) for d in chosen]
     rows = max(p.shape[0] for p in parts)
@@ -295,7 +295,7 @@ def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | N
     inp: dict[str, np.ndarray] = {}
     inp["P"] = np.broadcast_to(sample(f"production:{basis}", b.schedule), (Y, width))[None] * production_scale
     inp["cap_irel"] = sample(f"capacity:{basis}", b.capacity)[None] * production_scale
-    shares = {k: _stack(chosen, width, lambda d, k=k: zero if d.shares[k] is None else sample(f"share:{k}", d.shares[k]))
+    shares = {k: _stack(chosen, lambda d, k=k: zero if d.shares[k] is None else sample(f"share:{k}", d.shares[k]))
               for k in SHARE_KEYS}
     for k in SHARE_KEYS:
         takes_rest = np.array([d.rest == k for d in chosen])
@@ -307,7 +307,7 @@ def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | N
     for p in PARAMS:
         if p in DEMAND_PARAMS:
             continue
-        inp[p] = _stack(chosen, width, lambda d, p=p: sample(p, d.params[p]))
+        inp[p] = _stack(chosen, lambda d, p=p: sample(p, d.params[p]))
     # demand: base and growth from the basis unless overridden
     base_s, growth_s = dem.base, dem.growth
     if overrides and "demand_base" in overrides:
@@ -356,6 +356,8 @@ def _prev(a: np.ndarray, first: np.ndarray) -> np.ndarray:
 #: Flows computed from others when a metric or a check first needs them.
 DERIVED: dict[str, Callable[[Flows], np.ndarray]] = {
     "supply": lambda f: f["returned"] + f["G"],
+    "own_oxide": lambda f: f["u1"] + f["u2"],  # India's own oxide (IREL's and the stock's) used in India
+    "ox_need": lambda f: f["demand"] / f["q"],  # t NdPr oxide India's magnet demand needs
     "returned": lambda f: (1 - f["retained_share"]) * f["delivered"],
     "kept": lambda f: f["retained_share"] * f["delivered"],
     "made_T": lambda f: f["T"] * f["q"],
@@ -602,10 +604,8 @@ def _div(a, b):
     return np.divide(a, b, out=np.zeros(np.broadcast_shapes(np.shape(a), np.shape(b))), where=np.asarray(b) > 0)
 
 
-def _metric(name: str, fl: dict[str, np.ndarray], arrays: Arrays) -> np.ndarray:
-    c = fl["c_nd"]
-    own_oxide = fl["u1"] + fl["u2"]
-    ox_need = fl["demand"] / fl["q"]
+def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
+    c, own_oxide, ox_need = fl["c_nd"], fl["own_oxide"], fl["ox_need"]
     m: dict[str, Callable[[], np.ndarray]] = {
         "production": lambda: fl["O"] * c,
         "exports": lambda: fl["X"] * c,
