@@ -443,20 +443,29 @@ def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict, demand: Deman
     )
 
 
+def _named(doc: dict, file: str, key: str, what: str, plural: str, keys: tuple[str, ...]) -> list[tuple[str, dict, str]]:
+    """(name, entry, where for messages) of each entry of the section `key` (names -> mappings), its keys
+    checked against `keys`; DealError naming the section, entry and key otherwise."""
+    raw_all = doc.get(key) or {}
+    if not isinstance(raw_all, dict):
+        raise DealError(f"{file}: key {key!r} must map names to {plural}")
+    out = []
+    for name, raw in raw_all.items():
+        where = f"{file}: {what} {name!r}"
+        if not isinstance(raw, dict):
+            raise DealError(f"{where}: expected a mapping with keys {', '.join(keys)}")
+        for k in raw:
+            if k not in keys:
+                raise _unknown(where, k, keys)
+        out.append((str(name), raw, where))
+    return out
+
+
 def _bases(r: _Reader, doc: dict, file: str) -> dict[str, Basis]:
     out = {}
     prod = Param("t NdPr oxide", ("mass",), 0, math.inf, False, "IREL's NdPr oxide output")
     cap = Param("t NdPr oxide/yr", ("mass",), 0, math.inf, False, "IREL's NdPr oxide separation capacity")
-    raw_bases = doc.get("production_bases") or {}
-    if not isinstance(raw_bases, dict):
-        raise DealError(f"{file}: key 'production_bases' must map names to bases")
-    for name, raw in raw_bases.items():
-        where = f"{file}: production basis {name!r}"
-        if not isinstance(raw, dict):
-            raise DealError(f"{where}: expected a mapping with keys {', '.join(BASIS_KEYS)}")
-        for k in raw:
-            if k not in BASIS_KEYS:
-                raise _unknown(where, k, BASIS_KEYS)
+    for name, raw, where in _named(doc, file, "production_bases", "production basis", "bases", BASIS_KEYS):
         kind = raw.get("kind", "annual")
         if kind not in BASIS_KINDS:
             raise DealError(f"{where}, key 'kind': {kind!r} is not allowed; allowed: {', '.join(BASIS_KINDS)}")
@@ -464,31 +473,22 @@ def _bases(r: _Reader, doc: dict, file: str) -> dict[str, Basis]:
             raise DealError(f"{where}, key 'points': expected a mapping of years (or dates) to {{obs: ID}}")
         if "capacity" not in raw:
             raise DealError(f"{where}: key 'capacity' is missing (IREL's separation capacity, t NdPr oxide/yr)")
-        out[str(name)] = Basis(str(name), str(raw.get("description", "")).strip(),
-                               r.schedule(where, "points", raw["points"], prod, kind),
-                               r.schedule(where, "capacity", raw["capacity"], cap))
+        out[name] = Basis(name, str(raw.get("description", "")).strip(),
+                          r.schedule(where, "points", raw["points"], prod, kind),
+                          r.schedule(where, "capacity", raw["capacity"], cap))
     return out
 
 
 def _demands(r: _Reader, doc: dict, file: str) -> dict[str, Demand]:
     out = {}
-    raw_all = doc.get("demand_bases") or {}
-    if not isinstance(raw_all, dict):
-        raise DealError(f"{file}: key 'demand_bases' must map names to demand bases")
-    for name, raw in raw_all.items():
-        where = f"{file}: demand basis {name!r}"
-        if not isinstance(raw, dict):
-            raise DealError(f"{where}: expected a mapping with keys {', '.join(DEMAND_KEYS)}")
-        for k in raw:
-            if k not in DEMAND_KEYS:
-                raise _unknown(where, k, DEMAND_KEYS)
+    for name, raw, where in _named(doc, file, "demand_bases", "demand basis", "demand bases", DEMAND_KEYS):
         missing = [k for k in ("base", "base_year", "growth") if k not in raw]
         if missing:
             raise DealError(f"{where}: missing {', '.join(missing)}")
-        out[str(name)] = Demand(str(name), str(raw.get("description", "")).strip(),
-                                r.schedule(where, "base", raw["base"], PARAMS["demand_base"]),
-                                r.year(where, "base_year", raw["base_year"]),
-                                r.schedule(where, "growth", raw["growth"], PARAMS["demand_growth"]))
+        out[name] = Demand(name, str(raw.get("description", "")).strip(),
+                           r.schedule(where, "base", raw["base"], PARAMS["demand_base"]),
+                           r.year(where, "base_year", raw["base_year"]),
+                           r.schedule(where, "growth", raw["growth"], PARAMS["demand_growth"]))
     return out
 
 
