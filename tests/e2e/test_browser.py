@@ -269,18 +269,30 @@ def test_landing_page_has_a_card_per_story(browser, story_reports, screenshot_di
         ctx.close()
 
 
+def _one_chart_report(folder: Path, stem: str, heading: str, title: str):
+    """(notebook, Job) of a report with a markdown heading and the mine-production chart, as the kit renders it,
+    from the data REKIT_DATA names (the bundled data by default)."""
+    import nbformat
+    from rekit.data.dataset import load
+    from rekit.figures import charts
+    from rekit.figures.render import RekitRenderer
+    from rekit.reports.jobs import Job
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("chart")
+    cell.outputs = [nbformat.v4.new_output("display_data", data=RekitRenderer().to_mimebundle(charts.mine_production_chart(load()).to_dict()))]
+    nb.cells = [nbformat.v4.new_markdown_cell(heading), cell]
+    (folder / f"{stem}.ipynb").write_text("{}")
+    return nb, Job(notebook=folder / f"{stem}.ipynb", name=stem, params={}, effective={}, title=title, stem=stem)
+
+
 def test_a_source_title_holding_script_is_never_executed(browser, tmp_path, monkeypatch):
     """A report whose source title is `<img src=x onerror=alert(1)>`: shown as text, no dialog opens."""
     import csv
     import shutil as sh
 
-    import nbformat
-    from rekit.data.dataset import load
-    from rekit.figures import charts
-    from rekit.figures.render import RekitRenderer
     from rekit.paths import BUNDLED_DATA
     from rekit.reports import html as H
-    from rekit.reports.jobs import Job
 
     data = tmp_path / "data"
     sh.copytree(BUNDLED_DATA, data)
@@ -293,12 +305,7 @@ def test_a_source_title_holding_script_is_never_executed(browser, tmp_path, monk
         w.writeheader()
         w.writerows(rows)
     monkeypatch.setenv("REKIT_DATA", str(data))
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("chart")
-    cell.outputs = [nbformat.v4.new_output("display_data", data=RekitRenderer().to_mimebundle(charts.mine_production_chart(load()).to_dict()))]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Hostile"), cell]
-    (tmp_path / "h.ipynb").write_text("{}")
-    job = Job(notebook=tmp_path / "h.ipynb", name="h", params={}, effective={}, title="<script>alert(2)</script>", stem="h")
+    nb, job = _one_chart_report(tmp_path, "h", "# Hostile", "<script>alert(2)</script>")
     out = tmp_path / "out"
     out.mkdir()
     H.write_assets(out)
@@ -318,19 +325,9 @@ def test_a_source_title_holding_script_is_never_executed(browser, tmp_path, monk
 
 def test_self_contained_page_works_copied_alone(browser, tmp_path):
     """`--self-contained`: the page copied alone into an empty folder still draws its chart and styles, offline."""
-    import nbformat
-    from rekit.data.dataset import load
-    from rekit.figures import charts
-    from rekit.figures.render import RekitRenderer
     from rekit.reports import html as H
-    from rekit.reports.jobs import Job
 
-    nb = nbformat.v4.new_notebook()
-    cell = nbformat.v4.new_code_cell("chart")
-    cell.outputs = [nbformat.v4.new_output("display_data", data=RekitRenderer().to_mimebundle(charts.mine_production_chart(load()).to_dict()))]
-    nb.cells = [nbformat.v4.new_markdown_cell("# Alone"), cell]
-    (tmp_path / "a.ipynb").write_text("{}")
-    job = Job(notebook=tmp_path / "a.ipynb", name="a", params={}, effective={}, title="Alone", stem="a")
+    nb, job = _one_chart_report(tmp_path, "a", "# Alone", "Alone")
     alone = tmp_path / "alone"
     alone.mkdir()
     page = H.render_report(nb, job, show_input=False, built="2026-11-30", self_contained=True, downloads_too=False).page
