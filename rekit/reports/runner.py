@@ -50,7 +50,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence
 
 from rekit.paths import REPORTS
 from rekit.paths import batch_file as default_batch
@@ -385,21 +385,21 @@ def _run_batch(stop: Stop, run: RunFolder, t_start: float, batch_file, out_dir, 
     if isinstance(only, str):
         only = [only]
     deals_file = check_deals_file(deals) if deals else None  # ReportError naming the file and the problem
-    planned = None if force else _plan(batch, only, show_input, out_dir, deals_file)
-    if planned is not None and not planned[3]:  # every selected report unchanged: no kernel started
-        return _nothing_to_build(*planned, progress, t_start)
+    plan = None
+    if not force:
+        try:  # read once, before any kernel starts; a problem is reported below, with the kernels started
+            plan = _plan(batch, only, show_input, out_dir, deals_file, force)
+        except Exception:
+            pass
+    if plan is not None and not plan.build:  # every selected report unchanged: no kernel started
+        return _nothing_to_build(plan, progress, t_start)
     with run.as_tempdir():
         kernels = Kernels(kernel_name, fork=warm)  # first: the fork server preloads while we check the batch
     try:
-        if planned is None:  # --force, or a problem the lines below report now
-            all_jobs, selected = jobs_from_batch(batch, only, show_input, deals_file)
-            out = prepare_out(out_dir or REPORTS)
-            build, fresh = freeze.split(selected, out, force)
-        else:
-            all_jobs, selected, out, build, fresh = planned
+        plan = plan or _plan(batch, only, show_input, out_dir, deals_file, force)  # --force, or the problem now
         stop.check()  # nothing written yet
-        selected, skipped = build, fresh
-        _say_unchanged(fresh, progress)
+        all_jobs, out, selected, skipped = plan
+        _say_unchanged(skipped, progress)
     except BaseException:
         kernels.close(timeout=5)
         raise
@@ -503,23 +503,29 @@ def _say_unchanged(fresh: Sequence[Job], progress: bool) -> None:
                   f"not rebuilt; force=True (rekit reports --force) rebuilds it", file=sys.stderr)
 
 
-def _plan(batch: Path, only, show_input, out_dir, deals_file: str | None):
-    """(all jobs, selected jobs, output folder, jobs to build, jobs unchanged), read once before any kernel
-    starts; None when the batch cannot be read, so the normal path reports the problem."""
-    try:
-        all_jobs, selected = jobs_from_batch(batch, only, show_input, deals_file)
-        out = prepare_out(out_dir or REPORTS)
-    except Exception:
-        return None
-    build, fresh = freeze.split(selected, out, False)
-    return all_jobs, selected, out, build, fresh
+class Plan(NamedTuple):
+    """What a batch run will do: every job of the batch, the output folder, the selected jobs to build
+    and those unchanged since their last good build (rekit.reports.freeze)."""
+
+    all_jobs: list[Job]
+    out: Path
+    build: list[Job]
+    fresh: list[Job]
 
 
-def _nothing_to_build(all_jobs, selected, out: Path, build, fresh, progress: bool, t_start: float) -> BatchResult:
+def _plan(batch: Path, only, show_input, out_dir, deals_file: str | None, force: bool) -> Plan:
+    """The batch read and split into jobs to build and unchanged ones (ReportError / ParameterError for bad input)."""
+    all_jobs, selected = jobs_from_batch(batch, only, show_input, deals_file)
+    out = prepare_out(out_dir or REPORTS)
+    build, fresh = freeze.split(selected, out, force)
+    return Plan(all_jobs, out, build, fresh)
+
+
+def _nothing_to_build(plan: Plan, progress: bool, t_start: float) -> BatchResult:
     """The batch result when every selected report is unchanged: no kernel started, the index says so."""
-    _say_unchanged(fresh, progress)
-    index = _write_records(out, all_jobs, [], skipped=[j.stem for j in fresh])  # ReportError on a full disk
-    return BatchResult([], index, time.perf_counter() - t_start, fresh)
+    _say_unchanged(plan.fresh, progress)
+    index = _write_records(plan.out, plan.all_jobs, [], skipped=[j.stem for j in plan.fresh])  # ReportError on a full disk
+    return BatchResult([], index, time.perf_counter() - t_start, plan.fresh)
 
 
 # ---------------------------------------------------------------------------------------------
