@@ -158,16 +158,8 @@ class Result:
             mean[i] = a.mean(axis=-1)
             q[:, i] = sorted_quantiles(np.partition(a, kth, axis=-1), list(qs))
 
-        if THREADS > 1 and self.arrays["production"].size >= 2 * MIN_THREAD_ELEMENTS:
-            # metrics side by side: numpy releases the GIL in each operation; a metric another needs
-            # may be computed twice at the same moment, to the same numbers
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="rekit-summary") as pool:
-                list(pool.map(one, range(len(names))))
-        else:
-            for i in range(len(names)):
-                one(i)
+        # metrics side by side; a metric another needs may be computed twice at once, to the same numbers
+        _side_by_side(one, len(names), THREADS if self.arrays["production"].size >= 2 * MIN_THREAD_ELEMENTS else 1)
         m_idx, d_idx, y_idx = np.meshgrid(np.arange(len(names)), np.arange(len(self.deals)), np.arange(len(self.years)), indexing="ij")
         out = pd.DataFrame({
             "deal": np.array(self.deals, dtype=object)[d_idx.ravel()],
@@ -388,6 +380,19 @@ STEP_KEYS = ("O", "X", "T", "u1", "u2", "u3", "u4", "G", "g_ndpr", "S", "H", "HI
              "magnet_imports", "magnet_exports", "shortfall")
 
 
+def _side_by_side(task: Callable[[int], None], n: int, threads: int) -> None:
+    """task(0) … task(n − 1), in `threads` threads when more than one (numpy releases the GIL inside
+    each operation, so array work runs on the cores side by side), else in turn."""
+    if threads <= 1 or n <= 1:
+        for i in range(n):
+            task(i)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(threads, n), thread_name_prefix="rekit-model") as pool:
+        list(pool.map(task, range(n)))
+
+
 def _yr(a, t):
     """Year t of an array (D, Y|1, N) as (D, N) (a one-year array is every year's)."""
     a = np.asarray(a)
@@ -434,13 +439,7 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
         block = Flows({k: v[..., sl] if np.ndim(v) and np.shape(v)[-1] == N > 1 else v for k, v in fl.items()})
         _step_years(block, shocked, n_years, {k: v[:, :, sl] for k, v in out.items()}, worsts[i] if check else None)
 
-    if len(blocks) == 1:
-        run(0)
-    else:  # numpy releases the GIL inside each operation: the blocks' years run side by side on the cores
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=len(blocks), thread_name_prefix="rekit-model") as pool:
-            list(pool.map(run, range(len(blocks))))
+    _side_by_side(run, len(blocks), len(blocks))
     for w in worsts:
         worst = np.maximum(worst, w)
     fl.update({k: v.transpose(1, 0, 2) for k, v in out.items()})  # (D, Y, N) views
