@@ -1,8 +1,12 @@
-"""The ``rekit`` command line, one module per command group; `main` is the command's entry point."""
+"""The ``rekit`` command line, one module per command group.
+
+`main` runs a command and returns its exit status (for callers in the same process); `script`
+is the `rekit` executable.
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -11,9 +15,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     The entry point lives here, in a module that imports nothing, so that a Ctrl-C while the
     command's modules are still loading (the first second or so) ends like one later: the line
     ``rekit: error: interrupted`` and status 130, never a traceback.
+
+    CPython's cyclic garbage collector is paused while the command runs, and restored as it was
+    when it returns. A command's start allocates about a million objects that live as long as the
+    process (modules, classes, the tables): with the collector on, it runs about 250 times in
+    `rekit data check` and finds almost nothing to free, for about a tenth of the command's CPU.
+    A command is a finite job, and what it allocates is freed by reference counting; the peak
+    memory of `rekit reports`, `rekit sensitivity --n 8192` and `rekit simulate --draws 100000` is
+    the same either way (within 2%).
     """
+    import gc
     import sys
 
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         from rekit.cli.app import main as run
 
@@ -21,3 +36,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rekit: error: interrupted", file=sys.stderr)
         return 130  # rekit.errors.EXIT_INTERRUPTED, not imported: this must work before anything has loaded
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def script() -> NoReturn:
+    """The `rekit` executable: `main()` on sys.argv, then exit with its status.
+
+    The collector stays off to the end, and everything still alive is frozen (gc.freeze) before
+    the interpreter shuts down: its shutdown would otherwise trace the whole heap once more
+    (about 80 ms after `rekit data check`) only to find the objects it is about to free.
+    Files and temporary folders are closed and removed by the command and by atexit, as before.
+    """
+    import gc
+    import sys
+
+    gc.disable()
+    code = main()
+    gc.freeze()
+    sys.exit(code)

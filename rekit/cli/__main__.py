@@ -1,7 +1,5 @@
 """``python -m rekit.cli``: the rekit command."""
 
-import sys
+from rekit.cli import script
 
-from rekit.cli import main
-
-sys.exit(main())
+script()

@@ -344,3 +344,61 @@ def test_ctrl_c_while_the_command_is_still_loading_says_interrupted_not_a_traceb
     assert "Traceback" not in out.stderr
     assert out.returncode in (EXIT_INTERRUPTED, -signal.SIGINT), out.stderr
     assert out.stderr.strip().splitlines()[-1] == "rekit: error: interrupted"
+
+
+# --- the collector while a command runs ------------------------------------------------------
+
+COUNT_COLLECTIONS = """
+import atexit, gc, sys
+runs = []
+gc.callbacks.append(lambda phase, info: runs.append(info["generation"]) if phase == "start" else None)
+import rekit.cli
+before = len(runs)  # counted from here: what the command itself costs
+atexit.register(lambda: print("collections", len(runs) - before, "frozen", gc.get_freeze_count(), file=sys.stderr))
+sys.argv = ["rekit", "data", "check", "--quick"]
+{run}
+"""
+
+
+@pytest.mark.parametrize("run, paused", [("from rekit.cli import script; script()", True),
+                                         ("from rekit.cli.app import main; sys.exit(main())", False)])
+def test_the_rekit_executable_runs_with_the_collector_paused_and_frees_nothing_at_exit(run, paused):
+    """`rekit data check --quick` builds over 100,000 long-lived objects: the plain app (collector on,
+    CPython's default thresholds 700/10/10) collects about 200 times on the way; the executable
+    collects none and freezes what is alive, so shutdown does not trace it again."""
+    out = subprocess.run([sys.executable, "-c", COUNT_COLLECTIONS.format(run=run)], capture_output=True, text=True,
+                         cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    counts = out.stderr.strip().splitlines()[-1].split()
+    collections, frozen = int(counts[1]), int(counts[3])
+    if paused:
+        assert (collections, frozen > 100_000) == (0, True)
+    else:  # over 100,000 new objects / 700 per young collection: more than a hundred collections
+        assert (collections > 100, frozen) == (True, 0)
+
+
+def test_main_in_process_restores_the_collector_as_it_found_it(capsys):
+    """A caller in the same process (a notebook, a test) gets the collector back on after the command,
+    and it did not run during the command."""
+    import gc
+
+    from rekit.cli import main as entry
+
+    runs: list[int] = []
+
+    def count(phase, info):
+        if phase == "start":
+            runs.append(info["generation"])
+
+    gc.callbacks.append(count)
+    try:
+        assert gc.isenabled()
+        assert entry(["data", "check", "--quick"]) == 0
+        assert (runs, gc.isenabled()) == ([], True)
+        gc.disable()
+        assert entry(["deals"]) == 0
+        assert gc.isenabled() is False  # off before, off after
+    finally:
+        gc.enable()
+        gc.callbacks.remove(count)
+    assert "quick check passed" in capsys.readouterr().out
