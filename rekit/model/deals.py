@@ -229,9 +229,13 @@ class _Reader:
     """Turns the YAML mappings into Quantities, checking keys, sources, units and bounds."""
 
     def __init__(self, ds: Dataset, file: str):
-        self.ds = ds
         self.file = file
-        self.obs_ids = set(ds.observations["id"])
+        # the columns a quantity reads, by observation id (ids are unique: observations.csv's key),
+        # as plain dicts: a deal file refers to observations a few hundred times, and building a
+        # pandas row for each (Dataset.obs) was most of the time it took to read one
+        cols = ["id", "status", "source_id", "unit", "value", "low", "high"]
+        self.obs_rows = {r["id"]: r for r in ds.observations[cols].to_dict("records")}
+        self.obs_ids = set(self.obs_rows)
         self.source_ids = set(ds.sources["source_id"])
         self.event_ids = set(ds.events["id"]) if "id" in ds.events else set()
 
@@ -246,7 +250,7 @@ class _Reader:
             oid = spec["obs"]
             if oid not in self.obs_ids:
                 raise DealError(f"{where}, key {name!r}: obs {oid!r} is not an id in observations.csv{_hint(oid, self.obs_ids)}")
-            row = self.ds.obs(oid)
+            row = self.obs_rows[oid]
             if row["status"] == "withdrawn":
                 raise DealError(f"{where}, key {name!r}: obs {oid!r} was withdrawn by its source ({row['source_id']}); "
                                 f"a withdrawn figure is never a model input: use the revised row instead")
