@@ -299,7 +299,8 @@ def test_declared_parameters_match_papermills_reading(tmp_path):
             assert (d.source, d.help) == (pm[name]["default"], pm[name]["help"]), (nb, name)
     # a definition over several lines, a skipped line with two '=', a comment line
     text = ('x = [1,  # first\n     2]  # the list; 1..5\n# a comment\ny = "a=b"\nz: int = 3  # three\n')
-    cell = {"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": text, "outputs": [], "execution_count": None}
+    cell = {"id": "parameters", "cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": text, "outputs": [],
+            "execution_count": None}
     path = tmp_path / "multi.ipynb"
     path.write_text(json.dumps({"cells": [cell], "metadata": {"kernelspec": {"name": "python3", "language": "python"}},
                                 "nbformat": 4, "nbformat_minor": 5}))
