@@ -365,7 +365,7 @@ sys.argv = ["rekit", "data", "check", "--quick"]
                                          ("from rekit.cli.app import main; sys.exit(main())", False)])
 def test_the_rekit_executable_runs_with_the_collector_paused_and_frees_nothing_at_exit(run, paused):
     """`rekit data check --quick` builds over 100,000 long-lived objects: the plain app (collector on,
-    CPython's default thresholds 700/10/10) collects about 200 times on the way; the executable
+    CPython's default thresholds 700/10/10) collects over a hundred times on the way; the executable
     collects none and freezes what is alive, so shutdown does not trace it again."""
     out = subprocess.run([sys.executable, "-c", COUNT_COLLECTIONS.format(run=run)], capture_output=True, text=True,
                          cwd=ROOT, timeout=120)
