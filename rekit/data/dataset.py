@@ -50,8 +50,9 @@ class Dataset:
 
     def _first_row(self, table: str, column: str, key: str) -> pd.Series | None:
         """The first row of `table` whose `column` equals `key`, or None, through a lookup built once per
-        table (rebuilt if the table is replaced or changes length): reading a deal file looks up a
-        hundred ids, and a boolean mask over the table each time cost ~3 ms a lookup."""
+        table (rebuilt if the table is replaced or changes length): every chart cites its sources
+        (`cite`), in reports and at each update of the explorer, and a boolean mask over the table
+        each time costs about 10x the lookup (0.74 against 0.07 ms a source here)."""
         df = getattr(self, table)
         cache = self.__dict__.setdefault("_lookups", {})  # frozen dataclass: a cache outside the fields
         stamp = (id(df), len(df))
