@@ -48,28 +48,30 @@ def run_once(argv: list[str], expect: int) -> tuple[float, float]:
     return wall, cpu
 
 
+def medians(commands: list[tuple[str, list[str], int]], repeat: int) -> dict[str, tuple[float, float]]:
+    """Name -> (median wall ms, median CPU ms) of `repeat` runs of each (name, argv, expected exit)
+    command, round-robin (a busy spell of the machine hits every command alike), after one untimed
+    run each (files in the page cache, .pyc written)."""
+    for _, argv, expect in commands:
+        run_once(argv, expect)
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name, _, _ in commands}
+    for _ in range(repeat):
+        for name, argv, expect in commands:
+            runs[name].append(run_once(argv, expect))
+    return {name: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r)) for name, r in runs.items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=7, help="runs of each command (default 7)")
     args = ap.parse_args()
     env_note = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start"
-
-    for _, argv, expect in COMMANDS:  # one untimed run each: files in the page cache, .pyc written
-        run_once(argv, expect)
-    walls: dict[str, list[float]] = {name: [] for name, _, _ in COMMANDS}
-    cpus: dict[str, list[float]] = {name: [] for name, _, _ in COMMANDS}
-    for _ in range(args.repeat):
-        for name, argv, expect in COMMANDS:
-            w, c = run_once(argv, expect)
-            walls[name].append(w)
-            cpus[name].append(c)
-
-    base_w = statistics.median(walls[COMMANDS[0][0]])
-    base_c = statistics.median(cpus[COMMANDS[0][0]])
+    times = medians(COMMANDS, args.repeat)
+    base_w, base_c = times[COMMANDS[0][0]]
     print(f"median of {args.repeat} runs each ({env_note})")
     print(f"{'command':<52} {'wall ms':>8} {'x pandas':>8} {'CPU ms':>8} {'x pandas':>8}")
     for name, _, _ in COMMANDS:
-        w, c = statistics.median(walls[name]), statistics.median(cpus[name])
+        w, c = times[name]
         print(f"{name:<52} {w:8.0f} {w / base_w:8.2f} {c:8.0f} {c / base_c:8.2f}")
 
 

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 
-from bench_cli import run_once
+from bench_cli import medians
 
 PY = sys.executable
 LINES = [
@@ -30,20 +29,12 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=7, help="runs of each line (default 7)")
     args = ap.parse_args()
     note = f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the start"
-    for _, argv in LINES:  # one untimed run each: files in the page cache, .pyc written
-        run_once(argv, 0)
-    walls: dict[str, list[float]] = {name: [] for name, _ in LINES}
-    cpus: dict[str, list[float]] = {name: [] for name, _ in LINES}
-    for _ in range(args.repeat):
-        for name, argv in LINES:
-            w, c = run_once(argv, 0)
-            walls[name].append(w)
-            cpus[name].append(c)
+    times = medians([(name, argv, 0) for name, argv in LINES], args.repeat)
     print(f"median of {args.repeat} runs each ({note})")
     print(f"{'imports':<44} {'wall ms':>8} {'CPU ms':>8}")
     for name, _ in LINES:
-        print(f"{name:<44} {statistics.median(walls[name]):8.0f} {statistics.median(cpus[name]):8.0f}")
-    (pw, rw), (pc, rc) = ([statistics.median(d[n]) for n, _ in LINES] for d in (walls, cpus))
+        print(f"{name:<44} {times[name][0]:8.0f} {times[name][1]:8.0f}")
+    (pw, pc), (rw, rc) = (times[name] for name, _ in LINES)
     print(f"plain / rekit: {pw / rw:.1f}x wall, {pc / rc:.1f}x CPU")
 
 
