@@ -1,0 +1,185 @@
+"""Mutation testing of the kit's core: each module against its own test files, with the kill rate per module.
+
+mutmut (https://mutmut.readthedocs.io, version 3) makes small deliberate bugs in a module (an operator
+flipped, a constant changed, a string altered, an argument dropped) and runs the module's own tests
+against each one; a mutant the tests do not notice "survives". The kill rate is
+
+    killed / (killed + survived + not covered)
+
+where "killed" counts mutants a test failed on or that ran out of time, and "not covered" counts
+mutants in functions no selected test calls (they survive by default).
+
+This is not part of `make test`: it takes minutes a module. Install mutmut once into the project's
+environment (it is the `mutation` extra, so `make env` leaves it alone):
+
+    .venv/bin/python -m pip install 'mutmut>=3.8,<4'
+
+then run, from the repository root:
+
+    .venv/bin/python tools/mutation.py --list                      # the modules and their test files
+    .venv/bin/python tools/mutation.py rekit/data/periods.py       # one module (or several)
+    .venv/bin/python tools/mutation.py --all                       # every module below
+    .venv/bin/python tools/mutation.py rekit/model/quantities.py --show   # and the diff of every survivor
+
+Each module runs in its own scratch copy of rekit/, tests/ and data/ (under --workdir, default
+/tmp/rekit-mutation): the working tree is never modified, so it is safe to run while editing.
+The scratch copy uses its own pytest settings (no nbval, no cache) and a small plugin that clears
+rekit's functools caches before each test (mutmut forks its workers from a process that has already
+run the tests once, and a cached result would hide a mutant).
+
+Limits of mutmut 3 worth knowing when reading a rate: it mutates the bodies of functions and
+methods only (not module-level constants), and it leaves decorated functions alone (a
+`@property`, `@lru_cache` or `@classmethod` body is not mutated).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Module -> its own test files (those that exist are used). The core: the model, two data
+#: modules, the escaping and fingerprint code of the reports, the teaching verdicts.
+MODULES: dict[str, list[str]] = {
+    "rekit/model/quantities.py": ["tests/model/test_quantities.py", "tests/model/test_model.py"],
+    "rekit/model/conversions.py": ["tests/model/test_conversions.py", "tests/model/test_model.py"],
+    "rekit/model/metrics.py": ["tests/model/test_metrics.py", "tests/model/test_metric_values.py"],
+    "rekit/model/flows.py": ["tests/model/test_model.py"],
+    "rekit/model/supply.py": ["tests/model/test_metrics.py"],
+    "rekit/model/docs.py": ["tests/model/test_docs.py"],
+    "rekit/model/sensitivity.py": ["tests/model/test_sensitivity.py"],
+    "rekit/model/deals.py": ["tests/model/test_model.py", "tests/reports/test_deals_file.py"],
+    "rekit/model/simulation.py": ["tests/model/test_model.py", "tests/model/test_metric_values.py"],
+    "rekit/data/periods.py": ["tests/data/test_periods.py"],
+    "rekit/data/rules.py": ["tests/data/test_data_validation.py", "tests/data/test_dataset_v2.py"],
+    "rekit/reports/freeze.py": ["tests/reports/test_freeze.py", "tests/reports/test_incremental.py"],
+    "rekit/reports/html.py": ["tests/reports/test_html.py", "tests/reports/test_output_safety.py"],
+    "rekit/reports/citation.py": ["tests/reports/test_html.py", "tests/reports/test_cli_v2.py"],
+    "rekit/teaching/verdicts.py": ["tests/teaching/test_verdicts.py"],
+}
+
+#: mutmut's statuses that count as caught, and those that count as missed.
+CAUGHT = {"killed", "timeout"}
+MISSED = {"survived", "no tests"}
+
+PLUGIN = '''"""Loaded by tools/mutation.py: clear rekit's functools caches before every test."""
+import sys
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _clear_rekit_caches():
+    for name, module in list(sys.modules.items()):
+        if name == "rekit" or name.startswith("rekit.") or ".rekit." in name:
+            for value in list(vars(module).values()):
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear):
+                    clear()
+    yield
+'''
+
+PYPROJECT = '''[tool.pytest.ini_options]
+pythonpath = ["tests"]
+addopts = "-p no:cacheprovider -p mutation_caches"
+
+[tool.mutmut]
+source_paths = ["rekit"]
+only_mutate = ["{module}"]
+also_copy = ["data", "notebooks"]
+pytest_add_cli_args_test_selection = [{tests}]
+'''
+
+
+def slug(module: str) -> str:
+    return module.removesuffix(".py").replace("/", ".")
+
+
+def prepare(module: str, tests: list[str], workdir: Path) -> Path:
+    """A fresh scratch copy for one module: rekit/, tests/, data/, notebooks/ and the settings above."""
+    where = workdir / slug(module)
+    if where.exists():
+        shutil.rmtree(where)
+    where.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".hypothesis")
+    for folder in ("rekit", "tests", "data", "notebooks"):
+        shutil.copytree(ROOT / folder, where / folder, ignore=ignore)
+    (where / "tests" / "mutation_caches.py").write_text(PLUGIN, encoding="utf-8")
+    (where / "pyproject.toml").write_text(
+        PYPROJECT.format(module=module, tests=", ".join(f'"{t}"' for t in tests)), encoding="utf-8")
+    return where
+
+
+def mutmut(where: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("mutmut")
+    if not exe.exists():
+        raise SystemExit(f"mutmut is not installed in {Path(sys.executable).parent.parent}: "
+                         f"run {sys.executable} -m pip install 'mutmut>=3.8,<4'")
+    return subprocess.run([str(exe), *args], cwd=where, capture_output=True, text=True, check=check)
+
+
+def statuses(where: Path) -> dict[str, str]:
+    """mutant name -> status, from `mutmut results --all true` ("    name: status" a line)."""
+    out = mutmut(where, "results", "--all", "true").stdout
+    return {m[1]: m[2] for m in re.finditer(r"^\s*(\S+): (.+?)\s*$", out, re.M)}
+
+
+def run_one(module: str, workdir: Path, children: int, show: bool) -> tuple[int, int, dict[str, str]]:
+    tests = [t for t in MODULES[module] if (ROOT / t).is_file()]
+    if not tests:
+        raise SystemExit(f"{module}: none of its test files exist ({', '.join(MODULES[module])})")
+    where = prepare(module, tests, workdir)
+    print(f"{module}: mutating, against {' '.join(tests)} (in {where})", flush=True)
+    run = mutmut(where, "run", "--max-children", str(children), check=False)
+    if run.returncode != 0:
+        tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-15:])
+        raise SystemExit(f"{module}: mutmut failed (exit {run.returncode}):\n{tail}")
+    found = statuses(where)
+    caught = sum(s in CAUGHT for s in found.values())
+    counted = sum(s in CAUGHT | MISSED for s in found.values())
+    left = {k: v for k, v in sorted(found.items()) if v not in CAUGHT}
+    for name, status in left.items():
+        print(f"  {status:10} {name}")
+        if show:
+            diff = mutmut(where, "show", name, check=False).stdout
+            print("\n".join("      " + line for line in diff.strip().splitlines()[2:]))
+    return caught, counted, left
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("modules", nargs="*", help="module paths (rekit/...); see --list")
+    ap.add_argument("--all", action="store_true", help="every module of the list")
+    ap.add_argument("--list", action="store_true", help="print the modules and their test files")
+    ap.add_argument("--show", action="store_true", help="print the diff of every mutant not killed")
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/rekit-mutation"), help="scratch folder (default %(default)s)")
+    ap.add_argument("--max-children", type=int, default=2, help="mutants run side by side (default %(default)s)")
+    args = ap.parse_args(argv)
+    if args.list:
+        for m, t in MODULES.items():
+            print(f"{m}: {' '.join(t)}")
+        return 0
+    chosen = list(MODULES) if args.all else args.modules
+    if not chosen:
+        ap.error("name one or more modules, or --all (see --list)")
+    unknown = [m for m in chosen if m not in MODULES]
+    if unknown:
+        ap.error(f"not in the list: {', '.join(unknown)}; allowed: {', '.join(MODULES)}")
+    rows = []
+    for module in chosen:
+        caught, counted, _ = run_one(module, args.workdir, args.max_children, args.show)
+        rows.append((module, caught, counted))
+    print("\nkill rate per module (killed / mutants, killed including timeouts):")
+    for module, caught, counted in rows:
+        rate = caught / counted if counted else float("nan")
+        print(f"  {module:32} {caught:4d} / {counted:4d}  {rate:6.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
