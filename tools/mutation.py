@@ -55,7 +55,7 @@ MODULES: dict[str, list[str]] = {
     "rekit/model/sensitivity.py": ["tests/model/test_sensitivity.py"],
     "rekit/model/deals.py": ["tests/model/test_model.py", "tests/reports/test_deals_file.py"],
     "rekit/model/simulation.py": ["tests/model/test_model.py", "tests/model/test_metric_values.py"],
-    "rekit/data/periods.py": ["tests/data/test_periods.py"],
+    "rekit/data/periods.py": ["tests/data/test_periods.py", "tests/data/test_period_values.py"],
     "rekit/data/rules.py": ["tests/data/test_data_validation.py", "tests/data/test_dataset_v2.py"],
     "rekit/reports/freeze.py": ["tests/reports/test_freeze.py", "tests/reports/test_incremental.py"],
     "rekit/reports/html.py": ["tests/reports/test_html.py", "tests/reports/test_output_safety.py"],
