@@ -6,6 +6,9 @@ Each takes data or model results and returns a DataFrame; rounding is part of th
 
 from __future__ import annotations
 
+import html
+import re
+
 import pandas as pd
 
 from rekit.model.conversions import nd_to_nd2o3
@@ -88,7 +91,10 @@ def events_table(ds: Dataset, since: str | None = None) -> pd.DataFrame:
 class Table:
     """A headline table for a notebook: an HTML table (pandas Styler: units in the headers, numbers
     formatted, scrolling when wide) for JupyterLab and the reports, and, as text/plain, exactly
-    ``df.to_string()`` (what nbval compares and a terminal prints)."""
+    ``df.to_string()`` (what nbval compares and a terminal prints).
+
+    Every text in the HTML (cells, the index, column names, units and the caption) is escaped, so a
+    value from the data or the user holding markup or script shows as text."""
 
     def __init__(self, df: pd.DataFrame, units: dict[str, str] | None = None, formats: dict[str, str] | None = None,
                  caption: str = ""):
@@ -107,6 +113,9 @@ class Table:
 
         df = self.df.reset_index() if self.df.index.name or not self.df.index.is_unique else self.df
         df = df.reset_index(drop=True)  # the Styler needs a unique index; the row labels are a column now
+        for col in df.columns:  # other objects (dates, lists) as their text, so that the escaping below sees them
+            if df[col].dtype == object and col not in self.formats:
+                df[col] = df[col].map(lambda v: v if v is None or isinstance(v, (str, float)) else str(v))
         fmt = {}
         for col in df.columns:
             if col in self.formats:
@@ -117,13 +126,15 @@ class Table:
                 fmt[col] = "{:,}" if df[col].abs().max() >= 10_000 else "{}"
         uid = "rekit" + hashlib.sha1(df.to_csv().encode()).hexdigest()[:10]  # stable: same table, same id
         st = Styler(df, uuid=uid, cell_ids=False, na_rep="")
-        st = st.format(fmt)
-        st = st.relabel_index([f"{c} ({self.units[c]})" if c in self.units else str(c) for c in df.columns], axis="columns")
+        st = st.format(fmt, escape="html")  # every cell that holds text is escaped (numbers are formatted)
+        # pandas writes header labels and the caption as given: escape them here
+        st = st.relabel_index([html.escape(f"{c} ({self.units[c]})" if c in self.units else str(c)) for c in df.columns],
+                              axis="columns")
         num_cols = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
         st = st.set_properties(subset=num_cols, **{"text-align": "right", "font-variant-numeric": "tabular-nums"})
         st = st.hide(axis="index").set_table_attributes('class="rekit-table"')
         if self.caption:
-            st = st.set_caption(self.caption)
+            st = st.set_caption(html.escape(str(self.caption)))
         return f'<div class="rekit-table-wrap" style="overflow-x:auto; max-width:100%">{st.to_html()}</div>'
 
     def _repr_mimebundle_(self, include=None, exclude=None):
@@ -136,9 +147,17 @@ def table(df: pd.DataFrame, units: dict[str, str] | None = None, formats: dict[s
     return Table(df, units, formats, caption)
 
 
+def markdown_text(text: str) -> str:
+    """`text` as Markdown that renders exactly as the text: every ASCII punctuation character is
+    backslash-escaped (CommonMark, "Backslash escapes"), so no value from the data or the user can
+    make a link, an HTML tag, emphasis or maths out of a sentence."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+
+
 class Finding:
-    """A sentence stating a result, computed from the numbers: shown as Markdown, and marked in its
-    output metadata (``rekit.finding``) so the report's landing-page card can quote it."""
+    """A sentence stating a result, computed from the numbers: shown as Markdown (escaped: it renders
+    as plain text), and marked in its output metadata (``rekit.finding``) so the report's landing-page
+    card can quote it (the card's template escapes it)."""
 
     def __init__(self, text: str):
         self.text = " ".join(text.split())
@@ -147,7 +166,7 @@ class Finding:
         return self.text
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/markdown": self.text, "text/plain": self.text}, {"rekit": {"finding": self.text}}
+        return {"text/markdown": markdown_text(self.text), "text/plain": self.text}, {"rekit": {"finding": self.text}}
 
 
 def finding(text: str) -> Finding:
