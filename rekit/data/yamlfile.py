@@ -1,65 +1,214 @@
 """Read a YAML file of the kit (deals, report batches) safely, with errors that name the file, line and column.
 
-Limits are checked before and while parsing, so a hostile or broken file is refused quickly
-with a short message: a file larger than MAX_BYTES is not read at all; the document is composed
-(aliases stay references, nothing is expanded) and then walked with a budget: more than
-MAX_NODES nodes counting every alias expansion (the "billion laughs" file of a few hundred bytes
-expands to 10^9 nodes), or nesting deeper than MAX_DEPTH, is refused before any Python object is
-built. Text that is not UTF-8 is refused with its byte offset. The document is parsed once, with
-libyaml's safe loader when PyYAML has it, and built from the nodes that were checked.
+Only a regular file is read: its kind is checked with ``stat`` before it is opened (a FIFO would
+block, a device such as /dev/zero never ends, a folder is no document), and again on the open
+file. At most MAX_BYTES + 1 bytes are read, so the size limit holds whatever ``st_size`` says (0
+for a device). Text that is not UTF-8 is refused with its byte offset.
+
+The document is composed (aliases stay references, nothing is expanded) and then walked with a
+budget before any Python object is built: more than MAX_NODES nodes counting every alias
+expansion (the "billion laughs" file of a few hundred bytes expands to 10^9 nodes), or nesting
+deeper than MAX_DEPTH, is refused. The same walk refuses, naming the line and column:
+
+- a key that appears twice in one mapping (YAML would keep the last one silently);
+- a key that is not a scalar (a list or mapping as a key);
+- any type JSON has no word for: ``!!binary``, ``!!timestamp``, ``!!set``, ``!!omap``,
+  ``!!python/...`` and every other explicit tag but the core str, int, float, bool, null, seq
+  and map;
+- a number that is not finite (``.inf``, ``.nan``) or whose size is beyond MAX_NUMBER, the
+  highest ceiling the CSV rules allow any unit (``rekit.data.units.SANE_MAX``, 1e12 for masses).
+
+Plain scalars are read as in YAML 1.2's core schema (and JSON) rather than YAML 1.1: a date such
+as ``2025-06-13`` stays text (the reader of the file checks it is a real calendar date, so
+``2025-02-30`` gets a message rather than a crash), and numbers are plain decimals (``1_000``,
+``1:30``, ``0x1f`` stay text instead of becoming 1000, 90 and 31; ``017`` is 17, not octal 15).
+The loader is libyaml's safe loader when PyYAML has it, with these resolvers set through PyYAML's
+public ``yaml_implicit_resolvers`` and ``add_implicit_resolver``; the document is parsed once
+and built from the nodes that were checked.
 """
 
 from __future__ import annotations
 
+import math
+import os
+import re
+import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from rekit.data.units import SANE_MAX
 from rekit.errors import RekitError
 
 MAX_BYTES = 1_000_000  # deals and batch files are a few kilobytes
 MAX_DEPTH = 50
 MAX_NODES = 100_000  # nodes after alias expansion
+#: The largest size of a number in a YAML (or JSON) file of the kit: the highest ceiling the CSV
+#: rules give any unit (1e12, for masses in t); a number beyond it is a typing error, not a figure.
+MAX_NUMBER = max(SANE_MAX.values())
+
+_CORE = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL = (_CORE + t for t in ("str", "int", "float", "bool", "null"))
+SEQ, MAP, MERGE = _CORE + "seq", _CORE + "map", _CORE + "merge"
+#: The tags a document may use: JSON's types (and the `<<` merge key, which only reuses a mapping).
+ALLOWED_TAGS = frozenset({STR, INT, FLOAT, BOOL, NULL, SEQ, MAP, MERGE})
+
 #: libyaml's safe loader where PyYAML has it (15x faster here), else PyYAML's own: the same documents.
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BASE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class SafeLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader with YAML 1.2 core-schema numbers and no implicit dates (see the module)."""
+
+    # timestamps, numbers and YAML 1.1's `=` and `!` scalars dropped; numbers added back below
+    yaml_implicit_resolvers = {
+        first: [(tag, rx) for tag, rx in resolvers
+                if tag not in (INT, FLOAT, _CORE + "timestamp", _CORE + "value", _CORE + "yaml")]
+        for first, resolvers in _BASE_LOADER.yaml_implicit_resolvers.items()
+    }
+
+
+SafeLoader.add_implicit_resolver(INT, re.compile(r"^[-+]?[0-9]+$"), list("-+0123456789"))
+SafeLoader.add_implicit_resolver(
+    FLOAT, re.compile(r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+                      r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"), list("-+0123456789."))
+# decimal, as JSON reads it: YAML 1.1's constructor would take 017 as octal 15
+SafeLoader.add_constructor(INT, lambda loader, node: int(loader.construct_scalar(node)))
+SAFE_LOADER = SafeLoader
 
 
 class YamlFileError(RekitError, ValueError):
     """A YAML file that cannot be read or parsed; the message names the file (and line and column)."""
 
 
-def _check_node(root: yaml.Node, name: str) -> None:
-    """Walk the composed node graph, expanding aliases virtually, within the node and depth budgets."""
+def number_problem(x: float | int) -> str | None:
+    """Why a number read from a file of the kit is refused (not finite, or beyond MAX_NUMBER), or None."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return f"{x} is not a finite number; numbers must lie in [{-MAX_NUMBER:g}, {MAX_NUMBER:g}]"
+    if abs(x) > MAX_NUMBER:
+        return f"{x:g} is beyond the largest number allowed; numbers must lie in [{-MAX_NUMBER:g}, {MAX_NUMBER:g}]"
+    return None
+
+
+def _at(name: str, node: yaml.Node) -> str:
+    mark = node.start_mark
+    return f"{name}: line {mark.line + 1}, column {mark.column + 1}"
+
+
+def _tag_text(tag: str) -> str:
+    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+
+
+def _scalar(loader: yaml.BaseLoader, node: yaml.ScalarNode, name: str) -> Any:
+    """The value of a scalar node of an allowed tag; numbers checked against number_problem."""
+    if node.tag == MERGE:
+        return ("<<",)  # the merge key (it has no value of its own), told apart from a text key "<<"
+    try:
+        value = loader.construct_object(node)
+    except ValueError:  # more digits than Python converts (4300), or `!!int 0x1f`: not a plain decimal
+        text = node.value if len(node.value) <= 20 else node.value[:20] + "..."
+        raise YamlFileError(f"{_at(name, node)}: {text!r} is not a plain decimal number within "
+                            f"[{-MAX_NUMBER:g}, {MAX_NUMBER:g}]") from None
+    if node.tag in (INT, FLOAT) and not isinstance(value, bool):
+        problem = number_problem(value)
+        if problem:
+            raise YamlFileError(f"{_at(name, node)}: {node.value.strip()!r} refused: {problem}")
+    return value
+
+
+def _key_text(key: Any) -> str:
+    return repr(key) if isinstance(key, str) else str(key)
+
+
+def _check_mapping(loader: yaml.BaseLoader, node: yaml.MappingNode, name: str, under: str) -> None:
+    """No key twice, no key that is a list or a mapping."""
+    first: dict[Any, yaml.Node] = {}
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            raise YamlFileError(f"{_at(name, key)}: a key must be text or a number, not a list or a mapping{under}")
+        value = _scalar(loader, key, name)
+        if value in first:
+            raise YamlFileError(f"{name}: key {_key_text(key.value if key.tag == MERGE else value)} appears twice{under}: "
+                                f"line {first[value].start_mark.line + 1} and line {key.start_mark.line + 1}")
+        first[value] = key
+
+
+def _check_node(loader: yaml.BaseLoader, root: yaml.Node, name: str) -> None:
+    """Walk the composed node graph, expanding aliases virtually, within the node and depth budgets;
+    every node's tag, every number and every mapping's keys are checked once (see the module)."""
     seen = 0
-    stack: list[tuple[yaml.Node, int]] = [(root, 1)]
+    checked: set[int] = set()
+    stack: list[tuple[yaml.Node, int, str]] = [(root, 1, "")]
     while stack:
-        node, depth = stack.pop()
+        node, depth, path = stack.pop()
         seen += 1
         if seen > MAX_NODES:
             raise YamlFileError(f"{name}: refused: more than {MAX_NODES:,} values once aliases are expanded "
                                 "(aliases that multiply, as in a 'billion laughs' file)")
         if depth > MAX_DEPTH:
-            mark = node.start_mark
-            raise YamlFileError(f"{name}: line {mark.line + 1}, column {mark.column + 1}: refused: nested deeper than {MAX_DEPTH} levels")
-        if isinstance(node, yaml.SequenceNode):
-            stack.extend((child, depth + 1) for child in node.value)
+            raise YamlFileError(f"{_at(name, node)}: refused: nested deeper than {MAX_DEPTH} levels")
+        first_visit = id(node) not in checked
+        if first_visit:
+            checked.add(id(node))
+            if node.tag not in ALLOWED_TAGS:
+                raise YamlFileError(f"{_at(name, node)}: the type {_tag_text(node.tag)} is not allowed; "
+                                    f"only text, numbers, true/false, null, lists and mappings")
+        if isinstance(node, yaml.ScalarNode):
+            if first_visit:
+                _scalar(loader, node, name)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend((child, depth + 1, path) for child in node.value)
         elif isinstance(node, yaml.MappingNode):
+            if first_visit:
+                _check_mapping(loader, node, name, f" (under {path})" if path else "")
             for k, v in node.value:
-                stack.append((k, depth + 1))
-                stack.append((v, depth + 1))
+                label = k.value if isinstance(k, yaml.ScalarNode) else "?"
+                stack.append((k, depth + 1, path))
+                stack.append((v, depth + 1, f"{path}.{label}" if path else label))
+
+
+def read_bounded(path: str | Path, what: str, limit: int | None = None) -> bytes:
+    """The bytes of `path`, a regular file of at most `limit` bytes (MAX_BYTES by default).
+
+    The file's kind is checked before it is opened (a FIFO, a device or a folder is refused
+    without blocking) and again on the open file; at most `limit` + 1 bytes are read, so a file
+    that grows, or a device whose ``st_size`` is 0, cannot exceed the limit. `what` names the
+    file in messages ("deals file", "batch file"). YamlFileError otherwise.
+    """
+    path = Path(path)
+    limit = MAX_BYTES if limit is None else limit
+    try:
+        mode = os.stat(path).st_mode  # follows a symbolic link: its target is what would be read
+        if not stat.S_ISREG(mode):
+            raise YamlFileError(f"the {what} {path} is not a regular file but {_kind(mode)}")
+        # O_NONBLOCK: should the file be swapped for a FIFO since the check, opening it does not wait
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        with os.fdopen(fd, "rb") as f:
+            mode = os.fstat(f.fileno()).st_mode
+            if not stat.S_ISREG(mode):
+                raise YamlFileError(f"the {what} {path} is not a regular file but {_kind(mode)}")
+            raw = f.read(limit + 1)
+    except OSError as exc:
+        raise YamlFileError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise YamlFileError(f"the {what} {path} is more than {limit:,} bytes; the limit is {limit:,}")
+    return raw
+
+
+def _kind(mode: int) -> str:
+    for test, word in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return word
+    return "a special file"
 
 
 def read_yaml(path: str | Path, what: str) -> Any:
     """The parsed document of `path`; `what` names the file in messages ("deals file", "batch file")."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise YamlFileError(f"the {what} {path} is {size:,} bytes; the limit is {MAX_BYTES:,}")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise YamlFileError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+    raw = read_bounded(path, what)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -69,7 +218,7 @@ def read_yaml(path: str | Path, what: str) -> Any:
         node = loader.get_single_node()  # composed once: checked, then built from the same nodes
         if node is None:
             return None
-        _check_node(node, path.name)
+        _check_node(loader, node, path.name)
         return loader.construct_document(node)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
