@@ -1,0 +1,50 @@
+"""Calendar rules of the model: the share of a year before a date (leap and common years) and the
+fiscal-to-calendar split."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from rekit.model.conversions import fiscal_to_calendar, nd2o3_to_nd, nd_to_nd2o3, year_fraction_before
+
+
+@pytest.mark.parametrize(
+    "date, year, before",
+    [
+        # 2024 is a leap year: 1 January to 29 February is 31 + 29 = 60 days, so 306 of 366 are left
+        ("2024-03-01", 2024, 60 / 366),
+        # 2025 is not: 31 + 28 = 59 days before 1 March, 306 of 365 left
+        ("2025-03-01", 2025, 59 / 365),
+        # 13 June 2025: 31 + 28 + 31 + 30 + 31 + 12 = 163 days before it
+        ("2025-06-13", 2025, 163 / 365),
+        # 31 December 2024: 365 of 2024's 366 days lie before it
+        ("2024-12-31", 2024, 365 / 366),
+        ("2025-01-01", 2025, 0.0),   # on the first day: nothing before
+        ("2026-01-01", 2025, 1.0),   # the next year's first day: the whole year before
+        ("2025-06-13", 2024, 1.0),   # a later year's date: all of 2024 lies before it
+        ("2025-06-13", 2026, 0.0),   # an earlier year's date: none of 2026 does
+    ],
+)
+def test_share_of_a_year_before_a_date(date, year, before):
+    assert year_fraction_before(date, year) == pytest.approx(before, abs=1e-15)
+    assert year_fraction_before(dt.date.fromisoformat(date), year) == pytest.approx(before, abs=1e-15)
+
+
+def test_the_share_left_in_leap_and_common_years():
+    assert 1 - year_fraction_before("2024-03-01", 2024) == pytest.approx(306 / 366, abs=1e-15)
+    assert 1 - year_fraction_before("2025-03-01", 2025) == pytest.approx(306 / 365, abs=1e-15)
+
+
+def test_fiscal_to_calendar():
+    # CY2025 = 0.25 * FY2024-25 + 0.75 * FY2025-26 = 0.25 * 400 + 0.75 * 800 = 100 + 600 = 700
+    assert fiscal_to_calendar(400.0, 800.0) == 700.0
+    np.testing.assert_allclose(fiscal_to_calendar(np.array([0.0, 400.0]), np.array([100.0, 0.0])), [75.0, 100.0])
+
+
+def test_oxide_and_metal_round_trip():
+    # 100 t Nd2O3 hold 100 * 288.484 / 336.481 = 85.736 t Nd
+    assert nd2o3_to_nd(100.0) == pytest.approx(100 * 288.484 / 336.481)
+    assert nd_to_nd2o3(85.736) == pytest.approx(85.736 * 336.481 / 288.484)
