@@ -19,13 +19,14 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from rekit.data.dataset import Dataset, load
 from rekit.data.units import unit_kind
-from rekit.data.yamlfile import YamlFileError, read_yaml
+from rekit.data.yamlfile import MAX_NUMBER, YamlFileError, read_yaml
 from rekit.errors import RekitError
 from rekit.model.conversions import ndpr_oxide_split
 from rekit.model.quantities import Quantity, Schedule
@@ -208,14 +209,22 @@ def _unknown(where: str, key: str, allowed) -> DealError:
     return DealError(f"{where}: unknown key {key!r}{_hint(key, allowed)}; allowed: {', '.join(map(str, allowed))}")
 
 
+#: How a date is written in a deals file: YYYY-MM-DD, or YYYY-MM for the month's first day.
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}(?:-[0-9]{2})?")
+DATE_FORM = f"a calendar date YYYY-MM-DD (or YYYY-MM) from {YEARS[0] - 10} to {YEARS[1]}"
+
+
 def _iso(value: Any) -> str | None:
-    if isinstance(value, dt.date):
-        return value.isoformat()
+    """The ISO text of a real calendar date written as DATE_FORM says, or None (2025-02-30, 2025-6-1, 1999-01-01)."""
+    if isinstance(value, dt.date):  # a mapping built in Python may hold dates; YAML files give text
+        value = value.isoformat()[:10]
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        return None
     try:
-        text = str(value)
-        return dt.date.fromisoformat(text + "-01" if len(text) == 7 else text).isoformat()
+        day = dt.date.fromisoformat(value + "-01" if len(value) == 7 else value)
     except ValueError:
         return None
+    return day.isoformat() if YEARS[0] - 10 <= day.year <= YEARS[1] else None
 
 
 def decimal_year(date: str) -> float:
@@ -256,7 +265,7 @@ class _Reader:
                                 f"a withdrawn figure is never a model input: use the revised row instead")
             if unit_kind(row["unit"]) not in param.kinds:
                 raise DealError(f"{where}, key {name!r}: obs {oid!r} is in {row['unit']!r}, but {name} needs {param.unit}")
-            value = float(spec.get("value", row["value"]))
+            value = spec.get("value", row["value"])  # a number: checked below with low and high
             low = spec.get("low", row["low"] if not math.isnan(row["low"]) else value)
             high = spec.get("high", row["high"] if not math.isnan(row["high"]) else value)
             source = f"obs:{oid}"
@@ -275,6 +284,9 @@ class _Reader:
         for label, x in (("value", value), ("low", low), ("high", high)):
             if isinstance(x, bool) or not isinstance(x, (int, float)):
                 raise DealError(f"{where}, key {name!r}: {label} {x!r} is not a number")
+            if not math.isfinite(x) or abs(x) > MAX_NUMBER:  # an observation without a value, or a typing error
+                raise DealError(f"{where}, key {name!r}: {label} {x!r} is not a finite number within "
+                                f"[{-MAX_NUMBER:g}, {MAX_NUMBER:g}]")
         value, low, high = float(value), float(low), float(high)
         if not low <= value <= high:
             raise DealError(f"{where}, key {name!r}: need low <= value <= high, got low {low:g}, value {value:g}, high {high:g}")
@@ -297,14 +309,14 @@ class _Reader:
                                 f"{_hint(token, self.source_ids)}")
 
     def schedule(self, where: str, name: str, spec: Any, param: Param, kind: str = "annual") -> Schedule:
-        if isinstance(spec, dict) and spec and all(not isinstance(k, str) or _iso(k) for k in spec) \
+        if isinstance(spec, dict) and spec and all(not isinstance(k, str) or _DATE.fullmatch(k) for k in spec) \
                 and not any(k in SPEC_KEYS for k in spec):
             pts = []
             for key in spec:
                 if kind == "run_rate":
                     iso = _iso(key)
                     if iso is None:
-                        raise DealError(f"{where}, key {name!r}: {key!r} is not a date (YYYY-MM-DD) for a run-rate point")
+                        raise DealError(f"{where}, key {name!r}: {key!r} is not {DATE_FORM}, for a run-rate point")
                     t = decimal_year(iso)
                 else:
                     t = self.year(where, name, key)
@@ -367,7 +379,7 @@ class _Reader:
                 raise _unknown(f"{where}, key 'export_halt'", k, HALT_KEYS)
         iso = _iso(spec.get("date"))
         if iso is None:
-            raise DealError(f"{where}, key 'export_halt': date {spec.get('date')!r} is not a date (YYYY-MM-DD)")
+            raise DealError(f"{where}, key 'export_halt': date {spec.get('date')!r} is not {DATE_FORM}")
         if "source" not in spec:
             raise DealError(f"{where}, key 'export_halt': the date {iso} needs a source (a source_id or 'assumption: why')")
         self._check_source(where, "export_halt", str(spec["source"]))
@@ -383,7 +395,7 @@ class _Reader:
                 raise _unknown(f"{where}, key 'china_shock'", k, SHOCK_KEYS)
         iso = _iso(spec.get("start"))
         if iso is None:
-            raise DealError(f"{where}, key 'china_shock': start {spec.get('start')!r} is not a date (YYYY-MM or YYYY-MM-DD)")
+            raise DealError(f"{where}, key 'china_shock': start {spec.get('start')!r} is not {DATE_FORM}")
         event = spec.get("event")
         if event is not None and self.event_ids and event not in self.event_ids:
             raise DealError(f"{where}, key 'china_shock': event {event!r} is not an id in events.csv{_hint(event, self.event_ids)}")
