@@ -7,16 +7,36 @@ decides whether to refuse the data. Byte-order marks and Windows line endings ar
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
+import unicodedata
 from pathlib import Path
 
 import pandas as pd
 
+from rekit.data.files import UnsafeFileError, clip, cut, read_capped, resource_path
 from rekit.data.problems import WHOLE_FILE, WHOLE_ROW, Problem
 from rekit.data.schema import Resource
 
 ROW = "csv_row"  # the record number in the file (header = 1), kept while validating
+MAX_TABLE_BYTES = 50_000_000  # the bundled tables are under 1 MB together
+
+#: Characters no cell may hold: every control character (Unicode category Cc: NUL, tab, line
+#: breaks, escape, DEL, C1) and the bidirectional overrides and isolates that make text display
+#: in another order than it is stored ("Trojan Source", CVE-2021-42574). A quote or a note is one
+#: line of plain text; a tab or a line break in a cell is invisible in most viewers and breaks the
+#: one-row-a-line reading of the files.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def control_character(text: str) -> str | None:
+    """The first control character of `text` as U+XXXX with its name, or None."""
+    for ch in text:
+        if ch in _BIDI or unicodedata.category(ch) == "Cc":
+            name = unicodedata.name(ch, "") or {"\x00": "NUL", "\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN"}.get(ch, "control")
+            return f"U+{ord(ch):04X} ({name})"
+    return None
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -38,22 +58,25 @@ def _number(text: str) -> float | None:
 
 
 def read_table(folder: Path, res: Resource) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read `res` from `folder`: columns typed by the schema, a `_row` column, and the problems found."""
-    path = Path(folder) / res.path
-    name = res.path
+    """Read `res` from `folder`: columns typed by the schema, a `_row` column, and the problems found.
+
+    The resource path must stay inside `folder` and name a regular file (rekit.data.files): any
+    other is a problem, and nothing is read. Messages quote a cell at most, cut to 80 characters.
+    """
+    name = res.path if len(res.path) <= 80 else clip(res.path)
     problems: list[Problem] = []
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in [*res.columns, ROW]})
-    if not path.exists():
-        return empty, [Problem(name, 0, WHOLE_FILE, "file not found")]
-    if not path.is_file():
-        return empty, [Problem(name, 0, WHOLE_FILE, "is a folder (or not a regular file), not a CSV file")]
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            records = list(csv.reader(f))
+        path = resource_path(folder, res.path)
+        raw = read_capped(path, MAX_TABLE_BYTES, "table")
+    except UnsafeFileError as exc:
+        return empty, [Problem(name, 0, WHOLE_FILE, exc.reason)]
+    try:
+        records = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     except UnicodeDecodeError as exc:
         return empty, [Problem(name, 0, WHOLE_FILE, f"not UTF-8 text ({exc.reason} at byte {exc.start})")]
     except csv.Error as exc:
-        return empty, [Problem(name, 0, WHOLE_FILE, f"not a readable CSV file ({exc})")]
+        return empty, [Problem(name, 0, WHOLE_FILE, f"not a readable CSV file ({clip(exc, 120)})")]
     records = [r for r in records if any(cell.strip() for cell in r)] if records else []
     if not records:
         cols = ", ".join(res.columns)
@@ -63,7 +86,8 @@ def read_table(folder: Path, res: Resource) -> tuple[pd.DataFrame, list[Problem]
     known = set(res.columns)
     for h in header:
         if h not in known:
-            problems.append(Problem(name, 1, h or "(blank)", f"unknown column; the columns of {name} are: {', '.join(res.columns)}"))
+            shown = "(blank)" if not h else h if len(h) <= 40 and h.isprintable() else clip(h, 40)
+            problems.append(Problem(name, 1, shown, f"unknown column; the columns of {name} are: {', '.join(res.columns)}"))
     seen: set[str] = set()
     for h in header:
         if h in seen:
@@ -83,6 +107,10 @@ def read_table(folder: Path, res: Resource) -> tuple[pd.DataFrame, list[Problem]
             continue
         rows.append([c.strip() for c in rec])
         numbers.append(i)
+        for col, cell in zip(header, rec):
+            if (bad := control_character(cell)) is not None:
+                problems.append(Problem(name, i, col if col in known else WHOLE_ROW,
+                                        f"holds the control character {bad}: a cell is one line of plain text"))
 
     raw = pd.DataFrame(rows, columns=header, dtype="object") if rows else pd.DataFrame(columns=header, dtype="object")
     out: dict[str, pd.Series] = {}
@@ -121,18 +149,18 @@ def _check_field(name: str, fld, cells: list[str], rows: list[int]) -> tuple[pd.
                     hint = " (write numbers without '_' separators)"
                 elif any(not c.isascii() for c in cell):
                     hint = " (write digits 0-9 only: full-width or other non-ASCII digits are refused)"
-                problems.append(Problem(name, row, fld.name, f"{cell!r} is not a number{hint}"))
+                problems.append(Problem(name, row, fld.name, f"{clip(cell)} is not a number{hint}"))
             values.append(x)
             continue
         if fld.enum is not None and cell not in fld.enum:
-            problems.append(Problem(name, row, fld.name, f"{cell!r} is not allowed; allowed: {', '.join(fld.enum)}"))
+            problems.append(Problem(name, row, fld.name, f"{clip(cell)} is not allowed; allowed: {', '.join(fld.enum)}"))
         elif pattern is not None and not pattern.fullmatch(cell):
-            problems.append(Problem(name, row, fld.name, f"{cell!r} does not match the pattern {fld.pattern}"))
+            problems.append(Problem(name, row, fld.name, f"{clip(cell)} does not match the pattern {cut(fld.pattern, 80)}"))
         if fld.format == "uri" and not re.match(r"^https?://\S+$", cell):
-            problems.append(Problem(name, row, fld.name, f"{cell!r} is not a web address (http:// or https://)"))
+            problems.append(Problem(name, row, fld.name, f"{clip(cell)} is not a web address (http:// or https://)"))
         if fld.unique:
             if cell in first_seen:
-                problems.append(Problem(name, row, fld.name, f"duplicate {cell!r} (first at row {first_seen[cell]})"))
+                problems.append(Problem(name, row, fld.name, f"duplicate {clip(cell)} (first at row {first_seen[cell]})"))
             else:
                 first_seen[cell] = row
         values.append(cell)

@@ -37,6 +37,9 @@ def unit_kind(unit: str) -> str:
 # Sane upper bounds by kind: far above any real figure (world reserves are about 1e8 t REO), far
 # below what only a typing error gives (1e300). A value above them is refused, not capped.
 SANE_MAX = {"ratio": 1e6, "price": 1e7, "money": 1e9, "count": 1e10, "duration": 1000.0, "mass": 1e12}
+#: The largest bound of any unit (1e12): no number the kit reads from a user's file, in a table, a
+#: deal or a descriptor, is larger in size than this.
+LARGEST = max(SANE_MAX.values())
 
 
 def bounds(unit: str) -> tuple[float, float]:

@@ -7,14 +7,15 @@ standard, and reports whatever it finds that the quick pass did not, in the same
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
 
 from rekit.data import rules
+from rekit.data.files import UnsafeFileError, cut, resource_path
+from rekit.data.jsonfile import JsonFileError, read_json
 from rekit.data.problems import WHOLE_FILE, Problem
-from rekit.data.schema import DESCRIPTOR, Resource, SchemaError, read_schema
+from rekit.data.schema import DESCRIPTOR, MAX_DESCRIPTOR_BYTES, Resource, SchemaError, read_schema
 from rekit.data.tables import read_table
 from rekit.paths import BUNDLED_DATA
 
@@ -49,22 +50,29 @@ def quick(folder: Path) -> list[Problem]:
 
 
 def _frictionless(folder: Path) -> list[Problem]:
-    """Problems the Frictionless validator finds, as Problems (imported here: it takes about a second)."""
+    """Problems the Frictionless validator finds, as Problems (imported here: it takes about a second).
+
+    Frictionless is given the package only when the kit's own checks pass on the descriptor and on
+    every resource path (inside the folder, a regular file: rekit.data.files.resource_path), so it
+    never opens a file outside the package, a FIFO or a device; the quick pass names those.
+    Its notes are cut short, as they may quote a cell.
+    """
+    try:
+        descriptor = read_json(schema_folder(folder) / DESCRIPTOR, "data package descriptor", cap=MAX_DESCRIPTOR_BYTES)
+        schema = read_schema(schema_folder(folder))
+        for res in schema.values():
+            resource_path(folder, res.path)
+    except (JsonFileError, SchemaError, UnsafeFileError):
+        return []  # the quick pass has named the descriptor's or the path's problem
     from frictionless import FrictionlessException, Package
 
-    try:
-        with open(schema_folder(folder) / DESCRIPTOR, encoding="utf-8") as f:
-            descriptor = json.load(f)
-        schema = read_schema(schema_folder(folder))
-    except (ValueError, SchemaError):
-        return []  # the quick pass has named the descriptor's problem
     paths = {r.name: r.path for r in schema.values()}
     for res in descriptor["resources"]:  # columns are matched by name; missing/extra ones are the quick pass's to report
         res["schema"]["fieldsMatch"] = "subset"
     try:
         report = Package(descriptor, basepath=str(folder)).validate()
     except FrictionlessException as exc:
-        return [Problem(DESCRIPTOR, 0, WHOLE_FILE, str(exc))]
+        return [Problem(DESCRIPTOR, 0, WHOLE_FILE, cut(exc, 300))]
     out = []
     for task in report.tasks:
         file = paths.get(task.name, task.name)
@@ -75,9 +83,9 @@ def _frictionless(folder: Path) -> list[Problem]:
             if e.type == "primary-key":
                 pk = [f.name for f in schema[task.name].fields if f.unique]
                 column = pk[0] if pk else column
-            out.append(Problem(file, getattr(e, "row_number", None) or 0, column, f"{e.title.lower()}: {e.note}"))
+            out.append(Problem(file, getattr(e, "row_number", None) or 0, column, f"{e.title.lower()}: {cut(e.note, 160)}"))
     for e in report.errors:
-        out.append(Problem(DESCRIPTOR, 0, WHOLE_FILE, e.message))
+        out.append(Problem(DESCRIPTOR, 0, WHOLE_FILE, cut(e.message, 300)))
     return out
 
 

@@ -148,7 +148,7 @@ def test_exact_duplicate_under_a_new_id(data_copy):
 def test_observations_csv_that_is_a_folder(data_copy):
     (data_copy / "observations.csv").unlink()
     (data_copy / "observations.csv").mkdir()
-    with pytest.raises(DataError, match="observations.csv:0: \\(file\\): is a folder"):
+    with pytest.raises(DataError, match="observations.csv:0: \\(file\\): is a folder, not a CSV file"):
         load(data_copy)
 
 
