@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rekit.explore.state import series
-from rekit.figures.charts import FONT, deal_colors, rgba  # charts registers the "rekit" template
+from rekit.figures.charts import FONT, deal_colors, plain, rgba  # charts registers the "rekit" template
 from rekit.model.deals import DealBook
 from rekit.model.simulation import Result
 
@@ -59,12 +59,12 @@ def make_figure(book: DealBook, width: int = FIG_WIDTH, height: int = FIG_HEIGHT
             c = colours[deal]
             common = dict(x=[], y=[], legendgroup=deal, visible=False)
             fig.add_trace(go.Scatter(mode="lines", line=dict(width=0, color=c), hoverinfo="skip", showlegend=False,
-                                     name=f"{deal} p95", **common), row=row, col=1)
+                                     name=f"{plain(deal)} p95", **common), row=row, col=1)
             fig.add_trace(go.Scatter(mode="lines", line=dict(width=0, color=c), fill="tonexty", fillcolor=rgba(c, 0.18),
-                                     hoverinfo="skip", showlegend=False, name=f"{deal} p05", **common), row=row, col=1)
+                                     hoverinfo="skip", showlegend=False, name=f"{plain(deal)} p05", **common), row=row, col=1)
             fig.add_trace(go.Scatter(
-                mode="lines", name=deal, line=dict(color=c, width=2.5), showlegend=panel == 0, customdata=[],
-                hovertemplate=f"<b>{deal}</b> %{{x}}: %{{y:{fmt}}} (p05–p95 %{{customdata[0]:{fmt}}}–%{{customdata[1]:{fmt}}})"
+                mode="lines", name=plain(deal), line=dict(color=c, width=2.5), showlegend=panel == 0, customdata=[],
+                hovertemplate=f"<b>{plain(deal)}</b> %{{x}}: %{{y:{fmt}}} (p05–p95 %{{customdata[0]:{fmt}}}–%{{customdata[1]:{fmt}}})"
                               "<extra></extra>", **common), row=row, col=1)
         fig.add_trace(go.Scatter(x=[], y=[], mode="markers", name="headline year", showlegend=False, hoverinfo="skip",
                                  marker=dict(size=9, color=[], line=dict(color="white", width=1.5))), row=row, col=1)

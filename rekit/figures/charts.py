@@ -10,12 +10,19 @@ method note printed with them) and ``alt`` (a text description for screen reader
 images, written from the numbers drawn). The sources note under the plot is an annotation named
 ``rekit-sources``: reports replace it with numbered references into the report's source list.
 
+Text from the data or the user (deal names, titles, publishers, quotes, notes, entities, parameter
+names) goes into a figure through `plain`: plotly.js reads the text of titles, legends, hover labels,
+annotations and tick labels as a small HTML dialect (``<b>``, ``<br>``, ``<a href>``), so each value
+is escaped there and shows as the characters it holds. Only the kit's own ``<br>`` and ``<b>`` are
+markup. ``layout.meta`` (``alt``, ``note``) stays plain text: the pages that show it escape it.
+
 Colours are the Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"), which stays
 distinguishable under the common colour-vision deficiencies and pairs no red with a green.
 """
 
 from __future__ import annotations
 
+import html
 import textwrap
 
 import numpy as np
@@ -54,6 +61,17 @@ pio.templates["rekit"] = go.layout.Template(
 )
 
 
+def plain(value) -> str:
+    """`value` as text plotly.js shows as it is: ``&``, ``<`` and ``>`` as HTML entities (plotly
+    decodes ``&amp;``, ``&lt;`` and ``&gt;`` back to the characters, and reads no tag from them)."""
+    return html.escape(str(value), quote=False)
+
+
+def wrapped(text: str, width: int) -> str:
+    """`text` wrapped at `width` characters (never cut), each line escaped (`plain`), joined by ``<br>``."""
+    return "<br>".join(plain(line) for line in textwrap.wrap(str(text), width, break_on_hyphens=False))
+
+
 def deal_colors(names) -> dict[str, str]:
     """A fixed colour per deal, in the order given."""
     return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
@@ -77,7 +95,7 @@ def add_sources(fig: go.Figure, ds: Dataset, source_ids, note: str = "", xshift:
     list them as numbered references instead."""
     text = " ".join(t for t in (note, sources_text(ds, source_ids)) if t)
     lines = textwrap.wrap(text, SOURCE_WRAP, break_on_hyphens=False) or [""]
-    fig.add_annotation(text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, yshift=-60, xshift=xshift, xanchor="left",
+    fig.add_annotation(text="<br>".join(plain(line) for line in lines), xref="paper", yref="paper", x=0, y=0, yshift=-60, xshift=xshift, xanchor="left",
                        yanchor="top", showarrow=False, align="left", font=dict(size=12, color="#444"), name=SOURCES_NAME)
     fig.update_layout(margin=dict(b=80 + 17 * len(lines)), height=(fig.layout.height or 460) + 17 * len(lines))
     fig.layout.meta = {**(fig.layout.meta or {}), "sources": list(dict.fromkeys(source_ids)), "note": note,
@@ -119,14 +137,15 @@ def group_label(deals: list[str]) -> str:
 def _band(fig: go.Figure, x, low, mid, high, name: str, colour: str, unit: str, fmt: str, legendgroup: str | None = None,
           axes: dict | None = None, showlegend: bool = True) -> None:
     group = legendgroup or name
+    text = plain(name)  # a deal's name from the data or the user's deals file
     fig.add_trace(go.Scatter(x=x, y=high, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False, legendgroup=group,
-                             name=f"{name} p95", **(axes or {})))
+                             name=f"{text} p95", **(axes or {})))
     fig.add_trace(go.Scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty", fillcolor=rgba(colour, 0.18),
-                             hoverinfo="skip", showlegend=False, legendgroup=group, name=f"{name} p05", **(axes or {})))
+                             hoverinfo="skip", showlegend=False, legendgroup=group, name=f"{text} p05", **(axes or {})))
     fig.add_trace(go.Scatter(
-        x=x, y=mid, mode="lines", name=name, line=dict(color=colour, width=2.5), legendgroup=group,
+        x=x, y=mid, mode="lines", name=text, line=dict(color=colour, width=2.5), legendgroup=group,
         customdata=list(zip(low, high)), showlegend=showlegend, **(axes or {}),
-        hovertemplate=f"<b>{name}</b> %{{x}}: %{{y:{fmt}}} {unit} (p05–p95 %{{customdata[0]:{fmt}}}–%{{customdata[1]:{fmt}}})<extra></extra>",
+        hovertemplate=f"<b>{text}</b> %{{x}}: %{{y:{fmt}}} {plain(unit)} (p05–p95 %{{customdata[0]:{fmt}}}–%{{customdata[1]:{fmt}}})<extra></extra>",
     ))
 
 
@@ -146,7 +165,7 @@ def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, t
     rows_n = -(-n // cols)
     labels = [group_label(g) for g in groups]
     fig = make_subplots(rows=rows_n, cols=cols, shared_xaxes=True, shared_yaxes=True,
-                        subplot_titles=["<br>".join(textwrap.wrap(lab, 34)) for lab in labels],
+                        subplot_titles=[wrapped(lab, 34) for lab in labels],
                         vertical_spacing=0.16 / max(rows_n - 1, 1) if rows_n > 1 else 0.1, horizontal_spacing=0.04)
     colours = deal_colors([g[0] for g in groups])
     medians = {g[0]: table[table["deal"] == g[0]].sort_values("year") for g in groups}
@@ -157,17 +176,17 @@ def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, t
             if other is group or n == 1:
                 continue
             o = medians[other[0]]
-            fig.add_trace(go.Scatter(x=o["year"].tolist(), y=o["p50"].tolist(), mode="lines", name=f"{group_label(other)} median (grey, for comparison)",
+            fig.add_trace(go.Scatter(x=o["year"].tolist(), y=o["p50"].tolist(), mode="lines", name=f"{plain(group_label(other))} median (grey, for comparison)",
                                      line=dict(color=GREY, width=1), hoverinfo="skip", showlegend=False, legendgroup="others", **ref))
         rows = medians[group[0]]
         _band(fig, rows["year"].tolist(), rows["p05"].tolist(), rows["p50"].tolist(), rows["p95"].tolist(), label,
               colours[group[0]], unit, fmt, axes=ref, showlegend=False)
     for ann in fig.layout.annotations:  # the panel titles
         ann.font = dict(size=13)
-    fig.update_layout(template="rekit", title=title, height=140 + 230 * rows_n, showlegend=False)
+    fig.update_layout(template="rekit", title=plain(title), height=140 + 230 * rows_n, showlegend=False)
     fig.update_xaxes(title_text=None, dtick=2)
     for r in range(1, rows_n + 1):
-        fig.update_yaxes(title_text=(yaxis_title or f"{metric.replace('_', ' ')} ({unit})") if r == (rows_n + 1) // 2 else None,
+        fig.update_yaxes(title_text=plain(yaxis_title or f"{metric.replace('_', ' ')} ({unit})") if r == (rows_n + 1) // 2 else None,
                          row=r, col=1)
     draws = (f"median and p05–p95 of {result.draws:,} draws (seed {result.seed})" if result.draws else "central values")
     note = (f"Model: {draws}, production basis '{result.basis}'."
@@ -214,9 +233,10 @@ def export_share_chart(ds: Dataset, book: DealBook | None = None, result: Result
         fig.add_trace(go.Scatter(
             x=[int(r.period_start.year)], y=[r.value], mode="markers", error_y=err,
             marker=dict(size=12, symbol=symbols.get(r.status, "circle"), color="#222", line=dict(color="white", width=1)),
-            name=f"{r.status}: {r.publisher}", legendgroup="observed",
-            hovertemplate=f"<b>{r.period}</b> %{{y:.1%}} ({r.status})<br>{textwrap.shorten(str(r.quote if pd.notna(r.quote) else r.note), 120)}"
-                          f"<br>{r.publisher}, {r.date}<extra></extra>",
+            name=plain(f"{r.status}: {r.publisher}"), legendgroup="observed",
+            hovertemplate=f"<b>{plain(r.period)}</b> %{{y:.1%}} ({plain(r.status)})<br>"
+                          f"{plain(textwrap.shorten(str(r.quote if pd.notna(r.quote) else r.note), 120))}"
+                          f"<br>{plain(r.publisher)}, {plain(r.date)}<extra></extra>",
         ))
     fig.update_layout(template="rekit", title="IREL's export share: rare earths shipped to Japan over IREL's output",
                       xaxis_title="year", yaxis_title="share of output exported", yaxis_tickformat=".0%")
@@ -263,15 +283,15 @@ def mine_production_chart(ds: Dataset, edition: str | None = None, top: int = 6)
     other = world - drawn
     stack.append(("Other (World minus the countries shown)", other, other / world, newest.reindex(years), GREY))
     for name, values, shares, editions, colour in stack:
-        fig.add_trace(go.Bar(x=years, y=values, name=name, marker_color=colour,
-                             customdata=list(zip(shares, editions)),
-                             hovertemplate=f"<b>{name}</b> %{{x}}: %{{y:,.0f}} t REO (%{{customdata[0]:.1%}}; %{{customdata[1]}})<extra></extra>"))
+        fig.add_trace(go.Bar(x=years, y=values, name=plain(name), marker_color=colour,
+                             customdata=list(zip(shares, map(plain, editions))),
+                             hovertemplate=f"<b>{plain(name)}</b> %{{x}}: %{{y:,.0f}} t REO (%{{customdata[0]:.1%}}; %{{customdata[1]}})<extra></extra>"))
     fig.add_trace(go.Scatter(x=years, y=world, mode="markers", name="World (USGS)", marker=dict(symbol="line-ew-open", size=28, color="#000"),
                              hovertemplate="World %{x}: %{y:,.0f} t REO<extra></extra>"))
     per_year = table.groupby("year").agg(top3=("top3_share", "first"), hhi=("hhi", "first"), edition=("edition", "first")).reindex(years)
     fig.add_trace(go.Scatter(x=years, y=per_year["top3"], yaxis="y2", mode="lines+markers+text", name="top-3 share",
                              line=dict(color="#000", width=2, dash="dot"), text=[f"HHI {h:,.0f}" for h in per_year["hhi"]],
-                             textposition="top center", customdata=list(zip(per_year["hhi"], per_year["edition"])),
+                             textposition="top center", customdata=list(zip(per_year["hhi"], map(plain, per_year["edition"]))),
                              hovertemplate="top-3 share %{x}: %{y:.1%}<br>HHI %{customdata[0]:,.0f} (%{customdata[1]})<extra></extra>"))
     fig.update_layout(template="rekit", barmode="stack", title="World rare-earth mine production and its concentration",
                       xaxis=dict(title="year", tickmode="array", tickvals=years),
@@ -311,7 +331,7 @@ def timeline_chart(ds: Dataset, since: str | None = None) -> go.Figure:
     ev = ds.events.sort_values("date_start")
     if since:
         ev = ev[ev["date_start"] >= pd.Timestamp(parse_period(since).start)]
-    labels = ["<br>".join(textwrap.wrap(f"{r.title} ({r.actor})", LABEL_WRAP, break_on_hyphens=False)) for r in ev.itertuples()]
+    labels = [wrapped(f"{r.title} ({r.actor})", LABEL_WRAP) for r in ev.itertuples()]
     zoom_from = pd.Timestamp(ZOOM_FROM)
     two = bool(len(ev)) and ev["date_start"].min() < zoom_from <= ev["date_start"].max()
     fig = make_subplots(rows=1, cols=2 if two else 1, shared_yaxes=True, column_widths=[0.3, 0.7] if two else None,
@@ -325,7 +345,7 @@ def timeline_chart(ds: Dataset, since: str | None = None) -> go.Figure:
             fig.add_trace(go.Scatter(
                 x=rows["date_start"], y=[lab for lab, m in zip(labels, mask) if m], mode="markers", name=label,
                 marker=dict(size=11, color=colour, line=dict(color="white", width=1)), legendgroup=kind, showlegend=col == 1,
-                customdata=list(zip(rows["date"], rows["description"].map(lambda d: "<br>".join(textwrap.wrap(d, 70))))),
+                customdata=list(zip(rows["date"].map(plain), rows["description"].map(lambda d: wrapped(d, 70)))),
                 hovertemplate="<b>%{customdata[0]}</b> %{y}<br>%{customdata[1]}<extra></extra>",
             ), row=1, col=col)
     per_label = 20 + 15 * max((lab.count("<br>") for lab in labels), default=0)
@@ -381,7 +401,7 @@ def flows_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealBo
         link=dict(source=[s for s, _, _ in links], target=[t for _, t, _ in links], value=[v for _, _, v in links],
                   color=[rgba(colours[t], 0.35) for _, t, _ in links]),
     ))
-    fig.update_layout(template="rekit", title=f"Neodymium flows, {deal}, {year} (medians, t Nd)", height=480)
+    fig.update_layout(template="rekit", title=f"Neodymium flows, {plain(deal)}, {year} (medians, t Nd)", height=480)
     note = (f"Model medians of {max(result.draws, 1):,} draws, basis '{result.basis}'; magnets shown by their Nd content "
             f"(w = {w:g} t Nd per t magnet).")
     fig = add_sources(fig, ds, book.source_ids([deal], result.basis, ds), note)
@@ -399,12 +419,12 @@ def tornado_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str
     rows = table.sort_values(col, ascending=False).head(top).iloc[::-1]
     what = f"{deal} minus {vs}" if vs else deal
     index = "total Sobol index ST" if sobol else "Morris mu* (mean |elementary effect|)"
-    fig = go.Figure(go.Bar(x=rows[col].tolist(), y=rows["parameter"].tolist(), orientation="h", name=index,
+    fig = go.Figure(go.Bar(x=rows[col].tolist(), y=[plain(v) for v in rows["parameter"]], orientation="h", name=index,
                            marker_color=PALETTE[0],
                            error_x=dict(type="data", array=rows[conf].tolist(), color="#555", thickness=1),
                            hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
     title = f"What drives {metric.replace('_', ' ')} in {year}: {what}"
-    fig.update_layout(template="rekit", title=title, height=160 + 28 * len(rows), showlegend=False,
+    fig.update_layout(template="rekit", title=plain(title), height=160 + 28 * len(rows), showlegend=False,
                       xaxis_title=index, margin=dict(l=170))
     note = (f"Global sensitivity analysis (SALib, {'Sobol' if sobol else 'Morris'}), production basis '{basis}'"
             + (f", demand '{demand}'" if demand else "") + "; bars: 95% bootstrap intervals.")
@@ -424,11 +444,11 @@ def sobol_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str, 
     rows = table.sort_values("ST", ascending=False).head(top)
     fig = go.Figure()
     for k, (col, conf, label) in enumerate((("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total ST"))):
-        fig.add_trace(go.Bar(x=rows["parameter"].tolist(), y=rows[col].tolist(), name=label, marker_color=PALETTE[k],
+        fig.add_trace(go.Bar(x=[plain(v) for v in rows["parameter"]], y=rows[col].tolist(), name=label, marker_color=PALETTE[k],
                              error_y=dict(type="data", array=rows[conf].tolist(), color="#555", thickness=1)))
     what = f"{deal} minus {vs}" if vs else deal
     title = f"Sobol indices of {metric.replace('_', ' ')} in {year}: {what}"
-    fig.update_layout(template="rekit", title=title, barmode="group", yaxis_title="share of variance", height=470)
+    fig.update_layout(template="rekit", title=plain(title), barmode="group", yaxis_title="share of variance", height=470)
     fig.update_xaxes(tickangle=-35)
     note = f"Sobol indices (SALib) with 95% bootstrap intervals; production basis '{basis}'" + (f", demand '{demand}'." if demand else ".")
     fig = add_sources(fig, ds, book.source_ids([deal] + ([vs] if vs else []), basis, ds, demand), note)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 from functools import lru_cache
 
@@ -47,7 +48,7 @@ def test_every_chart_names_its_sources_under_it(name):
     assert ids, "a chart without sources"
     for sid in ids:
         s = ds.source(sid)
-        assert str(s["publisher"]) in note.replace("<br>", " ")
+        assert str(s["publisher"]) in html.unescape(note.replace("<br>", " "))  # plotly shows &amp; as &
     assert fig.layout.template.layout.font.family == charts.FONT  # one style for the kit
 
 
