@@ -1,8 +1,16 @@
-"""Shared fixtures: a writable copy of the bundled data, and a helper to edit one cell of it."""
+"""Shared fixtures: a writable copy of the bundled data, and a helper to edit one cell of it.
+
+And no hidden skips in CI: under ``CI=true`` (``.ci/run`` sets it) a test that would skip - a
+browser missing or failing to start, no root for a small tmpfs, a shallow clone, a wheel that
+cannot be built, a notebook cell tagged ``nbval-skip`` - fails instead, with the skip's own reason
+(what is missing). Outside CI the skips stay, with their reasons in the ``-ra`` summary. Every
+run ends with a line ``skipped: N``, which ``.ci/run`` repeats at its end.
+"""
 
 from __future__ import annotations
 
 import csv
+import os
 import shutil
 from pathlib import Path
 
@@ -10,6 +18,51 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
+
+#: Values of the CI variable that mean "running in CI" (GitHub, GitLab and most others set CI=true).
+CI_ON = {"1", "true", "yes", "on"}
+
+
+def in_ci() -> bool:
+    """True when the CI environment variable says this run is CI (read at each call)."""
+    return os.environ.get("CI", "").strip().lower() in CI_ON
+
+
+def _skip_reason(longrepr: object) -> str:
+    # a skip's longrepr is (file, line, "Skipped: reason")
+    if isinstance(longrepr, tuple) and len(longrepr) == 3:
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
+
+
+def _fail_skip_in_ci(report: pytest.TestReport | pytest.CollectReport) -> None:
+    if in_ci() and report.skipped and not hasattr(report, "wasxfail"):
+        where = getattr(report, "nodeid", "") or "a test"
+        report.outcome = "failed"
+        report.longrepr = (f"{where} would skip, and under CI={os.environ.get('CI')} no test may skip: "
+                           f"{_skip_reason(report.longrepr)}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    _fail_skip_in_ci(report)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    report = yield
+    _fail_skip_in_ci(report)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    skipped = len(terminalreporter.stats.get("skipped", []))
+    turned = sum(1 for r in terminalreporter.stats.get("failed", []) + terminalreporter.stats.get("error", [])
+                 if "no test may skip" in str(getattr(r, "longrepr", "")))
+    note = f" ({turned} would have skipped and failed instead, CI={os.environ.get('CI')})" if in_ci() else ""
+    terminalreporter.write_line(f"skipped: {skipped}{note}")
 
 
 @pytest.fixture
