@@ -80,6 +80,7 @@ def _bib_escape(text: str) -> str:
 def cite_kit(fmt: str = "text", title: str | None = None, built: str | None = None) -> str:
     """A citation of the kit, or of one report of it when `title` is given."""
     check_format(fmt)
+    title = None if title is None else str(title)  # a title from a batch file is shown as its text
     info = kit_info(built)
     year = info["built"][:4]
     what = f"{title}. In: {KIT_TITLE}" if title else KIT_TITLE
