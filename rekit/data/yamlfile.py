@@ -1,9 +1,9 @@
 """Read a YAML file of the kit (deals, report batches) safely, with errors that name the file, line and column.
 
-Only a regular file is read: its kind is checked with ``stat`` before it is opened (a FIFO would
-block, a device such as /dev/zero never ends, a folder is no document), and again on the open
-file. At most MAX_BYTES + 1 bytes are read, so the size limit holds whatever ``st_size`` says (0
-for a device). Text that is not UTF-8 is refused with its byte offset.
+Only a regular file is read, and at most MAX_BYTES of it, counted by reading
+(rekit.data.files.read_capped: a FIFO would block, a device such as /dev/zero never ends, a
+folder is no document; ``st_size`` is 0 for a device). Text that is not UTF-8 is refused with its
+byte offset.
 
 The document is composed (aliases stay references, nothing is expanded) and then walked with a
 budget before any Python object is built: more than MAX_NODES nodes counting every alias
@@ -16,7 +16,9 @@ deeper than MAX_DEPTH, is refused. The same walk refuses, naming the line and co
   ``!!python/...`` and every other explicit tag but the core str, int, float, bool, null, seq
   and map;
 - a number that is not finite (``.inf``, ``.nan``) or whose size is beyond MAX_NUMBER, the
-  highest ceiling the CSV rules allow any unit (``rekit.data.units.SANE_MAX``, 1e12 for masses).
+  highest ceiling the CSV rules allow any unit (``rekit.data.units.LARGEST``, 1e12 for masses).
+
+Messages quote at most a key, a tag or a number, cut short (``files.clip``).
 
 Plain scalars are read as in YAML 1.2's core schema (and JSON) rather than YAML 1.1: a date such
 as ``2025-06-13`` stays text (the reader of the file checks it is a real calendar date, so
@@ -30,23 +32,22 @@ and built from the nodes that were checked.
 from __future__ import annotations
 
 import math
-import os
 import re
-import stat
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from rekit.data.units import SANE_MAX
+from rekit.data.files import UnsafeFileError, clip, read_capped
+from rekit.data.units import LARGEST
 from rekit.errors import RekitError
 
 MAX_BYTES = 1_000_000  # deals and batch files are a few kilobytes
 MAX_DEPTH = 50
 MAX_NODES = 100_000  # nodes after alias expansion
-#: The largest size of a number in a YAML (or JSON) file of the kit: the highest ceiling the CSV
-#: rules give any unit (1e12, for masses in t); a number beyond it is a typing error, not a figure.
-MAX_NUMBER = max(SANE_MAX.values())
+#: The largest size of a number in a YAML file of the kit: units.LARGEST, the highest ceiling the
+#: CSV rules give any unit (1e12, for masses in t), as for JSON (rekit.data.jsonfile).
+MAX_NUMBER = LARGEST
 
 _CORE = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_CORE + t for t in ("str", "int", "float", "bool", "null"))
@@ -97,7 +98,7 @@ def _at(name: str, node: yaml.Node) -> str:
 
 
 def _tag_text(tag: str) -> str:
-    return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
+    return clip("!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag)[1:-1]
 
 
 def _scalar(loader: yaml.BaseLoader, node: yaml.ScalarNode, name: str) -> Any:
@@ -107,18 +108,17 @@ def _scalar(loader: yaml.BaseLoader, node: yaml.ScalarNode, name: str) -> Any:
     try:
         value = loader.construct_object(node)
     except ValueError:  # more digits than Python converts (4300), or `!!int 0x1f`: not a plain decimal
-        text = node.value if len(node.value) <= 20 else node.value[:20] + "..."
-        raise YamlFileError(f"{_at(name, node)}: {text!r} is not a plain decimal number within "
+        raise YamlFileError(f"{_at(name, node)}: {clip(node.value, 24)} is not a plain decimal number within "
                             f"[{-MAX_NUMBER:g}, {MAX_NUMBER:g}]") from None
     if node.tag in (INT, FLOAT) and not isinstance(value, bool):
         problem = number_problem(value)
         if problem:
-            raise YamlFileError(f"{_at(name, node)}: {node.value.strip()!r} refused: {problem}")
+            raise YamlFileError(f"{_at(name, node)}: {clip(node.value.strip(), 24)} refused: {problem}")
     return value
 
 
 def _key_text(key: Any) -> str:
-    return repr(key) if isinstance(key, str) else str(key)
+    return clip(key) if isinstance(key, str) else str(key)
 
 
 def _check_mapping(loader: yaml.BaseLoader, node: yaml.MappingNode, name: str, under: str) -> None:
@@ -163,52 +163,18 @@ def _check_node(loader: yaml.BaseLoader, root: yaml.Node, name: str) -> None:
             if first_visit:
                 _check_mapping(loader, node, name, f" (under {path})" if path else "")
             for k, v in node.value:
-                label = k.value if isinstance(k, yaml.ScalarNode) else "?"
+                label = clip(k.value, 40)[1:-1] if isinstance(k, yaml.ScalarNode) else "?"
                 stack.append((k, depth + 1, path))
                 stack.append((v, depth + 1, f"{path}.{label}" if path else label))
-
-
-def read_bounded(path: str | Path, what: str, limit: int | None = None) -> bytes:
-    """The bytes of `path`, a regular file of at most `limit` bytes (MAX_BYTES by default).
-
-    The file's kind is checked before it is opened (a FIFO, a device or a folder is refused
-    without blocking) and again on the open file; at most `limit` + 1 bytes are read, so a file
-    that grows, or a device whose ``st_size`` is 0, cannot exceed the limit. `what` names the
-    file in messages ("deals file", "batch file"). YamlFileError otherwise.
-    """
-    path = Path(path)
-    limit = MAX_BYTES if limit is None else limit
-    try:
-        mode = os.stat(path).st_mode  # follows a symbolic link: its target is what would be read
-        if not stat.S_ISREG(mode):
-            raise YamlFileError(f"the {what} {path} is not a regular file but {_kind(mode)}")
-        # O_NONBLOCK: should the file be swapped for a FIFO since the check, opening it does not wait
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-        with os.fdopen(fd, "rb") as f:
-            mode = os.fstat(f.fileno()).st_mode
-            if not stat.S_ISREG(mode):
-                raise YamlFileError(f"the {what} {path} is not a regular file but {_kind(mode)}")
-            raw = f.read(limit + 1)
-    except OSError as exc:
-        raise YamlFileError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
-    if len(raw) > limit:
-        raise YamlFileError(f"the {what} {path} is more than {limit:,} bytes; the limit is {limit:,}")
-    return raw
-
-
-def _kind(mode: int) -> str:
-    for test, word in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISSOCK, "a socket")):
-        if test(mode):
-            return word
-    return "a special file"
 
 
 def read_yaml(path: str | Path, what: str) -> Any:
     """The parsed document of `path`; `what` names the file in messages ("deals file", "batch file")."""
     path = Path(path)
-    raw = read_bounded(path, what)
+    try:
+        raw = read_capped(path, MAX_BYTES, what)  # a regular file, at most MAX_BYTES, counted by reading
+    except UnsafeFileError as exc:
+        raise YamlFileError(str(exc)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

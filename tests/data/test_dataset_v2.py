@@ -262,7 +262,7 @@ def test_yaml_too_deep_too_big_or_not_utf8(tmp_path, monkeypatch):
     monkeypatch.setattr(y, "MAX_BYTES", 100)
     big = tmp_path / "big.yml"
     big.write_text("a: " + "x" * 200)
-    with pytest.raises(YamlFileError, match="the limit is 100"):
+    with pytest.raises(YamlFileError, match="larger than the limit of 100 bytes"):
         read_yaml(big, "deals file")
 
 
