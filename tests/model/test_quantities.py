@@ -123,3 +123,36 @@ def test_from_u_moves_the_points_together():
     # a one-point schedule is its quantity: u = 0.125 on the lower branch: sqrt(0.125 * 2 * 1) = 0.5
     one = Schedule.constant(Quantity(1.0, 0.0, 2.0, "t", "assumption: test"))
     np.testing.assert_allclose(one.from_u(np.array([0.125]), np.array([2027, 2028])), [[0.5]])
+
+
+def test_a_point_keeps_its_unit_source_and_note():
+    p = Quantity.point(3.0, "t magnet", "obs:some_row", note="a note")
+    assert (p.value, p.low, p.high, p.unit, p.source, p.note) == (3.0, 3.0, 3.0, "t magnet", "obs:some_row", "a note")
+    assert Quantity.point(3.0, "t magnet", "obs:some_row").note == ""
+
+
+def test_a_one_point_schedule_draws_as_its_quantity():
+    q = Quantity(0.7, 0.6, 1.0, "ratio", "assumption: test")
+    s = Schedule.constant(q)
+    got = s.draw("eta", 4, 6, np.array([2025, 2026, 2027]))
+    assert got.shape == (1, 6)  # one row, broadcast over the years
+    np.testing.assert_array_equal(got[0], q.draw("eta", 4, 6))
+    assert not np.array_equal(got, s.draw("eta", 5, 6, np.array([2025])))
+
+
+def test_a_schedules_points_draw_from_their_own_streams():
+    a = Quantity(100.0, 80.0, 130.0, "t", "assumption: test")
+    b = Quantity(200.0, 150.0, 220.0, "t", "assumption: test")
+    s = Schedule(((2025, a), (2030, b)))
+    years = np.array([2025, 2027, 2030])
+    got = s.draw("cap", 9, 4, years)
+    assert got.shape == (3, 4)
+    # at a point's own year the draws are that point's, keyed "name@year"; between them the 0.6 / 0.4 blend
+    np.testing.assert_array_equal(got[0], a.draw("cap@2025", 9, 4))
+    np.testing.assert_array_equal(got[2], b.draw("cap@2030", 9, 4))
+    np.testing.assert_allclose(got[1], 0.6 * a.draw("cap@2025", 9, 4) + 0.4 * b.draw("cap@2030", 9, 4))
+    assert not np.array_equal(got, s.draw("cap", 10, 4, years))
+    # central values only (n = 0) or no range anywhere: one column: 100 and 200 at the ends, 0.6 * 100 + 0.4 * 200 = 140 between
+    np.testing.assert_allclose(s.draw("cap", 9, 0, years), [[100.0], [140.0], [200.0]])
+    fixed = Schedule(((2025, pt(100.0)), (2030, pt(200.0))))
+    np.testing.assert_allclose(fixed.draw("cap", 9, 4, years), [[100.0], [140.0], [200.0]])
