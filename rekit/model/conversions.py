@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import datetime as _dt
 
+from rekit.model.quantities import Quantity
+
 ATOMIC_WEIGHT = {"Nd": 144.242, "Pr": 140.90766, "Dy": 162.500, "Tb": 158.925354, "O": 15.999, "Fe": 55.845, "B": 10.81}
 
 #: The elements the model carries, in the order of its element dimension.
@@ -40,6 +42,17 @@ TB_PER_TB4O7 = element_in_oxide("Tb")
 
 #: t Nd per t of stoichiometric Nd2Fe14B: 2 Nd / (2 Nd + 14 Fe + B) ≈ 0.267 (an upper bound for a real magnet).
 ND_PER_ND2FE14B = 2 * ATOMIC_WEIGHT["Nd"] / (2 * ATOMIC_WEIGHT["Nd"] + 14 * ATOMIC_WEIGHT["Fe"] + ATOMIC_WEIGHT["B"])
+
+
+#: t NdPr oxide per t of "neodymium" as IREL's figures are written (40, 80, 450, 900 t): an
+#: ASSUMPTION with a range spanning the two readings of the word. Low end 1: the figure already
+#: means NdPr oxide, the material of IREL's figures in the magnet scheme's notification (400 t/yr
+#: NdPr oxide capacity, a 500 t NdPr oxide stock; energetica_2025_12_18). High end 1/0.8574 =
+#: 1.1663: the figure is t Nd metal content, carried by 1/0.8574 t Nd2O3 (atomic weights, CIAAW
+#: 2021: 336.481 / 288.484). The central value is the oxide reading (the sources' figures sit at
+#: the notification's scale). Production bases whose points are in t Nd are multiplied by it.
+ND_AS_NDPR_OXIDE = Quantity(1.0, 1.0, 1 / (2 * ATOMIC_WEIGHT["Nd"] / (2 * ATOMIC_WEIGHT["Nd"] + 3 * ATOMIC_WEIGHT["O"])),
+                            "t NdPr oxide per t Nd", "assumption: 'neodymium' read as NdPr oxide (1) or as Nd content of Nd2O3 (1/0.8574)")
 
 
 def nd2o3_to_nd(tonnes_oxide: float) -> float:

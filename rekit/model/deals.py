@@ -34,9 +34,20 @@ from rekit.paths import BUNDLED_DATA, DEALS_FILE
 
 SHARE_KEYS = ("export", "toll", "domestic", "stock")
 SPEC_KEYS = ("obs", "value", "low", "high", "source", "note")
-TOP_KEYS = ("version", "production_bases", "demand_bases", "default_demand", "defaults", "deals")
+TOP_KEYS = ("version", "production_bases", "demand_bases", "default_demand", "framings", "stock_observed", "defaults", "deals")
 DEAL_META = ("description", "assumptions", "partner", "export_halt", "china_shock")
 BASIS_KEYS = ("description", "kind", "points", "capacity")
+#: Old names of production bases that still work, and the basis each now names. Until data 0.3.0
+#: `reported` read IREL's '400-500 t' capacity as its output; that reading is now the basis
+#: `capacity`, and `reported` names the default `output` (measured output, then IREL's plans).
+BASIS_ALIASES = {"reported": "output"}
+#: The basis a run uses when none is named.
+DEFAULT_BASIS = "output"
+#: How many tonnes of magnet a tonne of NdPr oxide makes: `chain` computes it from stoichiometry,
+#: yields and composition (about 2.15 t/t); `officials` takes the officials' "roughly three tonnes".
+FRAMINGS = ("chain", "officials")
+FRAMING_KEYS = ("description", "magnets_per_oxide")
+STOCK_KEYS = ("date", "source", "note")
 BASIS_KINDS = ("annual", "fiscal", "run_rate")
 DEMAND_KEYS = ("description", "base", "base_year", "growth")
 HALT_KEYS = ("date", "source", "note")
@@ -81,8 +92,8 @@ PARAMS: dict[str, Param] = {
     "partner_heavy_china": Param("share", _SHARE, 0, 1, False, "China's share of the partner's Dy and Tb", "china"),
     # India
     "domestic_capacity": Param("t magnet/yr", _MASS, 0, math.inf, False, "sintered NdFeB magnet-making capacity in India", "india"),
-    "stock_initial": Param("t NdPr oxide", _MASS, 0, math.inf, False, "NdPr oxide stock at the start of the first model year", "india"),
-    "stock_draw": Param("share", _SHARE, 0, 1, False, "largest yearly draw on the oxide reserve, as a share of the opening stock (oxide a route could not take is drawn freely)", "india"),
+    "stock_initial": Param("t NdPr oxide", _MASS, 0, math.inf, False, "NdPr oxide stock on the date it was observed (stock_observed in the deals file); the model back-casts the stock at the start of 2024 from it", "india"),
+    "stock_draw": Param("share", _SHARE, 0, 1, False, "stock_draw_max_share: the largest share of the oxide stock held at the start of a year that magnet makers in India may draw in that year (all of the stock: IREL's reserve and oxide a route could not take)", "india"),
     "oxide_import_cap": Param("t NdPr oxide/yr", _MASS, 0, math.inf, False, "NdPr oxide India's magnet makers can import a year", "imports"),
     "oxide_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's imported NdPr oxide", "china"),
     "metal_import_cap": Param("t NdPr metal/yr", _MASS, 0, math.inf, False, "NdPr metal India's magnet makers can import a year", "imports"),
@@ -117,6 +128,16 @@ class Basis:
     description: str
     schedule: Schedule
     capacity: Schedule
+    in_nd: bool = False  # the points are in t Nd as the sources write them: a run converts them (ND_AS_NDPR_OXIDE)
+
+
+@dataclass(frozen=True)
+class Framing:
+    """How many t of magnet a t of NdPr oxide makes: from the chain (`magnets_per_oxide` None) or a stated ratio."""
+
+    name: str
+    description: str
+    magnets_per_oxide: Schedule | None
 
 
 @dataclass(frozen=True)
@@ -165,13 +186,26 @@ class DealBook:
     deals: dict[str, Deal]
     demands: dict[str, Demand] = field(default_factory=dict)
     default_demand: str = ""
+    framings: dict[str, "Framing"] = field(default_factory=dict)
+    stock_date: str = ""  # ISO date of the observed stock that stock_initial gives
+
+    def framing(self, name: str) -> "Framing":
+        if name not in FRAMINGS:
+            raise DealError(f"unknown framing {name!r}{_hint(name, FRAMINGS)}; allowed: {', '.join(FRAMINGS)}")
+        return self.framings.get(name) or Framing(name, "", None)
+
+    def basis_name(self, name: str | None) -> str:
+        """The basis `name` stands for: an old name (BASIS_ALIASES) gives its new one; None the default."""
+        name = DEFAULT_BASIS if name is None else name
+        return BASIS_ALIASES.get(name, name) if name not in self.bases else name
 
     def get(self, name: str) -> Deal:
         if name not in self.deals:
             raise DealError(f"unknown deal {name!r}{_hint(name, self.deals)}; the deals are: {', '.join(self.deals)}")
         return self.deals[name]
 
-    def basis(self, name: str) -> Basis:
+    def basis(self, name: str | None) -> Basis:
+        name = self.basis_name(name)
         if name not in self.bases:
             raise DealError(f"unknown production basis {name!r}{_hint(name, self.bases)}; allowed: {', '.join(self.bases)}")
         return self.bases[name]
@@ -489,9 +523,13 @@ def _bases(r: _Reader, doc: dict, file: str) -> dict[str, Basis]:
             raise DealError(f"{where}, key 'points': expected a mapping of years (or dates) to {{obs: ID}}")
         if "capacity" not in raw:
             raise DealError(f"{where}: key 'capacity' is missing (IREL's separation capacity, t NdPr oxide/yr)")
+        units = {r.obs_rows[spec["obs"]]["unit"] for spec in raw["points"].values()
+                 if isinstance(spec, dict) and spec.get("obs") in r.obs_ids}
+        if len(units) > 1:
+            raise DealError(f"{where}, key 'points': the points mix units ({', '.join(sorted(units))}); give them in one unit")
         out[name] = Basis(name, str(raw.get("description", "")).strip(),
                           r.schedule(where, "points", raw["points"], prod, kind),
-                          r.schedule(where, "capacity", raw["capacity"], cap))
+                          r.schedule(where, "capacity", raw["capacity"], cap), units == {"t Nd"})
     return out
 
 
@@ -506,6 +544,39 @@ def _demands(r: _Reader, doc: dict, file: str) -> dict[str, Demand]:
                            r.year(where, "base_year", raw["base_year"]),
                            r.schedule(where, "growth", raw["growth"], PARAMS["demand_growth"]))
     return out
+
+
+def _framings(r: _Reader, doc: dict, file: str) -> dict[str, Framing]:
+    out = {}
+    ratio = Param("t magnet per t NdPr oxide", _RATIO, 0, 10, True, "t sintered magnet made from a t of NdPr oxide")
+    for name, raw, where in _named(doc, file, "framings", "framing", "framings", FRAMING_KEYS):
+        if name not in FRAMINGS:
+            raise DealError(f"{where}: unknown framing{_hint(name, FRAMINGS)}; allowed: {', '.join(FRAMINGS)}")
+        spec = raw.get("magnets_per_oxide")
+        if name == "officials" and spec is None:
+            raise DealError(f"{where}: key 'magnets_per_oxide' is missing (t magnet per t NdPr oxide, with its source)")
+        out[name] = Framing(name, str(raw.get("description", "")).strip(),
+                            None if spec is None else r.schedule(where, "magnets_per_oxide", spec, ratio))
+    return out
+
+
+def _stock_date(r: _Reader, doc: dict, file: str) -> str:
+    spec = doc.get("stock_observed")
+    if spec is None:
+        return ""
+    where = f"{file}: key 'stock_observed'"
+    if not isinstance(spec, dict):
+        raise DealError(f"{where}: expected {{date: YYYY-MM-DD, source: ID}}, got {spec!r}")
+    for k in spec:
+        if k not in STOCK_KEYS:
+            raise _unknown(where, k, STOCK_KEYS)
+    iso = _iso(spec.get("date"))
+    if iso is None or not YEARS[0] <= int(iso[:4]) <= YEARS[1]:
+        raise DealError(f"{where}: date {spec.get('date')!r} is not a date (YYYY-MM-DD) from {YEARS[0]} to {YEARS[1]}")
+    if "source" not in spec:
+        raise DealError(f"{where}: the date {iso} needs a source (obs:ID, a source_id or 'assumption: why')")
+    r._check_source(file, "stock_observed", str(spec["source"]))
+    return iso
 
 
 def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaults: dict) -> DealBook:
@@ -539,7 +610,9 @@ def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaul
         if name in deals:
             raise DealError(f"{file}: deal {name!r} already exists in {deals[name].origin}; give yours another name")
         deals[str(name)] = _resolve_deal(r, str(name), raw, defaults, demands[default_demand])
-    return DealBook(bases, deals, demands, default_demand)
+    framings = {**(base.framings if base else {}), **_framings(r, doc, file)}
+    stock_date = _stock_date(r, doc, file) or (base.stock_date if base else "")
+    return DealBook(bases, deals, demands, default_demand, framings, stock_date)
 
 
 def load_deals(extra: str | Path | Mapping[str, Any] | None = None, ds: Dataset | None = None,

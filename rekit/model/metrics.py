@@ -25,24 +25,40 @@ def export_share(exports: ArrayLike, production: ArrayLike) -> ArrayLike:
     return np.divide(exports, production)
 
 
-def self_sufficiency(domestic_supply: ArrayLike, demand: ArrayLike) -> ArrayLike:
-    """Self-sufficiency ratio in FAO form: domestic supply / domestic use. May exceed 1.
+def self_sufficiency(production: ArrayLike, demand: ArrayLike) -> ArrayLike:
+    """Self-sufficiency ratio in FAO form: production / domestic use (ratio, units of the two alike). May exceed 1.
 
     FAO (2001, Food Balance Sheets: A Handbook) defines SSR = production / (production + imports
-    − exports), i.e. production over domestic utilisation. Here the "production" is the Nd in
-    magnets India gets from its own oxide and the utilisation is the Nd in India's magnet demand.
+    − exports), i.e. production over domestic utilisation. At the magnet stage the model gives it
+    as `magnet_self_sufficiency` = magnets made in India (t magnet, whatever their feed) / India's
+    magnet demand (t magnet); at the oxide stage as `ssr_oxide`.
     """
-    return np.divide(domestic_supply, demand)
+    return np.divide(production, demand)
 
 
-def import_dependency(domestic_supply: ArrayLike, demand: ArrayLike) -> ArrayLike:
-    """Import dependency ratio in FAO form: 1 − SSR = (imports − exports) / domestic use.
+def own_feedstock_coverage(made_from_own: ArrayLike, returned: ArrayLike, demand: ArrayLike) -> ArrayLike:
+    """Own-feedstock coverage: magnets from India's own oxide over magnet demand (ratio, t magnet / t magnet).
 
-    FAO (2001): IDR = (imports − exports) / (production + imports − exports). With net imports
-    covering the gap between demand and own supply this is 1 − SSR; it is negative for a net
-    exporter (own supply above demand), which FAO notes is then not meaningful as a dependency.
+    (magnets made in India from IREL's oxide and stock + magnets a tolling partner returns from
+    IREL's oxide) / demand. It counts what India's own feedstock covers, wherever the magnets are
+    made; it is not the FAO self-sufficiency ratio (magnets made in India / demand), which counts
+    a plant in India on imported oxide as self-sufficient and a returned magnet as an import.
+    This kit's measure (named `self_sufficiency` before data 0.3.0); no standard reference.
     """
-    return 1.0 - self_sufficiency(domestic_supply, demand)
+    return np.divide(np.add(made_from_own, returned), demand)
+
+
+def import_dependency(imports: ArrayLike, demand: ArrayLike) -> ArrayLike:
+    """Import dependency ratio in FAO form: imports / domestic use (ratio).
+
+    FAO (2001): IDR = imports / (production + imports − exports). At the magnet stage the model's
+    imports are every magnet that crosses into India, finished imports and magnets a tolling
+    partner returns (t magnet), over demand (t magnet); with no exports and no shortfall, IDR =
+    1 − SSR (magnet_self_sufficiency). Before data 0.3.0 the model gave 1 − own-feedstock
+    coverage under this name, which counted returned magnets as India's own and contradicted
+    `import_reliance`.
+    """
+    return np.divide(imports, demand)
 
 
 def import_reliance(production: ArrayLike, imports: ArrayLike, exports: ArrayLike) -> ArrayLike:

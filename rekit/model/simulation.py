@@ -7,22 +7,39 @@ Quantities inside are t NdPr oxide, t NdPr metal, t magnet and t Dy+Tb; the elem
 (Nd, Pr, Dy, Tb) follows from the composition factors and is what the mass balance is checked
 on. Per year:
 
-    O   = min(P(t), C_IREL(t))                      IREL's output, t NdPr oxide (path capped by capacity)
+    O   = min(P(t)·ν, C_IREL(t))                    IREL's output, t NdPr oxide (path capped by capacity; ν converts
+                                                    a path the sources give in t Nd: conversions.ND_AS_NDPR_OXIDE)
     X   = e·h(t)·O                                  exports; h = share of the year before a halt
     T   = min(τ·O, C_p·σ·a_p / q)                   tolled: capped by the partner's free capacity
-    q   = f_ox·η_red·η_am / w_NdPr                  t magnet per t oxide
+    q   = f_ox·η_red·η_am / w_NdPr                  t magnet per t oxide (framing `chain`, about 2.15; framing
+                                                    `officials` sets w_NdPr so that q is their "roughly three")
           f_ox = (1 − p)·0.8574 + p·0.8277          t NdPr metal per t oxide (stoichiometry)
           η_am = η_alloy·b / (1 − ρ·(1 − b)·η_alloy)   alloy and machining with swarf recycled (ρ = recovery × share recycled)
-    G   = min(K(t), (d·O + S_draw + I_ox)·q + I_met·η_am/w_NdPr, heavy limit)   magnets made in India
-    S(t) = S(t−1) + O − X − T − (oxide used in India but imported)        the oxide stock, never negative
-    returned = (1 − r)·[(1 − λ)·T(t) + λ·T(t−1)]·q       λ = lead time / 12 months
+    G   = min(K(t), (d·O + s·S(t−1) + I_ox)·q + I_met·η_am/w_NdPr, heavy limit)   magnets made in India
+          s = stock_draw (stock_draw_max_share): the largest share of the stock held at the start of
+          the year that may be drawn for magnet making in India that year (the deal's stock policy)
+    S(t) = S(t−1) + O − X − T − (own oxide used in India)   the oxide stock, never negative
+    returned(t) = (1 − r)·Σ_j hat(j − ℓ)·q·T(t − j)      ℓ = lead time / 12 months, hat(x) = max(0, 1 − |x|):
+          oxide sent evenly over year t comes back ℓ years later, so year t + ⌊ℓ⌋ gets 1 − frac(ℓ) of it
+          and year t + ⌊ℓ⌋ + 1 the rest (a pipeline stock carries what is on its way)
     magnet imports = max(D − returned − G, 0)·a_mag,   shortfall = the rest of that gap
+
+One fixed, dated start. Every run starts on 1 January 2024 (START), whatever years are asked,
+and the years asked only choose what is shown: a run covers START to the last year asked (or to
+the date of the stock observation, if later) and is cropped, so from one seed a year's numbers
+are the same whatever window shows it. The oxide stock is observed once, 500 t NdPr oxide on 15
+December 2025 (`stock_observed` in the deals file); the stock on 1 January 2024 is back-cast as
+the one that makes the modelled stock on that date (linear within its year) equal the observed
+one given the modelled 2024–25 flows, floored at 0 (the flow `backcast_floor` is 1 where the
+floor binds, and then the modelled stock exceeds the observed one). Simulating from the dated
+observation instead would drop 2024–25, the years of the export record and the halt.
 
 a_x = 1 − (China share of x)·(cut of x)·(share of the year in a China shock): what is left of an
 import when China cuts its part. Demand D(t) comes from a demand basis (rekit.model.deals).
 
 Every run checks the mass balance of every process for every element, year and draw
-(rekit.model.flows.check_balance) and raises MassBalanceError when it does not close.
+(rekit.model.flows.check_balance) and raises MassBalanceError when it does not close, and checks
+that every flow is non-negative (NegativeFlowError, a MassBalanceError and a ModelError).
 """
 
 from __future__ import annotations
@@ -36,13 +53,16 @@ import numpy as np
 import pandas as pd
 
 from rekit.model import metrics
-from rekit.model.conversions import ELEMENTS, ND_PER_ND2O3, PR_PER_PR6O11, year_fraction_before
-from rekit.model.deals import DEMAND_PARAMS, PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, DealError, Param, decimal_year
+from rekit.model.conversions import ELEMENTS, ND_AS_NDPR_OXIDE, ND_PER_ND2O3, PR_PER_PR6O11, year_fraction_before
+from rekit.model.deals import (DEFAULT_BASIS, DEMAND_PARAMS, FRAMINGS, PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, DealError,
+                               Param, decimal_year)
 from rekit.model.flows import MassBalanceError, check_balance
 from rekit.model.quantities import Quantity, Schedule
 from rekit.errors import RekitError
 
 QUANTILES = (0.05, 0.5, 0.95)
+#: The first year of every run: the model's state is known from here (see the module's docstring).
+START = YEARS[0]
 
 #: metric -> (unit, description); the order of the output.
 METRICS: dict[str, tuple[str, str]] = {
@@ -59,8 +79,15 @@ METRICS: dict[str, tuple[str, str]] = {
     "magnets_own": ("t magnet", "magnets India gets from its own oxide (returned + made in India from it)"),
     "magnet_demand": ("t magnet", "India's NdFeB magnet demand (the demand basis)"),
     "export_share": ("share", "exports / production"),
-    "self_sufficiency": ("ratio", "magnets from own oxide / magnet demand (FAO SSR; may exceed 1)"),
-    "import_dependency": ("ratio", "1 − self-sufficiency (FAO IDR; negative for a net exporter)"),
+    "own_feedstock_coverage": ("ratio", "own-feedstock coverage: magnets from India's own oxide, made in India or returned by a "
+                               "partner / magnet demand = (magnets_domestic + magnets_returned) / D (may exceed 1)"),
+    "magnet_self_sufficiency": ("ratio", "FAO self-sufficiency ratio at the magnet stage: magnets made in India (any feed) / "
+                                "magnet demand = G / D (FAO, Food Balance Sheets handbook, 2001: production / domestic use)"),
+    "import_dependency": ("ratio", "FAO import dependency ratio at the magnet stage: magnets brought into India (imported "
+                          "and returned by a partner) / magnet demand = (M + R) / D; with no exports or shortfall, "
+                          "1 − magnet_self_sufficiency (before data 0.3.0: 1 − own-feedstock coverage)"),
+    "self_sufficiency": ("ratio", "alias of own_feedstock_coverage, its name before data 0.3.0 (kept so old code, reports "
+                         "and notebooks work; it was never the FAO ratio, which is magnet_self_sufficiency)"),
     # the oxide, metal and magnet view at the edges
     "oxide_production": ("t NdPr oxide", "IREL's NdPr oxide output"),
     "oxide_exports": ("t NdPr oxide", "NdPr oxide exported"),
@@ -80,8 +107,9 @@ METRICS: dict[str, tuple[str, str]] = {
     "magnet_shortfall": ("t magnet", "demand neither made, returned nor imported (a China cut)"),
     "ssr_oxide": ("ratio", "stage self-sufficiency: IREL's oxide / oxide India's magnet demand needs (FAO form)"),
     "ssr_metal": ("ratio", "stage self-sufficiency: NdPr metal made in India / metal India's magnet demand needs"),
-    "ssr_magnet": ("ratio", "stage self-sufficiency: magnets made in India / magnet demand"),
-    "import_reliance": ("ratio", "JRC import reliance at the magnet stage: (imports − exports)/(production + imports − exports)"),
+    "ssr_magnet": ("ratio", "alias of magnet_self_sufficiency (magnets made in India / magnet demand), kept for old code"),
+    "import_reliance": ("ratio", "JRC import reliance at the magnet stage: (M + R − E) / (G + M + R − E), imports M + R "
+                        "as in import_dependency (returned magnets cross the border), E magnet exports"),
     "china_share_oxide": ("share", "China's share of India's NdPr oxide supply (IREL + imports)"),
     "china_share_metal": ("share", "China's share of India's NdPr metal supply (made + imported)"),
     "china_share_magnet": ("share", "China's share of India's magnet supply (made + returned + imported)"),
@@ -93,9 +121,38 @@ class ModelError(RekitError, ValueError):
     """Inputs the model cannot compute: the message names the parameter and the value."""
 
 
+class NegativeFlowError(MassBalanceError, ModelError):
+    """A flow came out negative: names the flow, the deal, the year and the value (as an imbalance does)."""
+
+
 # ---------------------------------------------------------------------------------------------
 # The result
 # ---------------------------------------------------------------------------------------------
+
+
+#: Old metric names that still work, and the metric each is the same numbers as.
+ALIASES = {"self_sufficiency": "own_feedstock_coverage", "ssr_magnet": "magnet_self_sufficiency"}
+
+#: Formula, unit and reference of the headline metrics (what `rekit simulate --list-metrics` prints
+#: beside METRICS): D magnet demand, G magnets made in India, R magnets returned by a tolling
+#: partner, M finished magnets imported, E magnets exported, own = magnets made in India from
+#: India's own oxide (IREL's output and stock), all t magnet a year.
+FORMULAS: dict[str, tuple[str, str]] = {
+    "own_feedstock_coverage": ("(own + R) / D", "this kit's measure of what India's own oxide covers; no standard name"),
+    "magnet_self_sufficiency": ("G / D", "FAO self-sufficiency ratio, production / domestic utilisation "
+                                "(FAO, Food Balance Sheets: A Handbook, 2001), at the magnet stage"),
+    "import_dependency": ("(M + R) / D", "FAO import dependency ratio, imports / domestic utilisation (FAO 2001), at the "
+                          "magnet stage"),
+    "import_reliance": ("(M + R − E) / (G + M + R − E)", "EU JRC import reliance (Blengini et al., JRC EUR 28654 EN, 2017, "
+                        "doi:10.2760/73303)"),
+    "ssr_oxide": ("O / (D / q)", "FAO self-sufficiency ratio at the oxide stage"),
+    "stock_cover_years": ("S / (D / q)", "years of the oxide India's demand needs that the stock holds"),
+}
+
+
+def canonical(name: str) -> str:
+    """A metric's own name (an alias gives the metric it stands for)."""
+    return ALIASES.get(name, name)
 
 
 class Arrays(MappingABC):
@@ -108,6 +165,8 @@ class Arrays(MappingABC):
     def __getitem__(self, key: str) -> np.ndarray:
         if key not in METRICS:
             raise KeyError(key)
+        if key in ALIASES:
+            return self[ALIASES[key]]
         if key not in self._cache:
             self._cache[key] = _metric(key, self._flows, self)
         return self._cache[key]
@@ -274,19 +333,32 @@ def _stack(chosen: list[Deal], get: Callable[[Deal], np.ndarray]) -> np.ndarray:
 
 
 def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | None, yrs: np.ndarray, width: int,
-                 sample: Sampler, overrides: Mapping[str, float] | None = None, production_scale: float = 1.0) -> dict[str, np.ndarray]:
+                 sample: Sampler, overrides: Mapping[str, float] | None = None, production_scale: float = 1.0,
+                 framing: str = "chain") -> dict[str, np.ndarray]:
     """Every input array of the system: shares, parameters, IREL's path and capacity, demand, halts, shocks.
 
     `sample(key, schedule[, years])` gives a schedule's values over the years, shape (years or 1, width):
-    seeded draws in simulate(), a design's quantiles in sensitivity analysis.
+    seeded draws in simulate(), a design's quantiles in sensitivity analysis. A path the sources
+    give in t Nd is multiplied by `nd_as_ndpr_oxide` (conversions.ND_AS_NDPR_OXIDE, ranged). With
+    the book's stock observation date, `stock_obs_t` is its time in years after 1 January of
+    yrs[0] (run_system back-casts the opening stock from it).
     """
     b = book.basis(basis)
     dem = book.demand(demand)
+    fr = book.framing(framing)
+    basis = b.name
     D, Y = len(chosen), len(yrs)
     zero = np.zeros((1, width))
     inp: dict[str, np.ndarray] = {}
     inp["P"] = np.broadcast_to(sample(f"production:{basis}", b.schedule), (Y, width))[None] * production_scale
+    if b.in_nd:
+        inp["nd_as_ndpr_oxide"] = sample("nd_as_ndpr_oxide", Schedule.constant(ND_AS_NDPR_OXIDE))[None]
+        inp["P"] = inp["P"] * inp["nd_as_ndpr_oxide"]
     inp["cap_irel"] = sample(f"capacity:{basis}", b.capacity)[None] * production_scale
+    if fr.magnets_per_oxide is not None:
+        inp["magnets_per_oxide"] = sample("magnets_per_oxide", fr.magnets_per_oxide)[None]
+    if book.stock_date:
+        inp["stock_obs_t"] = np.array(decimal_year(book.stock_date) - float(yrs[0]))
     shares = {k: _stack(chosen, lambda d, k=k: zero if d.shares[k] is None else sample(f"share:{k}", d.shares[k]))
               for k in SHARE_KEYS}
     for k in SHARE_KEYS:
@@ -356,7 +428,7 @@ DERIVED: dict[str, Callable[[Flows], np.ndarray]] = {
     "HI": lambda f: f["G"] * (f["w_h"] / f["eta_am"]),
     "S_prev": lambda f: _prev(f["S"], f["S0"]),
     "H_prev": lambda f: _prev(f["H"], f["H0"]),
-    "L_prev": lambda f: _prev(f["L"], np.zeros(1)),
+    "L_prev": lambda f: _prev(f["L"], f["L0"] if "L0" in f else np.zeros(1)),
     "ch_ox": lambda f: f["oxide_china_share"] * (1 - f["shock_cut_oxide"] * f["shock_frac"]),
     "ch_m": lambda f: f["metal_china_share"] * (1 - f["shock_cut_metal"] * f["shock_frac"]),
     "ch_h": lambda f: f["heavy_china_share"] * (1 - f["shock_cut_heavy"] * f["shock_frac"]),
@@ -399,18 +471,29 @@ def _yr(a, t):
     return a[:, t] if a.ndim == 3 and a.shape[1] > 1 else (a[:, 0] if a.ndim == 3 else a)
 
 
+#: Flows the year loop checks are never negative (stocks are checked on their own), in the order
+#: a NegativeFlowError names the first one found.
+NONNEGATIVE = ("O", "X", "T", "u1", "u2", "u3", "u4", "G", "HIm", "delivered", "magnet_imports", "magnet_exports", "shortfall")
+#: At most this many runs of the years up to the stock's observation to back-cast the opening stock
+#: (one when the flows before the observation do not depend on the stock, as in every preset).
+BACKCAST_ROUNDS = 6
+
+
 def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, names=(), years=()) -> Flows:
     """The flows and stocks of every deal, year and draw (arrays (D, Y, N)) from the input arrays.
 
     One step per year carries the stocks (NdPr oxide, Dy+Tb, the partner's pipeline); every
     step is vectorised over deals and a block of draws, one block per thread (draws are
-    independent, so blocks give the same numbers as one pass). With `check`, each year's mass
-    balance is checked as it is computed, and MassBalanceError names the first deal, year and
-    process that fail (rekit.model.flows).
+    independent, so blocks give the same numbers as one pass). With `stock_obs_t` among the
+    inputs, the opening oxide stock is back-cast from the observed one (see the module's
+    docstring; `S0` is the result and `backcast_floor` 1 where the floor at 0 binds). With
+    `check`, each year's mass balance and the sign of every flow are checked as they are
+    computed: MassBalanceError (or NegativeFlowError) names the first deal, year and process or
+    flow that fail (rekit.model.flows).
     """
     fl = Flows(inp)
     D = fl["share_export"].shape[0]
-    N = max(a.shape[-1] for a in inp.values())
+    N = max(np.shape(a)[-1] for a in inp.values() if np.ndim(a))
     shape = (D, n_years, N)
     # per-draw constants of chemistry and process (D, Y|1, N)
     p = fl["pr_share"]
@@ -420,6 +503,8 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
     fl["rho"] = fl["swarf_recovery"] * fl["swarf_recycled"]
     fl["recyc"] = 1 - fl["rho"] * (1 - b) * ea
     fl["eta_am"] = ea * b / fl["recyc"]
+    if "magnets_per_oxide" in fl:  # the officials' framing: the NdPr share of a magnet that makes k t magnet per t oxide
+        fl["w_ndpr"] = fl["f_ox"] * fl["eta_metal"] * fl["eta_am"] / fl["magnets_per_oxide"]
     fl["q"] = fl["f_ox"] * fl["eta_metal"] * fl["eta_am"] / fl["w_ndpr"]
     fl["qm"] = fl["eta_am"] / fl["w_ndpr"]
     fl["w_h"] = fl["w_dy"] + fl["w_tb"]
@@ -427,7 +512,8 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
     if not shocked:
         fl["a_mag"] = np.ones((1, 1, 1))
     out = {k: np.empty((n_years, D, N)) for k in STEP_KEYS}  # year first: each year's (D, N) slice is contiguous
-    worst = np.zeros((n_years, 7))  # each year's largest residual of each balance (NaN if any is NaN)
+    s0, floor = np.empty((D, N)), np.zeros((D, N))
+    worst = np.zeros((n_years, 8))  # each year's largest residual of each balance, and most negative flow (NaN if any is NaN)
     scale = max(1.0, float(np.max(np.minimum(fl["P"], fl["cap_irel"]))), float(np.max(fl["demand"])))
     workers = THREADS if D * N >= 2 * MIN_THREAD_ELEMENTS else 1
     step = max(1, -(-N // workers))  # draws per block: one block per thread
@@ -437,6 +523,8 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
     def run(i: int) -> None:
         sl = blocks[i]
         block = Flows({k: v[..., sl] if np.ndim(v) and np.shape(v)[-1] == N > 1 else v for k, v in fl.items()})
+        block["S_start"], floor[:, sl] = _opening_stock(block, shocked, n_years, scale)
+        s0[:, sl] = block["S_start"]
         _step_years(block, shocked, n_years, {k: v[:, :, sl] for k, v in out.items()}, worsts[i] if check else None)
 
     _side_by_side(run, len(blocks), len(blocks))
@@ -444,12 +532,60 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
         worst = np.maximum(worst, w)
     fl.update({k: v.transpose(1, 0, 2) for k, v in out.items()})  # (D, Y, N) views
     fl["demand"] = np.broadcast_to(fl["demand"], shape)
-    fl["S0"] = np.broadcast_to(_yr(fl["stock_initial"], 0), (D, N))
+    fl["S0"], fl["backcast_floor"] = s0, floor
     fl["H0"] = np.broadcast_to(_yr(fl["heavy_stock_initial"], 0), (D, N))
     if check and not (worst <= 1e-9 * scale).all():
-        check_mass_balance(fl, names or tuple(f"deal {i}" for i in range(D)), years if len(years) else np.arange(n_years))
+        names = names or tuple(f"deal {i}" for i in range(D))
+        yrs = years if len(years) else np.arange(n_years)
+        if not (worst[:, 7] <= 1e-9 * scale).all():
+            check_nonnegative(fl, names, yrs, scale)
+        check_mass_balance(fl, names, yrs)
         raise MassBalanceError("a stock went negative: the model drew more than it held")
     return fl
+
+
+def check_nonnegative(fl: dict[str, np.ndarray], names, yrs, scale: float) -> None:
+    """Raise NegativeFlowError naming the first flow (NONNEGATIVE), deal and year below −1e-9·scale, and its value."""
+    for k in NONNEGATIVE:
+        a = np.asarray(fl[k])
+        bad = ~(a >= -1e-9 * scale)
+        if bad.any():
+            i, t, j = np.argwhere(bad)[0]
+            raise NegativeFlowError(f"deal {names[i]!r}, year {yrs[t]}: flow {k!r} is negative ({a[i, t, j]:.3g} t in draw {j}); "
+                                    f"every flow must be >= 0")
+
+
+def _opening_stock(fl: Flows, shocked: bool, n_years: int, scale: float) -> tuple[np.ndarray, np.ndarray]:
+    """(the oxide stock on 1 January of the first year (D, n), 1 where the floor at 0 binds) for one block.
+
+    Without `stock_obs_t`, or with the observation outside the run, the stock is `stock_initial`.
+    Otherwise S_start is the stock that makes the modelled stock at the observation, S(k − 1) +
+    f·(S(k) − S(k − 1)) for t_obs = k + f years after the start, equal `stock_initial`: found by
+    running the years up to k and correcting S_start by the difference (once, when the flows
+    before the observation do not depend on the stock; at most BACKCAST_ROUNDS times), floored at 0.
+    """
+    D, N = fl["share_export"].shape[0], max(np.shape(a)[-1] for a in fl.values() if np.ndim(a))
+    observed = np.broadcast_to(_yr(fl["stock_initial"], 0), (D, N)).astype(float)
+    t_obs = float(fl["stock_obs_t"]) if "stock_obs_t" in fl else -1.0
+    if not 0 <= t_obs < n_years:
+        return observed.copy(), np.zeros((D, N))
+    k = int(np.floor(t_obs))
+    f = t_obs - k
+    start = observed.copy()
+    tol = 1e-9 * scale
+    err = np.zeros((D, N))
+    for _ in range(BACKCAST_ROUNDS):
+        pre = {key: np.empty((k + 1, D, N)) for key in STEP_KEYS}
+        trial = Flows(fl)
+        trial["S_start"] = start
+        _step_years(trial, shocked, k + 1, pre, None)
+        before = start if k == 0 else pre["S"][k - 1]
+        err = before + f * (pre["S"][k] - before) - observed  # modelled − observed stock at the observation
+        new = np.maximum(start - err, 0.0)
+        if np.all(np.abs(new - start) <= tol):
+            break
+        start = new
+    return start, ((start <= 0) & (err > tol)).astype(float)
 
 
 def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarray], worst: np.ndarray | None) -> None:
@@ -462,26 +598,26 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
     kept_all = 1 - fl["retained_share"]
     one = np.ones((1, 1, 1))
     a_ox, a_m, a_h, a_p = (fl["a_ox"], fl["a_m"], fl["a_h"], fl["a_p"]) if shocked else (one, one, one, one)
-    lag = fl["partner_lead_months"] / 12.0
+    lag = fl["partner_lead_months"] / 12.0  # years from oxide sent to magnets back
+    reach = int(np.ceil(float(np.max(lag)))) if np.size(lag) else 0  # the most years a shipment stays in the pipeline
     O = np.minimum(fl["P"], fl["cap_irel"])
     io_all = fl["oxide_import_cap"] * a_ox
     im_all = fl["metal_import_cap"] * a_m
     toll_cap = fl["partner_capacity"] * fl["partner_spare"] * a_p / fl["q"]
-    S0 = np.broadcast_to(yr(fl["stock_initial"], 0), (D, N)).astype(float)
+    start = fl["S_start"] if "S_start" in fl else yr(fl["stock_initial"], 0)
+    S = np.broadcast_to(start, (D, N)).astype(float).copy()
     H = np.broadcast_to(yr(fl["heavy_stock_initial"], 0), (D, N)).astype(float).copy()
-    S, R, L = S0.copy(), S0.copy(), np.zeros((D, N))  # R: what is left of the initial stock (the reserve)
+    L = np.zeros((D, N))
+    made_hist, lag_hist = np.zeros((n_years, D, N)), np.zeros((n_years, D, N))
     for t in range(n_years):
         qt, f_oxt, eta_amt, w_ht, em = yr(fl["q"], t), yr(fl["f_ox"], t), yr(fl["eta_am"], t), yr(fl["w_h"], t), yr(fl["eta_metal"], t)
         Ot = np.broadcast_to(yr(O, t), (D, N))
         Xt = yr(fl["share_export"], t) * yr(fl["export_active"], t) * Ot
-        Tw_t = yr(fl["share_toll"], t) * Ot
-        Tt = np.minimum(Tw_t, yr(toll_cap, t))
+        Tt = np.minimum(yr(fl["share_toll"], t) * Ot, yr(toll_cap, t))
         dw = yr(fl["share_domestic"], t) * Ot
-        # the stock has two parts: a reserve R (the opening stock, the deal's `stock` share and exports a halt
-        # keeps home), drawn at most stock_draw·S0 a year; and a working stock W (oxide a route was offered
-        # but could not take), which magnet makers in India draw freely
-        working = np.maximum(S - R, 0)
-        s_avail = working + np.minimum(R, yr(fl["stock_draw"], t) * S0)
+        # the deal's stock policy: at most stock_draw (a share) of the stock held at the start of the
+        # year is drawn for magnet making in India that year
+        s_avail = yr(fl["stock_draw"], t) * S
         io_cap, im_cap = yr(io_all, t), yr(im_all, t)
         g_ndpr = np.minimum(yr(fl["domestic_capacity"], t), (dw + s_avail + io_cap) * qt + im_cap * yr(fl["qm"], t))
         heavy_per_magnet = yr(hpm_all, t)
@@ -497,12 +633,14 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
         HI = G * heavy_per_magnet
         HIm = np.minimum(HI, g_ndpr * heavy_per_magnet * a_ht)
         H_new = H - (HI - HIm)
-        R = R - np.maximum(u2 - working, 0) + (Ot - Xt - Tw_t - dw)
         S_new = S + Ot - Xt - Tt - u1 - u2
-        lag_t = yr(lag, t)
-        made = Tt * qt
-        delivered = (1 - lag_t) * made + L
-        L_new = lag_t * made
+        # the partner's pipeline: magnets made from oxide sent in year t − j arrive hat(j − ℓ) of them in year t
+        made_hist[t] = Tt * qt
+        lag_hist[t] = np.broadcast_to(yr(lag, t), (D, N))
+        delivered = np.zeros((D, N))
+        for j in range(min(t, reach) + 1):
+            delivered = delivered + np.maximum(0.0, 1.0 - np.abs(j - lag_hist[t - j])) * made_hist[t - j]
+        L_new = L + made_hist[t] - delivered
         returned = yr(kept_all, t) * delivered
         dem_t = np.broadcast_to(yr(fl["demand"], t), (D, N))
         supply = returned + G
@@ -525,6 +663,8 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
             )
             for i, r in enumerate(res):  # NaN stays NaN through max/min and fails the check
                 worst[t, i] = np.maximum(worst[t, i], max(float(r.max()), -float(r.min())))
+            lowest = min(float(a.min()) for a in (Ot, Xt, Tt, u1, u2, u3, u4, G, HIm, delivered, m_imp, m_exp, short, L_new))
+            worst[t, 7] = np.maximum(worst[t, 7], -lowest if lowest == lowest else np.nan)  # every flow >= 0
         S, H, L = np.maximum(S_new, 0), np.maximum(H_new, 0), L_new  # clears rounding (1e-14) below zero; the check above saw the rest
         for k, v in (("O", Ot), ("X", Xt), ("T", Tt), ("u1", u1), ("u2", u2), ("u3", u3), ("u4", u4), ("G", G),
                      ("g_ndpr", g_ndpr), ("S", S), ("H", H), ("HIm", HIm), ("L", L), ("delivered", delivered),
@@ -618,8 +758,9 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
         "magnets_own": lambda: arrays["magnets_returned"] + arrays["magnets_domestic"],
         "magnet_demand": lambda: fl["demand"],
         "export_share": lambda: _div(fl["X"], fl["O"]),
-        "self_sufficiency": lambda: metrics.self_sufficiency(arrays["magnets_own"], fl["demand"]),
-        "import_dependency": lambda: 1.0 - arrays["self_sufficiency"],
+        "own_feedstock_coverage": lambda: metrics.own_feedstock_coverage(arrays["magnets_domestic"], fl["returned"], fl["demand"]),
+        "magnet_self_sufficiency": lambda: metrics.self_sufficiency(fl["G"], fl["demand"]),
+        "import_dependency": lambda: metrics.import_dependency(fl["magnet_imports"] + fl["returned"], fl["demand"]),
         "oxide_production": lambda: fl["O"],
         "oxide_exports": lambda: fl["X"],
         "oxide_tolled": lambda: fl["T"],
@@ -638,7 +779,6 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
         "magnet_shortfall": lambda: fl["shortfall"],
         "ssr_oxide": lambda: metrics.self_sufficiency(fl["O"], ox_need),
         "ssr_metal": lambda: metrics.self_sufficiency(arrays["metal_india"], fl["demand"] * fl["w_ndpr"] / fl["eta_am"]),
-        "ssr_magnet": lambda: metrics.self_sufficiency(fl["G"], fl["demand"]),
         "import_reliance": lambda: metrics.import_reliance(fl["G"], fl["magnet_imports"] + fl["returned"], fl["magnet_exports"]),
         "china_share_oxide": lambda: metrics.china_share(_div(fl["u3"] * fl["ch_ox"], fl["a_ox"]), fl["O"] + fl["u3"]),
         "china_share_metal": lambda: metrics.china_share(_div(fl["u4"] * fl["ch_m"], fl["a_m"]), arrays["metal_india"] + fl["u4"]),
@@ -655,15 +795,23 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
 
 
 def simulate(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (2024, 2035), draws: int = 1000,
-             seed: int = 0, basis: str = "reported", overrides: Mapping[str, float] | None = None,
-             production_scale: float = 1.0, demand: str | None = None, check: bool = True) -> Result:
-    """Run the deals over the years; `draws=0` uses every central value once (what a slider needs).
+             seed: int = 0, basis: str = DEFAULT_BASIS, overrides: Mapping[str, float] | None = None,
+             production_scale: float = 1.0, demand: str | None = None, check: bool = True,
+             framing: str = "chain") -> Result:
+    """Run the deals and show the years asked; `draws=0` uses every central value once (what a slider needs).
 
-    `demand` names a demand basis (book.demands; default: the book's default_demand).
-    `overrides` fixes parameters for every deal (e.g. {"retained_share": 0.3}); `production_scale`
-    multiplies IREL's output path and capacity (1 = the basis as sourced). Every input is checked
-    before anything is computed; the mass balance is checked after (`check=False` skips it, for
-    sensitivity analysis, which checks one run of its design).
+    The run always starts on 1 January 2024 (START) and covers START to the last year asked (or
+    to the stock's observation date, if later); `years` only chooses the years shown, so from one
+    seed a year's numbers are the same whatever window shows it. `basis` names a production
+    basis (book.bases; `reported` is the old name of the default `output`). `demand` names a
+    demand basis (book.demands; default: the book's default_demand). `framing` says how many
+    tonnes of magnet a tonne of NdPr oxide makes: "chain" (stoichiometry, yields and composition,
+    about 2.15) or "officials" (their "roughly three tonnes"; the magnet's NdPr share is set to
+    make it, so the mass balance still closes). `overrides` fixes parameters for every deal (e.g.
+    {"retained_share": 0.3}); `production_scale` multiplies IREL's output path and capacity (1 =
+    the basis as sourced). Every input is checked before anything is computed; the mass balance
+    and the sign of every flow are checked after (`check=False` skips both, for sensitivity
+    analysis, which checks one run of its design).
     """
     names = tuple(deals)
     if not names:
@@ -672,13 +820,16 @@ def simulate(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (202
         raise ModelError(f"draws: {draws!r} is not allowed; give a whole number >= 1 (or 0 for central values only)")
     if isinstance(production_scale, bool) or not isinstance(production_scale, (int, float)) or not production_scale >= 0:
         raise ModelError(f"production_scale: {production_scale!r} is not allowed; give a number >= 0")
-    yrs = check_years(*years)
+    shown = check_years(*years)
     try:
-        book.basis(basis)
+        b = book.basis(basis)
+        book.framing(framing)
         dem = book.demand(demand)
         chosen = [apply_overrides(book.get(n), overrides) for n in names]
     except DealError as exc:
         raise ModelError(str(exc)) from None
+    last = max(int(shown[-1]), int(book.stock_date[:4]) if book.stock_date else START)
+    yrs = np.arange(START, last + 1)
     n = int(draws)
     width = max(n, 1)
     cache: dict = {}
@@ -690,10 +841,31 @@ def simulate(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (202
             cache[k] = s.draw(key, seed, n, years)
         return cache[k]
 
-    inp = build_inputs(book, chosen, basis, dem.name, yrs, width, sample, overrides, production_scale)
+    inp = build_inputs(book, chosen, b.name, dem.name, yrs, width, sample, overrides, production_scale, framing=framing)
     _check_inputs(names, yrs, inp)
     fl = run_system(inp, len(yrs), check=check, names=names, years=yrs)
-    return Result(names, yrs, Arrays(fl), basis, n, seed, dem.name, fl)
+    fl = crop(fl, int(shown[0]) - START, int(shown[-1]) - START + 1)
+    return Result(names, shown, Arrays(fl), b.name, n, seed, dem.name, fl)
+
+
+def crop(fl: "Flows", lo: int, hi: int) -> "Flows":
+    """The flows of run years lo..hi−1 (indices from the run's first year), stocks carried in.
+
+    Every array with the run's year axis is sliced (a view); the stocks before the first year kept
+    (S0, H0, L0) become the run's stocks at the end of year lo − 1, so stock changes and the
+    pipeline stay right in the first year shown.
+    """
+    n_years = fl["S"].shape[1]
+    if lo == 0 and hi == n_years:
+        return fl
+    out = Flows()
+    for k, v in fl.items():
+        if k in DERIVED:  # recomputed from the cropped flows when read
+            continue
+        out[k] = v[:, lo:hi] if np.ndim(v) == 3 and np.shape(v)[1] == n_years else v
+    if lo > 0:
+        out["S0"], out["H0"], out["L0"] = fl["S"][:, lo - 1], fl["H"][:, lo - 1], fl["L"][:, lo - 1]
+    return out
 
 
 def check_mass_balance(fl: dict[str, np.ndarray], names, yrs) -> None:
