@@ -1,0 +1,131 @@
+"""Every metric of the model's registry (rekit.model.simulation.METRICS) against a value worked by hand.
+
+The flows are built by hand - one deal, two years, one draw - and each metric is read through the
+public `metric_array(name, flows)`, the function `Result.arrays` reads. The flows need not balance:
+the metrics are definitions over them, and each expected value below is that definition's
+arithmetic on the numbers of FLOWS, written out. A metric added to the registry without a
+hand-worked value here fails `test_every_metric_has_a_hand_worked_value`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rekit.model.simulation import METRICS, metric_array
+
+
+def years(a, b):
+    """An array (1 deal, 2 years, 1 draw)."""
+    return np.array([a, b], dtype=float).reshape(1, 2, 1)
+
+
+FLOWS = {
+    # chemistry and process, per draw (1, 1, 1)
+    "c_nd": np.full((1, 1, 1), 0.6),        # t Nd per t NdPr oxide
+    "f_ox": np.full((1, 1, 1), 0.8),        # t NdPr metal per t NdPr oxide
+    "eta_metal": np.full((1, 1, 1), 0.9),   # reduction yield
+    "eta_am": np.full((1, 1, 1), 0.8),      # alloy and machining yield
+    "q": np.full((1, 1, 1), 2.0),           # t magnet per t NdPr oxide
+    "w_ndpr": np.full((1, 1, 1), 0.3),      # t NdPr per t magnet
+    "w_h": np.full((1, 1, 1), 0.03),        # t Dy+Tb per t magnet
+    "retained_share": np.full((1, 1, 1), 0.25),
+    # the two years' flows, t NdPr oxide
+    "O": years(400, 500), "X": years(100, 0), "T": years(200, 250),
+    "u1": years(50, 150), "u2": years(30, 20), "u3": years(20, 40),
+    "S": years(120, 200), "S0": np.full((1, 1), 100.0),
+    # t NdPr metal, t Dy+Tb
+    "u4": years(10, 5), "HIm": years(6, 9), "H": years(2, 3), "H0": np.full((1, 1), 1.0),
+    # t magnet
+    "G": years(300, 500), "delivered": years(400, 600), "demand": years(1000, 1250),
+    "magnet_imports": years(250, 100), "magnet_exports": years(0, 50), "shortfall": years(150, 200),
+    # China's shares and cuts; a shock over half of the second year
+    "shock_frac": years(0, 0.5),
+    "oxide_china_share": np.full((1, 1, 1), 0.5), "shock_cut_oxide": np.full((1, 1, 1), 0.4),
+    "metal_china_share": np.full((1, 1, 1), 0.6), "shock_cut_metal": np.full((1, 1, 1), 1.0),
+    "magnet_china_share": np.full((1, 1, 1), 0.8), "shock_cut_magnet": np.full((1, 1, 1), 0.5),
+    "heavy_china_share": np.full((1, 1, 1), 0.9), "shock_cut_heavy": np.full((1, 1, 1), 0.5),
+}
+
+# Worked by hand from FLOWS. Derived flows: own oxide = u1 + u2 = (80, 170); returned = (1 - 0.25)
+# x delivered = (300, 450), kept = 0.25 x delivered = (100, 150); oxide needed = demand / q =
+# (500, 625); the stock a year earlier = (100, 120).
+EXPECTED = {
+    "production": (400 * 0.6, 500 * 0.6),                     # O x c_nd = 240, 300 t Nd
+    "exports": (100 * 0.6, 0.0),                              # X x c_nd = 60, 0
+    "tolled": (200 * 0.6, 250 * 0.6),                         # T x c_nd = 120, 150
+    "domestic": (80 * 0.6, 170 * 0.6),                        # own oxide x c_nd = 48, 102
+    "stocked": ((120 - 100) * 0.6, (200 - 120) * 0.6),        # (S - S a year earlier) x c_nd = 12, 48
+    # (T + own oxide) x c_nd x (1 - 0.9 x 0.8): 280 x 0.6 x 0.28 = 47.04; 420 x 0.6 x 0.28 = 70.56
+    "losses": (47.04, 70.56),
+    "magnets_returned": (300.0, 450.0),                       # 0.75 x (400, 600)
+    "magnets_kept_by_partner": (100.0, 150.0),                # 0.25 x (400, 600)
+    "magnets_domestic": (160.0, 340.0),                       # own oxide x q = 80 x 2, 170 x 2
+    "magnets_own": (460.0, 790.0),                            # returned + domestic = 300 + 160, 450 + 340
+    "magnet_demand": (1000.0, 1250.0),
+    "export_share": (0.25, 0.0),                              # X / O = 100 / 400, 0 / 500
+    "own_feedstock_coverage": (460 / 1000, 790 / 1250),       # (domestic + returned) / demand = 0.46, 0.632
+    "self_sufficiency": (460 / 1000, 790 / 1250),             # its former name, an alias
+    "magnet_self_sufficiency": (300 / 1000, 500 / 1250),      # G / demand = 0.3, 0.4
+    "ssr_magnet": (300 / 1000, 500 / 1250),                   # an alias of magnet_self_sufficiency
+    "import_dependency": (550 / 1000, 550 / 1250),            # (imports + returned) / demand: 250 + 300, 100 + 450
+    "oxide_production": (400.0, 500.0),
+    "oxide_exports": (100.0, 0.0),
+    "oxide_tolled": (200.0, 250.0),
+    "oxide_imported": (20.0, 40.0),                           # u3
+    "oxide_stock_drawn": (30.0, 20.0),                        # u2
+    "oxide_stock": (120.0, 200.0),                            # S at year end
+    "oxide_gap": (500 - 400, 625 - 500),                      # oxide needed - O = 100, 125
+    "stock_cover_years": (120 / 500, 200 / 625),              # year-end S / oxide needed = 0.24, 0.32 years
+    # (u1 + u2 + u3) x f_ox x eta_metal: 100 x 0.8 x 0.9 = 72; 210 x 0.72 = 151.2 t NdPr metal
+    "metal_india": (72.0, 151.2),
+    "metal_imported": (10.0, 5.0),                            # u4
+    "heavy_imported": (6.0, 9.0),                             # HIm
+    "heavy_stock": (2.0, 3.0),                                # H
+    "magnets_india": (300.0, 500.0),                          # G
+    "magnet_imports": (250.0, 100.0),
+    "magnet_exports": (0.0, 50.0),
+    "magnet_shortfall": (150.0, 200.0),
+    "ssr_oxide": (400 / 500, 500 / 625),                      # O / oxide needed = 0.8, 0.8
+    # metal India makes / metal the demand needs (demand x w_ndpr / eta_am = 375, 468.75): 72 / 375 = 0.192, 151.2 / 468.75 = 0.32256
+    "ssr_metal": (72 / 375, 151.2 / 468.75),
+    # JRC: (imports - exports) / (production + imports - exports), production G, imports magnet imports + returned:
+    # (550 - 0) / (300 + 550 - 0) = 0.647; (550 - 50) / (500 + 550 - 50) = 500 / 1000 = 0.5
+    "import_reliance": (550 / 850, 500 / 1000),
+    # China's part of imported oxide, grossed up for the cut (ch / a), over IREL's output + imports:
+    # year 1 no shock: 20 x 0.5 / 1 = 10 of 420; year 2: ch = 0.5 x (1 - 0.4 x 0.5) = 0.4, a = 1 - 0.5 x 0.4 x 0.5 = 0.9,
+    # 40 x 0.4 / 0.9 = 17.778 of 540
+    "china_share_oxide": (10 / 420, (40 * 0.4 / 0.9) / 540),
+    # metal: year 1 10 x 0.6 = 6 of 72 + 10 = 82; year 2 ch = 0.6 x (1 - 1 x 0.5) = 0.3, a = 1 - 0.6 x 0.5 = 0.7,
+    # 5 x 0.3 / 0.7 = 2.1429 of 151.2 + 5 = 156.2
+    "china_share_metal": (6 / 82, (5 * 0.3 / 0.7) / 156.2),
+    # magnets: year 1 250 x 0.8 = 200 of G + returned + imports = 300 + 300 + 250 = 850; year 2 ch = 0.8 x 0.75 = 0.6,
+    # a = 1 - 0.8 x 0.5 x 0.5 = 0.8, 100 x 0.6 / 0.8 = 75 of 500 + 450 + 100 = 1,050
+    "china_share_magnet": (200 / 850, 75 / 1050),
+    # Dy+Tb: used HI = G x w_h / eta_am = 300 x 0.03 / 0.8 = 11.25, 500 x 0.0375 = 18.75; year 1 6 x 0.9 = 5.4 of 11.25;
+    # year 2 ch = 0.9 x 0.75 = 0.675, a = 1 - 0.9 x 0.5 x 0.5 = 0.775, 9 x 0.675 / 0.775 = 7.8387 of 18.75
+    "china_share_heavy": (5.4 / 11.25, (9 * 0.675 / 0.775) / 18.75),
+}
+
+
+def test_every_metric_has_a_hand_worked_value():
+    missing = [m for m in METRICS if m not in EXPECTED]
+    assert not missing, f"metrics with no hand-worked value in this file: {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_metric_by_hand(name):
+    if name not in METRICS:
+        pytest.fail(f"{name!r} has a hand-worked value here but is not in the registry: rename it here, or keep an alias")
+    got = metric_array(name, {k: v.copy() for k, v in FLOWS.items()})
+    assert np.shape(got) == (1, 2, 1)
+    np.testing.assert_allclose(np.asarray(got).ravel(), EXPECTED[name], rtol=1e-12, atol=1e-12)
+
+
+def test_the_ratios_guard_a_zero_denominator():
+    # no output and no supply at any stage: the shares are 0, not a division error (nor NaN)
+    flows = {k: v.copy() for k, v in FLOWS.items()}
+    for k in ("O", "X", "u1", "u2", "u3", "u4", "G", "delivered", "magnet_imports"):
+        flows[k] = years(0, 0)
+    for name in ("export_share", "china_share_oxide", "china_share_metal", "china_share_magnet", "china_share_heavy"):
+        np.testing.assert_array_equal(np.asarray(metric_array(name, flows)).ravel(), [0.0, 0.0], err_msg=name)
