@@ -248,6 +248,12 @@ def reports(
     positive_seconds("--timeout", timeout)
     _check_data_env()
 
+    from rekit.paths import batch_file
+    from rekit.reports.jobs import load_batch
+
+    # the file itself (a regular file, its YAML, notebook names, titles) before any kernel starts
+    load_batch(batch if batch is not None else batch_file())
+
     from rekit.reports.runner import DEFAULT_TIMEOUT, run_batch
 
     try:

@@ -241,8 +241,46 @@ def with_deals_file(params: Mapping[str, Any] | None, notebook: Path, deals_file
     return out
 
 
+def batch_notebook(value: Any, folder: Path, where: str) -> str:
+    """The name of a notebook a batch file lists, checked to stay in `folder` (the batch file's folder).
+
+    A batch file runs only the notebooks of its own folder (the kit's, or a user's beside their
+    batch file): an entry names one as ``NAME`` or ``SUB/NAME`` (``.ipynb`` optional), relative to
+    that folder. An absolute path, a ``~``, a ``..`` part, a backslash, or a name that leads out
+    of the folder once symbolic links are resolved, is refused (ReportError starting with `where`).
+    Returns the name without ``.ipynb``; whether that notebook exists is `make_job`'s to say.
+    """
+    form = (f"name a notebook of the batch file's folder {folder}, as NAME or SUB/NAME (without .ipynb); "
+            f"to run a notebook kept elsewhere, put the batch file beside it")
+    if not isinstance(value, str) or not value.strip():
+        raise ReportError(f"{where}notebook {value!r} is not a notebook name: {form}")
+    text = value.strip()
+    parts = text.split("/")
+    why = ("it is an absolute path" if text.startswith("/") or re.match(r"^[A-Za-z]:", text)
+           else "it starts from a home folder (~)" if text.startswith("~")
+           else "it has a backslash" if "\\" in text
+           else "it holds a NUL character" if "\x00" in text
+           else "it has a '..' part, which leaves the folder" if ".." in parts
+           else "it has an empty or '.' part" if any(part in ("", ".") for part in parts)
+           else None)
+    if why:
+        raise ReportError(f"{where}notebook {value!r} refused: {why}; {form}")
+    name = text.removesuffix(".ipynb")
+    if name.endswith(".ipynb"):
+        raise ReportError(f"{where}notebook {value!r} refused: it ends in .ipynb twice; {form}")
+    path = folder / f"{name}.ipynb"
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):  # a symbolic-link loop
+        inside = False
+    if not inside:
+        raise ReportError(f"{where}notebook {value!r} refused: it is a symbolic link that leads out of the folder; {form}")
+    return name  # whether it exists is checked with its parameters (make_job), every entry at once
+
+
 def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
-    """The entries of a batch file and the folder notebook names are relative to (the file's folder)."""
+    """The entries of a batch file and the folder notebook names are relative to (the file's folder).
+    Every notebook is checked to be one of that folder's (`batch_notebook`); a title must be text."""
     from rekit.data.yamlfile import YamlFileError, read_yaml
 
     path = Path(path)
@@ -260,7 +298,9 @@ def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
     folder = path.parent
     batch_deals = None
     if doc.get("deals_file"):
-        raw = Path(str(doc["deals_file"])).expanduser()
+        if not isinstance(doc["deals_file"], str):
+            raise ReportError(f"{path}: 'deals_file' must be a file name (text), got {doc['deals_file']!r}")
+        raw = Path(doc["deals_file"]).expanduser()
         batch_deals = check_deals_file(raw if raw.is_absolute() else folder / raw, where=f"{path}: deals_file")
     entries: list[BatchEntry] = []
     reports = doc.get("reports") or []
@@ -278,7 +318,11 @@ def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
         params = item.get("parameters") or {}
         if not isinstance(params, dict):
             raise ReportError(f"{where}'parameters' must be a mapping of names to values")
-        entries.append(BatchEntry(str(item["notebook"]), params, item.get("title"), where, batch_deals))
+        title = item.get("title")
+        if title is not None and (not isinstance(title, str) or not title.strip()):
+            raise ReportError(f"{where}'title' must be text (quote it in the batch file), got {title!r}")
+        name = batch_notebook(item["notebook"], folder, where)
+        entries.append(BatchEntry(name, params, title.strip() if title else None, where, batch_deals))
     all_nb = doc.get("all_notebooks", False)
     if not isinstance(all_nb, bool):
         raise ReportError(f"{path}: 'all_notebooks' must be true or false")
@@ -292,7 +336,8 @@ def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
     if all_nb:
         for name in list_notebooks(folder, recursive=False):
             if name not in exclude:
-                entries.append(BatchEntry(name, {}, None, f"{path.name}, all_notebooks ({name}): ", batch_deals))
+                where = f"{path.name}, all_notebooks ({name}): "
+                entries.append(BatchEntry(batch_notebook(name, folder, where), {}, None, where, batch_deals))
     return entries, folder
 
 
