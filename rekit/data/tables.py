@@ -63,7 +63,7 @@ def read_table(folder: Path, res: Resource) -> tuple[pd.DataFrame, list[Problem]
     The resource path must stay inside `folder` and name a regular file (rekit.data.files): any
     other is a problem, and nothing is read. Messages quote a cell at most, cut to 80 characters.
     """
-    name = res.path if len(res.path) <= 80 else clip(res.path)
+    name = cut(res.path, 160)
     problems: list[Problem] = []
     empty = pd.DataFrame({c: pd.Series(dtype="object") for c in [*res.columns, ROW]})
     try:
