@@ -23,6 +23,7 @@ from typing import Annotated, Any, Iterable, Literal, NoReturn, Optional, get_ar
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from rekit.csvcells import neutralise  # noqa: F401  (the one rule; tests and callers name it here too)
 from rekit.errors import UsageError
 
 __all__ = [
@@ -33,6 +34,9 @@ __all__ = [
 
 #: The metavar that makes an option take two values (-p NAME VALUE), repeatable.
 PAIR_METAVAR = "NAME VALUE"
+
+#: What a number given with non-ASCII digits is told (the data package's CSV rules say the same).
+_DIGITS_HINT = " (write digits 0-9 only: full-width or other non-ASCII digits are refused)"
 
 _TRUE = {"1", "true", "yes", "y", "on"}
 _FALSE = {"0", "false", "no", "n", "off"}
@@ -90,16 +94,22 @@ class _PlainValue:
             if isinstance(v, int):
                 return v
             try:
+                if not str(v).isascii():  # int() also reads full-width digits ('１０'); the kit does not
+                    raise ValueError(v)
                 return int(str(v).strip())
             except ValueError:
-                raise typer.BadParameter(f"{v!r} is not a whole number", param=param) from None
+                raise typer.BadParameter(f"{v!r} is not a whole number{_DIGITS_HINT if not str(v).isascii() else ''}",
+                                         param=param) from None
         if k is float:
             if isinstance(v, (int, float)):
                 return float(v)
             try:
+                if not str(v).isascii():  # float() also reads full-width digits ('０.５'); the kit does not
+                    raise ValueError(v)
                 return float(str(v).strip())
             except ValueError:
-                raise typer.BadParameter(f"{v!r} is not a number", param=param) from None
+                raise typer.BadParameter(f"{v!r} is not a number{_DIGITS_HINT if not str(v).isascii() else ''}",
+                                         param=param) from None
         allowed = get_args(k)  # a Literal of names
         try:
             return choose(str(v), allowed, "value")
@@ -250,39 +260,29 @@ def deal_book(deals_file: Path | None, ds):
 
 
 def parse_years(text: str) -> tuple[int, int]:
-    """'2024-2035' -> (2024, 2035); '2030' -> (2030, 2030). The model checks the range."""
-    a, _, b = text.partition("-")
-    try:
-        return int(a), int(b or a)
-    except ValueError:
-        fail(f"--years: {text!r} is not START-END (e.g. 2024-2035)")
+    """'2024-2035' -> (2024, 2035); '2030' -> (2030, 2030). The model checks the range.
+
+    Both years are written in ASCII digits: '2024-' (no end), '-2035' (no start) and full-width
+    digits ('２０２４') are refused, not read as something else."""
+    import re
+
+    m = re.fullmatch(r"\s*([0-9]+)(?:\s*-\s*([0-9]+))?\s*", text, flags=re.ASCII)
+    if m is None:
+        fail(f"--years: {text!r} is not allowed; give START-END (e.g. 2024-2035) or one year (e.g. 2030), "
+             "in digits 0-9")
+    return int(m[1]), int(m[2] or m[1])
 
 
 # ---------------------------------------------------------------------------------------------
 # output
 # ---------------------------------------------------------------------------------------------
 
-#: A text cell starting with one of these is read as a formula by spreadsheets (OWASP, "CSV Injection").
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(text: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula, with a single quote put before it
-    (OWASP's rule for CSV injection); anything else unchanged."""
-    if isinstance(text, str) and text.startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
 def write_csv(table, stream=None, float_format: str = "%.6g") -> None:
-    """Write a DataFrame as CSV to `stream` (stdout): numbers stay numbers, text cells are neutralised."""
-    from pandas.api.types import is_numeric_dtype
+    """Write a DataFrame as CSV to `stream` (stdout): numbers stay numbers, text cells and column
+    names are neutralised by the kit's one rule (rekit.csvcells, OWASP's for CSV injection)."""
+    from rekit.csvcells import frame_csv
 
-    out = table.copy()
-    for col in out.columns:
-        if not is_numeric_dtype(out[col]):  # text (object, str or string dtype); numbers are left as they are
-            out[col] = out[col].map(neutralise, na_action="ignore")
-    out.to_csv(stream if stream is not None else sys.stdout, index=False, float_format=float_format)
+    frame_csv(table, stream if stream is not None else sys.stdout, float_format=float_format)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,12 +15,12 @@ a resolution whose `rows` name both ids resolves it (`prefer` one, or keep both 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 
 import numpy as np
 import pandas as pd
+
+from rekit.csvcells import frame_csv
 
 
 ACTUAL = ("reported", "estimate")  # figures that describe what happened, as opposed to targets
@@ -136,12 +136,11 @@ def _resolution_index(resolutions: pd.DataFrame | None) -> dict[frozenset, dict]
 
 
 def conflicts_csv(table: pd.DataFrame) -> str:
-    """The register as CSV text (one pair a line, with a `state` column: unresolved or resolved)."""
+    """The register as CSV text (one pair a line, with a `state` column: unresolved or resolved); text
+    a spreadsheet would run as a formula is neutralised (rekit.csvcells), numbers stay numbers."""
     t = table.copy()
     t.insert(0, "state", np.where(t["resolution"].isna(), "unresolved", "resolved"))
-    buf = io.StringIO()
-    t.to_csv(buf, index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\n")
-    return buf.getvalue()
+    return frame_csv(t)
 
 
 def split_register(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -3,6 +3,9 @@ in Data's downloads: ``#`` header lines give the chart's title, units (its axis 
 the report's parameters, rekit version, data version, git commit and build date; then one row per
 point drawn.
 
+Every cell and header line goes through the kit's one CSV rule (rekit.csvcells): text a
+spreadsheet would run as a formula is neutralised, and the header lines are CSV-quoted.
+
 The rows come from the figure itself (plotly's JSON), not from a second computation, so the file
 cannot disagree with the picture: scatter/bar traces give one row per point (trace, x, y and the
 hover extras), a Sankey one row per link (from, to, value).
@@ -14,6 +17,8 @@ import csv
 import io
 import json
 from typing import Any, Iterable, Mapping, Sequence
+
+from rekit import csvcells
 
 
 def _title(obj: Any) -> str:
@@ -118,28 +123,40 @@ def header_lines(fig: Mapping[str, Any], sources: Sequence[str], parameters: Map
 
 def figure_csv(fig: Mapping[str, Any], sources: Sequence[str] = (), parameters: Mapping[str, Any] | None = None,
                provenance: Mapping[str, str] | None = None, report: str = "") -> str:
-    """The CSV text: ``#`` header lines, then the column names and the rows drawn."""
+    """The CSV text: ``#`` header lines, then the column names and the rows drawn.
+
+    Every line is written by the kit's CSV writer (rekit.csvcells): each header line is one cell
+    (quoted when it holds a comma or a quote, so a source title such as ``a,"=HYPERLINK(1)``
+    cannot start a second cell), and every cell is neutralised (a series named after a deal
+    ``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``); numbers stay numbers."""
     columns, rows = figure_rows(fig)
     buf = io.StringIO()
+    w = csvcells.writer(buf)
     for line in header_lines(fig, sources, parameters or {}, provenance or {}, report):
-        buf.write(f"# {line}\n")
-    w = csv.writer(buf, lineterminator="\n")
+        w.writerow([f"# {line}"])
     w.writerow(columns)
     w.writerows(rows)
     return buf.getvalue()
 
 
 def read_figure_csv(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
-    """(header fields, rows) of a CSV written by `figure_csv` (for tests and for readers in Python)."""
-    head, body = {}, []
-    lines = text.splitlines()
-    for line in lines:
-        if line.startswith("# "):
-            k, _, v = line[2:].partition(": ")
+    """(header fields, rows) of a CSV written by `figure_csv` (for tests and for readers in Python).
+
+    The header lines are the one-cell rows starting with ``# `` before the column names; cells
+    come back as written (a neutralised cell keeps its leading ``'``)."""
+    head: dict[str, str] = {}
+    records = csv.reader(io.StringIO(text, newline=""))
+    columns: list[str] | None = None
+    for record in records:
+        if len(record) == 1 and record[0].startswith("# "):
+            k, _, v = record[0][2:].partition(": ")
             head[k] = v
-        else:
-            body.append(line)
-    return head, list(csv.DictReader(body))
+            continue
+        columns = record
+        break
+    if columns is None:
+        return head, []
+    return head, [dict(zip(columns, record)) for record in records if record]
 
 
 def chart_file(stem: str, k: int) -> str:

@@ -19,7 +19,8 @@ The gradebook (a DataFrame, `COLUMNS`) has one row per student, notebook and exe
 (correct, partial, wrong, unanswered, invalid, or error when the check could not run), points, the most the exercise gives, the credit (points / max), and the feedback the student
 would see; a student cell that raised adds a row (exercise ``-``) naming the cell, and a broken
 submission one row (exercise ``*``) saying what is wrong. `format_gradebook(df, "csv" | "table")`
-writes it out; in CSV, text that a spreadsheet would read as a formula is neutralised.
+writes it out; in CSV, text that a spreadsheet would read as a formula is neutralised by the kit's
+one rule (rekit.csvcells).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any, Iterable, Mapping
 
 import pandas as pd
 
+from rekit.csvcells import frame_csv
 from rekit.errors import RekitError
 from rekit.teaching.editions import HIDDEN, SOLUTION, is_tagged, source_notebooks
 from rekit.teaching.exercises import DEAL_EXERCISE, DEAL_POINTS, EXERCISES, STUDENT_ID
@@ -241,19 +243,12 @@ def grade(submissions: Iterable[str | os.PathLike], *, timeout: float = 300, ker
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _safe_cell(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and value != "-":
-        return "'" + value
-    return value
-
-
 def format_gradebook(df: pd.DataFrame, fmt: str = "table") -> str:
     """The gradebook as CSV (formulas neutralised) or as a plain-text table with each student's total."""
     if fmt not in FORMATS:
         raise GradingError(f"format: got {fmt!r}; allowed: {', '.join(FORMATS)}")
     if fmt == "csv":
-        return df.map(_safe_cell).to_csv(index=False, lineterminator="\n")
+        return frame_csv(df)
     if df.empty:
         return "(no rows)\n"
     shown = df.drop(columns=["submission"]).copy()

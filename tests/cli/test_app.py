@@ -167,11 +167,11 @@ def test_show_matches_an_entity_without_case(capsys):
 # --- CSV output -------------------------------------------------------------------------------
 
 def test_text_cells_a_spreadsheet_would_run_are_neutralised_and_numbers_stay_numbers(capsys):
-    table = pd.DataFrame({"name": ["=1+2", "+SUM(A1)", "-2", "@x", "\tx", "plain", None],
+    table = pd.DataFrame({"name": ["=1+2", "+SUM(A1)", "-2+3", "@x", "\tx", "plain", None],
                           "value": [-1.5, 2.0, -3.0, 4.0, 5.0, 7.0, 8.0]})
     write_csv(table)
     text = capsys.readouterr().out
-    assert text.splitlines()[:5] == ["name,value", "'=1+2,-1.5", "'+SUM(A1),2", "'-2,-3", "'@x,4"]  # -1.5 stays a number
+    assert text.splitlines()[:5] == ["name,value", "'=1+2,-1.5", "'+SUM(A1),2", "'-2+3,-3", "'@x,4"]  # -1.5 stays a number
     rows = list(csv.reader(io.StringIO(text, newline="")))
     assert rows[5:] == [["'\tx", "5"], ["plain", "7"], ["", "8"]]
     assert neutralise("\rx") == "'\rx"

@@ -155,6 +155,9 @@ def test_gradebook_formats(gradebook):
 def test_csv_neutralises_formulas():
     import pandas as pd
 
-    df = pd.DataFrame([{c: "" for c in grading.COLUMNS} | {"student": "=HYPERLINK(\"x\")", "feedback": "+1", "exercise": "-"}])
+    df = pd.DataFrame([{c: "" for c in grading.COLUMNS} | {"student": "=HYPERLINK(\"x\")", "feedback": "+1+1", "exercise": "-"},
+                       {c: "" for c in grading.COLUMNS} | {"student": "b", "feedback": "-2", "exercise": "@x"}])
     out = grading.format_gradebook(df, "csv")
-    assert "'=HYPERLINK" in out and ",'+1," in out and ",-," in out  # the bare '-' (a cell error row) stays
+    assert "'=HYPERLINK" in out and ",'+1+1," in out and ",-," in out  # the bare '-' (a cell error row) stays
+    # the plain number -2 written as text stays as it is (a spreadsheet reads the number); @x does not
+    assert "b,,'@x,,,,,-2," in out
