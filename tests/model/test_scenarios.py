@@ -1,0 +1,99 @@
+"""The structural grid and the envelope across it (rekit.model.scenarios), checked by hand and against numpy."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pytest
+
+from rekit.model.deals import FRAMINGS, load_deals
+from rekit.model.scenarios import envelope, grid, run_grid, scenarios
+from rekit.model.simulation import ModelError, simulate
+
+
+@lru_cache(maxsize=1)
+def book():
+    return load_deals()
+
+
+def test_the_grid_is_every_combination_of_the_books_choices():
+    b = book()
+    grid_ = scenarios(b)
+    assert len(grid_) == len(b.bases) * len(b.demands) * len(FRAMINGS)
+    assert {(s.production, s.demand, s.framing) for s in grid_} == {
+        (p, d, f) for p in b.bases for d in b.demands for f in FRAMINGS}
+
+
+def test_grid_frame_has_one_row_per_deal_scenario_year_and_metric():
+    table = grid(book(), ["repm_scheme", "toll_japan"], years=(2024, 2026), draws=50, seed=1,
+                 demands=["official", "imports"], metrics=["self_sufficiency", "magnet_demand"])
+    s = len(book().bases) * 2 * len(FRAMINGS)
+    assert len(table) == 2 * s * 3 * 2  # deals x scenarios x years x metrics
+    assert list(table.columns) == ["deal", "year", "metric", "unit", "production", "demand", "framing", "p05", "p50", "p95"]
+    assert (table["p05"] <= table["p50"]).all() and (table["p50"] <= table["p95"]).all()
+
+
+def test_each_scenarios_quantiles_are_those_of_its_own_run():
+    table = grid(book(), ["repm_scheme"], years=(2024, 2031), draws=200, seed=3, productions=["capacity"],
+                 demands=["imports"], framings=["officials"], metrics=["self_sufficiency"])
+    res = simulate(book(), ["repm_scheme"], years=(2024, 2031), draws=200, seed=3, basis="capacity", demand="imports",
+                   framing="officials")
+    draws = res.at("self_sufficiency", "repm_scheme", 2031)
+    row = table[table["year"] == 2031].iloc[0]
+    assert (row["production"], row["demand"], row["framing"]) == ("capacity", "imports", "officials")
+    assert np.allclose([row["p05"], row["p50"], row["p95"]], np.percentile(draws, [5, 50, 95]), rtol=1e-12)
+
+
+def test_envelope_pools_every_scenarios_draws_with_equal_weight():
+    chosen = dict(productions=["output", "capacity"], demands=["official", "imports"], framings=["chain"])
+    env = envelope(book(), ["toll_japan"], years=(2024, 2030), draws=300, seed=5, metrics=["self_sufficiency"], **chosen)
+    pooled, medians = [], {}
+    for sc in scenarios(book(), **chosen):
+        res = simulate(book(), ["toll_japan"], years=(2024, 2030), draws=300, seed=5, basis=sc.production,
+                       demand=sc.demand, framing=sc.framing)
+        d = res.at("self_sufficiency", "toll_japan", 2030)
+        pooled.append(d)
+        medians[sc.label] = np.median(d)
+    row = env[env["year"] == 2030].iloc[0]
+    want = np.percentile(np.concatenate(pooled), [5, 95])  # 4 scenarios x 300 draws, each draw weight 1/1200
+    # the pool is held in float32: 7 significant digits
+    assert np.allclose([row["envelope_p05"], row["envelope_p95"]], want, rtol=1e-6)
+    assert row["low_scenario"] == min(medians, key=medians.get)
+    assert row["high_scenario"] == max(medians, key=medians.get)
+
+
+def test_the_demand_envelope_spans_imports_to_the_official_requirement():
+    """Central values (draws=0): one draw a scenario. Demand in 2025 is the demand basis's base:
+    imports 700 t, official 4,010 t (the official's figure). Pooled [700, 4010], numpy's linear
+    quantile: p05 = 700 + 0.05 x (4010 - 700) = 700 + 165.5 = 865.5; p95 = 700 + 0.95 x 3310 = 3,844.5."""
+    env = envelope(book(), ["status_quo"], years=(2025, 2025), draws=0, productions=["output"],
+                   demands=["imports", "official"], framings=["chain"], metrics=["magnet_demand"])
+    row = env.iloc[0]
+    assert row["envelope_p05"] == pytest.approx(865.5)
+    assert row["envelope_p95"] == pytest.approx(3844.5)
+    assert "demand=imports" in row["low_scenario"] and "demand=official" in row["high_scenario"]
+
+
+def test_framing_moves_magnets_per_oxide_by_the_officials_ratio():
+    """Magnets made at home from a tonne of oxide: the chain gives about 2.15 t, the officials about 3 t:
+    the officials' framing gives more own magnets than the chain in every year the scheme runs."""
+    g = run_grid(book(), ["repm_scheme"], years=(2031, 2031), draws=0, productions=["output"], demands=["official"],
+                 metrics=["magnets_domestic"], keep_envelope=False).frame().set_index("framing")
+    chain, officials = g.loc["chain", "p50"], g.loc["officials", "p50"]
+    assert chain > 0
+    assert 1.2 < officials / chain < 1.6  # 3 / 2.15 = 1.40
+
+
+@pytest.mark.parametrize("kwargs, fragment", [
+    ({"productions": ["outptu"]}, "unknown production basis 'outptu' (did you mean 'output'?)"),
+    ({"demands": ["offical"]}, "unknown demand basis 'offical' (did you mean 'official'?)"),
+    ({"framings": ["officals"]}, "unknown framing 'officals' (did you mean 'officials'?)"),
+    ({"metrics": ["self_suficiency"]}, "metric 'self_suficiency' is not known"),
+    ({"deals": ["toll_mars"]}, "unknown deal 'toll_mars'"),
+])
+def test_unknown_names_are_refused_with_a_hint(kwargs, fragment):
+    args = {"deals": ["toll_japan"], "draws": 10, **kwargs}
+    with pytest.raises(ModelError) as exc:
+        grid(book(), **args)
+    assert fragment in str(exc.value)
