@@ -6,8 +6,11 @@ the first. These are the rules that keep wrong numbers out, so `load()` runs all
 
 from __future__ import annotations
 
+import unicodedata
+
 import pandas as pd
 
+from rekit.data.files import clip, cut
 from rekit.data.periods import PeriodError, parse_period
 from rekit.data.problems import Problem
 from rekit.data.schema import Resource
@@ -15,6 +18,26 @@ from rekit.data.tables import ROW
 from rekit.data.units import bounds
 
 NEEDS_QUOTE = ("reported", "estimate", "target")
+
+#: Columns that name or key things, by resource: written in ASCII, so that `IRЕL` (with a Cyrillic
+#: Е) is not a second IREL that `--entity IREL` silently leaves out. Columns the schema already
+#: constrains (a pattern or an enum: ids, units) are left to it.
+NAME_COLUMNS = {
+    "observations": ("id", "indicator", "entity", "partner", "source_id", "derived_from", "scope_key"),
+    "sources": ("source_id",),
+    "events": ("id", "actor", "source_id"),
+    "indicators": ("indicator",),
+    "resolutions": ("resolution_id", "rows", "preferred"),
+}
+#: Dates that must be whole calendar days, by resource (their pattern gives only the form YYYY-MM-DD).
+DAY_COLUMNS = {"sources": ("accessed",), "resolutions": ("decided",)}
+
+#: Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables.txt, the common ones):
+#: the ASCII spelling they would be mistaken for is suggested.
+_LOOKALIKE = str.maketrans(
+    "АВЕКМНОРСТХЅІЈУаеорсухѕіјԁһ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοντ",
+    "ABEKMHOPCTXSIJYaeopcyxsijdh" "ABEZHIKMNOPTYXovt",
+)
 
 
 def _rows(df: pd.DataFrame, mask: pd.Series):
@@ -40,7 +63,7 @@ def foreign_keys(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -
             col = df[fk.field]
             bad = col.notna() & ~col.isin(known)
             for row, value in zip(df.loc[bad, ROW], col[bad]):
-                out.append(Problem(res.path, row, fk.field, f"{value!r} is not a {fk.reference} in {schema[fk.resource].path}"))
+                out.append(Problem(res.path, row, fk.field, f"{clip(value)} is not a {fk.reference} in {schema[fk.resource].path}"))
     return out
 
 
@@ -77,10 +100,90 @@ def periods(df: pd.DataFrame, column: str, file: str) -> list[Problem]:
     for row, text in zip(df[ROW], df[column]):
         if pd.isna(text):
             continue
+        if len(text) > 40:  # no period is that long: do not echo the cell whole
+            out.append(Problem(file, row, column, f"{clip(text)} is not a period"))
+            continue
         try:
             parse_period(text)
         except PeriodError as exc:
             out.append(Problem(file, row, column, str(exc)))
+    return out
+
+
+def ascii_spelling(text: str) -> str | None:
+    """The ASCII text `text` looks like (full-width forms, Cyrillic and Greek look-alikes, accents
+    folded), or None when it has no such spelling: 'IRЕL' -> 'IREL'."""
+    folded = unicodedata.normalize("NFKC", text).translate(_LOOKALIKE)
+    folded = "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+    return folded if folded.isascii() and folded != text else None
+
+
+def ascii_names(df: pd.DataFrame, columns: tuple[str, ...], file: str) -> list[Problem]:
+    """Names and keys are ASCII text: a look-alike letter makes a second entity that filters miss."""
+    out = []
+    for column in columns:
+        if column not in df.columns:
+            continue
+        for row, text in zip(df[ROW], df[column]):
+            if pd.isna(text) or text.isascii():
+                continue
+            first = next(c for c in text if not c.isascii())
+            what = unicodedata.name(first, "").title() or "a non-ASCII character"
+            fix = ascii_spelling(text)
+            hint = f"; did you mean {fix!r}?" if fix else ""
+            out.append(Problem(file, row, column, f"{clip(text)} holds U+{ord(first):04X} ({what}): names and ids are "
+                                                  f"written in ASCII letters, digits and punctuation{hint}"))
+    return out
+
+
+def _parsed(text: object):
+    """The Period of a cell, or None if empty or unparseable (the `periods` rule names those)."""
+    if pd.isna(text):
+        return None
+    try:
+        return parse_period(text)
+    except PeriodError:
+        return None
+
+
+def days(df: pd.DataFrame, column: str, file: str) -> list[Problem]:
+    """Every cell of `column` is a real calendar day, YYYY-MM-DD (2026-02-30 and 2025-13-45 are refused)."""
+    out = []
+    for row, text in zip(df[ROW], df[column]):
+        if pd.isna(text):
+            continue
+        try:
+            p = parse_period(text) if len(text) <= 40 else None
+        except PeriodError as exc:
+            out.append(Problem(file, row, column, str(exc)))
+            continue
+        if p is None or p.kind != "date":
+            out.append(Problem(file, row, column, f"{clip(text)} is not a calendar day (YYYY-MM-DD)"))
+    return out
+
+
+def read_after_published(src: pd.DataFrame, file: str) -> list[Problem]:
+    """A source's publication `date` is not after the day it was `accessed` (a typing error in either)."""
+    out = []
+    for row, d, a in zip(src[ROW], src["date"], src["accessed"]):
+        pd_, pa = _parsed(d), _parsed(a)
+        if pd_ is not None and pa is not None and pd_.start > pa.end:
+            out.append(Problem(file, row, "date", f"published {d}, after it was accessed on {a}: "
+                                                  "a source is read on or after its publication date"))
+    return out
+
+
+def reported_in_time(obs: pd.DataFrame, src: pd.DataFrame, file: str) -> list[Problem]:
+    """A `reported` figure's period starts no later than its source's date: a source reports what
+    has begun by the time it is published; a figure for later is a target or an estimate."""
+    published = {sid: _parsed(d) for sid, d in zip(src["source_id"], src["date"])}
+    out = []
+    for r in _rows(obs, obs["status"] == "reported"):
+        period, when = _parsed(r.period), published.get(r.source_id)
+        if period is not None and when is not None and period.start > when.end:
+            out.append(Problem(file, getattr(r, ROW), "period",
+                               f"a reported figure for {r.period} starts after its source {r.source_id} was published ({when.text}): "
+                               "a figure for a later period is a target or an estimate"))
     return out
 
 
@@ -97,9 +200,9 @@ def provenance(obs: pd.DataFrame, file: str) -> list[Problem]:
         else:
             for ref in str(r.derived_from).split():
                 if ref == r.id:
-                    out.append(Problem(file, row, "derived_from", f"{ref!r} is this row itself"))
+                    out.append(Problem(file, row, "derived_from", f"{clip(ref)} is this row itself"))
                 elif ref not in ids:
-                    out.append(Problem(file, row, "derived_from", f"{ref!r} is not an id in {file}"))
+                    out.append(Problem(file, row, "derived_from", f"{clip(ref)} is not an id in {file}"))
         if pd.isna(r.note):
             out.append(Problem(file, row, "note", "a derived figure must state its arithmetic in note"))
     for r in _rows(obs, (obs["status"] == "assumption") & obs["note"].isna()):
@@ -117,7 +220,7 @@ def withdrawals(obs: pd.DataFrame, file: str) -> list[Problem]:
     for r in _rows(obs, withdrawn & obs["quote"].isna()):
         out.append(Problem(file, getattr(r, ROW), "quote", "a withdrawn row keeps the words it was first taken from"))
     for r in _rows(obs, ~withdrawn & obs["revision"].notna()):
-        out.append(Problem(file, getattr(r, ROW), "revision", f"only a withdrawn row has a revision; this row is {r.status!r}"))
+        out.append(Problem(file, getattr(r, ROW), "revision", f"only a withdrawn row has a revision; this row is {clip(r.status)}"))
     return out
 
 
@@ -136,7 +239,7 @@ def world_totals(obs: pd.DataFrame, file: str) -> list[Problem]:
     for e, s, p, u, v, row in zip(*cols):
         w = world.get((s, p, u))
         if e != "World" and w is not None and pd.notna(v) and v > w:
-            out.append(Problem(file, row, "value", f"{e}'s {v:g} {u} exceeds the World total {w:g} of {s} for {p}"))
+            out.append(Problem(file, row, "value", f"{cut(e, 80)}'s {v:g} {u} exceeds the World total {w:g} of {s} for {p}"))
     return out
 
 
@@ -150,7 +253,7 @@ def duplicates(obs: pd.DataFrame, file: str) -> list[Problem]:
         key = tuple(None if (c is None or c is pd.NA or c != c) else c for c in cells)  # c != c: NaN
         if key in first:
             r0, id0 = first[key]
-            out.append(Problem(file, row, "id", f"{oid!r} repeats row {r0} ({id0!r}) in every other column: an exact duplicate under a new id"))
+            out.append(Problem(file, row, "id", f"{clip(oid)} repeats row {r0} ({clip(id0)}) in every other column: an exact duplicate under a new id"))
         else:
             first[key] = (row, oid)
     return out
@@ -167,12 +270,12 @@ def resolutions(res: pd.DataFrame, obs: pd.DataFrame, file: str, obs_file: str) 
             out.append(Problem(file, row, "rows", "a disagreement needs two or more observation ids, separated by spaces"))
         for ref in refs:
             if ref not in ids:
-                out.append(Problem(file, row, "rows", f"{ref!r} is not an id in {obs_file}"))
+                out.append(Problem(file, row, "rows", f"{clip(ref)} is not an id in {obs_file}"))
         if r.decision == "prefer":
             if pd.isna(r.preferred):
                 out.append(Problem(file, row, "preferred", "decision 'prefer' must name the preferred row"))
             elif r.preferred not in refs:
-                out.append(Problem(file, row, "preferred", f"{r.preferred!r} is not one of this resolution's rows"))
+                out.append(Problem(file, row, "preferred", f"{clip(r.preferred)} is not one of this resolution's rows"))
         elif r.decision == "range" and pd.notna(r.preferred):
             out.append(Problem(file, row, "preferred", "decision 'range' keeps both: leave preferred empty"))
     return out
@@ -182,7 +285,7 @@ def sources_used(sources: pd.DataFrame, users: list[pd.DataFrame], file: str) ->
     """Every source is cited by at least one observation or event."""
     used = set().union(*(set(u["source_id"].dropna()) for u in users))
     return [
-        Problem(file, row, "source_id", f"{sid!r} is cited by no observation or event")
+        Problem(file, row, "source_id", f"{clip(sid)} is cited by no observation or event")
         for row, sid in zip(sources[ROW], sources["source_id"])
         if pd.notna(sid) and sid not in used
     ]
@@ -195,8 +298,17 @@ def check(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -> list[
     extra = []
     if "resolutions" in tables:
         extra = resolutions(tables["resolutions"], obs, schema["resolutions"].path, f_obs)
+    for name, columns in NAME_COLUMNS.items():
+        if name in tables:
+            constrained = {f.name for f in schema[name].fields if f.pattern or f.enum}
+            extra += ascii_names(tables[name], tuple(c for c in columns if c not in constrained), schema[name].path)
+    for name, columns in DAY_COLUMNS.items():
+        if name in tables:
+            extra += [p for c in columns for p in days(tables[name], c, schema[name].path)]
     return [
         *extra,
+        *read_after_published(src, f_src),
+        *reported_in_time(obs, src, f_obs),
         *withdrawals(obs, f_obs),
         *tiers(src, f_src),
         *world_totals(obs, f_obs),
