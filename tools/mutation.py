@@ -20,6 +20,7 @@ then run, from the repository root:
     .venv/bin/python tools/mutation.py rekit/data/periods.py       # one module (or several)
     .venv/bin/python tools/mutation.py --all                       # every module below
     .venv/bin/python tools/mutation.py rekit/model/quantities.py --show   # and the diff of every survivor
+    .venv/bin/python tools/mutation.py rekit/model/conversions.py --tests tests/model/test_conversions.py
 
 Each module runs in its own scratch copy of rekit/, tests/ and data/ (under --workdir, default
 /tmp/rekit-mutation): the working tree is never modified, so it is safe to run while editing.
@@ -129,10 +130,11 @@ def statuses(where: Path) -> dict[str, str]:
     return {m[1]: m[2] for m in re.finditer(r"^\s*(\S+): (.+?)\s*$", out, re.M)}
 
 
-def run_one(module: str, workdir: Path, children: int, show: bool) -> tuple[int, int, dict[str, str]]:
-    tests = [t for t in MODULES[module] if (ROOT / t).is_file()]
+def run_one(module: str, workdir: Path, children: int, show: bool, only_tests: list[str] | None = None
+            ) -> tuple[int, int, dict[str, str]]:
+    tests = [t for t in (only_tests or MODULES[module]) if (ROOT / t).is_file()]
     if not tests:
-        raise SystemExit(f"{module}: none of its test files exist ({', '.join(MODULES[module])})")
+        raise SystemExit(f"{module}: none of its test files exist ({', '.join(only_tests or MODULES[module])})")
     where = prepare(module, tests, workdir)
     print(f"{module}: mutating, against {' '.join(tests)} (in {where})", flush=True)
     run = mutmut(where, "run", "--max-children", str(children), check=False)
@@ -158,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--list", action="store_true", help="print the modules and their test files")
     ap.add_argument("--show", action="store_true", help="print the diff of every mutant not killed")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/rekit-mutation"), help="scratch folder (default %(default)s)")
+    ap.add_argument("--tests", nargs="+", metavar="FILE", help="run against these test files instead of the module's own")
     ap.add_argument("--max-children", type=int, default=2, help="mutants run side by side (default %(default)s)")
     args = ap.parse_args(argv)
     if args.list:
@@ -172,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"not in the list: {', '.join(unknown)}; allowed: {', '.join(MODULES)}")
     rows = []
     for module in chosen:
-        caught, counted, _ = run_one(module, args.workdir, args.max_children, args.show)
+        caught, counted, _ = run_one(module, args.workdir, args.max_children, args.show, args.tests)
         rows.append((module, caught, counted))
     print("\nkill rate per module (killed / mutants, killed including timeouts):")
     for module, caught, counted in rows:

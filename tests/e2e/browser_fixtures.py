@@ -3,7 +3,8 @@ and reports built with the `rekit` command.
 
 Imported by tests/e2e/test_browser.py (``from browser_fixtures import *``), so tests/conftest.py stays
 small. Everything binds to 127.0.0.1; every wait has a timeout; when Chromium or Playwright
-is missing the tests are skipped with the reason, never left hanging.
+is missing the tests are skipped with the reason (under CI=true they fail instead, tests/conftest.py),
+never left hanging.
 
 Environment:
   REKIT_CHROMIUM      path of the browser (default /usr/bin/chromium)
@@ -66,12 +67,13 @@ def chromium_path() -> str:
 @pytest.fixture(scope="session")
 def browser(chromium_path, tmp_path_factory):
     """One headless Chromium for the session (Playwright's launch gives it a fresh profile)."""
+    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
     pw = sync_playwright().start()
     try:
         b = pw.chromium.launch(executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS, timeout=60_000)
-    except Exception as exc:  # a browser that cannot start is an environment problem, not a failed test
+    except PlaywrightError as exc:  # a browser that cannot start is an environment problem (a failure under CI)
         pw.stop()
         pytest.skip(f"Chromium at {chromium_path} did not start: {exc}")
     yield b
@@ -202,7 +204,7 @@ class LabServer:
         try:
             self.api("/api/shutdown", method="POST")
             self.proc.wait(timeout=timeout)
-        except Exception:
+        except (OSError, ValueError, subprocess.TimeoutExpired):  # no answer, a bad one, or too slow: signals next
             pass
         if self.proc.poll() is None:
             try:
@@ -268,55 +270,23 @@ def write_chart_notebook(folder: Path, name: str = "deal_chart") -> Path:
     return path
 
 
-def rekit_command() -> list[str] | None:
-    """How to call the report commands: `rekit` once it has `run`, else `python -m rekit.report_cli`, else None."""
+def rekit_command() -> list[str]:
+    """The `rekit` executable of this environment (``make env`` installs it)."""
     rekit = BIN / "rekit"
-    for cmd in ([str(rekit)], [sys.executable, "-m", "rekit.report_cli"]):
-        if cmd[0] == str(rekit) and not rekit.exists():
-            continue
-        try:
-            ok = subprocess.run([*cmd, "run", "--help"], capture_output=True, timeout=60, cwd=ROOT).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            ok = False
-        if ok:
-            return cmd
-    return None
-
-
-def _fallback_report(out: Path) -> Path:
-    """Without `rekit run`: one figure page written with rekit.render, as a report would be."""
-    from rekit.figures.charts import self_sufficiency_chart
-    from rekit.data.dataset import load
-    from rekit.model.deals import load_deals
-    from rekit.model.simulation import simulate
-    from rekit.figures.render import figure_html, write_plotlyjs
-
-    ds = load()
-    book = load_deals(ds=ds)
-    fig = self_sufficiency_chart(simulate(book, ["status_quo", "toll_japan"], draws=200), ds, book)
-    write_plotlyjs(out)
-    body = figure_html(fig.to_json(), "rekit-fallback-figure")
-    page = out / "deal_chart.html"
-    page.write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>fallback</title></head><body>{body}</body></html>",
-                    encoding="utf-8")
-    (out / "index.html").write_text("<!doctype html><html><body><ul><li><a href='deal_chart.html'>deal_chart</a></li>"
-                                    "</ul></body></html>", encoding="utf-8")
-    return page
+    if not rekit.exists():
+        pytest.fail(f"no rekit executable at {rekit}: run `make env`")
+    return [str(rekit)]
 
 
 @pytest.fixture(scope="module")
 def built_reports(tmp_path_factory):
     """{"page": one report from `rekit run`, "index": index.html of a two-report batch from `rekit reports`,
-    "how": the command used}. Falls back to a page written with rekit.render when neither command exists."""
+    "how": the command used}."""
     base = tmp_path_factory.mktemp("reports")
     nbs = base / "notebooks"
     nbs.mkdir()
     nb = write_chart_notebook(nbs)
     cmd = rekit_command()
-    if cmd is None:
-        out = base / "fallback"
-        page = _fallback_report(out)
-        return {"page": page, "index": out / "index.html", "how": "fallback (rekit.render)"}
     one = base / "one"
     run = subprocess.run([*cmd, "run", str(nb), "--out", str(one)], capture_output=True, text=True, timeout=240, cwd=ROOT)
     assert run.returncode == 0, f"{' '.join(cmd)} run failed:\n{run.stdout}\n{run.stderr}"

@@ -8,7 +8,8 @@ import datetime as dt
 import numpy as np
 import pytest
 
-from rekit.model.conversions import fiscal_to_calendar, nd2o3_to_nd, nd_to_nd2o3, year_fraction_before
+from rekit.model.conversions import (element_in_oxide, fiscal_to_calendar, nd2o3_to_nd, nd_to_nd2o3, ndpr_oxide_split,
+                                     year_fraction_before)
 
 
 @pytest.mark.parametrize(
@@ -48,3 +49,26 @@ def test_oxide_and_metal_round_trip():
     # 100 t Nd2O3 hold 100 * 288.484 / 336.481 = 85.736 t Nd
     assert nd2o3_to_nd(100.0) == pytest.approx(100 * 288.484 / 336.481)
     assert nd_to_nd2o3(85.736) == pytest.approx(85.736 * 336.481 / 288.484)
+
+
+@pytest.mark.parametrize(
+    "element, expected",
+    [
+        ("Nd", 288.484 / 336.481),           # Nd2O3: 2 x 144.242 / (2 x 144.242 + 3 x 15.999) = 0.85736
+        ("Pr", 845.44596 / 1021.43496),      # Pr6O11: 6 x 140.90766 / (6 x 140.90766 + 11 x 15.999) = 0.82770
+        ("Dy", 325.0 / 372.997),             # Dy2O3: 2 x 162.5 / (2 x 162.5 + 3 x 15.999) = 0.87132
+        ("Tb", 635.701416 / 747.694416),     # Tb4O7: 4 x 158.925354 / (4 x 158.925354 + 7 x 15.999) = 0.85022
+    ],
+)
+def test_element_in_its_oxide(element, expected):
+    assert element_in_oxide(element) == pytest.approx(expected, rel=1e-12)
+
+
+def test_ndpr_oxide_split():
+    # 22% Pr6O11 by mass: Nd 0.78 x 0.85736 = 0.66874 t, Pr 0.22 x 0.82770 = 0.18209 t per t oxide
+    nd, pr = ndpr_oxide_split(0.22)
+    assert nd == pytest.approx(0.78 * 288.484 / 336.481, rel=1e-12)
+    assert pr == pytest.approx(0.22 * 845.44596 / 1021.43496, rel=1e-12)
+    # all Nd2O3, all Pr6O11
+    assert ndpr_oxide_split(0.0) == pytest.approx((288.484 / 336.481, 0.0))
+    assert ndpr_oxide_split(1.0) == pytest.approx((0.0, 845.44596 / 1021.43496))
