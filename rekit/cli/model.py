@@ -79,7 +79,7 @@ def model_inputs(book, deal: list[str] | None, basis: str, draws: int, seed: int
     from rekit.model.simulation import check_years
 
     names = [choose(n, list(book.deals), "deal") for n in deal] if deal else list(book.deals)
-    basis = choose(basis, list(book.bases), "production basis")
+    basis = choose(book.basis_name(basis), list(book.bases), "production basis")  # `reported`: the old name of `output`
     demand = choose(demand, list(book.demands), "demand basis") if demand else None
     check_years(*years)
     at_least(option, draws, least)
@@ -108,7 +108,7 @@ def simulate(
     years: YearsOption = "2024-2035",
     draws: DrawsOption = 1000,
     seed: SeedOption = 0,
-    basis: BasisOption = "reported",
+    basis: BasisOption = "output",
     deals_file: DealsFileOption = None,
     demand: DemandOption = None,
     metric: Annotated[Optional[list[str]], typer.Option("--metric", metavar="M", help="only this metric (repeatable)")] = None,
@@ -198,7 +198,7 @@ def sensitivity(
     method: Annotated[Literal["sobol", "morris"], typer.Option("--method", help="sobol (S1, ST with 95% bootstrap CIs) or morris (mu*)")] = "sobol",
     n: Annotated[int, typer.Option("--n", metavar="N", help="base sample size (Sobol: a power of 2; runs = N x (inputs + 2))")] = 1024,
     seed: SeedOption = 0,
-    basis: BasisOption = "reported",
+    basis: BasisOption = "output",
     demand: DemandOption = None,
     groups: Annotated[bool, typer.Option("--groups", help="move correlated inputs together (yields, composition, partner terms, ...)")] = False,
     deals_file: DealsFileOption = None,
@@ -213,7 +213,11 @@ def sensitivity(
     from rekit.model.deals import PARAMS, SHARE_KEYS
     from rekit.model.sensitivity import sensitivity as analyse
     from rekit.model.simulation import METRICS
+    from rekit.reports.params import nearest_power_of_two
 
+    if method == "sobol" and n >= 2 and n & (n - 1):  # below 2 is refused with the other inputs
+        fail(f"--n: {n} is not allowed with --method sobol: Sobol needs a power of two, e.g. {nearest_power_of_two(n)} "
+             "(--method morris takes any N >= 2)")
     book = deal_book(deals_file, load_data(data))
     metric = choose(metric, list(METRICS), "metric")
     inputs = len(PARAMS) + len(SHARE_KEYS) + 2  # at most: every parameter, share, production and capacity

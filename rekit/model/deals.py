@@ -88,7 +88,7 @@ PARAMS: dict[str, Param] = {
     "retained_share": Param("share", _SHARE, 0, 1, False, "share of the tolled magnets the partner keeps as payment", "partner"),
     "partner_capacity": Param("t magnet/yr", _MASS, 0, math.inf, False, "the partner's total sintered-magnet capacity", "partner"),
     "partner_spare": Param("share", _SHARE, 0, 1, False, "share of the partner's capacity free for India's oxide", "partner"),
-    "partner_lead_months": Param("months", ("duration", "ratio"), 0, 24, False, "months from oxide shipped to magnets back in India", "partner"),
+    "partner_lead_months": Param("months", ("duration", "ratio"), 0, 60, False, "months from oxide shipped to magnets back in India (carried as a pipeline: any length up to five years)", "partner"),
     "partner_heavy_china": Param("share", _SHARE, 0, 1, False, "China's share of the partner's Dy and Tb", "china"),
     # India
     "domestic_capacity": Param("t magnet/yr", _MASS, 0, math.inf, False, "sintered NdFeB magnet-making capacity in India", "india"),

@@ -243,6 +243,33 @@ class Result:
             out[m] = self.arrays[m].ravel()
         return out
 
+    def period_mean(self, metric: str, first: int = 2031, last: int = 2035) -> np.ndarray:
+        """The mean of `metric` over the years first..last, per deal and draw: array (deals, draws).
+
+        Shown beside a headline year so a one-off peak shows (2031–35 by default: the scheme's
+        plants at full capacity, after the stock parked in 2026–28 is drawn). The years must be
+        in the result (ModelError names the years it has).
+        """
+        check_metrics([metric])
+        have = self.years.tolist()
+        if not (first <= last and first in have and last in have):
+            raise ModelError(f"years {first}-{last}: not all in this result, which shows {have[0]}-{have[-1]}; "
+                             f"run it with years reaching {last}")
+        lo, hi = have.index(first), have.index(last) + 1
+        return self.arrays[metric][:, lo:hi].mean(axis=1)
+
+    def period_summary(self, metric: str, first: int = 2031, last: int = 2035,
+                       quantiles: Iterable[float] = QUANTILES) -> pd.DataFrame:
+        """One row per deal: the quantiles (p05, p50, p95) of the draws' mean of `metric` over first..last."""
+        qs = list(quantiles)
+        m = self.period_mean(metric, first, last)
+        q = np.quantile(m, qs, axis=-1)
+        out = pd.DataFrame({"deal": list(self.deals), "metric": metric, "years": f"{first}-{last}",
+                            "unit": METRICS[metric][0], "mean": m.mean(axis=-1)})
+        for i, p in enumerate(qs):
+            out[f"p{round(p * 100):02d}"] = q[i]
+        return out
+
     def at(self, metric: str, deal: str, year: int) -> np.ndarray:
         """The draws of one metric for one deal and year."""
         check_metrics([metric])
@@ -474,8 +501,9 @@ def _yr(a, t):
 #: Flows the year loop checks are never negative (stocks are checked on their own), in the order
 #: a NegativeFlowError names the first one found.
 NONNEGATIVE = ("O", "X", "T", "u1", "u2", "u3", "u4", "G", "HIm", "delivered", "magnet_imports", "magnet_exports", "shortfall")
-#: At most this many runs of the years up to the stock's observation to back-cast the opening stock
-#: (one when the flows before the observation do not depend on the stock, as in every preset).
+#: At most this many secant steps (each a run of the years up to the stock's observation) to
+#: back-cast the opening stock; one when the flows before the observation do not depend on the
+#: stock (every preset), two or three when they do linearly (a draw capped by a share of the stock).
 BACKCAST_ROUNDS = 6
 
 
@@ -571,20 +599,28 @@ def _opening_stock(fl: Flows, shocked: bool, n_years: int, scale: float) -> tupl
         return observed.copy(), np.zeros((D, N))
     k = int(np.floor(t_obs))
     f = t_obs - k
-    start = observed.copy()
     tol = 1e-9 * scale
-    err = np.zeros((D, N))
-    for _ in range(BACKCAST_ROUNDS):
+
+    def error(start: np.ndarray) -> np.ndarray:  # modelled − observed stock at the observation
         pre = {key: np.empty((k + 1, D, N)) for key in STEP_KEYS}
         trial = Flows(fl)
         trial["S_start"] = start
         _step_years(trial, shocked, k + 1, pre, None)
         before = start if k == 0 else pre["S"][k - 1]
-        err = before + f * (pre["S"][k] - before) - observed  # modelled − observed stock at the observation
-        new = np.maximum(start - err, 0.0)
+        return before + f * (pre["S"][k] - before) - observed
+
+    start = observed.copy()
+    err = error(start)
+    slope = np.ones((D, N))  # d error / d start: 1 when nothing before the observation draws on the stock
+    for _ in range(BACKCAST_ROUNDS):  # secant steps on a piecewise-linear error, floored at 0
+        new = np.maximum(start - err / slope, 0.0)
         if np.all(np.abs(new - start) <= tol):
             break
-        start = new
+        new_err = error(new)
+        moved = np.abs(new - start) > tol
+        slope = np.where(moved, (new_err - err) / np.where(moved, new - start, 1.0), slope)
+        slope = np.where(np.abs(slope) > 1e-6, slope, 1.0)
+        start, err = new, new_err
     return start, ((start <= 0) & (err > tol)).astype(float)
 
 
@@ -906,5 +942,6 @@ def demand_bases(book: DealBook) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-__all__ = ["METRICS", "MassBalanceError", "ModelError", "Result", "apply_overrides", "balance_residuals", "build_inputs",
+__all__ = ["ALIASES", "FORMULAS", "METRICS", "MassBalanceError", "ModelError", "NegativeFlowError", "Result", "START",
+           "apply_overrides", "canonical", "check_nonnegative", "crop", "balance_residuals", "build_inputs",
            "check_metrics", "check_years", "demand_bases", "metric_array", "run_system", "simulate"]

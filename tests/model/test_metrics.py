@@ -16,7 +16,8 @@ from rekit.model.supply import concentration_table
 def test_export_share_and_self_sufficiency():
     assert metrics.export_share(1000, 2900) == pytest.approx(0.3448, abs=1e-4)
     assert metrics.self_sufficiency(1200, 800) == pytest.approx(1.5)  # may exceed 1
-    assert metrics.import_dependency(200, 800) == pytest.approx(0.75)
+    # FAO IDR = imports / domestic use: 600 / 800 = 0.75 (= 1 - 200/800 when the 600 imported close the gap)
+    assert metrics.import_dependency(600, 800) == pytest.approx(0.75)
     np.testing.assert_allclose(metrics.self_sufficiency(np.array([0, 400]), np.array([800, 800])), [0, 0.5])
 
 

@@ -89,11 +89,11 @@ def test_toll_korea_differs_from_toll_japan_because_star_groups_free_capacity_bi
     # eta_am = 0.97*0.7 / (1 - 0.97*0.5*0.3*0.97) = 0.679 / 0.858865 = 0.79058;
     # q = 0.85085 * 0.96 * 0.79058 / 0.30 = 2.1525.  Tolled: 0.9 * 400 t oxide = 360 t -> 774.9 t magnet.
     # Japan's free capacity 12,400 * 0.2 = 2,480 t does not bind; Star Group's 3,000 * 0.2 = 600 t does.
-    res = simulate(book(), ["toll_japan", "toll_korea"], years=(2024, 2035), draws=0)
+    res = simulate(book(), ["toll_japan", "toll_korea"], years=(2024, 2035), draws=0, basis="capacity")
     made = dict(zip(res.deals, res.flows["made_T"][:, list(res.years).index(2028), 0]))
     assert made["toll_japan"] == pytest.approx(360 * 2.1525, rel=1e-3)
     assert made["toll_korea"] == pytest.approx(600, rel=1e-9)
-    ssr = {d: res.at("self_sufficiency", d, 2030)[0] for d in res.deals}
+    ssr = {d: res.at("own_feedstock_coverage", d, 2030)[0] for d in res.deals}
     assert ssr["toll_korea"] < ssr["toll_japan"]
     # what Korea cannot take is stocked: (360 - 600/2.1525) = 81.3 t oxide a year more than Japan's deal
     s = {d: res.at("oxide_stock", d, 2028)[0] - res.at("oxide_stock", d, 2027)[0] for d in res.deals}
@@ -111,20 +111,45 @@ def test_tolled_magnets_come_back_after_the_lead_time_less_the_partners_share():
     assert res.arrays["magnets_kept_by_partner"][0, y.index(2030), 0] == pytest.approx(0.3 * back[y.index(2030)])
 
 
-def test_stock_empties_after_the_years_it_can_cover(tmp_path):
-    # 500 t NdPr oxide drawn at most 1/4 of it (125 t) a year by a plant that takes everything:
-    # 500 / 125 = 4 years: 375, 250, 125, 0 at the ends of 2026-2029, then 0.
+def test_the_stock_draw_is_capped_at_its_share_of_the_stock_held(tmp_path):
+    # A plant that takes all of IREL's oxide as it comes (u1 = O) and may draw at most a quarter of the
+    # stock held at the start of each year: the stock falls by a quarter a year, S(t) = 0.75 * S(t-1).
+    # The stock is observed at 500 t on 15 Dec 2025, 348/365 = 0.95342 of the way through 2025, so the
+    # opening stock S0 solves 0.75*S0 + 0.95342*(0.5625*S0 - 0.75*S0) = 500:
+    # S0 = 500 / (0.75 - 0.1875*0.95342) = 500 / 0.57123 = 875.30 t; end of 2026 = 875.30 * 0.75^3 = 369.27 t.
     b = user_book(tmp_path, {"big_plant": {
         "description": "all oxide to a plant with room for all of it",
         "shares": shares(domestic=1.0),
         "domestic_capacity": assumption(100000),
         "stock_draw": assumption(0.25),
     }})
-    res = simulate(b, ["big_plant"], years=(2026, 2032), draws=0)
+    res = simulate(b, ["big_plant"], years=(2026, 2029), draws=0)
+    s0 = 500 / (0.75 - 0.1875 * 348 / 365)
+    assert s0 == pytest.approx(875.2998, abs=1e-3)
+    full = simulate(b, ["big_plant"], years=(2024, 2029), draws=0)
+    assert float(full.flows["S0"][0, 0]) == pytest.approx(s0)  # the stock on 1 Jan 2024
+    # the stock modelled on 15 Dec 2025 is the observed 500 t: end 2024 + 348/365 of 2025's change
+    end24, end25 = full.at("oxide_stock", "big_plant", 2024)[0], full.at("oxide_stock", "big_plant", 2025)[0]
+    assert end24 + 348 / 365 * (end25 - end24) == pytest.approx(500)
+    # a window from 2026 carries in the stock at the end of 2025: 875.30 * 0.5625 = 492.36 t
+    assert float(res.flows["S0"][0, 0]) == pytest.approx(492.356, abs=1e-3)
     stock = res.arrays["oxide_stock"][0, :, 0]
-    np.testing.assert_allclose(stock, [375, 250, 125, 0, 0, 0, 0], atol=1e-9)
-    np.testing.assert_allclose(res.arrays["oxide_stock_drawn"][0, :, 0], [125, 125, 125, 125, 0, 0, 0], atol=1e-9)
+    np.testing.assert_allclose(stock, [s0 * 0.75 ** 3, s0 * 0.75 ** 4, s0 * 0.75 ** 5, s0 * 0.75 ** 6], rtol=1e-9)
+    assert stock[0] == pytest.approx(369.267, abs=1e-3)
+    # drawn in 2026: a quarter of the 492.36 t held at its start (875.30 * 0.5625) = 123.09 t
+    assert res.at("oxide_stock_drawn", "big_plant", 2026)[0] == pytest.approx(0.25 * s0 * 0.5625)
+    assert res.at("oxide_stock_drawn", "big_plant", 2026)[0] == pytest.approx(123.089, abs=1e-3)
     assert (stock >= 0).all()
+
+
+def test_repm_scheme_draws_at_most_a_fifth_of_its_stock_a_year():
+    # The deal's text: the stock is drawn "up to a fifth a year". In every year and draw, the oxide drawn
+    # is at most 0.2 x the stock held at the start of the year (the stock at the end of the year before).
+    res = simulate(book(), ["repm_scheme"], years=(2024, 2040), draws=300, seed=5)
+    drawn = res.arrays["oxide_stock_drawn"][0]
+    held = np.concatenate([res.flows["S0"][0][None], res.arrays["oxide_stock"][0][:-1]])
+    assert (drawn <= 0.2 * held + 1e-9).all()
+    assert drawn.max() > 0
 
 
 def test_fiscal_years_are_weighted_into_calendar_years():
@@ -157,9 +182,10 @@ def test_the_june_2025_halt_leaves_part_of_2025():
     # halt on 13 June 2025: 1 January to 12 June is 163 of 365 days = 0.44658
     assert year_fraction_before("2025-06-13", 2025) == pytest.approx(163 / 365)
     # exports 2025 = 0.3448276 * 163/365 * 400 t NdPr oxide (capacity binds the 450 t path) = 61.596 t
-    assert central("export_halt", "oxide_exports", 2025) == pytest.approx(0.3448276 * 163 / 365 * 400)
-    assert central("export_halt", "oxide_exports", 2024) == pytest.approx(0.3448276 * 400)
-    assert central("export_halt", "oxide_exports", 2026) == 0
+    # (the capacity basis: IREL at its 400 t/yr capacity from 2024)
+    assert central("export_halt", "oxide_exports", 2025, basis="capacity") == pytest.approx(0.3448276 * 163 / 365 * 400)
+    assert central("export_halt", "oxide_exports", 2024, basis="capacity") == pytest.approx(0.3448276 * 400)
+    assert central("export_halt", "oxide_exports", 2026, basis="capacity") == 0
 
 
 def test_status_quo_2024_export_share_is_japan_shipments_over_irel_production():
@@ -250,7 +276,12 @@ def test_every_preset_answers_and_all_metrics_are_present():
 
 def test_every_basis_gives_a_production_path():
     b = book()
-    assert {"reported", "targets", "plan_2030"} <= set(b.bases)
+    assert {"output", "capacity", "targets", "plan_2030"} <= set(b.bases)
+    # the old name of the default basis still works, and names the default (output), not capacity
+    assert b.basis("reported").name == "output"
+    old = simulate(b, ["status_quo"], years=(2024, 2030), draws=20, basis="reported")
+    assert old.basis == "output"
+    assert np.array_equal(old.arrays["production"], simulate(b, ["status_quo"], years=(2024, 2030), draws=20).arrays["production"])
     for basis in b.bases:
         res = simulate(b, ["status_quo"], years=(2024, 2035), draws=50, basis=basis)
         assert (res.arrays["production"] > 0).all()
@@ -258,7 +289,7 @@ def test_every_basis_gives_a_production_path():
 
 def test_uncertainty_gives_bands_not_a_line():
     res = simulate(book(), ["repm_scheme"], years=(2024, 2035), draws=500)
-    ssr = res.at("self_sufficiency", "repm_scheme", 2032)
+    ssr = res.at("own_feedstock_coverage", "repm_scheme", 2032)
     assert ssr.max() > ssr.min()
 
 
@@ -352,7 +383,9 @@ def test_unknown_demand_basis_and_metric_are_refused_naming_the_allowed():
     ({"description": "x", "demand_base": assumption(100)}, "key 'demand_base' belongs to a demand basis"),
     ({"description": "x", "china_shock": {"start": "2030-01", "evnt": "x"}}, "unknown key 'evnt' (did you mean 'event'?)"),
     ({"description": "x", "china_shock": {"start": "2030-01", "event": "no_event"}}, "event 'no_event' is not an id in events.csv"),
-    ({"description": "x", "export_halt": {"date": "June"}}, "date 'June' is not a date"),
+    ({"description": "x", "export_halt": {"date": "June"}}, "date 'June' is not a"),
+    ({"description": "x", "partner_lead_months": assumption(-6)}, "key 'partner_lead_months': value -6 is outside [0, 60]"),
+    ({"description": "x", "stock_draw": assumption(-0.1)}, "key 'stock_draw': value -0.1 is outside [0, 1]"),
     ({"shares": shares()}, "key 'description' is missing"),
 ])
 def test_bad_deals_are_named_by_deal_key_and_value(tmp_path, deal, fragment):
@@ -382,6 +415,8 @@ def test_a_user_deal_may_not_silently_replace_a_bundled_one(tmp_path):
     ({"overrides": {"eta_metal": 0.0}}, "eta_metal: 0 is outside (0, 1]"),
     ({"overrides": {"demand_base": 0.0}}, "magnet demand is zero"),
     ({"overrides": {"stock_draw": 2}}, "stock_draw: 2 is outside [0, 1]"),
+    ({"overrides": {"partner_lead_months": -1}}, "partner_lead_months: -1 is outside [0, 60]"),
+    ({"framing": "official"}, "unknown framing 'official' (did you mean 'officials'?); allowed: chain, officials"),
     ({"overrides": {"eta_metl": 0.9}}, "override 'eta_metl': not a deal parameter (did you mean 'eta_metal'?)"),
     ({"basis": "hopes"}, "unknown production basis 'hopes'"),
 ])
@@ -409,7 +444,7 @@ def test_cli_simulate_csv_has_one_row_per_deal_year_metric_with_quantiles():
     (["simulate", "--deal", "toll_mars"], "unknown deal 'toll_mars'"),
     (["simulate", "--draws", "0"], "--draws: 0 is not allowed"),
     (["simulate", "--years", "2030-2024"], "reversed"),
-    (["simulate", "--basis", "hopes"], "unknown production basis 'hopes'; allowed: reported"),
+    (["simulate", "--basis", "hopes"], "unknown production basis 'hopes'"),
 ])
 def test_cli_bad_input_exits_non_zero_with_a_message(args, fragment):
     out = rekit(*args)
