@@ -25,8 +25,9 @@ as ``2025-06-13`` stays text (the reader of the file checks it is a real calenda
 ``2025-02-30`` gets a message rather than a crash), and numbers are plain decimals (``1_000``,
 ``1:30``, ``0x1f`` stay text instead of becoming 1000, 90 and 31; ``017`` is 17, not octal 15).
 The loader is libyaml's safe loader when PyYAML has it, with these resolvers set through PyYAML's
-public ``yaml_implicit_resolvers`` and ``add_implicit_resolver``; the document is parsed once
-and built from the nodes that were checked.
+public ``yaml_implicit_resolvers``, ``add_implicit_resolver`` and ``add_constructor``; the
+document is parsed once and built from the nodes that were checked. `read_yaml` reads a file,
+`parse_yaml` the same checks on text already in memory.
 """
 
 from __future__ import annotations
@@ -97,8 +98,14 @@ def _at(name: str, node: yaml.Node) -> str:
     return f"{name}: line {mark.line + 1}, column {mark.column + 1}"
 
 
+def _bare(text: str, limit: int = 80) -> str:
+    """`text` cut short with its control characters escaped (files.clip), without clip's quotes."""
+    shown = clip(text, limit)
+    return shown[1:-1] if shown[-1] in "'\"" else shown[1:]
+
+
 def _tag_text(tag: str) -> str:
-    return clip("!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag)[1:-1]
+    return _bare("!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag)
 
 
 def _scalar(loader: yaml.BaseLoader, node: yaml.ScalarNode, name: str) -> Any:
@@ -158,14 +165,14 @@ def _check_node(loader: yaml.BaseLoader, root: yaml.Node, name: str) -> None:
             if first_visit:
                 _scalar(loader, node, name)
         elif isinstance(node, yaml.SequenceNode):
-            stack.extend((child, depth + 1, path) for child in node.value)
+            stack.extend((child, depth + 1, path) for child in reversed(node.value))  # popped in file order
         elif isinstance(node, yaml.MappingNode):
             if first_visit:
                 _check_mapping(loader, node, name, f" (under {path})" if path else "")
-            for k, v in node.value:
-                label = clip(k.value, 40)[1:-1] if isinstance(k, yaml.ScalarNode) else "?"
-                stack.append((k, depth + 1, path))
+            for k, v in reversed(node.value):
+                label = _bare(k.value, 40) if isinstance(k, yaml.ScalarNode) else "?"
                 stack.append((v, depth + 1, f"{path}.{label}" if path else label))
+                stack.append((k, depth + 1, path))
 
 
 def read_yaml(path: str | Path, what: str) -> Any:
@@ -179,18 +186,26 @@ def read_yaml(path: str | Path, what: str) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlFileError(f"{path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    return parse_yaml(text, path.name)
+
+
+def parse_yaml(text: str, name: str) -> Any:
+    """The parsed document of YAML `text`, with every check of the module (`name` names it in
+    messages: a file name, or an option such as "-p deals"); YamlFileError otherwise."""
     loader = SAFE_LOADER(text)
     try:
         node = loader.get_single_node()  # composed once: checked, then built from the same nodes
         if node is None:
             return None
-        _check_node(loader, node, path.name)
+        _check_node(loader, node, name)
         return loader.construct_document(node)
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, other control characters)
+        raise YamlFileError(f"{name}: not valid YAML: {exc.reason} (character {exc.position + 1})") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
-        raise YamlFileError(f"{path.name}:{at} not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
+        raise YamlFileError(f"{name}:{at} not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
     except RecursionError:
-        raise YamlFileError(f"{path.name}: refused: nested too deeply to parse") from None
+        raise YamlFileError(f"{name}: refused: nested too deeply to parse") from None
     finally:
         loader.dispose()
