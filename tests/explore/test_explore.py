@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import pytest
 
 from rekit.data.dataset import load
+from rekit.errors import RekitError
 from rekit.model.deals import PARAMS, YEARS, load_deals
 import rekit.explore
 from rekit.explore.figure import METRICS_SHOWN, make_figure, trace_index, update_figure
@@ -57,16 +58,48 @@ def _value(panel: str, deal: str, cls: str = "rekit-ssr") -> float:
 # --- plain functions --------------------------------------------------------------------------
 
 
-def test_central_values_come_from_the_deals(book):
-    year = 2030
-    vals = central_values(book, ["toll_japan"], year)
-    deal = book.get("toll_japan")
-    for p in OVERRIDABLE:
-        q = deal.params[p]
-        assert vals[p] == pytest.approx(float(q.draw(p, 0, 0, np.array([year]))[-1, 0]))
-    # where deals differ, the largest: the tolling deal's retained share, not the 0 of a deal without a partner
-    both = central_values(book, ["status_quo", "toll_japan"], year)
-    assert both["retained_share"] == vals["retained_share"] > 0
+CENTRAL_DEALS = """version: 2
+deals:
+  ramp:
+    description: a plant that ramps up, tolling through a partner
+    partner: Japan
+    shares:
+      export: {value: 0, source: "assumption: no exports"}
+      toll: {value: 0.5, source: "assumption: half to the partner"}
+      domestic: {value: 0.2, source: "assumption: a fifth made in India"}
+      stock: rest
+    retained_share: {value: 0.3, low: 0.2, high: 0.4, source: "assumption: test"}
+    partner_capacity: {value: 900, source: "assumption: test"}
+    domestic_capacity:
+      2026: {value: 0, source: "assumption: plant not yet built"}
+      2030: {value: 1200, low: 600, high: 1200, source: "assumption: plant size"}
+  still:
+    description: no partner, a smaller plant
+    shares:
+      export: {value: 0, source: "assumption: no exports"}
+      toll: {value: 0, source: "assumption: none tolled"}
+      domestic: {value: 0.2, source: "assumption: a fifth made in India"}
+      stock: rest
+    retained_share: {value: 0, source: "assumption: no partner"}
+    partner_capacity: {value: 0, source: "assumption: no partner"}
+    domestic_capacity: {value: 400, source: "assumption: test"}
+"""
+
+
+def test_central_values_come_from_the_deals(ds, tmp_path):
+    path = tmp_path / "central.yml"
+    path.write_text(CENTRAL_DEALS, encoding="utf-8")
+    b = load_deals(path, ds=ds)
+    # a deal's central value in a year: the mode of a ranged value (0.3, not the 0.2-0.4 range's ends),
+    # a schedule read linearly: 2028 lies halfway from 2026 (0 t) to 2030 (1,200 t): 600 t
+    one = central_values(b, ["ramp"], 2028)
+    assert (one["retained_share"], one["partner_capacity"], one["domestic_capacity"]) == (0.3, 900.0, pytest.approx(600.0))
+    assert central_values(b, ["ramp"], 2035)["domestic_capacity"] == 1200.0     # flat after the last year
+    # where deals differ, the largest: the tolling deal's 0.3 retained and 900 t capacity, not the 0 of the
+    # deal without a partner; in 2027 the still plant's 400 t beats the ramp's 300 t (a quarter of the way to 1,200)
+    both = central_values(b, ["ramp", "still"], 2027)
+    assert (both["retained_share"], both["partner_capacity"], both["domestic_capacity"]) == (0.3, 900.0, 400.0)
+    assert central_values(b, ["still"], 2027)["retained_share"] == 0.0
 
 
 def test_compute_is_the_model(book):
@@ -495,6 +528,6 @@ deals:
 """, encoding="utf-8")
     ex = explore(["my_toll", "toll_japan"], ds=ds, deals_file=deals)
     assert "my_toll" in ex.deal_names and ex.error is None
-    assert 'data-deals="my_toll,toll_japan"' in ex.panel.value or "my_toll" in ex.panel.value
-    with pytest.raises(Exception, match="missing.yml"):
+    assert 'data-deals="my_toll,toll_japan"' in ex.panel.value
+    with pytest.raises(RekitError, match="missing.yml"):
         explore(["toll_japan"], ds=ds, deals_file=tmp_path / "missing.yml")
