@@ -114,21 +114,32 @@ def simulate(
     metric: Annotated[Optional[list[str]], typer.Option("--metric", metavar="M", help="only this metric (repeatable)")] = None,
     format: Annotated[Literal["table", "csv", "json"], typer.Option(
         "--format", help="table (medians), or csv/json (one row per deal, year and metric with mean, p05, p50, p95)")] = "table",
+    framing: Annotated[Literal["chain", "officials"], typer.Option(
+        "--framing", help="t magnet per t oxide: chain (stoichiometry and yields, ~2.15) or officials ('roughly three')")] = "chain",
+    list_metrics: Annotated[bool, typer.Option(
+        "--list-metrics", help="list every metric with its unit, formula and reference, and exit")] = False,
     data: DataOption = None,
 ) -> int:
     """Run the partner-deal model and print quantiles by deal, year and metric.
 
-    A Monte Carlo over every ranged parameter; the same seed gives the same output.
+    A Monte Carlo over every ranged parameter; the same seed gives the same output. Every run
+    starts in 2024 (the stock back-cast from its December 2025 observation); --years only chooses
+    the years shown.
     """
-    from rekit.model.simulation import METRICS
+    from rekit.model.simulation import METRICS, metric_catalogue
     from rekit.model.simulation import simulate as run_model
 
+    if list_metrics:
+        for r in metric_catalogue().itertuples():
+            extra = f"; formula {r.formula}; reference: {r.reference}" if r.formula else ""
+            print(f"{r.metric} [{r.unit}]: {r.description}{extra}")
+        return 0
     span = parse_years(years)
     metrics = [choose(m, list(METRICS), "metric") for m in metric] if metric else None
     ds = load_data(data)
     book = deal_book(deals_file, ds)
     names, basis, demand = model_inputs(book, deal, basis, draws, seed, span, demand)
-    res = run_model(book, names, years=span, draws=draws, seed=seed, basis=basis, demand=demand)
+    res = run_model(book, names, years=span, draws=draws, seed=seed, basis=basis, demand=demand, framing=framing)
     table = res.summary(metrics=metrics)
     table["data_version"] = ds.version
     if format == "csv":
@@ -136,9 +147,10 @@ def simulate(
     elif format == "json":
         print(table.to_json(orient="records", double_precision=6))
     else:
-        show = table[table["metric"].isin(metrics or ["oxide_production", "export_share", "self_sufficiency"])]
+        show = table[table["metric"].isin(metrics or ["oxide_production", "own_feedstock_coverage", "magnet_self_sufficiency"])]
         wide = show.pivot_table(index=["deal", "year"], columns="metric", values="p50", sort=False)
-        print(f"median of {res.draws} draws (seed {res.seed}, basis {res.basis}, demand {res.demand}, data {ds.version}); "
+        print(f"median of {res.draws} draws (seed {res.seed}, basis {res.basis}, demand {res.demand}, framing {framing}, "
+              f"data {ds.version}); "
               "--format csv for p05/p50/p95 of every metric")
         print(wide.to_string(float_format=lambda x: f"{x:,.3g}"))
     return 0

@@ -930,6 +930,16 @@ def _check_inputs(names, yrs, inp) -> None:
             raise ModelError(f"deal {names[i]!r}, year {yrs[min(t, len(yrs) - 1)]}: shares do not close: {k!r} leaves [0, 1]")
 
 
+def metric_catalogue() -> pd.DataFrame:
+    """Every metric: metric, unit, description, formula and reference (FORMULAS, for the headline ones), alias_of.
+
+    What `rekit simulate --list-metrics` prints; an alias (ALIASES) names the metric it is.
+    """
+    return pd.DataFrame([{"metric": m, "unit": unit, "description": desc, "formula": FORMULAS.get(canonical(m), ("", ""))[0],
+                          "reference": FORMULAS.get(canonical(m), ("", ""))[1], "alias_of": ALIASES.get(m, "")}
+                         for m, (unit, desc) in METRICS.items()])
+
+
 def demand_bases(book: DealBook) -> pd.DataFrame:
     """The demand bases: name, description, base (t magnet) with its range and year, growth, sources; default first."""
     rows = []
@@ -944,4 +954,4 @@ def demand_bases(book: DealBook) -> pd.DataFrame:
 
 __all__ = ["ALIASES", "FORMULAS", "METRICS", "MassBalanceError", "ModelError", "NegativeFlowError", "Result", "START",
            "apply_overrides", "canonical", "check_nonnegative", "crop", "balance_residuals", "build_inputs",
-           "check_metrics", "check_years", "demand_bases", "metric_array", "run_system", "simulate"]
+           "check_metrics", "check_years", "demand_bases", "metric_array", "metric_catalogue", "run_system", "simulate"]
