@@ -19,7 +19,6 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from rekit.reports import params as P
 from rekit.reports import runner as R
 from rekit.cli.app import main as cli
 from rekit.reports.html import make_offline
@@ -29,11 +28,6 @@ NOTEBOOKS = FIXTURES / "notebooks"
 
 PREVIOUS_GOOD = "<!DOCTYPE html><html><body>previous good report</body></html>\n"
 EXTERNAL = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*\b(?:src|href)\s*=\s*["']?(?:https?:)?//""", re.I)
-
-
-def allowed(name: str) -> str:
-    """What rekit.params says is allowed for a parameter (the deal and basis names come from the model)."""
-    return P.SPECS[name].describe()
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +189,8 @@ def test_cold_kernels_give_the_same_outputs(batch, notebooks, tmp_path):
     (["-p", "n", "11"], "rekit: error: parameter 'n': got 11; allowed: an integer from 1 to 10"),
     (["-p", "n", "three"], "rekit: error: parameter 'n': got 'three'; allowed: an integer from 1 to 10"),
     (["-p", "nn", "3"], "rekit: error: unknown parameter 'nn' for notebook 'sample'; its parameters: n, deals"),
-    (["-p", "deals", "toll_mars"], f"rekit: error: parameter 'deals': got 'toll_mars'; allowed: {allowed('deals')}"),
+    # the full list of deals is checked in test_params.py; here, that the refusal reaches the command line
+    (["-p", "deals", "toll_mars"], "rekit: error: parameter 'deals': got 'toll_mars'; allowed: a list of one or more of 'status_quo', "),
 ])
 def test_run_refuses_bad_parameters_and_writes_nothing(args, message, notebooks, tmp_path, capsys):
     out = tmp_path / "out"
