@@ -35,8 +35,8 @@ DAY_COLUMNS = {"sources": ("accessed",), "resolutions": ("decided",)}
 #: Cyrillic and Greek letters drawn like Latin ones (Unicode's confusables.txt, the common ones):
 #: the ASCII spelling they would be mistaken for is suggested.
 _LOOKALIKE = str.maketrans(
-    "АВЕКМНОРСТХЅІЈУаеорсухѕіјԁһ" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧοντ",
-    "ABEKMHOPCTXSIJYaeopcyxsijdh" "ABEZHIKMNOPTYXovt",
+    "АВЕКМНОРСТХЅІЈУаеорсухѕіјԁһк" "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαικνορτυ",
+    "ABEKMHOPCTXSIJYaeopcyxsijdhk" "ABEZHIKMNOPTYXaikvoptu",
 )
 
 
