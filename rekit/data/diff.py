@@ -10,14 +10,17 @@ shows edits, it does not interpret numbers.
 from __future__ import annotations
 
 import csv
-import json
+import io
 import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rekit.data.schema import DESCRIPTOR
+from rekit.data.files import UnsafeFileError, read_capped, resource_path
+from rekit.data.jsonfile import JsonFileError, read_json
+from rekit.data.schema import DESCRIPTOR, MAX_DESCRIPTOR_BYTES
+from rekit.data.tables import MAX_TABLE_BYTES
 from rekit.errors import UsageError
 
 
@@ -75,33 +78,43 @@ def _read_descriptor(folder: Path, label: str) -> dict:
     if not path.is_file():
         raise DiffError(f"{label}: {folder} is not a data package (no {DESCRIPTOR})")
     try:
-        desc = json.loads(path.read_text(encoding="utf-8"))
-        resources = desc["resources"]
-        [(r["name"], r["path"]) for r in resources]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-        raise DiffError(f"{label}: {path} is not a readable data package descriptor ({exc})") from None
+        desc = read_json(path, "data package descriptor", cap=MAX_DESCRIPTOR_BYTES)
+    except JsonFileError as exc:
+        raise DiffError(f"{label}: {exc}") from None
+    resources = desc.get("resources") if isinstance(desc, dict) else None
+    if not isinstance(resources, list) or not all(
+            isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("path"), str)
+            and isinstance(r.get("schema"), dict) and isinstance(r["schema"].get("fields"), list)
+            and all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in r["schema"]["fields"])
+            for r in resources):
+        raise DiffError(f"{label}: {path} is not a readable data package descriptor "
+                        "(expected resources, each with a name, a path and a schema of named fields)")
     return desc
 
 
 def _key_of(resource: dict) -> str:
     pk = resource.get("schema", {}).get("primaryKey")
-    if isinstance(pk, list) and pk:
+    if isinstance(pk, list) and pk and isinstance(pk[0], str):
         return pk[0]
     if isinstance(pk, str):
         return pk
-    return resource["schema"]["fields"][0]["name"]
+    fields = resource["schema"]["fields"]
+    return fields[0]["name"] if fields else ""
 
 
 def _rows(folder: Path, resource: dict, label: str) -> tuple[str, dict[str, dict[str, str]]]:
     key = _key_of(resource)
-    path = folder / resource["path"]
-    if not path.is_file():
+    if not (Path(folder) / resource["path"]).exists() and not (Path(folder) / resource["path"]).is_symlink():
         return key, {}
-    try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            rows = list(csv.DictReader(f))
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DiffError(f"{label}: {path} cannot be read as UTF-8 CSV ({exc})") from None
+    try:  # inside the package and a regular file, or refused (rekit.data.files)
+        raw = read_capped(resource_path(folder, resource["path"]), MAX_TABLE_BYTES, "table")
+        rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    except UnsafeFileError as exc:
+        raise DiffError(f"{label}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise DiffError(f"{label}: {resource['path']} is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except csv.Error as exc:
+        raise DiffError(f"{label}: {resource['path']} cannot be read as CSV ({exc})") from None
     return key, {r.get(key, ""): {k: (v or "") for k, v in r.items() if k is not None} for r in rows}
 
 
