@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -69,21 +70,41 @@ def _summary(fig: dict) -> str:
     return f"<Figure {title!r}: {traces}>" if title else f"<Figure: {traces}>"
 
 
+_CSS_SIZE = re.compile(r"\d{1,5}(\.\d{1,3})?(px|%|em|rem|vh|vw)?")
+_DIV_ID = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,80}")
+
+
+def _css_size(value: Any, default: str) -> str:
+    """A width or height for the div's style: a number (px) or a plain CSS length; anything else
+    (text that could close the attribute) gives `default`."""
+    if isinstance(value, bool) or value is None:
+        return default
+    if isinstance(value, (int, float)):
+        return f"{value:g}px" if 0 < value < 100_000 else default
+    text = str(value).strip()
+    return (text + "px" if text.replace(".", "", 1).isdigit() else text) if _CSS_SIZE.fullmatch(text) else default
+
+
 def figure_html(fig_json: str, div_id: str, config: dict | None = None,
                 width: int | str | None = None, height: int | str | None = None) -> str:
-    """The <div> and <script> that draw a figure (given as JSON text) with a global Plotly."""
+    """The <div> and <script> that draw a figure (given as JSON text) with a global Plotly.
+
+    The script carries ``data-rekit-figure`` (and the plotly.js it loads ``data-rekit-plotly``): the
+    kit's own scripts are known by these attributes. The figure's JSON is made safe to sit inside
+    the script (`_script_safe`); the div's id must be a plain HTML id and its size a CSS length."""
+    if not _DIV_ID.fullmatch(div_id):
+        raise ValueError(f"figure div id {div_id!r} is not a plain HTML id (a letter, then letters, digits, - or _)")
     fig = json.loads(fig_json)
     layout = fig.get("layout") or {}
-    h = height or layout.get("height") or DEFAULT_HEIGHT
-    w = width or layout.get("width") or "100%"
-    css = lambda v: f"{v}px" if isinstance(v, (int, float)) else str(v)  # noqa: E731
+    h = _css_size(height or layout.get("height"), f"{DEFAULT_HEIGHT}px")
+    w = _css_size(width or layout.get("width"), "100%")
     cfg = dict(DEFAULT_CONFIG)
     cfg.update(config or {})
     payload = _script_safe(fig_json)
     cfg_json = _script_safe(json.dumps(cfg, sort_keys=True))
     return (
-        f'<div id="{div_id}" class="plotly-graph-div rekit-figure" style="height:{css(h)}; width:{css(w)};"></div>\n'
-        '<script type="text/javascript">\n'
+        f'<div id="{div_id}" class="plotly-graph-div rekit-figure" style="height:{h}; width:{w};"></div>\n'
+        '<script type="text/javascript" data-rekit-figure>\n'
         "(function () {\n"
         f'  var id = "{div_id}", fig = {payload}, config = {cfg_json};\n'
         "  function draw() { window.Plotly.newPlot(id, fig.data || [], fig.layout || {}, Object.assign({}, fig.config || {}, config)); }\n"
