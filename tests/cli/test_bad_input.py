@@ -25,7 +25,8 @@ N_SOURCES = sum(1 for _ in csv.DictReader(open(ROOT / "data" / "sources.csv", en
 CASES = [
     # simulate
     (["simulate", "--metric", "nosuch"], {}, 2, "unknown metric 'nosuch'; allowed: production, exports"),
-    (["simulate", "--metric", "self_suficiency"], {}, 2, "(did you mean self_sufficiency?)"),
+    (["simulate", "--metric", "self_suficiency"], {}, 2, "(did you mean self_sufficiency"),
+    (["simulate", "--framing", "official"], {}, 2, "--framing: unknown value 'official' (did you mean officials?)"),
     (["simulate", "--seed", "-1"], {}, 2, "--seed: -1 is not allowed; give a whole number >= 0"),
     (["simulate", "--draws", "0"], {}, 2, "--draws: 0 is not allowed; give a whole number >= 1"),
     (["simulate", "--draws", "many"], {}, 2, "--draws: 'many' is not a whole number"),
@@ -45,7 +46,7 @@ CASES = [
     (["simulate", "--years", "2030-2024"], {}, 2, "years: 2030-2024 is reversed"),
     (["simulate", "--years", "2024-2100"], {}, 2, "outside the data's reach, 2024-2050"),
     (["simulate", "--years", "soon"], {}, 2, "--years: 'soon' is not START-END"),
-    (["simulate", "--basis", "hopes"], {}, 2, "unknown production basis 'hopes'; allowed: reported"),
+    (["simulate", "--basis", "hopes"], {}, 2, "unknown production basis 'hopes'; allowed: output, capacity"),
     (["simulate", "--format", "xml"], {}, 2, "--format: unknown value 'xml'; allowed: table, csv, json"),
     (["simulate", "--data", MISSING], {}, 2, f"no data folder at {MISSING} (--data): it does not exist"),
     (["simulate", "--deals", MISSING + ".yml"], {}, 2, f"--deals: no file at {MISSING}.yml"),
