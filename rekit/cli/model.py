@@ -118,9 +118,17 @@ def simulate(
         "--framing", help="t magnet per t oxide: chain (stoichiometry and yields, ~2.15) or officials ('roughly three')")] = "chain",
     list_metrics: Annotated[bool, typer.Option(
         "--list-metrics", help="list every metric with its unit, formula and reference, and exit")] = False,
+    grid: Annotated[bool, typer.Option(
+        "--grid", help="run every structural scenario (production basis x demand basis x framing): one row per "
+                       "deal, scenario, year and metric with p05, p50, p95")] = False,
     data: DataOption = None,
 ) -> int:
     """Run the partner-deal model and print quantiles by deal, year and metric.
+
+    --format csv/json add the structural envelope to every row: envelope_p05 and envelope_p95 over
+    the draws of every production basis x demand basis x framing pooled with equal weight, and the
+    scenarios whose medians are lowest and highest (low_scenario, high_scenario). --grid gives
+    each scenario's own p05, p50, p95 instead.
 
     A Monte Carlo over every ranged parameter; the same seed gives the same output. Every run
     starts in 2024 (the stock back-cast from its December 2025 observation); --years only chooses
@@ -138,9 +146,21 @@ def simulate(
     metrics = [choose(m, list(METRICS), "metric") for m in metric] if metric else None
     ds = load_data(data)
     book = deal_book(deals_file, ds)
+    if grid or format != "table":  # every scenario is run: memory for all of them
+        from rekit.model.scenarios import scenarios
+
+        runs = len(scenarios(book))
+        model_inputs(book, deal, basis, draws, seed, span, demand, runs_per_draw=runs, noun=f"draws in each of {runs} scenarios")
     names, basis, demand = model_inputs(book, deal, basis, draws, seed, span, demand)
+    if grid:
+        return _grid(book, names, span, draws, seed, metrics, format, ds.version)
     res = run_model(book, names, years=span, draws=draws, seed=seed, basis=basis, demand=demand, framing=framing)
     table = res.summary(metrics=metrics)
+    if format != "table":
+        from rekit.model.scenarios import envelope
+
+        env = envelope(book, names, years=span, draws=draws, seed=seed, metrics=list(dict.fromkeys(table["metric"])))
+        table = table.merge(env.drop(columns="unit"), on=["deal", "year", "metric"], how="left", sort=False)
     table["data_version"] = ds.version
     if format == "csv":
         write_csv(table)
@@ -153,6 +173,28 @@ def simulate(
               f"data {ds.version}); "
               "--format csv for p05/p50/p95 of every metric")
         print(wide.to_string(float_format=lambda x: f"{x:,.3g}"))
+    return 0
+
+
+def _grid(book, names: list[str], span: tuple[int, int], draws: int, seed: int, metrics: list[str] | None, format: str,
+          version: str) -> int:
+    """`rekit simulate --grid`: every scenario's quantiles (csv/json), or their medians side by side (table)."""
+    from rekit.model.scenarios import grid
+
+    table = grid(book, names, years=span, draws=draws, seed=seed, metrics=metrics)
+    table["data_version"] = version
+    if format == "csv":
+        write_csv(table)
+    elif format == "json":
+        print(table.to_json(orient="records", double_precision=6))
+    else:
+        show = table[table["metric"].isin(metrics or ["own_feedstock_coverage"])].copy()
+        show["scenario"] = show["production"] + "/" + show["demand"] + "/" + show["framing"]
+        for m, g in show.groupby("metric", sort=False):
+            wide = g.pivot_table(index="scenario", columns=["deal", "year"], values="p50", sort=False)
+            print(f"{m}: median of {max(draws, 1)} draws a scenario (production/demand/framing; seed {seed}, data {version}); "
+                  "--format csv for p05/p50/p95")
+            print(wide.to_string(float_format=lambda x: f"{x:,.3g}"))
     return 0
 
 
@@ -201,28 +243,36 @@ def demand(deals_file: DealsFileOption = None, data: DataOption = None) -> int:
     return 0
 
 
-@app.command("sensitivity", short_help="which inputs drive a metric: Sobol or Morris (SALib)")
+@app.command("sensitivity", short_help="which inputs drive a metric, year by year: Sobol or Morris (SALib)")
 def sensitivity(
     deal: Annotated[str, typer.Option("--deal", metavar="NAME", help="the deal to analyse")],
-    metric: Annotated[str, typer.Option("--metric", metavar="M", help="the metric (as in rekit simulate)")] = "self_sufficiency",
-    year: Annotated[int, typer.Option("--year", metavar="YEAR", help="the year of the metric")] = 2030,
+    metric: Annotated[str, typer.Option("--metric", metavar="M", help="the metric (as in rekit simulate)")] = "own_feedstock_coverage",
+    year: Annotated[Optional[int], typer.Option("--year", metavar="YEAR", help="only this year (default: every year of --years)")] = None,
+    years: YearsOption = "2024-2035",
     vs: Annotated[Optional[str], typer.Option("--vs", metavar="NAME", help="analyse DEAL minus this deal")] = None,
     method: Annotated[Literal["sobol", "morris"], typer.Option("--method", help="sobol (S1, ST with 95% bootstrap CIs) or morris (mu*)")] = "sobol",
     n: Annotated[int, typer.Option("--n", metavar="N", help="base sample size (Sobol: a power of 2; runs = N x (inputs + 2))")] = 1024,
     seed: SeedOption = 0,
-    basis: BasisOption = "output",
-    demand: DemandOption = None,
+    basis: Annotated[Optional[str], typer.Option(
+        "--basis", metavar="B", help="hold IREL's output path at this basis (default: every basis, as the factor production_basis)")] = None,
+    demand: Annotated[Optional[str], typer.Option(
+        "--demand", metavar="NAME", help="hold demand at this basis (default: every demand basis, as the factor demand_basis)")] = None,
+    framing: Annotated[Optional[Literal["chain", "officials"]], typer.Option(
+        "--framing", help="hold t magnet per t oxide at this framing (default: both, as the factor framing)")] = None,
     groups: Annotated[bool, typer.Option("--groups", help="move correlated inputs together (yields, composition, partner terms, ...)")] = False,
     deals_file: DealsFileOption = None,
-    format: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="table, csv or json: one row per input, ranked")] = "table",
+    format: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="table, csv or json: one row per year and input, ranked")] = "table",
     data: DataOption = None,
 ) -> int:
-    """Global sensitivity analysis of one deal's metric in one year, or of the difference between two deals.
+    """Global sensitivity analysis of one deal's metric, year by year, or of the difference between two deals.
 
-    One row per input (or group with --groups), most influential first. The same seed gives the
-    same output.
+    The structural choices left open (production_basis, demand_basis, framing) are categorical
+    factors beside the ranged inputs. One row per year and input (or group with --groups), each
+    year's most influential first, with top3_share (how often the bootstrap puts it in the top
+    three), its source, and flag (in the top three while resting on an assumption). The same seed
+    gives the same output.
     """
-    from rekit.model.deals import PARAMS, SHARE_KEYS
+    from rekit.model.deals import PARAMS, SHARE_KEYS, YEARS
     from rekit.model.sensitivity import sensitivity as analyse
     from rekit.model.simulation import METRICS
     from rekit.reports.params import nearest_power_of_two
@@ -232,21 +282,77 @@ def sensitivity(
              "(--method morris takes any N >= 2)")
     book = deal_book(deals_file, load_data(data))
     metric = choose(metric, list(METRICS), "metric")
-    inputs = len(PARAMS) + len(SHARE_KEYS) + 2  # at most: every parameter, share, production and capacity
-    names, basis, demand = model_inputs(book, [deal] + ([vs] if vs else []), basis, n, seed, (year, year), demand,
-                                        option="--n", least=2, runs_per_draw=inputs + 2,
-                                        noun="samples")  # Sobol: N x (inputs + 2) runs
+    span = (year, year) if year is not None else parse_years(years)
+    from rekit.model.simulation import check_years
+
+    check_years(*span)
+    if basis is not None:
+        basis = choose(book.basis_name(basis), list(book.bases), "production basis")
+    inputs = len(PARAMS) + len(SHARE_KEYS) + 8  # at most: every parameter, share, path, capacity, factor and choice
+    names, _, demand = model_inputs(book, [deal] + ([vs] if vs else []), basis or "output", n, seed, (YEARS[0], span[1]),
+                                    demand, option="--n", least=2, runs_per_draw=inputs + 2,
+                                    noun="samples")  # Sobol: N x (inputs + 2) runs of every year from the start
     deal, vs = names[0], (names[1] if vs else None)
     if vs == deal:
         fail(f"--vs: {vs!r} is the deal itself; give another deal to compare with")
-    table = analyse(book, deal, metric=metric, year=year, method=method, n=n, seed=seed, basis=basis, demand=demand,
-                    compare=vs, groups=groups)
+    table = analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis, demand=demand,
+                    framing=framing, compare=vs, groups=groups)
     if format == "csv":
         write_csv(table)
     elif format == "json":
         print(table.to_json(orient="records", double_precision=6))
     else:
         what = f"{deal} - {vs}" if vs else deal
-        print(f"{method} indices of {metric} in {year} for {what} (basis {basis}, N={n}, seed {seed})")
-        print(table.to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+        held = ", ".join(f"{k} {v}" for k, v in (("basis", basis), ("demand", demand), ("framing", framing)) if v) or "no choice held"
+        print(f"{method} indices of {metric} for {what}, {span[0]}-{span[1]} (N={n}, seed {seed}; {held}); "
+              "flag: in the top three while resting on an assumption")
+        for y, g in table.groupby("year", sort=True):
+            print(f"\n{y}")
+            print(g.drop(columns="year").to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return 0
+
+
+@app.command("goal", short_help="what would it take: the smallest value of one lever that reaches a target")
+def goal(
+    deal: Annotated[str, typer.Option("--deal", metavar="NAME", help="the deal")],
+    metric: Annotated[str, typer.Option("--metric", metavar="M", help="the metric (as in rekit simulate)")],
+    target: Annotated[float, typer.Option("--target", metavar="X", help="the value the metric should reach, in its unit")],
+    year: Annotated[int, typer.Option("--year", metavar="YEAR", help="the year it should reach it (2024-2050)")],
+    lever: Annotated[str, typer.Option(
+        "--lever", metavar="L", help="irel_output, partner_free_capacity, domestic_capacity or oxide_imports")] = "domestic_capacity",
+    draws: DrawsOption = 1000,
+    seed: SeedOption = 0,
+    basis: BasisOption = "output",
+    demand: DemandOption = None,
+    framing: Annotated[Literal["chain", "officials"], typer.Option(
+        "--framing", help="t magnet per t oxide: chain (stoichiometry and yields, ~2.15) or officials ('roughly three')")] = "chain",
+    deals_file: DealsFileOption = None,
+    format: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="a sentence (table), or one row as csv/json")] = "table",
+    data: DataOption = None,
+) -> int:
+    """The smallest value of one lever at which a deal's metric reaches a target in a year.
+
+    For the median of the draws, and for each end of the band (the values at which p05 and p95
+    reach it), by bisection on the model. A target no value of the lever reaches is said to be out
+    of reach, with the most the metric gets to and what limits it.
+    """
+    from rekit.model.goal import LEVERS
+    from rekit.model.goal import goal as find
+    from rekit.model.simulation import METRICS
+
+    ds = load_data(data)
+    book = deal_book(deals_file, ds)
+    metric = choose(metric, list(METRICS), "metric")
+    lever = choose(lever, list(LEVERS), "lever")
+    names, basis, demand = model_inputs(book, [deal], basis, draws, seed, (2024, 2024), demand)
+    answer = find(book, names[0], metric, target, year, lever, draws=draws, seed=seed, basis=basis, demand=demand,
+                  framing=framing)
+    table = answer.frame()
+    table["data_version"] = ds.version
+    if format == "csv":
+        write_csv(table)
+    elif format == "json":
+        print(table.to_json(orient="records", double_precision=6))
+    else:
+        print(answer.sentence())
     return 0

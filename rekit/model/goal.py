@@ -57,13 +57,13 @@ LEVERS: dict[str, Lever] = {
 
 #: Metrics that may be negative (a stock drawn down, a surplus of oxide).
 SIGNED = ("stocked", "oxide_gap")
-#: Metrics that are at most 1 and may be negative (net exporters).
-AT_MOST_ONE = ("import_dependency", "import_reliance")
+#: Metrics that are at most 1 and may be negative (JRC import reliance of a net exporter).
+AT_MOST_ONE = ("import_reliance",)
 
 
 def metric_range(metric: str) -> tuple[float, float]:
-    """The values a metric can take: shares [0, 1]; 1 − a ratio (import dependency, JRC reliance) (−inf, 1];
-    stock changes and gaps any real number; every other quantity or ratio [0, inf)."""
+    """The values a metric can take: shares [0, 1]; JRC import reliance (−inf, 1]; stock changes and gaps
+    any real number; every other quantity or ratio (coverage, self-sufficiency, import dependency) [0, inf)."""
     unit = METRICS[metric][0]
     if metric in SIGNED:
         return -math.inf, math.inf

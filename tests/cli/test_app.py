@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 import rekit.cli.data
 from conftest import first_row, set_cell
@@ -132,12 +133,11 @@ def test_rekit_debug_shows_the_traceback_of_a_bug(monkeypatch):
         main(["cite", "usgs_mcs_2026"])
 
 
-def test_data_problems_exit_1_and_bad_arguments_2(data_copy, capsys):
+def test_data_problems_exit_1(data_copy, capsys):
+    """(Bad arguments, exit 2: tests/cli/test_bad_input.py, one row each.)"""
     set_cell(data_copy, "observations.csv", 0, "value", "x")
     code, out, err = run(["cite", "usgs_mcs_2026", "--data", str(data_copy)], capsys)  # load() refuses the data
     assert code == 1 and "observations.csv:2: value: 'x' is not a number" in err and err.startswith("rekit: error: ")
-    code, out, err = run(["cite", "usgs_mcs_2026", "--style", "long"], capsys)
-    assert code == 2 and "rekit: error: unknown citation format 'long'; allowed: text, short, bibtex" in err
 
 
 def test_data_check_reads_the_deals_file_and_the_rows_it_points_at(data_copy, capsys):
@@ -194,10 +194,15 @@ def test_simulate_csv_keeps_its_columns_and_numbers(capsys):
                           "--metric", "oxide_production"], capsys)
     assert code == 0, err
     lines = out.strip().splitlines()
-    # the columns the issue keeps, then the demand basis used and the data version
-    assert lines[0] == "deal,year,metric,unit,mean,p05,p50,p95,demand,data_version" and len(lines) == 1 + 2
+    # the columns the issue keeps, the demand basis used, the structural envelope and its ends, the data version
+    assert lines[0] == ("deal,year,metric,unit,mean,p05,p50,p95,demand,envelope_p05,envelope_p95,low_scenario,high_scenario,"
+                        "data_version") and len(lines) == 1 + 2
     assert lines[1].startswith("toll_japan,2024,oxide_production,t NdPr oxide,")
-    assert lines[1].endswith(",official,0.2.0")
+    # the default demand basis and the data version as the data folder states them (their values are the data's: tests/data)
+    version = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    default_demand = yaml.safe_load((ROOT / "data" / "deals.yml").read_text(encoding="utf-8"))["default_demand"]
+    row = next(csv.DictReader(io.StringIO(out)))
+    assert (row["demand"], row["data_version"]) == (default_demand, version)
 
 
 # --- memory -----------------------------------------------------------------------------------
@@ -214,7 +219,8 @@ def test_a_run_too_large_is_refused_with_the_estimate_the_limit_and_what_fits(mo
 
 
 def test_the_memory_estimate_covers_a_real_run():
-    """The peak tracemalloc sees for simulate + summary stays within PEAK_BYTES_PER_CELL a cell."""
+    """The peak tracemalloc sees for simulate + summary stays within PEAK_BYTES_PER_CELL a cell: the
+    estimate is an upper bound (how far below it a run stays depends on numpy and the model, not asserted)."""
     from rekit.data.dataset import load
     from rekit.model.deals import load_deals
     from rekit.model.simulation import simulate
@@ -228,8 +234,7 @@ def test_the_memory_estimate_covers_a_real_run():
     finally:
         tracemalloc.stop()
     cells = 2 * 12 * 3000
-    assert peak / cells <= cli_model.PEAK_BYTES_PER_CELL * 1.05
-    assert peak / cells >= cli_model.PEAK_BYTES_PER_CELL * 0.5  # the constant is not a wild overestimate
+    assert peak <= cli_model.PEAK_BYTES_PER_CELL * cells, f"{peak / cells:.0f} bytes a cell"
 
 
 def test_memory_limit_is_read_from_proc_meminfo():

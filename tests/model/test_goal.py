@@ -48,7 +48,8 @@ def test_the_band_brackets_the_median_for_a_rising_metric():
 
 
 def test_a_falling_metric_reaches_its_target_from_above():
-    """Import dependency = 1 - self-sufficiency: 0.95 needs the same 200.5 t as self-sufficiency 0.05."""
+    """Import dependency = (M + R) / D: nothing returned, and imports fill the gap, M = D - K, so it is
+    1 - K / D: 0.95 needs the same 200.5 t as a coverage of 0.05."""
     g = goal(book(), "all_home", "import_dependency", 0.95, 2025, "domestic_capacity", draws=0, basis="capacity")
     assert not g.rising
     assert g.at_p50 == pytest.approx(200.5, rel=2e-3)
@@ -90,3 +91,37 @@ def test_bad_input_is_refused(kwargs, fragment):
 def test_every_lever_has_a_unit_and_a_range():
     for name, lever in LEVERS.items():
         assert lever.unit and 0 < lever.first < lever.most, name
+
+
+# --- the command line (a real `rekit` process) --------------------------------------------------
+
+def rekit(*args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "rekit.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_rekit_goal_answers_in_a_sentence_and_as_a_row():
+    p = rekit("goal", "--deal", "repm_scheme", "--metric", "own_feedstock_coverage", "--target", "0.3", "--year", "2032",
+              "--lever", "irel_output", "--draws", "100")
+    assert p.returncode == 0, p.stderr
+    assert "irel_output of" in p.stdout and "x the production basis" in p.stdout
+    p = rekit("goal", "--deal", "repm_scheme", "--metric", "own_feedstock_coverage", "--target", "0.3", "--year", "2032",
+              "--lever", "irel_output", "--draws", "100", "--format", "csv")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[0].startswith("deal,metric,unit,target,year,lever,lever_unit,at_p05,at_p50,at_p95")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("--lever", "domestic_capcity"), "unknown lever 'domestic_capcity' (did you mean domestic_capacity?)"),
+    (("--target", "3", "--metric", "export_share"), "target: 3 is outside the range of export_share (share), [0, 1]"),
+    (("--year", "2062",), "year: 2062 is outside the model's span, 2024-2050"),
+])
+def test_rekit_goal_refuses_bad_input_without_a_traceback(args, fragment):
+    base = {"--deal": "repm_scheme", "--metric": "own_feedstock_coverage", "--target": "0.3", "--year": "2032"}
+    given = dict(zip(args[::2], args[1::2]))
+    argv = [x for k, v in {**base, **given}.items() for x in (k, v)]
+    p = rekit("goal", *argv)
+    assert p.returncode == 2, p.stderr
+    assert fragment in p.stderr and "Traceback" not in p.stderr

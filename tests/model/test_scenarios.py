@@ -97,3 +97,52 @@ def test_unknown_names_are_refused_with_a_hint(kwargs, fragment):
     with pytest.raises(ModelError) as exc:
         grid(book(), **args)
     assert fragment in str(exc.value)
+
+
+# --- the command line (a real `rekit` process) --------------------------------------------------
+
+def rekit(*args: str):
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "rekit.cli", *args], capture_output=True, text=True, timeout=300)
+
+
+def test_simulate_grid_csv_writes_one_tidy_row_per_deal_scenario_year_and_metric():
+    import io
+
+    import pandas as pd
+
+    p = rekit("simulate", "--grid", "--format", "csv", "--deal", "repm_scheme", "--years", "2030-2031", "--draws", "50",
+              "--metric", "own_feedstock_coverage")
+    assert p.returncode == 0, p.stderr
+    table = pd.read_csv(io.StringIO(p.stdout))
+    assert list(table.columns) == ["deal", "year", "metric", "unit", "production", "demand", "framing", "p05", "p50", "p95",
+                                   "data_version"]
+    b = book()
+    assert len(table) == len(b.bases) * len(b.demands) * len(FRAMINGS) * 2  # scenarios x 2 years, one deal and metric
+    assert set(table["production"]) == set(b.bases) and set(table["demand"]) == set(b.demands)
+
+
+def test_simulate_csv_rows_carry_the_envelope_around_their_own_band():
+    import io
+
+    import pandas as pd
+
+    p = rekit("simulate", "--format", "csv", "--deal", "repm_scheme", "--years", "2030-2030", "--draws", "100",
+              "--metric", "own_feedstock_coverage")
+    assert p.returncode == 0, p.stderr
+    row = pd.read_csv(io.StringIO(p.stdout)).iloc[0]
+    # the default scenario is one of the pooled ones: its median lies inside the envelope
+    assert row["envelope_p05"] <= row["p50"] <= row["envelope_p95"]
+    assert row["low_scenario"].startswith("production=") and row["high_scenario"].startswith("production=")
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (("simulate", "--grid", "--metric", "own_feedstock_covrage"), "did you mean own_feedstock_coverage"),
+    (("simulate", "--grid", "--years", "2024-2050", "--draws", "10000000"), "draws in each of"),
+])
+def test_bad_grid_input_is_refused_without_a_traceback(args, fragment):
+    p = rekit(*args)
+    assert p.returncode == 2, p.stderr
+    assert fragment in p.stderr and "Traceback" not in p.stderr
