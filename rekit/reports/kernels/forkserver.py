@@ -16,9 +16,16 @@ which exists to "apply substitutions to the kernel launch command": the command
 kernel.json``. Everything else (launching, poll, wait, interrupt, terminate, kill, cleanup) is
 `LocalProvisioner`'s own. That needs a real child process, so the kernel's "process" as
 jupyter_client sees it is a tiny launcher (no site imports, ~20 ms) that asks the server for a
-fork, relays every signal it gets (SIGINT for an interrupt, SIGTERM, SIGKILL aside) to the kernel,
-and exits with the kernel's exit code; when the launcher dies (a shutdown kills it), the server
-kills its kernel. Overriding `launch_kernel` instead, to drop the launcher, would mean
+fork, relays every signal it gets (SIGINT for an interrupt, SIGTERM, SIGKILL aside) to the kernel's
+process group, and exits with the kernel's exit code; when the launcher dies (a shutdown kills it),
+the server kills its kernel.
+
+Each forked kernel starts its own session (``os.setsid``), as jupyter_client's own launcher does
+(``start_new_session=True``), so the processes a notebook starts (``subprocess.Popen``, ``os.system("…
+&")``) are in the kernel's process group, and the server ends the kernel with ``os.killpg``: when
+its launcher dies, when the kernel exits on its own (what it left running still goes), and when the
+server itself stops. A child that starts a session of its own escapes the group; nothing short of
+a cgroup would catch it. Overriding `launch_kernel` instead, to drop the launcher, would mean
 re-implementing poll/wait/send_signal/kill for a process that is not our child (its exit status
 only the server can read), which the base class gives no hook for.
 
@@ -66,9 +73,12 @@ if not line.strip():
 pid = int(line)
 def relay(sig, frame):
     try:
-        os.kill(pid, sig)
+        os.killpg(pid, sig)
     except OSError:
-        pass
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
 for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
     signal.signal(sig, relay)
 line = f.readline()
@@ -77,9 +87,14 @@ sys.exit(int(line) if line.strip() else 1)
 
 
 def _become_kernel(req: dict, launcher_path: str) -> None:
-    """In a forked child: become an ordinary ipykernel process (never returns)."""
+    """In a forked child: become an ordinary ipykernel process (never returns), leading its own session
+    (so that `killpg` on its pid ends whatever the notebook started)."""
     import signal
 
+    try:
+        os.setsid()
+    except OSError:  # already a group leader: cannot happen after a fork, but the kernel must run all the same
+        pass
     for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD, signal.SIGPIPE):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -156,12 +171,17 @@ def serve(sock_path: str, preload: Sequence[str]) -> None:
     children: dict[int, Any] = {}  # kernel pid -> its launcher's connection (None once it is gone)
     by_conn: dict[Any, int] = {}
 
+    def kill_group(pid: int) -> None:
+        """SIGKILL a kernel's process group (its session: the kernel and what its notebook started). A
+        group outlives its leader while a member lives, and Linux does not reuse the pid meanwhile."""
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
     def kill_all() -> None:
         for pid in list(children):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
+            kill_group(pid)
 
     signal.signal(signal.SIGTERM, lambda *a: (kill_all(), os._exit(0)))
     while True:
@@ -214,10 +234,7 @@ def serve(sock_path: str, preload: Sequence[str]) -> None:
                     sel.unregister(conn)
                     conn.close()
                     children[pid] = None
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except OSError:
-                        pass
+                    kill_group(pid)
         while children:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -225,6 +242,7 @@ def serve(sock_path: str, preload: Sequence[str]) -> None:
                 break
             if pid == 0:
                 break
+            kill_group(pid)  # the kernel is gone (shut down, or it died): so is what its notebook started
             conn = children.pop(pid, None)
             if conn is not None:
                 try:
