@@ -138,8 +138,11 @@ def resource_path(folder: str | os.PathLike, path: object) -> Path:
         raise _refused(shown, "is a URL: a resource must be a file inside the package folder")
     if ".." in posix.parts or ".." in windows.parts:
         raise _refused(shown, "has a '..' part: a resource must be a file inside the package folder")
-    root = Path(folder).resolve()
-    target = (root / posix).resolve()
+    try:
+        root = Path(folder).resolve()
+        target = (root / posix).resolve()
+    except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError before Python 3.13)
+        raise _refused(shown, "cannot be resolved: a loop of symbolic links") from None
     if target != root and root not in target.parents:
         raise _refused(shown, f"leads outside the package folder (a symbolic link?): "
                               "a resource must be a file inside it")
