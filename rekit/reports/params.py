@@ -42,10 +42,11 @@ from pathlib import Path
 from typing import Any
 
 from rekit.errors import RekitError
-from rekit.reports.specs import AnyValue, Bool, Choice, Float, Int, ListOf, PeriodText, Refused, Spec, Str
+from rekit.reports.specs import AnyValue, Bool, Choice, Float, Int, ListOf, Matching, PeriodText, Refused, Spec, Str
 
 __all__ = [
     "ParameterError", "SPECS", "check", "check_parameters", "declared", "spec_for", "defaults", "Declared",
+    "STUDENT_ID_PATTERN", "nearest_power_of_two",
 ]
 
 
@@ -191,6 +192,9 @@ def _last_event() -> tuple[date, str]:
     return _dataset(*_data_stamp()).events["date_start"].max().date(), "the last event in data/events.csv"
 
 
+#: What a student id may be (rekit.teaching.exercises.STUDENT_ID): letters, digits, '-', '_' or '.', 1 to 64.
+STUDENT_ID_PATTERN = r"[A-Za-z0-9_.-]{1,64}"
+
 _DEAL = Choice(_deal_names, what="deals in data/deals.yml")
 _YEAR = Int(_first_year, _last_year)
 
@@ -213,7 +217,10 @@ SPECS: dict[str, Spec] = {
     "metric": Choice(_metric_names, what="the model's metrics"),
     "vs": Choice(_deal_or_none, what='"" or a deal to compare with'),
     "method": Choice(("sobol", "morris")),
-    "samples": Int(2, 65_536),  # a sensitivity analysis's base sample size
+    "samples": Int(2, 65_536),  # a sensitivity analysis's base sample size; a power of 2 for Sobol (checked below)
+    # the teaching notebooks' student id: the rule of rekit.teaching.exercises.STUDENT_ID (reports may
+    # not import teaching; tests/hostile/test_args.py checks that the two agree)
+    "student_id": Matching(STUDENT_ID_PATTERN, "1 to 64 letters, digits, '-', '_' or '.'", empty="the shared values"),
 }
 
 
@@ -373,9 +380,18 @@ def _resolve_notebook(notebook: str | Path) -> Path | None:
 # ---------------------------------------------------------------------------------------------
 
 
+#: Longest a value is shown in a message before it is cut short.
+SHOWN_CHARS = 80
+#: Said of a number written with digits other than 0-9 (the data package's CSV rules say the same).
+DIGITS_HINT = " (write digits 0-9 only: full-width or other non-ASCII digits are refused)"
+
+
 def _show_given(value: Any) -> str:
-    """A value as given; a number typed on the command line ("-5") is shown as the number."""
-    if isinstance(value, str):
+    """A value as given; a number typed on the command line ("-5") is shown as the number (only
+    when written in ASCII: '１０００' is shown as typed, not as 1000); a long value is cut short."""
+    if isinstance(value, str) and len(value) > SHOWN_CHARS:
+        return f"{value[:SHOWN_CHARS]!r}... ({len(value):,} characters)"
+    if isinstance(value, str) and value.isascii():
         try:
             n = int(value.strip())
             return repr(n)
@@ -389,10 +405,13 @@ def _show_given(value: Any) -> str:
     return _show(value)
 
 
-def _refuse(name: str, value: Any, spec: Spec, part: str | None = None) -> ParameterError:
+def _refuse(name: str, value: Any, spec: Spec, part: str | None = None, reason: str | None = None) -> ParameterError:
     shown = _show_given(value)
     got = shown if part is None or part in (shown, _show(value)) else f"{part} in {shown}"
-    return ParameterError(f"parameter {name!r}: got {got}; allowed: {spec.describe()}")
+    why = f" ({reason})" if reason else ""
+    text = value if isinstance(value, str) else part if isinstance(part, str) else ""
+    hint = DIGITS_HINT if any(c.isdigit() and not c.isascii() for c in text[:SHOWN_CHARS * 10]) else ""
+    return ParameterError(f"parameter {name!r}: got {got}{why}; allowed: {spec.describe()}{hint}")
 
 
 def check_parameters(params: Mapping[str, Any], notebook: str | Path | None = None) -> dict[str, Any]:
@@ -430,7 +449,7 @@ def check_parameters(params: Mapping[str, Any], notebook: str | Path | None = No
         try:
             out["deals_file"] = spec.coerce(params["deals_file"])
         except Refused as exc:
-            raise _refuse("deals_file", params["deals_file"], spec, exc.shown) from None
+            raise _refuse("deals_file", params["deals_file"], spec, exc.shown, exc.reason) from None
         if out["deals_file"]:
             token = _DEALS_FILE.set(out["deals_file"])
     try:
@@ -443,7 +462,7 @@ def check_parameters(params: Mapping[str, Any], notebook: str | Path | None = No
             try:
                 out[name] = spec.coerce(value)
             except Refused as exc:
-                raise _refuse(name, value, spec, exc.shown) from None
+                raise _refuse(name, value, spec, exc.shown, exc.reason) from None
     finally:
         if token is not None:
             _DEALS_FILE.reset(token)
@@ -466,7 +485,21 @@ def check_parameters(params: Mapping[str, Any], notebook: str | Path | None = No
                 given = "end_year" if "end_year" in out else "start_year"
                 raise ParameterError(f"parameter {given!r}: got {merged[given]}; allowed: a value that keeps "
                                      f"{name}={y} (its default) within start_year..end_year; or set {name} too")
+    n, method = merged.get("samples"), merged.get("method")
+    if method == "sobol" and isinstance(n, int) and not isinstance(n, bool) and n > 0 and n & (n - 1):
+        given = "samples" if "samples" in out or "method" not in out else "method"
+        raise ParameterError(f"parameter {given!r}: got samples={n} with method 'sobol'; allowed: a power of two "
+                             f"for Sobol (Sobol needs a power of two, e.g. {nearest_power_of_two(n)}), or method 'morris'")
     return out
+
+
+def nearest_power_of_two(n: int) -> int:
+    """The power of two nearest `n` (>= 1), the higher one on a tie: 1000 -> 1024, 700 -> 512, 768 -> 1024.
+
+    Sobol' sequences keep their balance only for a power-of-two number of points (SALib's
+    sobol.sample warns otherwise; Owen 2020, "On dropping the first Sobol' point")."""
+    low = 1 << (max(int(n), 1).bit_length() - 1)
+    return low if n - low < 2 * low - n else 2 * low
 
 
 check = check_parameters

@@ -33,20 +33,34 @@ if TYPE_CHECKING:
 # built at import, and `rekit --help` (which imports it) must not pay for pydantic (~0.5-2 s here).
 
 __all__ = [
-    "Refused", "Spec", "Int", "Float", "Bool", "Str", "Choice", "ListOf", "AnyValue", "PeriodText", "split_list",
+    "Refused", "Spec", "Int", "Float", "Bool", "Str", "Choice", "ListOf", "AnyValue", "PeriodText", "Matching",
+    "split_list", "load_text", "MAX_TEXT", "MAX_DEPTH",
 ]
 
 Number = int | float
 Bound = Number | Callable[[], Number] | None
 
 
+#: The most characters a value given as text may have, and the deepest a YAML or JSON list or
+#: mapping typed in it may nest: parameter values are names, numbers, paths and short lists.
+MAX_TEXT = 10_000
+MAX_DEPTH = 10
+
+
 class Refused(ValueError):
     """A value a spec does not allow. `shown` is the offending part when it is not the whole value
-    (the item of a list), as the user would write it."""
+    (the item of a list), as the user would write it; `reason` says why when the value is too big
+    to be read at all (too long, nested too deeply)."""
 
-    def __init__(self, shown: str | None = None):
+    def __init__(self, shown: str | None = None, reason: str | None = None):
         super().__init__(shown)
         self.shown = shown
+        self.reason = reason
+
+
+class _TooBig(Exception):
+    """Raised inside a validator for a value beyond MAX_TEXT or MAX_DEPTH; not a ValueError, so
+    pydantic lets it through and `Spec.coerce` turns it into a `Refused` with its reason."""
 
 
 def _resolve(x: Any) -> Any:
@@ -95,10 +109,14 @@ class Spec:
         """The value, normalised (``"1000"`` -> 1000); `Refused` if it is not allowed."""
         from pydantic import ValidationError
 
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise Refused(reason=f"a value is at most {MAX_TEXT:,} characters")
         try:
             return _adapter(self, self.resolved()).validate_python(value)
         except ValidationError as exc:
             raise Refused(self.offending(value, exc)) from None
+        except _TooBig as exc:
+            raise Refused(reason=str(exc)) from None
 
     def offending(self, value: Any, exc: ValidationError) -> str | None:
         """The part of `value` to show in a message, when not the whole of it."""
@@ -111,12 +129,23 @@ class Spec:
 # --- reading the forms a value arrives in (BeforeValidators) ---------------------------------
 
 
+def _ascii_number_text(value: str) -> str:
+    """`value` stripped, '_' separators dropped; ValueError unless every character is ASCII.
+
+    Python's int() and float() also read full-width and other Unicode digits ('１０００'); the data
+    package's CSV rules refuse those (rekit.data.tables), and so does a parameter."""
+    if not value.isascii():
+        raise ValueError("digits must be 0-9")
+    return value.strip().replace("_", "")
+
+
 def _read_int(value: Any) -> Any:
-    """'1000', '1_000', '1e3', 1000.0 and numpy integers -> 1000; True and 2.5 are left to be refused."""
+    """'1000', '1_000', '1e3', 1000.0 and numpy integers -> 1000; True, 2.5 and non-ASCII digits
+    ('１０００') are left to be refused."""
     if isinstance(value, bool):
         raise ValueError("a truth value is not an integer")
     if isinstance(value, str):
-        text = value.strip().replace("_", "")
+        text = _ascii_number_text(value)
         try:
             return int(text)
         except ValueError:
@@ -132,12 +161,12 @@ def _read_int(value: Any) -> Any:
 
 
 def _read_float(value: Any) -> Any:
-    """'0.5', '1_000.5' and numpy numbers -> float; True is refused."""
+    """'0.5', '1_000.5' and numpy numbers -> float; True and non-ASCII digits ('０.５') are refused."""
     if isinstance(value, bool):
         raise ValueError("a truth value is not a number")
     if isinstance(value, str):
         try:
-            return float(value.strip().replace("_", ""))
+            return float(_ascii_number_text(value))
         except ValueError:
             raise ValueError("not a number") from None
     if isinstance(value, numbers.Real) and not isinstance(value, (int, float)):
@@ -160,15 +189,42 @@ def _read_name(value: Any) -> str:
     return _read_text(value).strip()
 
 
+def _depth(obj: Any) -> int:
+    """How deeply lists and mappings nest in `obj` (a scalar: 0, [1]: 1, [[1]]: 2), walked without recursion."""
+    deepest, stack = 0, [(obj, 1)]
+    while stack:
+        x, d = stack.pop()
+        if isinstance(x, (list, dict)):
+            deepest = max(deepest, d)
+            if d <= MAX_DEPTH:  # deeper is refused anyway
+                stack.extend((v, d + 1) for v in (x.values() if isinstance(x, dict) else x))
+    return deepest
+
+
+def load_text(text: str) -> Any:
+    """A value typed as YAML (or JSON, which YAML reads) on the command line, with PyYAML's safe
+    loader; ValueError if it is not YAML, `_TooBig` if it nests deeper than MAX_DEPTH (PyYAML's
+    composer recurses: a deep enough list would otherwise end in a RecursionError)."""
+    import yaml
+
+    try:
+        got = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise ValueError("not YAML") from None
+    except RecursionError:
+        raise _TooBig(f"nested deeper than {MAX_DEPTH} levels") from None
+    if _depth(got) > MAX_DEPTH:
+        raise _TooBig(f"nested deeper than {MAX_DEPTH} levels")
+    return got
+
+
 def split_list(text: str) -> list[Any]:
     """A list typed on the command line: ``a,b`` or a YAML list ``[a, b]``; empty text is an empty list."""
     text = text.strip()
     if text.startswith("["):
-        import yaml
-
         try:
-            got = yaml.safe_load(text)
-        except yaml.YAMLError:
+            got = load_text(text)
+        except ValueError:
             raise ValueError("not a YAML list") from None
         if not isinstance(got, list):
             raise ValueError("not a YAML list")
@@ -197,11 +253,9 @@ def _no_repeats(items: list[Any]) -> list[Any]:
 
 def _read_literal(value: Any) -> Any:
     if isinstance(value, str):
-        import yaml
-
         try:
-            return yaml.safe_load(value)
-        except yaml.YAMLError:
+            return load_text(value)
+        except ValueError:
             return value
     return value
 
@@ -281,6 +335,34 @@ class Str(Spec):
 
     def describe(self) -> str:
         return "a non-empty text" if self.nonempty else "a text"
+
+
+@dataclass(frozen=True, repr=False)
+class Matching(Spec):
+    """Text that matches `pattern` as a whole (Python's re.fullmatch: a trailing line break does not
+    slip through as it would past ``$``), or "" when `empty` says what "" means; `what` says in
+    words what matches (``1 to 64 letters, digits, '-', '_' or '.'``)."""
+
+    pattern: str
+    what: str
+    empty: str | None = None  # e.g. "the shared values": "" is allowed and means that
+
+    def annotation(self, resolved):
+        import re
+
+        from pydantic import AfterValidator, BeforeValidator
+
+        rx = re.compile(self.pattern)
+
+        def matches(text: str) -> str:
+            if (text == "" and self.empty is not None) or rx.fullmatch(text):
+                return text
+            raise ValueError("does not match")
+
+        return Annotated[str, BeforeValidator(_read_text), AfterValidator(matches)]
+
+    def describe(self) -> str:
+        return self.what + (f' (or "" for {self.empty})' if self.empty is not None else "")
 
 
 @dataclass(frozen=True, repr=False)

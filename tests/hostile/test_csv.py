@@ -128,3 +128,129 @@ def test_a_chart_csv_neutralises_cells_and_quotes_header_lines():
     assert len(rows) == 12
     assert rows[0]["series"] == "'" + PAYLOADS[0] and rows[0]["x"] == "'" + PAYLOADS[0]
     assert [float(r["y"]) for r in rows[:2]] == [-3.5, 2.0] and rows[1]["detail_1"] == "-1"
+
+
+# --- each writer, through the command line and the report runner --------------------------------
+
+DEAL_TEMPLATE = """\
+  {name}:
+    description: "a payload deal"
+    shares:
+      export: {{value: 0, source: "assumption: halt"}}
+      toll: {{value: 0, source: "assumption: no tolling"}}
+      domestic: {{value: 0, source: "assumption: no domestic magnets"}}
+      stock: rest
+"""
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """A deals file with one deal named after each payload, and a copy of the data whose every source
+    title is TITLE and whose nd_production notes are payloads (those without control characters)."""
+    folder = tmp_path_factory.mktemp("csv")
+    deals = folder / "evil.yml"
+    deals.write_text("deals:\n" + "".join(DEAL_TEMPLATE.format(name=json_text(p)) for p in PAYLOADS), encoding="utf-8")
+    data = folder / "data"
+    shutil.copytree(DATA, data)
+    edit_rows(data / "sources.csv", lambda i, r: r.update(title=f"{TITLE} {i}"))
+    payloads = iter(p for p in PAYLOADS if p.isprintable())
+    edit_rows(data / "observations.csv",
+              lambda i, r: r.update(note=next(payloads, r["note"])) if r["indicator"] == "nd_production" else None)
+    return {"deals": deals, "data": data, "folder": folder}
+
+
+def json_text(text: str) -> str:
+    """`text` as a double-quoted YAML (JSON) scalar."""
+    import json
+
+    return json.dumps(text)
+
+
+def edit_rows(path, change) -> None:
+    with open(path, encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for i, r in enumerate(rows):
+        change(i, r)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+
+
+def test_simulate_csv_neutralises_every_payload_deal(hostile):
+    args = ["simulate", "--deals", hostile["deals"], "--years", "2024-2025", "--draws", "5", "--format", "csv"]
+    for p in PAYLOADS:
+        args += ["--deal", p]
+    proc = run_rekit(args)
+    expect(proc, 0, "deal,year,metric")
+    assert unsafe_cells(proc.stdout) == []
+    table = pd.read_csv(io.StringIO(proc.stdout), keep_default_na=False)
+    # every payload deal is there, with its quote (the output is read as text, so its carriage return
+    # arrives as a line feed: inside its quoted cell, as the one-row-each count shows); numbers stay numbers
+    assert set(table["deal"]) == {"'" + p.replace("\r", "\n") for p in PAYLOADS}
+    assert len(table) == len(PAYLOADS) * len(set(table["metric"])) * 2
+    assert all(pd.api.types.is_numeric_dtype(table[c]) for c in ("year", "mean", "p05", "p50", "p95"))
+
+
+def test_data_show_csv_neutralises_payload_notes(hostile):
+    proc = run_rekit(["data", "show", "nd_production", "--format", "csv", "--data", hostile["data"]])
+    expect(proc, 0, "note")
+    assert unsafe_cells(proc.stdout) == []
+    table = pd.read_csv(io.StringIO(proc.stdout), keep_default_na=False)
+    printable = [p for p in PAYLOADS if p.isprintable()]
+    assert {"'" + p for p in printable} <= set(table["note"])
+    assert pd.api.types.is_numeric_dtype(table["value"])
+
+
+def test_a_reports_chart_csv_neutralises_payload_deals_and_quotes_payload_source_titles(hostile):
+    """A real `rekit run`: the deals a user may pick (the parameter check strips names, so the tab
+    and carriage-return deals are left to the tests above) and source titles with a comma and a quote."""
+    picked = [p for p in PAYLOADS if p.isprintable()]
+    out = hostile["folder"] / "out"
+    proc = run_rekit(["run", "self_sufficiency", "--deals", hostile["deals"], "-p", "deals", json_text_list(picked),
+                      "-p", "draws", "20", "--out", out], env={"REKIT_DATA": str(hostile["data"])}, timeout=600)
+    expect(proc, 0, "wrote")
+    charts = sorted(out.glob("*.chart-*.csv"))
+    assert charts, sorted(p.name for p in out.iterdir())
+    for path in charts:
+        text = path.read_text(encoding="utf-8")
+        assert unsafe_cells(text) == [], path.name
+        records = list(csv.reader(io.StringIO(text, newline="")))
+        assert all(len(r) == 1 for r in records if r and r[0].startswith("# ")), path.name
+    head, rows = downloads.read_figure_csv(charts[0].read_text(encoding="utf-8"))
+    # the source titles came back whole, each in its one header cell
+    assert any(TITLE in v for k, v in head.items() if k.startswith("source ["))
+    # the payload deals drawn (deals with identical results share one series: "A = B = ... p95")
+    series = {r["series"] for r in rows}
+    assert any(s.startswith("'" + picked[0]) for s in series) and all(p in "".join(series) for p in picked)
+    assert all(float(r["y"]) >= 0 for r in rows if r["y"] != "")  # a share of demand, read as a number
+
+
+def json_text_list(items: list[str]) -> str:
+    import json
+
+    return json.dumps(items)
+
+
+def test_the_gradebook_csv_neutralises_every_payload():
+    from rekit.teaching import grading
+
+    rows = [{c: "" for c in grading.COLUMNS} | {"student": p, "feedback": p, "exercise": "01.1", "points": -1.5,
+                                                "max_points": 2, "credit": -0.75} for p in PAYLOADS]
+    text = grading.format_gradebook(pd.DataFrame(rows, columns=grading.COLUMNS), "csv")
+    assert unsafe_cells(text) == []
+    back = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [r["student"] for r in back] == ["'" + p for p in PAYLOADS]  # one row each: no line was split
+    assert {r["points"] for r in back} == {"-1.5"} and {r["credit"] for r in back} == {"-0.75"}
+
+
+def test_the_disagreement_register_csv_neutralises_payload_cells():
+    from rekit.data.conflicts import COLUMNS, conflicts_csv
+
+    row = {c: "" for c in COLUMNS} | {"entity": PAYLOADS[0], "scope_key": "\r=1", "value_a": -2.0, "value_b": 3.0,
+                                      "resolution": None, "reason": "-2+3"}
+    text = conflicts_csv(pd.DataFrame([row], columns=COLUMNS))
+    assert unsafe_cells(text) == []
+    back = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert len(back) == 1 and back[0]["entity"] == "'" + PAYLOADS[0] and back[0]["scope_key"] == "'\r=1"
+    assert back[0]["value_a"] == "-2.0" and back[0]["state"] == "unresolved"
