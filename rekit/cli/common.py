@@ -251,11 +251,17 @@ def load_data(given: Path | str | None = None):
 
 
 def deal_book(deals_file: Path | None, ds):
-    """The deal book: the bundled deals plus the user's --deals FILE, over the dataset `ds`."""
+    """The deal book: the bundled deals plus the user's --deals FILE, over the dataset `ds`.
+
+    A data folder without deals.yml uses the bundled deals, and says so on stderr."""
     from rekit.model.deals import load_deals
+    from rekit.paths import BUNDLED_DATA, DEALS_FILE
 
     if deals_file is not None and not deals_file.is_file():
         fail(f"--deals: no file at {deals_file}")
+    folder = Path(ds.path)
+    if not (folder / DEALS_FILE).exists() and folder.resolve() != BUNDLED_DATA.resolve():
+        print(f"rekit: note: {folder} has no {DEALS_FILE}: using the bundled deals ({BUNDLED_DATA / DEALS_FILE})", file=sys.stderr)
     return load_deals(deals_file, ds=ds)
 
 
