@@ -436,7 +436,8 @@ def test_cli_simulate_csv_has_one_row_per_deal_year_metric_with_quantiles():
     out = rekit("simulate", "--deal", "status_quo", "--deal", "toll_korea", "--years", "2024-2030", "--draws", "200", "--format", "csv")
     assert out.returncode == 0, out.stderr
     lines = out.stdout.strip().splitlines()
-    assert lines[0] == "deal,year,metric,unit,mean,p05,p50,p95,demand,data_version"
+    assert lines[0] == ("deal,year,metric,unit,mean,p05,p50,p95,demand,envelope_p05,envelope_p95,low_scenario,high_scenario,"
+                        "data_version")
     assert len(lines) - 1 == 2 * 7 * len(METRICS)
 
 
