@@ -138,7 +138,7 @@ class State:
     """
 
     deals: tuple[str, ...]
-    basis: str = "reported"
+    basis: str = "output"  # IREL's measured output, then its plans under capacity (`reported` is its old name)
     demand: str | None = None  # a demand basis (data/deals.yml `demand_bases`); None: the book's default
     years: tuple[int, int] = (2024, 2035)
     draws: int = 0
@@ -169,7 +169,11 @@ def central_values(book: DealBook, deals: Sequence[str], year: int, demand: str 
 
 
 def compute(state: State, book: DealBook) -> Result:
-    """Run the model for a State; ExploreError or ModelError (with a clear message) when it cannot."""
+    """Run the model for a State; ExploreError or ModelError (with a clear message) when it cannot.
+
+    The model always runs from 1 January 2024 (rekit.model.simulation.START); the year sliders only
+    choose the years shown, so moving the first year shown never changes a year's numbers.
+    """
     if not state.deals:
         raise ExploreError("no deal selected: pick one or more deals (Ctrl- or Cmd-click to pick several)")
     start, end = (int(y) for y in state.years)
@@ -196,8 +200,12 @@ def series(result: Result, metric: str, band: Sequence[float] = BAND) -> dict[st
 
 
 def headline_table(result: Result, year: int) -> pd.DataFrame:
-    """One row per deal: self-sufficiency and export share in `year` (median, p05, p95), own magnets and demand.
+    """One row per deal: own-feedstock coverage, FAO self-sufficiency at the magnet stage and export share
+    in `year` (median, p05, p95), own magnets, demand and production; and, when the years shown reach
+    2035, the median of the 2031–35 mean of own-feedstock coverage (`own_feedstock_coverage_2031_35`),
+    so a one-off peak in the headline year shows.
 
+    `self_sufficiency` (with p05, p95) is kept: the old name of own-feedstock coverage, same numbers.
     Also importable as ``rekit.explore.headline`` (the name the teaching notebooks use).
     """
     if year not in set(result.years.tolist()):
@@ -205,12 +213,16 @@ def headline_table(result: Result, year: int) -> pd.DataFrame:
     rows = []
     for deal in result.deals:
         row: dict[str, Any] = {"deal": deal, "year": int(year)}
-        for metric in ("self_sufficiency", "export_share", "magnets_own", "magnet_demand", "production"):
+        for metric in ("self_sufficiency", "own_feedstock_coverage", "magnet_self_sufficiency", "export_share",
+                       "magnets_own", "magnet_demand", "production"):
             draws = result.at(metric, deal, year)
             lo, mid, hi = np.quantile(draws, BAND) if draws.size > 1 else (draws[0],) * 3
             row[metric] = float(mid)
-            if metric in ("self_sufficiency", "export_share"):
+            if metric in ("self_sufficiency", "own_feedstock_coverage", "magnet_self_sufficiency", "export_share"):
                 row[f"{metric}_p05"], row[f"{metric}_p95"] = float(lo), float(hi)
+        if {2031, 2035} <= set(result.years.tolist()):
+            later = result.period_mean("own_feedstock_coverage", 2031, 2035)[result.deals.index(deal)]
+            row["own_feedstock_coverage_2031_35"] = float(np.median(later))
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -70,7 +70,7 @@ class Explorer(w.VBox):
     `updates` (a counter).
     """
 
-    def __init__(self, deals: Iterable[str] | None = None, basis: str = "reported",
+    def __init__(self, deals: Iterable[str] | None = None, basis: str = "output",
                  years: tuple[int, int] = (2024, 2035), draws: int = 0, *, headline_year: int = 2030,
                  seed: int = 0, book: DealBook | None = None, ds: Dataset | None = None,
                  deals_file: str | os.PathLike | None = None, demand: str | None = None):
@@ -105,7 +105,7 @@ class Explorer(w.VBox):
         style = {"description_width": "150px"}
         c["deals"] = w.SelectMultiple(options=self.deal_names, value=chosen, rows=min(len(self.deal_names), 7),
                                       description="deals", style=style, layout=w.Layout(width="400px"))
-        c["basis"] = w.Dropdown(options=list(self.book.bases), value=basis, description="production basis",
+        c["basis"] = w.Dropdown(options=list(self.book.bases), value=self.book.basis_name(basis), description="production basis",
                                 style=style, layout=narrow)
         demands = sorted(self.book.demands, key=lambda n: n != self.book.default_demand)
         c["demand"] = w.Dropdown(options=demands, value=demand or demands[0], description="demand basis",
@@ -297,7 +297,7 @@ class Explorer(w.VBox):
                 f"{s.years[0]}-{s.years[1]}; draws {s.draws}>")
 
 
-def explore(deals: Iterable[str] | None = None, basis: str = "reported", years: tuple[int, int] = (2024, 2035),
+def explore(deals: Iterable[str] | None = None, basis: str = "output", years: tuple[int, int] = (2024, 2035),
             draws: int = 0, **kwargs: Any) -> Explorer:
     """Open the deal explorer in a notebook: the last expression of a cell displays it.
 

@@ -104,8 +104,11 @@ def _last_year() -> int:
 
 
 def _basis_names() -> tuple[str, ...]:
-    """The production bases of the model (data/deals.yml, `production_bases`)."""
-    return tuple(_book(*_data_stamp()).bases)
+    """The production bases of the model (data/deals.yml, `production_bases`), then the old names that
+    still work (rekit.model.deals.BASIS_ALIASES: `reported` is the default `output`)."""
+    from rekit.model.deals import BASIS_ALIASES
+
+    return (*_book(*_data_stamp()).bases, *BASIS_ALIASES)
 
 
 def _demand_names() -> tuple[str, ...]:
