@@ -489,13 +489,14 @@ def to_html(nb, job: Job, *, show_input: bool, built: str, index_link: bool = Fa
 
 
 def write_report(out_dir: Path, rendered: Rendered, job: Job) -> Path:
-    """Write a rendered report, its downloads and its record for the landing page (finding, first chart)."""
-    for name, text in rendered.files.items():
-        write_atomic(out_dir / name, text)
+    """Write a rendered report, its downloads and its record for the landing page (finding, first chart),
+    all or none (`write_all_atomic`): a full disk leaves no chart CSV without its page."""
     meta = {"finding": rendered.finding, "title": job.title, "figure": rendered.first_figure}
-    write_atomic(out_dir / f".{job.stem}.card.json", json.dumps(meta, default=str))
     dest = out_dir / job.file
-    write_atomic(dest, rendered.page)
+    files = {out_dir / name: text for name, text in rendered.files.items()}
+    files[out_dir / f".{job.stem}.card.json"] = json.dumps(meta, default=str)
+    files[dest] = rendered.page  # moved in last
+    write_all_atomic(files)
     return dest
 
 
@@ -510,18 +511,34 @@ os.umask(_UMASK)  # read once, at import (os.umask is process-wide and not threa
 
 def write_atomic(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, then move it into place: readers (and a failed run)
-    never see or leave a half-written file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    never see or leave a half-written file. An OSError (a full disk) names `path` as its filename."""
+    write_all_atomic({path: text})
+
+
+def write_all_atomic(files: Mapping[Path, str]) -> None:
+    """Write every file (path -> text) to a temporary file beside it, then move them all into place, in
+    the order given: a failure while writing (a full disk) leaves none of them, and no temporary file.
+    An OSError names the file that could not be written (its `filename`), not the temporary one."""
+    staged: list[tuple[str, Path]] = []
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; reports are meant to be shared
-        os.replace(tmp, path)
+        for path, text in files.items():
+            path = Path(path)
+            try:
+                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+                staged.append((tmp, path))
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write(text)
+                os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; reports are meant to be shared
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror, str(path)) from None
+        for tmp, path in staged:
+            os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
+        for tmp, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
         raise
 
 
