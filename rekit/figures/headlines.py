@@ -147,11 +147,16 @@ def table(df: pd.DataFrame, units: dict[str, str] | None = None, formats: dict[s
     return Table(df, units, formats, caption)
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*\[\]<>&!$#~|])")
+
+
 def markdown_text(text: str) -> str:
-    """`text` as Markdown that renders exactly as the text: every ASCII punctuation character is
-    backslash-escaped (CommonMark, "Backslash escapes"), so no value from the data or the user can
-    make a link, an HTML tag, emphasis or maths out of a sentence."""
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+    """`text` as Markdown that renders as the text: the characters that would make an HTML tag, an
+    entity, a link or image (``[``, ``]``, ``!``, ``<``, ``>``), code, emphasis with ``*``, maths, a heading,
+    a strikethrough or a table are backslash-escaped (CommonMark, "Backslash escapes"), so no value
+    from the data or the user makes markup out of a sentence. Other punctuation (``_ . , ; : ( ) % ' -``,
+    common in findings) is left as it is, so a finding's Markdown is its text."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
 class Finding:

@@ -6,13 +6,14 @@ figures of the bundled data), never computed with the function under test."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from rekit.data.dataset import load
 from rekit.figures import headlines
 from rekit.model.deals import load_deals
-from rekit.model.simulation import simulate
+from rekit.model.simulation import METRICS, Result, simulate
 from conftest import read_rows, write_rows
 
 PAYLOAD = "<img src=x onerror=alert(1)>"
@@ -65,17 +66,29 @@ def test_finding_markdown_renders_as_its_text():
                     "in 2031 (34.5%, status_quo).</p>\n")
 
 
+def known_result() -> Result:
+    """A result written by hand: two deals, 2030-2033, three identical draws a year (so each median
+    is the value itself); self-sufficiency 0.10, 0.20, 0.35, 0.50 under `scheme`, 0 under `none`."""
+    years = np.arange(2030, 2034)
+    arrays = {m: np.zeros((2, len(years), 3)) for m in METRICS}
+    arrays["self_sufficiency"][0] = np.array([0.10, 0.20, 0.35, 0.50])[:, None]
+    return Result(deals=("scheme", "none"), years=years, arrays=arrays, basis="output", draws=3, seed=0)
+
+
 def test_reaching_sentence_comes_from_the_result():
-    ds = load()
-    book = load_deals(ds=ds)
-    res = simulate(book, ["status_quo", "repm_scheme"], years=(2024, 2035), draws=200)
-    s = headlines.reaching_sentence(res, "self_sufficiency", 0.3, 2030)
-    first = headlines.first_year_reaching(res, "self_sufficiency", 0.3)
-    assert first["repm_scheme"] != "not by 2035"  # the scheme's plants pass 0.3 of the official demand
-    assert f"repm_scheme the median self-sufficiency reaches 0.3 in {first['repm_scheme']}" in s
-    assert "status_quo the median self-sufficiency does not reach 0.3 by 2035" in s  # status quo makes no magnets
+    res = known_result()
+    # scheme's medians 0.10, 0.20, 0.35, 0.50: the first at or above 0.3 is 2032's 0.35
+    assert headlines.first_year_reaching(res, "self_sufficiency", 0.3).to_dict() == {"scheme": "2032", "none": "not by 2033"}
+    s = headlines.reaching_sentence(res, "self_sufficiency", 0.3, 2031)
+    assert s == ("Under scheme the median self-sufficiency reaches 0.3 in 2032 (0.20 in 2031); "
+                 "under none the median self-sufficiency does not reach 0.3 by 2033 (0.00 in 2031).")
     bundle, meta = headlines.finding(s)._repr_mimebundle_()
-    assert meta["rekit"]["finding"] == s and bundle["text/plain"] == s
+    assert meta["rekit"]["finding"] == s and bundle["text/plain"] == s and bundle["text/markdown"] == s
+    # 2031 is the second year: scheme 0.20, none 0.00, rounded to 2 digits
+    assert headlines.metric_table(res, "self_sufficiency", 2031).to_dict("index") == {
+        "scheme": {"p05": 0.2, "median": 0.2, "p95": 0.2}, "none": {"p05": 0.0, "median": 0.0, "p95": 0.0}}
+    assert headlines.share_sentence(res, "self_sufficiency", 2033) == \
+        "In 2033 the median self sufficiency is 50.0% under scheme; 0.0% under none."
 
 
 def test_table_with_a_repeated_index_renders():
