@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from typing import Mapping, Sequence
 
 import jinja2
@@ -32,9 +33,14 @@ def pct(x: float) -> str:
     return "–" if not math.isfinite(x) else f"{x:.0%}" if abs(x) >= 0.1 or x == 0 else f"{x:.1%}"
 
 
+_WEB_URL = re.compile(r"https?://[^\s<>\"'`]+", re.I)
+
+
 def web_url(url: str | None) -> str | None:
-    """`url` if it is an http(s) address, else None (so no other scheme ever becomes a link)."""
-    if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
+    """`url` if it is an http(s) address with no space, quote or angle bracket, else None (so no
+    other scheme ever becomes a link, and the reports' rule, rekit.reports.citation.is_web_link,
+    holds here too)."""
+    if isinstance(url, str) and _WEB_URL.fullmatch(url.strip()):
         return url.strip()
     return None
 
