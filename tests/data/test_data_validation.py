@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from conftest import first_row, read_rows, set_cell, write_rows
@@ -25,10 +29,20 @@ def assert_named(folder, file, row, column, fragment):
     assert f"{file}:{row}: {column}:" in str(exc.value)
 
 
-def test_bundled_data_passes_full_check():
-    from conftest import DATA
+def test_bundled_data_passes():
+    """The one place that checks the bundled data passes: the full check in-process, `rekit data check`
+    (exit 0, one line "ok: ..."), and the standard's own validator, as a user would run it
+    (`frictionless validate data/datapackage.json`)."""
+    from conftest import DATA, ROOT
 
     assert validate.full(DATA) == []
+    out = subprocess.run([sys.executable, "-m", "rekit.cli", "data", "check"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.startswith("ok:") and len(out.stdout.strip().splitlines()) == 1
+    exe = Path(sys.executable).with_name("frictionless")
+    out = subprocess.run([str(exe), "validate", "data/datapackage.json"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout[-2000:]
+    assert "VALID" in out.stdout and "INVALID" not in out.stdout
 
 
 def test_missing_column(data_copy):
