@@ -64,13 +64,6 @@ def test_stoichiometric_factors_from_atomic_weights():
     assert nd == pytest.approx(0.78 * 288.484 / 336.481) and pr == pytest.approx(0.22 * 845.44596 / 1021.43496)
 
 
-def test_atomic_weights_agree_with_the_data():
-    from rekit.model.conversions import ATOMIC_WEIGHT
-
-    for el in ("Nd", "Pr", "Dy", "Tb", "O", "Fe", "B"):
-        assert dataset().obs(f"atomic_weight_{el.lower()}")["value"] == ATOMIC_WEIGHT[el]
-
-
 def test_three_tonnes_of_magnet_per_tonne_of_oxide_is_never_exceeded():
     # The government's rule of thumb (Moneycontrol, Oct 2025): 1 t NdPr oxide ~ 3 t magnet. With
     # stoichiometry (<= 0.8574 t metal per t oxide) and yields <= 1 it is an upper bound when w_NdPr >= 0.28:
