@@ -29,8 +29,9 @@ rekit's functools caches before each test (mutmut forks its workers from a proce
 run the tests once, and a cached result would hide a mutant).
 
 Limits of mutmut 3 worth knowing when reading a rate: it mutates the bodies of functions and
-methods only (not module-level constants), and it leaves decorated functions alone (a
-`@property`, `@lru_cache` or `@classmethod` body is not mutated).
+methods only (not module-level constants, nor a value computed once at import from a mutated
+function), and it leaves a function with any decorator other than `@staticmethod` or
+`@classmethod` alone (the body of a `@property` or an `@lru_cache` function is not mutated).
 """
 
 from __future__ import annotations
