@@ -10,7 +10,8 @@ where "killed" counts mutants a test failed on or that ran out of time, and "not
 mutants in functions no selected test calls (they survive by default).
 
 This is not part of `make test`: it takes minutes a module. Install mutmut once into the project's
-environment (it is the `mutation` extra, so `make env` leaves it alone):
+environment (it is not a declared extra: environment.yml installs every extra, and contributors
+who never run this do not need it):
 
     .venv/bin/python -m pip install 'mutmut>=3.8,<4'
 
