@@ -12,8 +12,24 @@ register with its resolutions), ``diff`` (rows added, removed and changed betwee
 Nothing here knows of deals, the model, charts or reports.
 """
 
-from rekit.data.dataset import Dataset, load
-from rekit.data.problems import DataError
+from __future__ import annotations
+
+from typing import Any
+
 from rekit.paths import data_dir
 
 __all__ = ["Dataset", "DataError", "data_dir", "load"]
+
+
+def __getattr__(name: str) -> Any:
+    """`Dataset`, `load` and `DataError`, imported when first asked for (PEP 562): the small readers
+    here (``jsonfile``, ``files``, ``periods``) are used by commands that must not wait for pandas."""
+    if name in ("Dataset", "load"):
+        from rekit.data import dataset
+
+        return getattr(dataset, name)
+    if name == "DataError":
+        from rekit.data.problems import DataError
+
+        return DataError
+    raise AttributeError(f"module 'rekit.data' has no attribute {name!r}")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
+from rekit.data.jsonfile import read_json
 from rekit.paths import notebooks_dir
 from rekit.reports.params import ParameterError, check, declared
 from rekit.errors import RekitError
@@ -29,8 +30,7 @@ class NotebookUnreadable(ReportError):
 def read_notebook_json(path: Path) -> dict:
     """A notebook's JSON, or NotebookUnreadable naming the file and what is wrong with it."""
     try:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
+        data = read_json(path, "notebook", cap=100_000_000, largest=1e300)  # a regular file, bounded: rekit.data.jsonfile
     except UnicodeDecodeError as exc:
         raise NotebookUnreadable(f"notebook {path.name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except ValueError as exc:  # JSONDecodeError
