@@ -274,7 +274,7 @@ def parse_years(text: str) -> tuple[int, int]:
 
     m = re.fullmatch(r"\s*([0-9]+)(?:\s*-\s*([0-9]+))?\s*", text, flags=re.ASCII)
     if m is None:
-        fail(f"--years: {text!r} is not allowed; give START-END (e.g. 2024-2035) or one year (e.g. 2030), "
+        fail(f"--years: {text!r} is not START-END (e.g. 2024-2035) or one year (e.g. 2030); write both years "
              "in digits 0-9")
     return int(m[1]), int(m[2] or m[1])
 

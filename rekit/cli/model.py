@@ -277,9 +277,6 @@ def sensitivity(
     from rekit.model.simulation import METRICS
     from rekit.reports.params import nearest_power_of_two
 
-    if method == "sobol" and n >= 2 and n & (n - 1):  # below 2 is refused with the other inputs
-        fail(f"--n: {n} is not allowed with --method sobol: Sobol needs a power of two, e.g. {nearest_power_of_two(n)} "
-             "(--method morris takes any N >= 2)")
     book = deal_book(deals_file, load_data(data))
     metric = choose(metric, list(METRICS), "metric")
     span = (year, year) if year is not None else parse_years(years)
@@ -295,6 +292,9 @@ def sensitivity(
     deal, vs = names[0], (names[1] if vs else None)
     if vs == deal:
         fail(f"--vs: {vs!r} is the deal itself; give another deal to compare with")
+    if method == "sobol" and n & (n - 1):  # after the range and memory checks above, before any run
+        fail(f"--n: {n} is not allowed with --method sobol: Sobol needs a power of two, e.g. {nearest_power_of_two(n)} "
+             "(--method morris takes any N >= 2)")
     table = analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis, demand=demand,
                     framing=framing, compare=vs, groups=groups)
     if format == "csv":

@@ -19,7 +19,7 @@ DEEP = "[" * 100_000  # a 100,000-deep JSON array
 DEEP_IN_BOUNDS = "[" * 4_000 + "]" * 4_000  # 8,000 characters, within the length bound, 4,000 deep
 FULL_WIDTH = "\uff11\uff10\uff10\uff10"  # １０００
 DIGITS = "write digits 0-9 only"
-YEARS = "give START-END (e.g. 2024-2035) or one year"
+YEARS = "is not START-END (e.g. 2024-2035) or one year (e.g. 2030)"
 SIM = ["simulate", "--deal", "toll_japan", "--draws", "5"]
 
 ROWS = [
