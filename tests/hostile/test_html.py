@@ -442,7 +442,10 @@ def test_finding_markdown_has_no_markup():
 
     bundle, meta = finding(f"Under {IMG} see [this](javascript:alert(4)) and <https://example.org>.")._repr_mimebundle_()
     html = markdown2html_mistune(bundle["text/markdown"])
-    assert "<img" not in html and "<a " not in html and ESCAPED in html
+    assert "<img" not in html and ESCAPED in html
+    assert "javascript:" not in re.sub(r"\[this\]\(javascript:alert\(4\)\)", "", html)  # shown as text, never a link
+    hrefs = re.findall(r'<a href="([^"]*)"', html)
+    assert all(h.startswith("https://example.org") for h in hrefs), hrefs  # a bare address may link: only http(s)
 
 
 def test_figure_html_refuses_a_size_or_id_that_would_leave_the_attribute():
