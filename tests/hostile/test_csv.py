@@ -254,3 +254,21 @@ def test_the_disagreement_register_csv_neutralises_payload_cells():
     back = list(csv.DictReader(io.StringIO(text, newline="")))
     assert len(back) == 1 and back[0]["entity"] == "'" + PAYLOADS[0] and back[0]["scope_key"] == "'\r=1"
     assert back[0]["value_a"] == "-2.0" and back[0]["state"] == "unresolved"
+
+
+def test_no_module_writes_csv_but_through_the_one_rule():
+    """Every CSV writer of the kit goes through rekit.csvcells: no other module calls pandas' to_csv or
+    the csv module's writers (the headline tables hash a table's CSV text for an id; nothing is written)."""
+    import re
+    from pathlib import Path
+
+    package = Path(csvcells.__file__).parent
+    allowed = {"csvcells.py": "", "figures/headlines.py": "hashlib.sha1(df.to_csv()"}
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        rel = path.relative_to(package).as_posix()
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if re.search(r"\.to_csv\(|csv\.(writer|DictWriter)\(", line) and not (
+                    rel in allowed and allowed[rel] in line):
+                found.append(f"{rel}:{n}: {line.strip()}")
+    assert found == [], "\n".join(found)
