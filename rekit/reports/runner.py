@@ -8,6 +8,12 @@ This module is the runner; it uses four others:
 - `rekit.reports.guard`: signals noted and acted on between steps, the run's one temporary folder
   (cleaned by the next run after a SIGKILL), the output folder's lock.
 
+After a signal the kernels are killed, not shut down politely, reports that finished running are
+not rendered any more, and the index is written without new thumbnails (Chromium takes seconds):
+SIGTERM ends a batch in a few seconds, and `guard.Stop` exits at once if it is still going after
+`guard.STOP_GRACE` s. A full disk fails the run (`FailedError`, exit 1) with a message naming the
+file that could not be written; a report's page and chart CSVs are written all or none.
+
 A failure names its cell by position in the notebook file and first line (`cell_label`), also after
 a timeout or a dead kernel (papermill saves the run as it goes, into the run folder); an unreadable
 notebook fails its own report. The injected-parameters cell gets an id derived from the parameters
@@ -52,9 +58,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, NamedTuple, Sequence
 
+from rekit.errors import FailedError
 from rekit.paths import REPORTS
 from rekit.paths import batch_file as default_batch
-from rekit.reports.guard import FolderLock, Interrupted, RunFolder, Stop, clean_partial_files
+from rekit.reports.guard import FolderLock, Interrupted, RunFolder, Stop, clean_partial_files, disk_full
 from rekit.reports.jobs import (Job, ReportResult, params_suffix, ReportError, jobs_from_batch, slug_text, find_notebook,
                     list_notebooks, load_batch, make_job, report_stem, check_deals_file, takes_deals_file)
 from rekit.reports import freeze
@@ -204,6 +211,9 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future | None, kernels: Ke
         )
         kernels.stop(km)
         km = None
+        if stop:  # it ran, but a stop was asked for: rendering takes seconds; the last good report is kept
+            return ReportResult(job, "interrupted", time.perf_counter() - t0, built, path=dest if dest.exists() else None,
+                                error=f"interrupted ({stop.name}) after it ran, before its page was written")
         stable_ids(nb, job.params)
         rendered = render_report(nb, job, show_input=job.show_input, built=built, index_link=index_link,
                                  self_contained=self_contained)
@@ -214,6 +224,9 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future | None, kernels: Ke
         return ReportResult(job, "ok", time.perf_counter() - t0, built, path=dest, warnings=warns)
     except PapermillExecutionError as exc:
         error = f"{exc.ename}: {_ANSI.sub('', str(exc.evalue))}".rstrip(": ")
+    except OSError as exc:
+        error = (f"the disk is full: cannot write {exc.filename or 'the report'} ({exc.strerror})" if disk_full(exc)
+                 else _first_line(exc))
     except BaseException as exc:  # kernel died, could not start, timeout, export failed, disk full, interrupted...
         if not isinstance(exc, Exception) and not (stop and isinstance(exc, (KeyboardInterrupt, concurrent.futures.CancelledError))):
             raise
@@ -258,15 +271,27 @@ def _write_records(out: Path, all_jobs: Sequence[Job], results: Sequence[ReportR
     try:
         _save_manifest(out, manifest)
         freeze.record(out, results)
-        index = write_index(out, all_jobs, {r.job.stem: r for r in results}, manifest, skipped=list(skipped))
+        index = write_index(out, all_jobs, {r.job.stem: r for r in results}, manifest, skipped=list(skipped),
+                            thumbnails=not interrupted)  # after a signal: no Chromium, stop within seconds
         if interrupted:
             mark_interrupted(index, interrupted, items)
     except OSError as exc:
         failed = [r for r in results if not r.ok]
         listed = "".join(f"\n  {r.job.file}: {r.error}" for r in failed)
-        raise ReportError(f"cannot write the index in {out}: {exc.strerror or exc}; the earlier index is kept "
-                          f"unchanged. Reports not written:{listed or ' none'}") from None
+        what = f" ({exc.filename})" if exc.filename else ""
+        full = "the disk is full: " if disk_full(exc) else ""
+        raise FailedError(f"{full}cannot write the index in {out}{what}: {exc.strerror or exc}; the earlier index is "
+                          f"kept unchanged. Reports not written:{listed or ' none'}") from None
     return index
+
+
+def _cannot_write(out: Path, exc: OSError) -> Exception:
+    """The error for an output folder that cannot take the run's files: a full disk fails the run (exit 1),
+    anything else (no permission) is a bad --out (exit 2)."""
+    what = f" ({exc.filename})" if exc.filename else ""
+    if disk_full(exc):
+        return FailedError(f"the disk is full: cannot write reports to {out}{what}: {exc.strerror}")
+    return ReportError(f"cannot write reports to {out}{what}: {exc.strerror or exc}")
 
 
 def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None, out_dir: str | os.PathLike | None = None,
@@ -280,6 +305,7 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
     in `run_batch`."""
     stop = Stop()
     with stop.catching(), RunFolder() as run:
+        stop.on_give_up(run.remove)  # still stopping after the grace time: kill the kernels' groups, exit
         with run.as_tempdir():
             kernels = Kernels(kernel_name, fork=warm)  # first: the fork server preloads while we check the input
         result = None
@@ -297,7 +323,7 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
                     preload_modules()
                     write_assets(out)
                 except OSError as exc:
-                    raise ReportError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
+                    raise _cannot_write(out, exc) from None
                 done = threading.Event()
                 watcher = _close_on_stop(stop, kernels, done)
                 try:
@@ -307,7 +333,7 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
                 finally:
                     done.set()
                     watcher.join()
-                kernels.close(timeout=5 if stop else 60)
+                kernels.close(timeout=60, now=bool(stop))
                 manifest = _load_manifest(out)
                 _record(manifest, result)
                 try:
@@ -315,7 +341,7 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
                 except OSError:
                     pass  # the report itself is written (or its failure reported); the record is a cache
         finally:
-            kernels.close(timeout=5)
+            kernels.close(timeout=5, now=bool(stop))
     if stop:
         stop.raise_for_signal(f"interrupted by {stop.name}; the last good report is kept")
     return result
@@ -331,7 +357,7 @@ def _close_on_stop(stop: Stop, kernels: Kernels, done: threading.Event) -> threa
     def watch() -> None:
         while not done.is_set():
             if stop.wait(0.25):
-                kernels.close(timeout=5)
+                kernels.close(timeout=5, now=True)
                 return
 
     t = threading.Thread(target=watch, name="rekit-stop", daemon=True)
@@ -375,6 +401,7 @@ def run_batch(batch_file: str | os.PathLike | None = None, out_dir: str | os.Pat
     t_start = time.perf_counter()
     stop = Stop()
     with stop.catching(), RunFolder() as run:
+        stop.on_give_up(run.remove)  # still stopping after the grace time: kill the kernels' groups, exit
         return _run_batch(stop, run, t_start, batch_file, out_dir, jobs, only, show_input, timeout, kernel_name,
                           progress, keep_ipynb, warm, ahead, force, deals)
 
@@ -401,7 +428,7 @@ def _run_batch(stop: Stop, run: RunFolder, t_start: float, batch_file, out_dir, 
         all_jobs, out, selected, skipped = plan
         _say_unchanged(skipped, progress)
     except BaseException:
-        kernels.close(timeout=5)
+        kernels.close(timeout=5, now=bool(stop))
         raise
     workers = max(1, int(jobs or os.cpu_count() or 1))
     ahead = workers if ahead is None else max(0, ahead)
@@ -430,7 +457,7 @@ def _run_batch(stop: Stop, run: RunFolder, t_start: float, batch_file, out_dir, 
                 try:
                     write_assets(out)
                 except OSError as exc:
-                    raise ReportError(f"cannot write reports to {out}: {exc.strerror or exc}") from None
+                    raise _cannot_write(out, exc) from None
                 from tqdm.auto import tqdm
 
                 bar = tqdm(total=len(selected), desc="reports", unit="report", disable=not progress or not selected,
@@ -448,9 +475,9 @@ def _run_batch(stop: Stop, run: RunFolder, t_start: float, batch_file, out_dir, 
                     running = {pool.submit(work, i): i for i in range(len(selected))}
                     pending = set(running)
                     while pending:
-                        if stop and not closed:  # shut the kernels down: running notebooks end within a second
+                        if stop and not closed:  # kill the kernels: running notebooks end within a second
                             closed = True
-                            kernels.close(timeout=5)
+                            kernels.close(timeout=5, now=True)
                         done, pending = concurrent.futures.wait(pending, timeout=0.25,
                                                                 return_when=concurrent.futures.FIRST_COMPLETED)
                         for fut in done:
@@ -462,7 +489,7 @@ def _run_batch(stop: Stop, run: RunFolder, t_start: float, batch_file, out_dir, 
                     pool.shutdown(wait=True, cancel_futures=True)  # after an error of our own: nothing more starts
                     bar.close()
             finally:
-                kernels.close(timeout=5 if stop else 60)
+                kernels.close(timeout=60, now=bool(stop))
                 closed = True
                 done_stems = {r.job.stem for r in results}
                 for j in selected:  # not run (stopped, or an error of our own): say so in the index
@@ -482,7 +509,7 @@ def _run_batch(stop: Stop, run: RunFolder, t_start: float, batch_file, out_dir, 
                             f"Run again to build them.")
                 index = _write_records(out, all_jobs, results, note, items, [j.stem for j in skipped])
     finally:
-        kernels.close(timeout=5)
+        kernels.close(timeout=5, now=bool(stop))
     if stop:
         n = sum(r.status == "interrupted" for r in results)
         stop.raise_for_signal(f"interrupted by {stop.name}; {n} report{'s' if n != 1 else ''} not built "

@@ -250,8 +250,8 @@ def test_a_full_disk_fails_clearly_and_keeps_the_index(tmp_path):
                 except OSError as exc:
                     assert exc.errno == errno.ENOSPC
         got, out, err = finish(start(tmp_path), tmp_path)
-        assert got != 0 and "Traceback" not in err
-        assert "No space left on device" in err
+        assert got == 1 and "Traceback" not in err, err  # the run failed (1), not a bad argument (2)
+        assert "No space left on device" in err and "the disk is full" in err
         assert "cannot write the index" in err and "the earlier index is kept unchanged" in err
         for p, data in before.items():  # complete files, as they were: nothing half-written
             assert (disk / p).read_bytes() == data, p

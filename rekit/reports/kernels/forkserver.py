@@ -326,16 +326,17 @@ class ForkServer:
             return cmd
         return self.command(cmd[m + 2:])
 
-    def close(self) -> None:
-        """Stop the server; it kills the kernels it forked that are still running."""
+    def close(self, timeout: float = 5) -> None:
+        """Stop the server; it kills the kernels it forked that are still running, with their process
+        groups. Waits up to `timeout` seconds for it, then kills it (twice that at most in all)."""
         try:
             if self.proc.stdin:
                 self.proc.stdin.close()  # the server kills its kernels and exits
-            self.proc.wait(timeout=5)
+            self.proc.wait(timeout=timeout)
         except Exception:
             self.proc.kill()
             try:
-                self.proc.wait(timeout=5)
+                self.proc.wait(timeout=timeout)
             except Exception:
                 pass
 

@@ -2,6 +2,14 @@
 
 On Linux each kernel is forked from a warm server (rekit.reports.kernels.forkserver) through a
 jupyter_client provisioner; elsewhere, or with ``fork=False``, kernels start the usual way.
+
+Every kernel leads its own session - jupyter_client's launcher starts it with
+``start_new_session=True``, the fork server calls ``os.setsid`` in the fork - and is shut down with
+``shutdown_kernel(now=True)``, which kills its process group (`LocalProvisioner.kill` uses
+``os.killpg``; the fork server kills the group of a kernel whose launcher died): what a notebook
+started ends with its kernel. After a signal, `close(now=True)` does not wait for kernels still
+starting or ask any kernel politely: it stops the fork server (which kills its kernels' groups),
+cancels the start-ups and kills the rest, all within seconds.
 """
 
 from __future__ import annotations
@@ -51,6 +59,7 @@ class Kernels:
         self._alive: set = set()
         self._futures: list[concurrent.futures.Future] = []
         self._closed = False
+        self._close_lock = threading.Lock()  # the runner's stop watcher and its main thread may both close
 
     @property
     def fork_server(self) -> ForkServer | None:
@@ -125,25 +134,37 @@ class Kernels:
     async def _stop_all(self) -> None:
         await asyncio.gather(*(self._stop(km) for km in list(self._alive)), return_exceptions=True)
 
-    def close(self, timeout: float = 60) -> None:
-        """Wait for start-ups in progress, shut every kernel down, stop the loop, remove the sockets."""
-        if self._closed:
-            return
-        concurrent.futures.wait(self._futures, timeout=timeout)
-        try:
-            asyncio.run_coroutine_threadsafe(self._stop_all(), self.loop).result(timeout)
-        except Exception:
-            pass
-        self._closed = True
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        for fut in self._futures:  # start-ups that never ran (interrupted): nobody may wait on them forever
-            fut.cancel()
-        if not self._thread.is_alive():
-            self.loop.close()
-        if self._server is not None:
-            self._server.close()
-        shutil.rmtree(self.folder, ignore_errors=True)
+    def close(self, timeout: float = 60, now: bool = False) -> None:
+        """Shut every kernel down (with its process group), stop the loop, remove the sockets.
+
+        First wait up to `timeout` seconds for start-ups in progress; with `now` (a stop was requested)
+        do not: stop the fork server (it kills its kernels), cancel the start-ups, kill the rest. Each
+        step is bounded by `timeout` (`now`: at most 2 s each)."""
+        with self._close_lock:
+            if self._closed:
+                return
+            if now:
+                timeout = min(timeout, 2.0)
+                for fut in self._futures:  # a start-up cancelled in the loop shuts its kernel down itself
+                    fut.cancel()
+                if self._server is not None:
+                    self._server.close(timeout)
+            else:
+                concurrent.futures.wait(self._futures, timeout=timeout)
+            try:
+                asyncio.run_coroutine_threadsafe(self._stop_all(), self.loop).result(timeout)
+            except BaseException:  # timed out, or cancelled: the run folder's cleanup kills what is left
+                pass
+            self._closed = True
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=min(timeout, 10))
+            for fut in self._futures:  # start-ups that never ran (interrupted): nobody may wait on them forever
+                fut.cancel()
+            if not self._thread.is_alive():
+                self.loop.close()
+            if self._server is not None:
+                self._server.close(min(timeout, 5))
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> "Kernels":
         return self
