@@ -114,10 +114,23 @@ def csv_text(rows: Iterable[Iterable[Any]]) -> str:
 
 def frame_csv(frame: Any, stream: TextIO | None = None, float_format: str | None = None) -> str | None:
     """A pandas DataFrame as CSV, without its index: its column names and text cells neutralised
-    (numbers are left as numbers, by type), numbers and missing values written by pandas
-    (`float_format`, an empty cell for NaN), then every row written by `writer`'s quoting. The text,
-    or None when written to `stream`."""
-    safe = frame.map(neutralise).rename(columns=neutralise)
+    (columns of numbers are left as they are), numbers and missing values written by pandas
+    (`float_format`, an empty cell for NaN). The text, or None when written to `stream`.
+
+    pandas quotes a cell holding a line feed but not one holding a bare carriage return (see
+    `writer`); when a text cell holds one, the rows pandas wrote are written again by `writer`'s
+    quoting, so that cell is quoted too."""
+    safe = frame.rename(columns=neutralise)  # a copy
+    carriage = any("\r" in str(c) for c in safe.columns)
+    for i in range(safe.shape[1]):
+        column = safe.iloc[:, i]
+        if column.dtype.kind in "biufc":  # numbers stay numbers
+            continue
+        column = column.map(neutralise)
+        safe.isetitem(i, column)
+        carriage = carriage or any(isinstance(v, str) and "\r" in v for v in column)
+    if not carriage:
+        return safe.to_csv(stream, index=False, float_format=float_format, lineterminator="\n")
     text = safe.to_csv(index=False, float_format=float_format, lineterminator="\r\n")
     out = io.StringIO() if stream is None else stream
     _Writer(out, cells_are_safe=True).writerows(csv.reader(io.StringIO(text, newline="")))
