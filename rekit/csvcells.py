@@ -119,7 +119,11 @@ def frame_csv(frame: Any, stream: TextIO | None = None, float_format: str | None
 
     pandas quotes a cell holding a line feed but not one holding a bare carriage return (see
     `writer`); when a text cell holds one, the rows pandas wrote are written again by `writer`'s
-    quoting, so that cell is quoted too."""
+    quoting, so that cell is quoted too.
+
+    Cost, measured on 100,000 rows of `rekit simulate`'s columns (5 text, 5 number; medians of 7
+    alternating runs on a loaded 2-core machine): 1.47 s against 0.91 s for a plain ``to_csv``
+    (1.6x, the per-cell check of the text columns); 1.70 s when a cell holds a carriage return."""
     safe = frame.rename(columns=neutralise)  # a copy
     carriage = any("\r" in str(c) for c in safe.columns)
     for i in range(safe.shape[1]):
