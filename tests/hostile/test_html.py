@@ -343,6 +343,38 @@ def test_no_figure_text_carries_markup_for_plotly(hostile):
     assert figures >= len(STORIES)
 
 
+def test_every_chart_keeps_payload_text_as_text(hostile):
+    """Every chart of rekit.figures.charts, built from the payload data and deal (those no report above
+    builds too: the tornado and Sobol charts, with payload parameter names): no markup for plotly."""
+    import pandas as pd
+
+    from rekit.figures import charts
+    from rekit.model.deals import load_deals
+    from rekit.model.simulation import simulate
+
+    ds, deal = hostile["ds"], hostile["deal"]
+    book = load_deals(str(hostile["deals_file"]), ds=ds)
+    res = simulate(book, [deal, "status_quo"], years=(2024, 2032), draws=20)
+    table = pd.DataFrame({"parameter": [IMG, SVG], "S1": [0.5, 0.2], "S1_conf": [0.1, 0.1], "ST": [0.6, 0.3],
+                          "ST_conf": [0.1, 0.1]})
+    figures = {
+        "self_sufficiency": charts.self_sufficiency_chart(res, ds, book),
+        "export_share": charts.export_share_chart(ds, book, res),
+        "mine_production": charts.mine_production_chart(ds),
+        "timeline": charts.timeline_chart(ds),
+        "sankey": charts.flows_sankey(res, deal, 2030, ds, book),
+        "tornado": charts.tornado_chart(table, ds, book, deal=deal, metric="self_sufficiency", year=2030, vs="status_quo"),
+        "sobol": charts.sobol_chart(table, ds, book, deal=deal, metric="self_sufficiency", year=2030),
+    }
+    for name, fig in figures.items():
+        d = fig.to_dict()
+        assert plotly_markup(d) == [], f"{name}: {plotly_markup(d)}"
+    # the payloads are in the charts, escaped: plotly shows them as the characters they are
+    assert charts.plain(deal) in figures["sankey"].layout.title.text
+    assert charts.plain(IMG) in figures["tornado"].data[0].y
+    assert any(charts.plain(IMG) in str(y) for t in figures["timeline"].data for y in t.y)
+
+
 def test_pages_hold_no_payload_outside_scripts(hostile):
     """As written to disk: every payload is escaped wherever it is HTML (only inside the figures'
     script elements, as JSON text, does it keep its characters)."""
@@ -392,10 +424,11 @@ def test_explorer_panel_runs_no_script(browser, hostile, tmp_path):
 
 
 def test_run_one_report_with_a_payload_deal(browser, hostile, tmp_path):
-    """The reproduction as a user would type it: `rekit run` with the payload deal on the command line."""
+    """The reproduction as a user would type it: `rekit run` with the payload deal on the command line
+    (as one self-contained page: plotly.js inlined, the kit's own script)."""
     out = tmp_path / "out"
     proc = run_rekit(["run", "self_sufficiency", "--deals", hostile["deals_file"], "-p", "deals", hostile["deal"],
-                      "-p", "deals", "status_quo", "-p", "draws", str(DRAWS), "--out", out],
+                      "-p", "deals", "status_quo", "-p", "draws", str(DRAWS), "--out", out, "--self-contained"],
                      env={"REKIT_DATA": str(hostile["data"])}, cwd=ROOT, timeout=600)
     expect(proc, 0, "wrote")
     pages = [p for p in out.glob("*.html") if p.name != "methods.html"]
