@@ -599,9 +599,12 @@ def _opening_stock(fl: Flows, shocked: bool, n_years: int, scale: float) -> tupl
     f = t_obs - k
     tol = 1e-9 * scale
 
+    # the inputs of the years up to the observation only (the year loop's set-up works on whole arrays)
+    head = Flows({key: v[:, : k + 1] if np.ndim(v) == 3 and np.shape(v)[1] == n_years else v for key, v in fl.items()})
+
     def error(start: np.ndarray) -> np.ndarray:  # modelled − observed stock at the observation
         pre = {key: np.empty((k + 1, D, N)) for key in STEP_KEYS}
-        trial = Flows(fl)
+        trial = Flows(head)
         trial["S_start"] = start
         _step_years(trial, shocked, k + 1, pre, None)
         before = start if k == 0 else pre["S"][k - 1]
@@ -609,6 +612,12 @@ def _opening_stock(fl: Flows, shocked: bool, n_years: int, scale: float) -> tupl
 
     start = observed.copy()
     err = error(start)
+    draw = np.asarray(fl["stock_draw"])
+    if not draw[:, : k + 1].any() if draw.ndim == 3 and draw.shape[1] > 1 else not draw.any():
+        # nothing is drawn from the stock before the observation: the flows do not depend on it, the
+        # error moves one for one with the start, and one correction is exact
+        new = np.maximum(start - err, 0.0)
+        return new, ((new <= 0) & (err + (new - start) > tol)).astype(float)
     slope = np.ones((D, N))  # d error / d start: 1 when nothing before the observation draws on the stock
     for _ in range(BACKCAST_ROUNDS):  # secant steps on a piecewise-linear error, floored at 0
         new = np.maximum(start - err / slope, 0.0)
@@ -642,7 +651,12 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
     S = np.broadcast_to(start, (D, N)).astype(float).copy()
     H = np.broadcast_to(yr(fl["heavy_stock_initial"], 0), (D, N)).astype(float).copy()
     L = np.zeros((D, N))
-    made_hist, lag_hist = np.zeros((n_years, D, N)), np.zeros((n_years, D, N))
+    made_hist = np.zeros((n_years, D, N))
+    lag_by_year = np.ndim(lag) == 3 and np.shape(lag)[1] > 1
+    lag_hist = np.zeros((n_years, D, N)) if lag_by_year else None
+    # with one lead time for every year, each draw's weights hat(j − ℓ) are the same every year: once
+    weights = None if lag_by_year else [np.broadcast_to(np.maximum(0.0, 1.0 - np.abs(j - yr(lag, 0))), (D, N))
+                                        for j in range(reach + 1)]
     for t in range(n_years):
         qt, f_oxt, eta_amt, w_ht, em = yr(fl["q"], t), yr(fl["f_ox"], t), yr(fl["eta_am"], t), yr(fl["w_h"], t), yr(fl["eta_metal"], t)
         Ot = np.broadcast_to(yr(O, t), (D, N))
@@ -670,10 +684,12 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
         S_new = S + Ot - Xt - Tt - u1 - u2
         # the partner's pipeline: magnets made from oxide sent in year t − j arrive hat(j − ℓ) of them in year t
         made_hist[t] = Tt * qt
-        lag_hist[t] = np.broadcast_to(yr(lag, t), (D, N))
+        if lag_by_year:
+            lag_hist[t] = np.broadcast_to(yr(lag, t), (D, N))
         delivered = np.zeros((D, N))
         for j in range(min(t, reach) + 1):
-            delivered = delivered + np.maximum(0.0, 1.0 - np.abs(j - lag_hist[t - j])) * made_hist[t - j]
+            w = np.maximum(0.0, 1.0 - np.abs(j - lag_hist[t - j])) if lag_by_year else weights[j]
+            delivered = delivered + w * made_hist[t - j]
         L_new = L + made_hist[t] - delivered
         returned = yr(kept_all, t) * delivered
         dem_t = np.broadcast_to(yr(fl["demand"], t), (D, N))
@@ -697,8 +713,10 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
             )
             for i, r in enumerate(res):  # NaN stays NaN through max/min and fails the check
                 worst[t, i] = np.maximum(worst[t, i], max(float(r.max()), -float(r.min())))
-            lowest = min(float(a.min()) for a in (Ot, Xt, Tt, u1, u2, u3, u4, G, HIm, delivered, m_imp, m_exp, short, L_new))
-            worst[t, 7] = np.maximum(worst[t, 7], -lowest if lowest == lowest else np.nan)  # every flow >= 0
+            # every flow >= 0: the flows built by a subtraction or from a share; the others are minima and
+            # maxima of these, of zero and of inputs checked before the run, so they cannot be lower
+            lowest = min(float(a.min()) for a in (Xt, Tt, dw, u2, delivered, L_new, short))
+            worst[t, 7] = np.maximum(worst[t, 7], -lowest if lowest == lowest else np.nan)
         S, H, L = np.maximum(S_new, 0), np.maximum(H_new, 0), L_new  # clears rounding (1e-14) below zero; the check above saw the rest
         for k, v in (("O", Ot), ("X", Xt), ("T", Tt), ("u1", u1), ("u2", u2), ("u3", u3), ("u4", u4), ("G", G),
                      ("g_ndpr", g_ndpr), ("S", S), ("H", H), ("HIm", HIm), ("L", L), ("delivered", delivered),
