@@ -210,10 +210,14 @@ class Result:
         q = np.empty((len(qs), len(names), len(self.deals), len(self.years)))
         mean = np.empty((len(names), len(self.deals), len(self.years)))
 
-        def one(i: int) -> None:  # a full sort: numpy's vectorised sort of float64 rows is 3-4x faster here than
-            a = self.arrays[names[i]]  # np.partition at the 6 order statistics three quantiles need (benchmarks/bench_grid.py)
+        def one(i: int) -> None:  # (benchmarks/bench_grid.py)
+            a = self.arrays[names[i]]
             mean[i] = a.mean(axis=-1)
-            q[:, i] = sorted_quantiles(np.sort(a, axis=-1), list(qs))
+            lo, hi = a.min(axis=-1), a.max(axis=-1)
+            q[:, i] = lo  # draws all equal (zeros, fixed values: about 45% of rows): every quantile is that value
+            vary = lo != hi  # the rest: a full sort, 3x faster than np.partition at the 6 order statistics needed
+            if vary.any():
+                q[:, i][:, vary] = sorted_quantiles(np.sort(a[vary], axis=-1), list(qs))
 
         # metrics side by side; a metric another needs may be computed twice at once, to the same numbers
         _side_by_side(one, len(names), THREADS if self.arrays["production"].size >= 2 * MIN_THREAD_ELEMENTS else 1)

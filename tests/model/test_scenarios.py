@@ -85,6 +85,21 @@ def test_framing_moves_magnets_per_oxide_by_the_officials_ratio():
     assert 1.2 < officials / chain < 1.6  # 3 / 2.15 = 1.40
 
 
+def test_summary_quantiles_equal_numpys_for_every_metric_constant_rows_included():
+    """summary() reads quantiles off constant rows directly and sorts the rest: the same numbers as numpy."""
+    res = simulate(book(), ["status_quo", "repm_scheme", "toll_korea"], years=(2024, 2032), draws=301, seed=9)
+    table = res.summary().set_index(["deal", "metric", "year"]).sort_index()
+    constant = 0
+    for m in res.arrays:
+        a = np.asarray(res.arrays[m])
+        constant += int((a.min(axis=-1) == a.max(axis=-1)).sum())
+        want = np.percentile(a, [5, 50, 95], axis=-1)  # (3, deals, years)
+        for i, d in enumerate(res.deals):
+            got = table.loc[(d, m)][["p05", "p50", "p95"]].to_numpy().T
+            np.testing.assert_allclose(got, want[:, i], rtol=1e-12, atol=1e-12)
+    assert constant > 0  # the shortcut was taken
+
+
 @pytest.mark.parametrize("kwargs, fragment", [
     ({"productions": ["outptu"]}, "unknown production basis 'outptu' (did you mean 'output'?)"),
     ({"demands": ["offical"]}, "unknown demand basis 'offical' (did you mean 'official'?)"),
