@@ -9,9 +9,13 @@ hand-worked value here fails `test_every_metric_has_a_hand_worked_value`.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
 
+from rekit.model import metrics as M
 from rekit.model.simulation import METRICS, metric_array
 
 
@@ -129,3 +133,81 @@ def test_the_ratios_guard_a_zero_denominator():
         flows[k] = years(0, 0)
     for name in ("export_share", "china_share_oxide", "china_share_metal", "china_share_magnet", "china_share_heavy"):
         np.testing.assert_array_equal(np.asarray(metric_array(name, flows)).ravel(), [0.0, 0.0], err_msg=name)
+
+
+# --- the metric functions of rekit.model.metrics at their edges ---------------------------------
+# (each case below was written against a mutant tools/mutation.py found alive: a bound moved by one,
+# a shape or a zero guard dropped, a scalar no longer returned as a float)
+
+def no_warnings(f, *args, **kwargs):
+    """f(*args) with every numpy warning an error: a guarded division must not even warn."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return f(*args, **kwargs)
+
+
+@pytest.mark.parametrize("f", [M.china_share, M.stock_cover])
+def test_ratio_functions_broadcast_and_return_floats_for_numbers(f):
+    # 1 / 2 = 0.5 and 3 / 2 = 1.5 against one denominator; one numerator against two denominators
+    np.testing.assert_allclose(f(np.array([1.0, 3.0]), 2.0), [0.5, 1.5])
+    np.testing.assert_allclose(f(3.0, np.array([2.0, 6.0])), [1.5, 0.5])
+    assert f(np.array([[1.0], [3.0]]), np.array([2.0, 4.0])).shape == (2, 2)
+    got = f(1, 4)
+    assert type(got) is float and got == 0.25
+    # a denominator below 1 is still a denominator: 0.25 / 0.5 = 0.5
+    assert f(0.25, 0.5) == 0.5
+    # zero where the denominator is zero, without a warning; the rest divided
+    np.testing.assert_array_equal(no_warnings(f, np.array([5.0, 5.0, 6.0]), np.array([2.0, 0.0, 3.0])), [2.5, 0.0, 2.0])
+
+
+def test_import_reliance_at_its_edges():
+    # arrays broadcast: production (2,) against one import and export figure:
+    # (30 - 10) / (60 + 30 - 10) = 20 / 80 = 0.25; (30 - 10) / (0 + 20) = 1
+    np.testing.assert_allclose(M.import_reliance(np.array([60.0, 0.0]), 30.0, 10.0), [0.25, 1.0])
+    np.testing.assert_allclose(M.import_reliance(60.0, np.array([30.0, 10.0]), 10.0), [0.25, 0.0])
+    assert M.import_reliance(60, 30, 10) == 0.25 and type(M.import_reliance(60, 30, 10)) is float
+    # apparent consumption below 1 t is still consumption: (0.5 - 0) / (0 + 0.5) = 1
+    assert M.import_reliance(0.0, 0.5, 0.0) == 1.0
+    # nothing used (0 + 10 - 10 = 0): 0, not a division; the other rows divided. A freed array of 7s
+    # first, so a result left uninitialised would show it.
+    junk = np.full(3, 7.0)
+    del junk
+    np.testing.assert_array_equal(
+        no_warnings(M.import_reliance, np.array([100.0, 0.0, 50.0]), np.array([50.0, 10.0, 50.0]), np.array([0.0, 10.0, 0.0])),
+        [50 / 150, 0.0, 0.5])
+
+
+def test_net_import_reliance_at_its_edges():
+    # imports equal to exports: no reliance (0 / 100 = 0), not a net exporter
+    assert M.net_import_reliance(100, 10, 10) == 0.0 and not M.is_net_exporter(10, 10)
+    # a net import below 1 t: 0.5 / (1 + 0.5) = 1/3
+    assert M.net_import_reliance(1.0, 0.5, 0.0) == pytest.approx(1 / 3)
+    # a net exporter whose consumption is zero (10 + 0 - 10): NaN ("E"), and no division warning
+    assert np.isnan(no_warnings(M.net_import_reliance, 10.0, 0.0, 10.0))
+    # nothing produced or traded: 0 / 0 is NaN, without an invalid-value warning
+    assert np.isnan(no_warnings(M.net_import_reliance, 0.0, 0.0, 0.0))
+    got = M.net_import_reliance(100, 60, 10)
+    assert type(got) is float
+    # arrays stay arrays: (60 - 10) / (100 + 50) = 1/3 and (10 - 60) < 0 -> NaN
+    arr = M.net_import_reliance(np.array([100.0, 100.0]), np.array([60.0, 10.0]), np.array([10.0, 60.0]))
+    assert arr.shape == (2,) and arr[0] == pytest.approx(1 / 3) and np.isnan(arr[1])
+    # stock released adds to supply from abroad: 10 - 20 + 15 = 5 > 0, not an exporter; without it, -10
+    assert not M.is_net_exporter(10, 20, stock_change=15) and M.is_net_exporter(10, 20)
+    # half a tonne of net imports is not an export: 10.5 - 10 = 0.5
+    assert not M.is_net_exporter(10.5, 10.0)
+
+
+def test_concentration_without_a_world_row_and_with_ties():
+    prod = pd.DataFrame({
+        "group": ["a"] * 4 + ["b"] * 2, "year": [2024] * 6,
+        "entity": ["A", "B", "C", "D", "X", "Y"], "value": [60.0, 20.0, 10.0, 10.0, 30.0, 10.0],
+    })
+    out = M.concentration(prod)
+    assert "index" not in out.columns and list(out.index) == list(range(6))
+    # no World row: the countries' sum is the denominator: 60 + 20 + 10 + 10 = 100; 30 + 10 = 40
+    np.testing.assert_allclose(out["share"], [0.6, 0.2, 0.1, 0.1, 0.75, 0.25])
+    # ranks are whole numbers, ties broken in the table's order (C before D)
+    assert out["rank"].tolist() == [1, 2, 3, 4, 1, 2] and out["rank"].dtype.kind == "i"
+    assert out["entity"].tolist() == ["A", "B", "C", "D", "X", "Y"]
+    # HHI of b: 75^2 + 25^2 = 5,625 + 625 = 6,250
+    assert out.loc[out["group"] == "b", "hhi"].iloc[0] == pytest.approx(6250)
