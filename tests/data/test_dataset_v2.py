@@ -190,7 +190,7 @@ def test_warning_for_a_wire_figure_beside_a_primary_document(ds):
 def test_version_bumped():
     import json
 
-    assert json.loads((DATA / "datapackage.json").read_text())["version"] == "0.2.0"
+    assert json.loads((DATA / "datapackage.json").read_text())["version"] == "0.3.0"
     assert json.loads((V010 / "datapackage.json").read_text())["version"] == "0.1.0"
 
 
@@ -201,7 +201,7 @@ def test_diff_lists_added_changed_and_withdrawn_rows():
     assert o.changed["irel_nd_fy2025_26_target_business_standard"]["status"] == ("target", "withdrawn")
     assert o.changed["irel_re_production_2009_2014_pib"]["period"] == ("2009/2014", "FY2009-10/FY2013-14")
     assert d.tables["resolutions"].added and not o.removed
-    assert "data 0.1.0 -> 0.2.0" in d.text()
+    assert "data 0.1.0 -> 0.3.0" in d.text()
 
 
 def test_diff_of_a_folder_with_itself_is_empty():
@@ -217,11 +217,11 @@ def test_diff_refuses_a_folder_that_is_not_a_data_package(tmp_path):
 
 def test_changelog_names_every_row_that_changed():
     text = (DATA / "CHANGELOG.md").read_text()
-    section = text.split("## 0.2.0", 1)[1].split("\n## ", 1)[0]
+    section = text.split("## 0.1.0", 1)[0]  # every release since 0.1.0 (0.2.0, 0.3.0, ...)
     d = diff_packages(V010, DATA)
     for t in d.tables.values():
         for key in t.added + t.removed + list(t.changed):
-            assert f"`{key}`" in section, f"data/CHANGELOG.md 0.2.0 does not name {t.table} row {key!r}"
+            assert f"`{key}`" in section, f"data/CHANGELOG.md (0.2.0 onwards) does not name {t.table} row {key!r}"
     withdrawn = section.split("### Withdrawn", 1)[1].split("\n### ", 1)[0]
     for key, cols in d.tables["observations"].changed.items():
         if cols.get("status", ("", ""))[1] == "withdrawn":
@@ -282,7 +282,7 @@ def test_cli_conflicts_unresolved_and_resolved_apart_and_as_csv():
 
 def test_cli_diff_of_two_versions_and_of_a_folder_that_is_not_a_package(tmp_path):
     out = rekit("data", "diff", str(V010), str(DATA))
-    assert out.returncode == 0 and "data 0.1.0 -> 0.2.0" in out.stdout
+    assert out.returncode == 0 and "data 0.1.0 -> 0.3.0" in out.stdout
     assert "  ~ irel_nd_fy2025_26_target_business_standard: " in out.stdout and "status" in out.stdout
     bad = rekit("data", "diff", str(tmp_path), str(DATA))
     assert bad.returncode == 2 and "is not a data package" in bad.stderr and "Traceback" not in bad.stderr
@@ -292,7 +292,7 @@ def test_cli_check_warns_without_failing():
     """(That the bundled data passes: test_data_validation.py; `cite`: ds.cite in test_data_helpers.py,
     the command in tests/reports/test_cli_v2.py.)"""
     out = rekit("data", "check", "--quick")
-    assert out.returncode == 0 and "data 0.2.0" in out.stdout and "warning" in out.stdout
+    assert out.returncode == 0 and "data 0.3.0" in out.stdout and "warning" in out.stdout
     assert "china_mining_share_2025_08_india_manufacturing_review" in out.stderr
 
 

@@ -161,7 +161,7 @@ def bundled_text(folder: Path) -> str:
 def duplicate_version(folder: Path) -> None:
     """A second "version" key: Python's json keeps the last one silently."""
     text = bundled_text(folder)
-    descriptor_text(folder, text.replace('"version": "0.2.0",', '"version": "0.2.0",\n  "version": "9.9.9",', 1))
+    descriptor_text(folder, text.replace('"version": "0.3.0",', '"version": "0.3.0",\n  "version": "9.9.9",', 1))
 
 
 def duplicate_field_key(folder: Path) -> None:
@@ -179,17 +179,17 @@ def deep(folder: Path) -> None:
 
 def nan(folder: Path) -> None:
     text = bundled_text(folder)
-    descriptor_text(folder, text.replace('"version": "0.2.0",', '"version": "0.2.0",\n  "weight": NaN,', 1))
+    descriptor_text(folder, text.replace('"version": "0.3.0",', '"version": "0.3.0",\n  "weight": NaN,', 1))
 
 
 def infinity(folder: Path) -> None:
     text = bundled_text(folder)
-    descriptor_text(folder, text.replace('"version": "0.2.0",', '"version": "0.2.0",\n  "weight": -Infinity,', 1))
+    descriptor_text(folder, text.replace('"version": "0.3.0",', '"version": "0.3.0",\n  "weight": -Infinity,', 1))
 
 
 def huge(folder: Path) -> None:
     text = bundled_text(folder)
-    descriptor_text(folder, text.replace('"version": "0.2.0",', '"version": "0.2.0",\n  "weight": 1e308,', 1))
+    descriptor_text(folder, text.replace('"version": "0.3.0",', '"version": "0.3.0",\n  "weight": 1e308,', 1))
 
 
 def descriptor_fifo(folder: Path) -> None:
