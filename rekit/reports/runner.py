@@ -193,6 +193,7 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future | None, kernels: Ke
     executed = tmp_dir / f"{job.stem}.ipynb"
     km = None
     where = None
+    ran = False  # the notebook ran to its end: a later failure (writing the page) is in no cell
     t0 = time.perf_counter()
     try:
         try:
@@ -209,6 +210,7 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future | None, kernels: Ke
             kernel_name=kernels.kernel_name, progress_bar=False, request_save_on_cell_execute=True,
             execution_timeout=timeout, start_timeout=kernels.startup_timeout, km=km,
         )
+        ran = True
         kernels.stop(km)
         km = None
         if stop:  # it ran, but a stop was asked for: rendering takes seconds; the last good report is kept
@@ -237,7 +239,7 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future | None, kernels: Ke
         if km is not None:
             kernels.stop(km)
     seconds = time.perf_counter() - t0
-    if executed.exists():
+    if executed.exists() and not ran:
         try:
             where = failed_cell(nbformat.read(executed, as_version=4))
         except Exception:

@@ -42,18 +42,22 @@ def tmp_path():
 def make_folder(tmp_path: Path, batch: str) -> Path:
     nbs = tmp_path / "nb"
     nbs.mkdir()
-    for name in ("sample", "broken", "sleepy", "truncated"):
+    for name in ("sample", "broken", "sleepy", "truncated", "spawner"):
         shutil.copy(FIXTURES / f"{name}.ipynb", nbs / f"{name}.ipynb")
     (nbs / "batch.yml").write_text(batch)
     (tmp_path / "tmp").mkdir()
     return nbs
 
 
-def start(tmp_path: Path, *args: str) -> subprocess.Popen:
+def start(tmp_path: Path, *args: str, command: tuple[str, ...] = ("reports", "-q"), fork: bool = True) -> subprocess.Popen:
+    """``python -m rekit.cli COMMAND --out T/out ARGS`` on the notebooks of T/nb, TMPDIR T/tmp (kernels
+    forked from the fork server, or with `fork` False started the usual way)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REKIT_NOTEBOOKS": str(tmp_path / "nb"),
            "TMPDIR": str(tmp_path / "tmp"), "PYTHONUNBUFFERED": "1"}
     env.pop("REKIT_NO_FORK", None)
-    return subprocess.Popen([sys.executable, "-m", "rekit.cli", "reports", "-q", "--out", str(tmp_path / "out"), *args],
+    if not fork:
+        env["REKIT_NO_FORK"] = "1"
+    return subprocess.Popen([sys.executable, "-m", "rekit.cli", *command, "--out", str(tmp_path / "out"), *args],
                             env=env, stdout=open(tmp_path / "stdout", "w"), stderr=open(tmp_path / "stderr", "w"),
                             start_new_session=True, cwd=tmp_path)
 
