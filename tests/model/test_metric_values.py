@@ -194,8 +194,9 @@ def test_net_import_reliance_at_its_edges():
     assert arr.shape == (2,) and arr[0] == pytest.approx(1 / 3) and np.isnan(arr[1])
     # stock released adds to supply from abroad: 10 - 20 + 15 = 5 > 0, not an exporter; without it, -10
     assert not M.is_net_exporter(10, 20, stock_change=15) and M.is_net_exporter(10, 20)
-    # half a tonne of net imports is not an export: 10.5 - 10 = 0.5
-    assert not M.is_net_exporter(10.5, 10.0)
+    # half a tonne of net imports is not an export: 10.5 - 10 = 0.5; half a tonne of net exports is
+    # (no stock released unless given: 10 - 10.5 = -0.5)
+    assert not M.is_net_exporter(10.5, 10.0) and M.is_net_exporter(10.0, 10.5)
 
 
 def test_concentration_without_a_world_row_and_with_ties():
