@@ -116,9 +116,11 @@ def refresh(path: str | os.PathLike, *, kernel_name: str = "rekit", timeout: flo
         finally:
             import shutil
 
-            try:
-                if km.has_kernel:
-                    client._cleanup_kernel()
+            from jupyter_core.utils import run_sync
+
+            try:  # nbclient shut the kernel down (cleanup_kc); one that failed to get ready is left to us
+                if km.has_kernel:  # killed with its process group (jupyter_client's kernels lead their session)
+                    run_sync(km.shutdown_kernel)(now=True)
             except Exception:
                 pass
             shutil.rmtree(sockets, ignore_errors=True)

@@ -251,3 +251,29 @@ def test_a_full_disk_fails_the_run_and_leaves_no_csv_without_its_page(tmp_path, 
         assert os.listdir(tmp_path / "tmp") == []
     finally:
         subprocess.run(["umount", "-l", str(disk)], capture_output=True, timeout=30)
+
+
+# ---------------------------------------------------------------------------------------------
+# rekit notebooks refresh: the same for the kernel that re-executes a notebook in place
+# ---------------------------------------------------------------------------------------------
+
+
+def test_refreshing_a_notebook_ends_its_children(tmp_path):
+    nbs = make_folder(tmp_path, "reports: []\n")
+    copy = nbs / "spawner.ipynb"  # refresh runs the defaults: 5 s to see the children run (0 s ends at once)
+    copy.write_text(copy.read_text().replace('"seconds = 0  #', '"seconds = 5  #'))
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "REKIT_NOTEBOOKS": str(nbs), "TMPDIR": str(tmp_path / "tmp")}
+    proc = subprocess.Popen([sys.executable, "-m", "rekit.cli", "notebooks", "refresh", "spawner"], env=env,
+                            stdout=open(tmp_path / "stdout", "w"), stderr=open(tmp_path / "stderr", "w"),
+                            stdin=subprocess.DEVNULL, start_new_session=True, cwd=tmp_path)
+    pids: dict[int, str] = {}
+
+    def started() -> bool:
+        pids.update(spawned(nbs))
+        return len(pids) == 3
+
+    wait_for(proc, started, "the spawner's children", WAIT)
+    got, out, err = finish(proc, tmp_path)
+    clean(out + err)
+    assert got == 0 and "refreshed: " in out, out + err
+    assert survivors(pids) == [], f"still running after the refresh: {survivors(pids, 0)} of {pids}"
