@@ -225,6 +225,24 @@ def _deal_book(ds, deals_file: str | None):
         return _data_cache[key]
 
 
+def _methods() -> dict:
+    """What the methods page prints, generated from the model (rekit.model.docs.methods), once per data folder."""
+    from rekit.model.docs import methods
+
+    ds = _dataset()
+    key = ("methods", id(ds))
+    if key not in _data_cache:
+        _data_cache[key] = methods(_deal_book(ds, None))
+    return _data_cache[key]
+
+
+def _formulas() -> list[dict]:
+    """The metrics with a formula, for a report's methods section (rekit.model.docs.headline_formulas)."""
+    from rekit.model.docs import headline_formulas
+
+    return headline_formulas()
+
+
 def _field(row, name: str) -> str:
     try:
         v = row[name]
@@ -432,7 +450,7 @@ def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: boo
     header = render("report_header.html.j2", note=note, index_link=index_link, name=job.name, built=built,
                     notebook_file=notebook_file, deals_file=deals_file, params=params, footer=True)
     footer = render("report_footer.html.j2", sources=sources.entries() if ds is not None else [], params=params,
-                    assumptions=rows, deals_file=deals_file, methods=METHODS, info=info,
+                    assumptions=rows, deals_file=deals_file, methods=METHODS, info=info, formulas=_formulas(),
                     citation=citation.cite_kit("text", title=job.title, built=info["built"]),
                     bibtex=citation.cite_kit("bibtex", title=job.title, built=info["built"]), downloads=dl)
     resources = {
@@ -562,7 +580,7 @@ def write_assets(out_dir: Path) -> None:
 
     write_plotlyjs(out_dir)
     pages = {CSS_NAME: lab_css(),
-             METHODS: str(render("methods.html.j2", css=CSS_NAME, info=citation.kit_info()))}
+             METHODS: str(render("methods.html.j2", css=CSS_NAME, info=citation.kit_info(), m=_methods()))}
     for name, text in pages.items():
         dest = out_dir / name
         try:
