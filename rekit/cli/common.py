@@ -304,6 +304,6 @@ YearsOption = Annotated[str, typer.Option(
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="S", help="random seed, a whole number >= 0; same seed, same output")]
 BasisOption = Annotated[str, typer.Option(
-    "--basis", metavar="B", help="IREL output path: reported, targets or plan_2030")]
+    "--basis", metavar="B", help="IREL output path: output (measured output, then its plans under capacity; the default), capacity, targets or plan_2030 (reported: the old name of output)")]
 
 DrawsOption = Annotated[int, typer.Option("--draws", metavar="N", help="Monte Carlo draws, a whole number >= 1")]

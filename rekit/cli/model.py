@@ -99,6 +99,7 @@ def deals(deals_file: DealsFileOption = None, data: DataOption = None) -> int:
     for name, d in book.deals.items():
         print(f"{name:<{width}}  {d.description}")
     print("\nproduction bases (--basis): " + "; ".join(f"{b.name}: {b.description}" for b in book.bases.values()))
+    print("\nframings (--framing): " + "; ".join(f"{f.name}: {f.description}" for f in book.framings.values()))
     return 0
 
 
