@@ -124,7 +124,10 @@ def ascii_names(df: pd.DataFrame, columns: tuple[str, ...], file: str) -> list[P
     for column in columns:
         if column not in df.columns:
             continue
-        for row, text in zip(df[ROW], df[column]):
+        cells = df[column].tolist()
+        if all(pd.isna(t) or t.isascii() for t in cells):  # the usual case
+            continue
+        for row, text in zip(df[ROW].tolist(), cells):
             if pd.isna(text) or text.isascii():
                 continue
             first = next(c for c in text if not c.isascii())
@@ -176,13 +179,16 @@ def read_after_published(src: pd.DataFrame, file: str) -> list[Problem]:
 def reported_in_time(obs: pd.DataFrame, src: pd.DataFrame, file: str) -> list[Problem]:
     """A `reported` figure's period starts no later than its source's date: a source reports what
     has begun by the time it is published; a figure for later is a target or an estimate."""
-    published = {sid: _parsed(d) for sid, d in zip(src["source_id"], src["date"])}
+    published = {sid: _parsed(d) for sid, d in zip(src["source_id"].tolist(), src["date"].tolist())}
     out = []
-    for r in _rows(obs, obs["status"] == "reported"):
-        period, when = _parsed(r.period), published.get(r.source_id)
+    cols = (obs[c].tolist() for c in (ROW, "status", "period", "source_id"))
+    for row, status, text, sid in zip(*cols):
+        if status != "reported":
+            continue
+        period, when = _parsed(text), published.get(sid)
         if period is not None and when is not None and period.start > when.end:
-            out.append(Problem(file, getattr(r, ROW), "period",
-                               f"a reported figure for {r.period} starts after its source {r.source_id} was published ({when.text}): "
+            out.append(Problem(file, row, "period",
+                               f"a reported figure for {text} starts after its source {sid} was published ({when.text}): "
                                "a figure for a later period is a target or an estimate"))
     return out
 

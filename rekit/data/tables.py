@@ -27,16 +27,17 @@ MAX_TABLE_BYTES = 50_000_000  # the bundled tables are under 1 MB together
 #: in another order than it is stored ("Trojan Source", CVE-2021-42574). A quote or a note is one
 #: line of plain text; a tab or a line break in a cell is invisible in most viewers and breaks the
 #: one-row-a-line reading of the files.
-_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # Cc is exactly U+0000-001F and U+007F-009F
+_NAMES = {"\x00": "NUL", "\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\x1b": "ESCAPE", "\x7f": "DELETE"}
 
 
 def control_character(text: str) -> str | None:
     """The first control character of `text` as U+XXXX with its name, or None."""
-    for ch in text:
-        if ch in _BIDI or unicodedata.category(ch) == "Cc":
-            name = unicodedata.name(ch, "") or {"\x00": "NUL", "\t": "TAB", "\n": "LINE FEED", "\r": "CARRIAGE RETURN"}.get(ch, "control")
-            return f"U+{ord(ch):04X} ({name})"
-    return None
+    m = _CONTROL.search(text)
+    if m is None:
+        return None
+    ch = m.group()
+    return f"U+{ord(ch):04X} ({_NAMES.get(ch) or unicodedata.name(ch, 'a control character')})"
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -91,7 +92,7 @@ def read_table(folder: Path, res: Resource) -> tuple[pd.DataFrame, list[Problem]
     seen: set[str] = set()
     for h in header:
         if h in seen:
-            problems.append(Problem(name, 1, h, "column appears twice in the header"))
+            problems.append(Problem(name, 1, h if len(h) <= 40 and h.isprintable() else clip(h, 40), "column appears twice in the header"))
         seen.add(h)
     for col in res.columns:
         if col not in header:
@@ -107,6 +108,8 @@ def read_table(folder: Path, res: Resource) -> tuple[pd.DataFrame, list[Problem]
             continue
         rows.append([c.strip() for c in rec])
         numbers.append(i)
+        if _CONTROL.search("".join(rec)) is None:  # the usual case: one search a row
+            continue
         for col, cell in zip(header, rec):
             if (bad := control_character(cell)) is not None:
                 problems.append(Problem(name, i, col if col in known else WHOLE_ROW,

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -158,10 +159,18 @@ def bundled_text(folder: Path) -> str:
     return (folder / "datapackage.json").read_text(encoding="utf-8")
 
 
+def after_version(folder: Path, line: str) -> None:
+    """Put `line` after the descriptor's version line (line 5 of the bundled descriptor: the new line is 6),
+    whatever the version."""
+    text = bundled_text(folder)
+    m = re.search(r'\n  "version": "[^"]*",\n', text)
+    assert m and text.count("\n", 0, m.start()) + 2 == 5, "the bundled descriptor's version is no longer on line 5"
+    descriptor_text(folder, text[:m.end()] + line + "\n" + text[m.end():])
+
+
 def duplicate_version(folder: Path) -> None:
     """A second "version" key: Python's json keeps the last one silently."""
-    text = bundled_text(folder)
-    descriptor_text(folder, text.replace('"version": "0.3.0",', '"version": "0.3.0",\n  "version": "9.9.9",', 1))
+    after_version(folder, '  "version": "9.9.9",')
 
 
 def duplicate_field_key(folder: Path) -> None:
@@ -178,18 +187,15 @@ def deep(folder: Path) -> None:
 
 
 def nan(folder: Path) -> None:
-    text = bundled_text(folder)
-    descriptor_text(folder, text.replace('"version": "0.3.0",', '"version": "0.3.0",\n  "weight": NaN,', 1))
+    after_version(folder, '  "weight": NaN,')
 
 
 def infinity(folder: Path) -> None:
-    text = bundled_text(folder)
-    descriptor_text(folder, text.replace('"version": "0.3.0",', '"version": "0.3.0",\n  "weight": -Infinity,', 1))
+    after_version(folder, '  "weight": -Infinity,')
 
 
 def huge(folder: Path) -> None:
-    text = bundled_text(folder)
-    descriptor_text(folder, text.replace('"version": "0.3.0",', '"version": "0.3.0",\n  "weight": 1e308,', 1))
+    after_version(folder, '  "weight": 1e308,')
 
 
 def descriptor_fifo(folder: Path) -> None:
