@@ -40,8 +40,9 @@ CASES = [
     (["sensitivity", "--deal", "toll_korea", "--vs", "toll_korea"], {}, 2, "is the deal itself"),
     (["sensitivity", "--deal", "toll_korea", "--year", "2060"], {}, 2, "years: 2060-2060 is outside the data's reach, 2024-2050"),
     (["sensitivity", "--deal", "toll_korea", "--seed", "-3"], {}, 2, "--seed: -3 is not allowed; give a whole number >= 0"),
-    # 1 deal x 1 year x (31 parameters + 4 shares + 2 + 2 = 39 runs a sample) x 10**10 samples x 520 bytes = 2.028e14 bytes
-    (["sensitivity", "--deal", "toll_korea", "--n", "10000000000"], {}, 2, "--n: 10,000,000,000 samples of 1 deal over 1 year would take about 202.8 TB"),
+    # 1 deal x 12 years (each run covers 2024-2035, the default --years) x (31 parameters + 4 shares + 8 paths, factors
+    # and choices + 2 = 45 runs a sample) x 10**10 samples x 520 bytes = 2.808e15 bytes
+    (["sensitivity", "--deal", "toll_korea", "--n", "10000000000"], {}, 2, "--n: 10,000,000,000 samples of 1 deal over 12 years would take about 2,808.0 TB"),
     (["simulate", "--deal", "toll_mars"], {}, 2, "unknown deal 'toll_mars' (did you mean"),
     (["simulate", "--years", "2030-2024"], {}, 2, "years: 2030-2024 is reversed"),
     (["simulate", "--years", "2024-2100"], {}, 2, "outside the data's reach, 2024-2050"),
