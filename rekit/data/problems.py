@@ -8,6 +8,7 @@ from typing import Iterable
 from rekit.errors import FailedError
 
 WHOLE_FILE = "(file)"
+MAX_MESSAGE = 1000  # characters: the longest message of a rule (the list of allowed units) is about 600
 WHOLE_ROW = "(row)"
 
 
@@ -19,6 +20,14 @@ class Problem:
     row: int
     column: str
     message: str
+
+    def __post_init__(self) -> None:
+        # A last guard: no problem carries more than a few lines of a file, whatever the rule
+        # that made it (rules quote a bad cell at most, cut to 80 characters: rekit.data.files.clip).
+        for name, limit in (("file", 200), ("column", 80), ("message", MAX_MESSAGE)):
+            text = getattr(self, name)
+            if isinstance(text, str) and len(text) > limit:
+                object.__setattr__(self, name, text[:limit - 1] + "…")
 
     def __str__(self) -> str:
         return f"{self.file}:{self.row}: {self.column}: {self.message}"
