@@ -44,6 +44,13 @@ CASES = [
     # and choices + 2 = 45 runs a sample) x 10**10 samples x 520 bytes = 2.808e15 bytes
     (["sensitivity", "--deal", "toll_korea", "--n", "10000000000"], {}, 2, "--n: 10,000,000,000 samples of 1 deal over 12 years would take about 2,808.0 TB"),
     (["simulate", "--deal", "toll_mars"], {}, 2, "unknown deal 'toll_mars' (did you mean"),
+    (["simulate", "--grid", "--metric", "own_feedstock_covrage"], {}, 2, "(did you mean own_feedstock_coverage"),
+    (["goal", "--deal", "repm_scheme", "--metric", "own_feedstock_coverage", "--target", "0.3", "--year", "2032", "--lever", "scheme"], {}, 2,
+     "unknown lever 'scheme'; allowed: irel_output, partner_free_capacity, domestic_capacity, oxide_imports"),
+    (["goal", "--deal", "repm_scheme", "--metric", "export_share", "--target", "2", "--year", "2032"], {}, 2,
+     "target: 2 is outside the range of export_share (share), [0, 1]"),
+    (["goal", "--deal", "repm_scheme", "--metric", "own_feedstock_coverage", "--target", "0.3", "--year", "2051"], {}, 2,
+     "year: 2051 is outside the model's span, 2024-2050"),
     (["simulate", "--years", "2030-2024"], {}, 2, "years: 2030-2024 is reversed"),
     (["simulate", "--years", "2024-2100"], {}, 2, "outside the data's reach, 2024-2050"),
     (["simulate", "--years", "soon"], {}, 2, "--years: 'soon' is not START-END"),
