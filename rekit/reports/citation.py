@@ -10,7 +10,6 @@ the data package's ``version`` (data/datapackage.json), the git commit of the ch
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import subprocess
 from functools import lru_cache
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import rekit
+from rekit.data.jsonfile import read_json
 from rekit.errors import RekitError
 from rekit.paths import ROOT, data_dir
 
@@ -40,7 +40,7 @@ def check_format(fmt: str) -> str:
 def data_version(folder: Path | None = None) -> str:
     """The data package's ``version`` (data/datapackage.json), or 'unknown'."""
     try:
-        doc = json.loads((Path(folder or data_dir()) / "datapackage.json").read_text(encoding="utf-8"))
+        doc = read_json(Path(folder or data_dir()) / "datapackage.json", "data package descriptor")  # bounded: a FIFO is not waited on
         return str(doc.get("version") or "unknown")
     except (OSError, ValueError):
         return "unknown"
