@@ -239,3 +239,14 @@ def test_a_hostile_descriptor_is_refused_with_its_line(data_copy, command, case,
     except subprocess.TimeoutExpired:
         pytest.fail(f"{case}: `rekit {command}` hung (no answer in 90 s)")
     expect(proc, 1, fragment)
+
+
+@pytest.mark.parametrize("case, breaks", [("fifo", descriptor_fifo), ("/dev/zero", descriptor_zero)])
+def test_citing_the_kit_does_not_wait_on_a_special_descriptor(data_copy, case, breaks):
+    """`rekit cite --kit` reads only the version; it used to wait forever on a FIFO."""
+    breaks(data_copy)
+    try:
+        proc = run_rekit(["cite", "--kit"], env={"REKIT_DATA": str(data_copy)}, timeout=90)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{case}: `rekit cite --kit` hung (no answer in 90 s)")
+    expect(proc, 0, "data version unknown")
