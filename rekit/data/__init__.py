@@ -5,7 +5,9 @@ Frictionless descriptor), ``tables`` (schema-driven CSV reading), ``rules`` (the
 ``validate`` (both together, plus the Frictionless validator), ``periods`` (calendar and fiscal
 years, dates), ``units`` (the controlled unit list), ``problems`` (a problem named by file, row
 and column), ``overview`` (one line per indicator), ``yamlfile`` (safe YAML reading with
-positions in errors, and size, depth and alias limits), ``conflicts`` (the disagreement
+positions in errors, and size, depth and alias limits), ``jsonfile`` (the same limits for JSON,
+with duplicate keys and numbers bounded), ``files`` (regular files only, a cap by reading, and
+resource paths kept inside their package), ``conflicts`` (the disagreement
 register with its resolutions), ``diff`` (rows added, removed and changed between two versions),
 ``warnings`` (what `rekit data check` flags without failing).
 
