@@ -397,9 +397,10 @@ def run_batch(batch_file: str | os.PathLike | None = None, out_dir: str | os.Pat
     every notebook that takes one.
 
     Safe to interrupt (see `rekit.reports.guard`): SIGINT, SIGTERM or SIGHUP stop the run in order -
-    kernels shut down, no report half-written, the index written and marked interrupted, temporary
-    files removed - then raise `Interrupted` (Ctrl-C) or exit 128 + the signal number. Two runs into one
-    folder take turns. A notebook that cannot be read fails alone."""
+    kernels killed with their process groups, no report half-written, the index written and marked
+    interrupted, temporary files removed - then raise `Interrupted` (Ctrl-C) or exit 128 + the signal
+    number; within `guard.STOP_GRACE` seconds, or at once. Two runs into one folder take turns. A
+    notebook that cannot be read fails alone. A full disk raises `FailedError` naming the file."""
     t_start = time.perf_counter()
     stop = Stop()
     with stop.catching(), RunFolder() as run:
