@@ -105,7 +105,9 @@ def _row_quantiles(a: np.ndarray, qs: Sequence[float]) -> np.ndarray:
     out[:] = lo
     vary = lo != hi
     if vary.any():
-        out[:, vary] = sorted_quantiles(np.sort(a[vary], axis=-1), list(qs))
+        rows = a[vary]  # a copy already: sorted in place, not copied again
+        rows.sort(axis=-1)
+        out[:, vary] = sorted_quantiles(rows, list(qs))
     return out
 
 
