@@ -210,8 +210,11 @@ class Result:
         q = np.empty((len(qs), len(names), len(self.deals), len(self.years)))
         mean = np.empty((len(names), len(self.deals), len(self.years)))
 
+        # old metric names whose arrays are their metric's own (Arrays gives the same object): sorted once
+        same = {m for m in names if m in ALIASES and ALIASES[m] in names and self.arrays[m] is self.arrays[ALIASES[m]]}
+
         def one(i: int) -> None:  # (benchmarks/bench_grid.py)
-            if names[i] in ALIASES and ALIASES[names[i]] in names:  # an old name: its metric's rows, copied below
+            if names[i] in same:  # an old name of a metric in the table: its rows, copied below
                 return
             a = self.arrays[names[i]]
             mean[i] = a.mean(axis=-1)
@@ -225,10 +228,9 @@ class Result:
 
         # metrics side by side; a metric another needs may be computed twice at once, to the same numbers
         _side_by_side(one, len(names), THREADS if self.arrays["production"].size >= 2 * MIN_THREAD_ELEMENTS else 1)
-        for i, m in enumerate(names):
-            if m in ALIASES and ALIASES[m] in names:
-                j = names.index(ALIASES[m])
-                q[:, i], mean[i] = q[:, j], mean[j]
+        for m in same:
+            i, j = names.index(m), names.index(ALIASES[m])
+            q[:, i], mean[i] = q[:, j], mean[j]
         m_idx, d_idx, y_idx = np.meshgrid(np.arange(len(names)), np.arange(len(self.deals)), np.arange(len(self.years)), indexing="ij")
         out = pd.DataFrame({
             "deal": np.array(self.deals, dtype=object)[d_idx.ravel()],
