@@ -307,9 +307,14 @@ def sensitivity(
         held = ", ".join(f"{k} {v}" for k, v in (("basis", basis), ("demand", demand), ("framing", framing)) if v) or "no choice held"
         print(f"{method} indices of {metric} for {what}, {span[0]}-{span[1]} (N={n}, seed {seed}; {held}); "
               "flag: in the top three while resting on an assumption")
+        index = "ST" if method == "sobol" else "mu_star"
+        still = [int(y) for y, g in table.groupby("year", sort=True) if not g[index].any()]
+        if still:
+            print(f"no input moves {metric} in {', '.join(map(str, still))} (every index 0; --format csv lists them)")
         for y, g in table.groupby("year", sort=True):
-            print(f"\n{y}")
-            print(g.drop(columns="year").to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+            if int(y) not in still:
+                print(f"\n{y}")
+                print(g.drop(columns="year").to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     return 0
 
 
