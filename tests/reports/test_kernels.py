@@ -184,6 +184,49 @@ def test_closing_the_pool_leaves_no_process_behind(jupyter_path, tmp_path):
     assert not Path(pool.folder).exists()
 
 
+def test_a_kernel_leads_its_session_and_its_children_end_with_it(kernels, tmp_path):
+    """What a notebook starts is in its kernel's process group (the kernel leads its own session,
+    forked or not), so stopping the kernel kills it too, even a child of a shell that exited."""
+    km = kernels.start(tmp_path).result(WAIT)
+    kc = client(km)
+    try:
+        reply, printed = run(kc, "import os, subprocess\n"
+                                 "child = subprocess.Popen(['sleep', '600'])\n"
+                                 "os.system('sleep 600 & echo $! > shell.pid')\n"
+                                 "import pathlib\n"
+                                 "print(os.getpid(), os.getsid(0), os.getpgid(0), child.pid, pathlib.Path('shell.pid').read_text())")
+        assert reply["status"] == "ok"
+        pid, sid, pgid, child, shell = map(int, printed.split())
+        assert sid == pid and pgid == pid  # a session leader, hence the leader of its group
+        assert os.getpgid(child) == pid and os.getpgid(shell) == pid
+    finally:
+        kc.stop_channels()
+        kernels.stop(km)
+    gone = psutil.wait_procs([p for p in map(_process, [pid, child, shell]) if p], timeout=WAIT)[1]
+    assert not [p for p in gone if p.status() != psutil.STATUS_ZOMBIE], f"still running after the kernel stopped: {gone}"
+
+
+def test_closing_the_pool_now_kills_a_busy_kernel_and_its_children(jupyter_path, tmp_path):
+    """After a signal the runner closes the pool with `now`: no polite shutdown of a kernel that is
+    running a cell, no waiting for start-ups; the kernel, its child and the fork server are gone."""
+    pool = Kernels(SPEC, fork=FORKS)
+    km = pool.start(tmp_path).result(WAIT)
+    kc = client(km)
+    try:
+        pid, child = map(int, run(kc, "import os, subprocess\nchild = subprocess.Popen(['sleep', '600'])\n"
+                                      "print(os.getpid(), child.pid)")[1].split())
+        kc.execute("import time\ntime.sleep(600)")  # busy: a polite shutdown would wait for it
+    finally:
+        kc.stop_channels()
+    pool.start(tmp_path)  # a start-up that may still be in progress when the pool closes
+    server = pool.fork_server.proc.pid if pool.fork_server is not None else None
+    pool.close(timeout=60, now=True)
+    procs = [p for p in map(_process, [pid, child, server]) if p]
+    gone = psutil.wait_procs(procs, timeout=WAIT)[1]
+    assert not [p for p in gone if p.status() != psutil.STATUS_ZOMBIE], f"still running after close(now=True): {gone}"
+    assert not Path(pool.folder).exists()
+
+
 def _process(pid):
     if pid is None:
         return None
