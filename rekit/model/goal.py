@@ -174,13 +174,17 @@ def goal(book: DealBook, deal: str, metric: str, target: float, year: int, lever
     runs = 0
     kw = {"basis": basis} if basis is not None else {}
 
+    seen: dict[tuple[float, str], np.ndarray] = {}  # the draws read at each lever value: doublings serve all three quantiles
+
     def run(value: float, which: str = metric) -> np.ndarray:
         nonlocal runs
-        runs += 1
-        overrides, scale = _settings(lever, value)
-        res = simulate(book, [deal], years=(YEARS[0], int(year)), draws=draws, seed=seed, demand=demand,
-                       framing=framing, overrides=overrides, production_scale=scale, **kw)
-        return res.at(which, deal, int(year))
+        if (value, which) not in seen:
+            runs += 1
+            overrides, scale = _settings(lever, value)
+            res = simulate(book, [deal], years=(YEARS[0], int(year)), draws=draws, seed=seed, demand=demand,
+                           framing=framing, overrides=overrides, production_scale=scale, **kw)
+            seen[(value, which)] = np.array(res.at(which, deal, int(year)))  # a copy: the run itself is let go
+        return seen[(value, which)]
 
     def q(draws_: np.ndarray) -> dict[str, float]:
         p05, p50, p95 = np.percentile(draws_, [5, 50, 95])
