@@ -190,6 +190,9 @@ class Result:
     seed: int
     demand: str = ""
     flows: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    framing: str = "chain"
+    #: The metrics its tables (to_frame, to_iamc, the notebook table) give by default; empty: all.
+    metrics: tuple[str, ...] = ()
 
     def summary(self, quantiles: Iterable[float] = QUANTILES, metrics: Iterable[str] | None = None) -> pd.DataFrame:
         """Tidy table: deal, year, metric, unit, mean, one column per quantile (p05, p50, p95), demand.
@@ -288,6 +291,68 @@ class Result:
         if deal not in self.deals:
             raise ModelError(f"deal {deal!r} is not in this result; it has {', '.join(self.deals)}")
         return self.arrays[metric][self.deals.index(deal), int(np.searchsorted(self.years, year))]
+
+    # -- for people: what a notebook or a prompt shows, and tables for pandas and pyam --------------
+
+    def _shown(self, metrics: Iterable[str] | None) -> list[str]:
+        return check_metrics(metrics) if metrics is not None else list(self.metrics or METRICS)
+
+    def __repr__(self) -> str:
+        """One line: the deals, years, draws, seed, bases and how many metrics, e.g.
+        ``Result(deals=['toll_japan'], years=2024-2035, draws=1000, seed=0, basis='output', ...)``."""
+        years = f"{int(self.years[0])}-{int(self.years[-1])}" if len(self.years) else "none"
+        n = len(self.metrics) if self.metrics else len(METRICS)
+        return (f"Result(deals={list(self.deals)!r}, years={years}, draws={self.draws}, seed={self.seed}, "
+                f"basis={self.basis!r}, demand={self.demand!r}, framing={self.framing!r}, metrics={n}; "
+                ".to_frame() for the table)")
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the runs' settings, then the median (p05-p95) of the headline metrics
+        (or of `metrics`) in the last year shown, one row per deal; every value HTML-escaped."""
+        import html
+
+        names = list(self.metrics) or ["oxide_production", "own_feedstock_coverage", "magnet_self_sufficiency"]
+        year = int(self.years[-1])
+        table = self.summary(metrics=names)
+        table = table[table["year"] == year]
+        rows = {}
+        for r in table.itertuples():
+            rows.setdefault(r.deal, {})[f"{r.metric} ({r.unit})"] = f"{r.p50:,.3g} ({r.p05:,.3g}-{r.p95:,.3g})"
+        frame = pd.DataFrame.from_dict(rows, orient="index")
+        frame.index.name = "deal"
+        head = (f"rekit Result: {len(self.deals)} deal(s), {int(self.years[0])}-{year}, {self.draws:,} draws, seed {self.seed}, "
+                f"basis {self.basis}, demand {self.demand}, framing {self.framing}. Median (p05-p95) in {year}; "
+                ".to_frame() gives every metric and year.")
+        return f"<p>{html.escape(head)}</p>" + frame.to_html(escape=True)
+
+    def to_frame(self, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+        """The tidy long table: one row per deal, year and metric, columns ``deal, year, metric,
+        unit, p05, p50, p95`` (quantiles of the draws, in the metric's unit) and the run's
+        ``basis, demand, framing``. `metrics` limits it (default: the result's `metrics`, else all);
+        an unknown name is refused with the allowed ones. Ready for pandas, seaborn or plotly."""
+        table = self.summary(metrics=self._shown(metrics))
+        table["basis"], table["framing"] = self.basis, self.framing
+        return table[["deal", "year", "metric", "unit", "p05", "p50", "p95", "basis", "demand", "framing"]].reset_index(drop=True)
+
+    def to_iamc(self, metrics: Iterable[str] | None = None, model: str = "rekit", region: str = "India") -> pd.DataFrame:
+        """The IAMC long format pyam reads (``pyam.IamDataFrame(result.to_iamc())``): columns
+        ``model, scenario, region, variable, unit, year, value``.
+
+        The scenario is ``deal|basis|demand|framing``; the variable is ``metric|p05``,
+        ``metric|p50`` or ``metric|p95`` (the quantiles of the draws); years are whole numbers.
+        Rows whose value is not a number (a ratio with nothing to divide) are left out, as
+        pyam drops them. Reference: IAMC time-series format, https://pyam-iamc.readthedocs.io/en/stable/data.html
+        """
+        table = self.to_frame(metrics)
+        table["scenario"] = table["deal"] + "|" + table["basis"] + "|" + table["demand"] + "|" + table["framing"]
+        long = table.melt(id_vars=["scenario", "metric", "unit", "year"], value_vars=["p05", "p50", "p95"],
+                          var_name="quantile", value_name="value")
+        long["variable"] = long["metric"] + "|" + long["quantile"]
+        long["model"], long["region"] = model, region
+        long = long[long["value"].notna()]
+        long["year"] = long["year"].astype(int)
+        return long[["model", "scenario", "region", "variable", "unit", "year", "value"]].sort_values(
+            ["scenario", "variable", "year"], kind="stable").reset_index(drop=True)
 
 
 def check_metrics(names: Iterable[str]) -> list[str]:
@@ -911,7 +976,7 @@ def simulate(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (202
     _check_inputs(names, yrs, inp)
     fl = run_system(inp, len(yrs), check=check, names=names, years=yrs)
     fl = crop(fl, int(shown[0]) - START, int(shown[-1]) - START + 1)
-    return Result(names, shown, Arrays(fl), b.name, n, seed, dem.name, fl)
+    return Result(names, shown, Arrays(fl), b.name, n, seed, dem.name, fl, framing)
 
 
 def crop(fl: "Flows", lo: int, hi: int) -> "Flows":
