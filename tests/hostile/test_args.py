@@ -2,7 +2,7 @@
 its allowed form.
 
 Every row is one command line, the exit status expected and a fragment of the message (see
-conftest.py: a real ``python -m rekit.cli`` process; no traceback, no exit 70). A refused
+cases.py: a real ``python -m rekit.cli`` process; no traceback, no exit 70). A refused
 ``rekit run`` must stop before a kernel starts: the output folder it was given stays empty.
 """
 
@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from hostile.conftest import expect, run_rekit
+from hostile.cases import expect, run_rekit
 from rekit.reports import params as P
 
 DEEP = "[" * 100_000  # a 100,000-deep JSON array

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile.conftest import ROOT, expect, run_rekit
+from hostile.cases import ROOT, expect, run_rekit
 
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 TIMEOUT = 120  # seconds; the control row runs one notebook in a kernel

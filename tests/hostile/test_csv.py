@@ -20,7 +20,7 @@ import pytest
 
 from rekit import csvcells
 from rekit.reports import downloads
-from hostile.conftest import DATA, expect, run_rekit
+from hostile.cases import DATA, expect, run_rekit
 
 #: The payloads of the issue, each a text a spreadsheet would run as a formula.
 PAYLOADS = ['=HYPERLINK("http://evil.example/","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile.conftest import DATA, expect, run_rekit
+from hostile.cases import DATA, expect, run_rekit
 
 FIFO, FOLDER, DATA_COPY = "<fifo>", "<folder>", "<copy of data/>"
 TIMEOUT = 60  # seconds: a run that blocks on a FIFO or reads /dev/zero forever fails the row

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile.conftest import expect, run_rekit
+from hostile.cases import expect, run_rekit
 
 #: The commands every path case runs against (the folder is appended or given with --data).
 COMMANDS = {

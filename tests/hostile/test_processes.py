@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile.conftest import BUG, ROOT
+from hostile.cases import BUG, ROOT
 from reports.test_batch_safety import _mount_tmpfs, finish, make_folder, start, tmp_path, wait_for  # noqa: F401
 
 GRACE = 10.0  # seconds a container's runtime waits between SIGTERM and SIGKILL

@@ -10,19 +10,14 @@ version, every resource and field the kit reads, with its type).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
 
-from hostile.conftest import ROOT, expect, run_rekit
+from conftest import first_row, read_rows, set_cell
+from hostile.cases import expect, run_rekit
 
-# tests/conftest.py's helpers: under this folder the name `conftest` is hostile/conftest.py.
-_spec = importlib.util.spec_from_file_location("tests_conftest", ROOT / "tests" / "conftest.py")
-_shared = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(_shared)
-first_row, read_rows, set_cell = _shared.first_row, _shared.read_rows, _shared.set_cell
 
 CYRILLIC_E = "\u0415"  # CYRILLIC CAPITAL LETTER IE, drawn as the Latin E
 

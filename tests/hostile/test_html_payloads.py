@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hostile.conftest import DATA, ROOT, expect, run_rekit
+from hostile.cases import DATA, ROOT, expect, run_rekit
 
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 from browser_fixtures import browser, chromium_path, offline_context  # noqa: E402,F401  (the session's Chromium)

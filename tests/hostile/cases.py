@@ -5,7 +5,7 @@ folder), the exit status expected, and a fragment the message must hold. Each ro
 ``python -m rekit.cli`` process, as a user's shell would, with no standard input, and checks too
 that no Python traceback and no catch-all "a bug in rekit" (exit 70) reaches the user.
 
-The files of this folder are split by what the input attacks: ``test_html.py`` (script in a
+The files of this folder are split by what the input attacks: ``test_html_payloads.py`` (script in a
 report), ``test_paths.py`` (data paths that leave the package), ``test_csv.py`` (formula
 injection), ``test_files.py`` (YAML and JSON: size, special files, numbers, duplicate keys),
 ``test_batch.py`` (batch files), ``test_rules.py`` (data rules), ``test_args.py`` (lenient
