@@ -1,18 +1,20 @@
 """Every path the kit uses, in one place.
 
 The bundled data, notebooks and the default report folder sit beside the package in a source
-checkout. An installed wheel (``pip install .``, not editable) carries the data and notebooks as
-data files under ``<prefix>/share/rekit/`` (pyproject.toml, ``[tool.setuptools.data-files]``);
-they are found there when there is no checkout, and reports then go to ``./reports`` of the
-folder the command runs in. ``REKIT_DATA`` and ``REKIT_NOTEBOOKS`` point at other folders (a
-user's copy of the data, a test's fixture notebooks); they are read when asked for, not at
-import, so a test or a user can set them late.
+checkout (the repository's data/, notebooks/ and reports/; an editable install reads them there).
+An installed wheel carries the data and notebooks inside the package, as ``rekit/_bundle/data``
+and ``rekit/_bundle/notebooks`` (pyproject.toml maps the top-level folders there), found through
+importlib.resources whatever the installation: a venv, ``--user``, ``--target``, a zip on
+sys.path (then they are copied once to a temporary folder, removed at exit, since the kit reads
+them as files); reports then go to ``./reports`` of the folder the command runs in.
+``REKIT_DATA`` and ``REKIT_NOTEBOOKS`` point at other folders (a user's copy of the data, a
+test's fixture notebooks); they are read when asked for, not at import, so a test or a user can
+set them late.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent
@@ -20,23 +22,46 @@ ROOT = PACKAGE.parent  # the source checkout (the folder holding data/, notebook
 CHECKOUT = (ROOT / "pyproject.toml").is_file() and (ROOT / "data").is_dir()
 
 
-def installed_share() -> Path | None:
-    """``<prefix>/share/rekit`` of an installed wheel: beside the site-packages that holds the package
-    (<prefix>/lib/pythonX.Y/site-packages/rekit), else under sys.prefix; None when absent."""
-    candidates = []
-    if len(PACKAGE.parents) > 3:
-        candidates.append(PACKAGE.parents[3] / "share" / "rekit")
-    candidates += [Path(sys.prefix) / "share" / "rekit", Path(sys.base_prefix) / "share" / "rekit"]
-    for c in candidates:
-        if (c / "data").is_dir():
-            return c
-    return None
+#: The folder inside the installed package that holds the data and notebooks (pyproject.toml).
+BUNDLE = "_bundle"
 
 
-_SHARE = None if CHECKOUT else installed_share()
-BUNDLED_DATA = _SHARE / "data" if _SHARE else ROOT / "data"
-BUNDLED_NOTEBOOKS = _SHARE / "notebooks" if _SHARE else ROOT / "notebooks"
-REPORTS = ROOT / "reports" if CHECKOUT or not _SHARE else Path.cwd() / "reports"
+def bundled(name: str) -> Path:
+    """The bundled folder `name` (``data`` or ``notebooks``): the checkout's top-level folder, else the
+    installed package's ``_bundle/<name>`` (importlib.resources), copied out of a zip if need be."""
+    if CHECKOUT:
+        return ROOT / name
+    from importlib.resources import files
+
+    found = files("rekit").joinpath(BUNDLE, name)
+    if isinstance(found, Path):
+        return found
+    return _copied_out(found, name)  # a zip import: the kit reads files, so they are put on disk once
+
+
+def _copied_out(tree, name: str) -> Path:
+    import atexit
+    import shutil
+    import tempfile
+
+    root = Path(tempfile.mkdtemp(prefix="rekit-bundle-"))
+    atexit.register(shutil.rmtree, root, True)
+
+    def copy(src, dest: Path) -> None:
+        dest.mkdir(parents=True, exist_ok=True)
+        for item in src.iterdir():
+            if item.is_dir():
+                copy(item, dest / item.name)
+            else:
+                (dest / item.name).write_bytes(item.read_bytes())
+
+    copy(tree, root / name)
+    return root / name
+
+
+BUNDLED_DATA = bundled("data")
+BUNDLED_NOTEBOOKS = bundled("notebooks")
+REPORTS = ROOT / "reports" if CHECKOUT else Path.cwd() / "reports"
 DEALS_FILE = "deals.yml"
 BATCH_FILE = "batch.yml"
 
