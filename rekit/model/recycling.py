@@ -83,7 +83,7 @@ RECYCLING_SCHEME = RecyclingScheme(
     sources={"outlay": "obs:recycling_scheme_outlay_2025_09_pti", "period": "obs:recycling_scheme_duration_2025_09_pti",
              "capacity": "obs:recycling_scheme_capacity_2025_09_pti",
              "production": "obs:recycling_scheme_production_2025_09_pti",
-             "capex_subsidy": "obs:recycling_scheme_capex_subsidy_2025_09_pti",
+             "capex_subsidy": "obs:recycling_scheme_capex_subsidy_2025_09_ndtv_profit",
              "ndfeb_share": "not reported as of 2026-12-03"},
 )
 

@@ -102,3 +102,19 @@ def test_scheme_share_outside_unit_interval():
     with pytest.raises(ModelError) as e:
         scheme_capacity([2025, 2031], 1.5)
     assert str(e.value) == "ndfeb_share of the recycling scheme's capacity: 1.5 is not allowed; allowed: a share from 0 to 1"
+
+
+def test_scheme_terms_are_the_datas():
+    """Each term of RECYCLING_SCHEME is the value of the observation it names, read from the data file."""
+    import csv
+
+    from rekit.paths import data_dir
+
+    with open(data_dir() / "observations.csv", newline="", encoding="utf-8") as f:
+        rows = {r["id"]: r for r in csv.DictReader(f)}
+    s = RECYCLING_SCHEME
+    for term, value in [("outlay", s.outlay_crore_inr), ("capacity", s.expected_capacity_kt * 1000),
+                        ("production", s.expected_production_kt * 1000), ("capex_subsidy", s.capex_subsidy),
+                        ("period", s.years[1] - s.years[0])]:
+        obs = s.sources[term].removeprefix("obs:")
+        assert float(rows[obs]["value"]) == value, term
