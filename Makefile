@@ -1,21 +1,26 @@
 # rekit: two commands do all the set-up. `make reports` builds the reports, `make test` runs every test.
-# Both create the environment in .venv/ from pyproject.toml when it is missing or stale.
+# Both create the environment in .venv/ from pyproject.toml, pinned by requirements.lock, when it is
+# missing or stale. `make docs` builds the documentation site; `make lock` refreshes the lock.
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.rekit-installed
+DOCS_STAMP := $(VENV)/.rekit-docs-installed
+LOCK := requirements.lock
 
 .DEFAULT_GOAL := help
-.PHONY: help env browser pyc test reports data-check clean lab
+.PHONY: help env browser pyc test reports data-check clean lab docs lock
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# The versions come from requirements.lock (a pip constraints file: what the tests passed with);
+# pyproject.toml keeps the compatible ranges.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name rekit --display-name "Python (rekit)" >/dev/null
 	@touch $@
 
@@ -45,11 +50,27 @@ test: env browser pyc  ## run every test
 reports: env pyc  ## build every report into reports/
 	$(BIN)/rekit reports
 
+# The documentation site: the notebooks are executed during the build (a cell that raises fails it,
+# naming the notebook and the cell); the pages generated from the data, the model and the command
+# line are written by docs/generate.py first. Opens from file:// (docs/_build/html/index.html).
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev,docs]'
+	@touch $@
+
+docs: $(DOCS_STAMP) pyc  ## build the documentation site into docs/_build/html/ (runs the notebooks)
+	$(BIN)/python -m sphinx -q -b html docs docs/_build/html
+	@echo "docs: open docs/_build/html/index.html"
+
+# Run after changing pyproject.toml's dependencies, or to move to newer versions on purpose; then
+# run `make test` and commit requirements.lock with what changed.
+lock:  ## refresh requirements.lock from a clean environment built from pyproject.toml
+	$(PYTHON) tools/lock.py --python $(PYTHON)
+
 data-check: env  ## validate the bundled data
 	$(BIN)/rekit data check
 
 clean:  ## remove the environment and caches (keeps reports/)
-	rm -rf $(VENV) .pytest_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build docs/_generated
 
 lab: env  ## open JupyterLab with the rekit kernel, the explorer one click away
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/explorer.ipynb

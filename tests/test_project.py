@@ -9,6 +9,7 @@ import tomllib
 from pathlib import Path
 
 import yaml
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,7 +24,30 @@ def test_environment_yml_installs_what_pyproject_declares():
     floor = project["requires-python"].removeprefix(">=")
     assert sorted(conda) == sorted([f"python>={floor}", "pip"]), "conda packages drift from pyproject.toml: list them there"
     extras = ",".join(sorted(project["optional-dependencies"]))
-    assert pip == [{"pip": [f"-e .[{extras}]"]}]
+    assert pip == [{"pip": ["-c requirements.lock", f"-e .[{extras}]"]}]
+
+
+def test_make_env_installs_from_the_lock_and_the_lock_pins_every_dependency():
+    """`make env` installs with the lock as constraints, is redone when the lock changes, and the
+    lock pins one exact version of every dependency pyproject.toml declares (extras included)."""
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^\$\(STAMP\): pyproject.toml \$\(LOCK\)$", makefile, re.M)
+    assert "pip install --quiet -c $(LOCK) -e '.[dev]'" in makefile
+    assert re.search(r"^LOCK := requirements.lock$", makefile, re.M)
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version and re.fullmatch(r"[0-9][0-9A-Za-z.+!-]*", version), f"not an exact pin: {line}"
+            pins[re.sub(r"[-_.]+", "-", name).lower()] = version
+    assert "rekit" not in pins
+    wanted = list(project["dependencies"]) + [d for ds in project["optional-dependencies"].values() for d in ds]
+    for dep in wanted:
+        name = re.sub(r"[-_.]+", "-", re.split(r"[<>=!~\[ ;]", dep, maxsplit=1)[0]).lower()
+        assert name in pins, f"{dep} (pyproject.toml) is not pinned in requirements.lock: run make lock"
+        assert Requirement(dep).specifier.contains(pins[name], prereleases=True), \
+            f"requirements.lock pins {name}=={pins[name]}, outside pyproject.toml's {dep}: run make lock"
 
 
 def test_ci_runs_the_readme_test_command():
