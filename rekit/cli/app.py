@@ -23,10 +23,10 @@ from rekit.cli import data, figures, model, reports, teach
 from rekit.cli.common import Group, Stopped
 from rekit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, RekitError, Terminated
 
-try:  # typer >= 0.2x carries its own copy of click
-    from typer._click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+try:  # typer >= 0.2x carries its own copy of click, whose errors all derive from typer.TyperException
+    from typer import TyperException as CommandLineError
 except ImportError:  # pragma: no cover - typer with click as a separate package
-    from click.exceptions import ClickException, NoArgsIsHelpError, UsageError
+    from click import ClickException as CommandLineError
 
 __all__ = ["app", "main", "report_error"]
 
@@ -52,10 +52,13 @@ def report_error(message: object) -> None:
         print(f"rekit: error: {line}", file=sys.stderr)
 
 
-def _usage_error(exc: ClickException) -> int:
-    """A bad option or argument: the usage line, what is wrong, where the help is; status 2."""
+def _usage_error(exc: CommandLineError) -> int:
+    """A bad option or argument: the usage line, what is wrong, where the help is; status 2.
+
+    Only public names of typer and click are used: click's error classes are told apart by their
+    public class names, as typer itself does for NoArgsIsHelpError (typer/rich_utils.py)."""
     ctx = getattr(exc, "ctx", None)
-    if isinstance(exc, NoArgsIsHelpError):  # `rekit` or `rekit data` alone: the help, as --help gives it
+    if type(exc).__name__ == "NoArgsIsHelpError":  # `rekit` or `rekit data` alone: the help, as --help gives it
         print(exc.format_message(), file=sys.stderr)
         return EXIT_USAGE
     message = exc.format_message()
@@ -68,7 +71,7 @@ def _usage_error(exc: ClickException) -> int:
     report_error(message)
     if ctx is not None:
         print(f"(`{ctx.command_path} --help` lists the options)", file=sys.stderr)
-    return exc.exit_code if isinstance(exc, UsageError) else EXIT_USAGE
+    return EXIT_USAGE  # click's UsageError exits 2 too; any other click error is still a bad command line
 
 
 def _quiet_stdout() -> int:
@@ -88,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RekitError as exc:
         report_error(exc)
         return exc.exit_code
-    except ClickException as exc:
+    except CommandLineError as exc:
         return _usage_error(exc)
     except Stopped as exc:
         if isinstance(exc.interrupt, Terminated):

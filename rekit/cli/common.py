@@ -125,11 +125,18 @@ def _read_plainly(params: Iterable[Any]) -> None:
             p.nargs = 2
         desc = getattr(p, "type_descriptor", None)
         info = getattr(desc, "parameter_info", None)
-        if desc is None or getattr(p, "_runtime_param", False) is not None or getattr(info, "parser", None) is not None \
+        if desc is None or "get_runtime_param" in vars(p) or getattr(info, "parser", None) is not None \
                 or getattr(info, "min", None) is not None or getattr(info, "max", None) is not None:
             continue  # typer's own conversion (slower, same result), or already given
         if _PlainValue.handles(desc.annotation):
-            p._runtime_param = _PlainValue(desc.annotation)
+            # typer asks each parameter for its converter through the public get_runtime_param();
+            # this parameter answers with the kit's (no private attribute of typer is set)
+            p.get_runtime_param = _constant(_PlainValue(desc.annotation))
+
+
+def _constant(value: Any) -> Any:
+    """A function of no arguments that returns `value`."""
+    return lambda: value
 
 
 class Stopped(Exception):

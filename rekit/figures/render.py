@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.io as pio
-from plotly.io._base_renderers import MimetypeRenderer
+from plotly.io.base_renderers import MimetypeRenderer
 
 __all__ = ["RekitRenderer", "PLOTLYJS", "figure_html", "write_plotlyjs", "activate", "DEFAULT_CONFIG"]
 
