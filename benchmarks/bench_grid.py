@@ -10,15 +10,34 @@ Prints medians in seconds for:
   - simulate() alone and summary() on its result (every preset, 2024-2050, 10,000 draws, as
     benchmarks/bench_model.py), and summary()'s quantiles the way they were read before (a
     partition at the six order statistics three quantiles need) against a full sort.
+Each is timed twice: wall time (what a user waits) and CPU time of the process (time.process_time, every
+thread summed: what the work costs, much less sensitive to other programs sharing the 2 cores).
 No timed assertion: the ratios are what to read.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
+import time
 
 import numpy as np
-from timing import median_ms
+
+
+def median_s(fn, repeat: int) -> tuple[float, float]:
+    """(median wall seconds, median CPU seconds of this process) of `fn()` over `repeat` calls, after one untimed call."""
+    fn()
+    wall, cpu = [], []
+    for _ in range(repeat):
+        w, c = time.perf_counter(), time.process_time()
+        fn()
+        wall.append(time.perf_counter() - w)
+        cpu.append(time.process_time() - c)
+    return statistics.median(wall), statistics.median(cpu)
+
+
+def fmt(t: tuple[float, float]) -> str:
+    return f"{t[0]:6.2f} s wall, {t[1]:6.2f} s CPU"
 
 
 def plain_grid(book, deals, years, draws, scenarios, metrics) -> dict:
@@ -49,50 +68,52 @@ def main() -> None:
     metrics = list(METRICS)
     chain = dict(framings=["chain"])
     n_chain, n_all = len(scenarios(book, **chain)), len(scenarios(book))
-    s = lambda ms: ms / 1000  # noqa: E731
-    grid_chain = s(median_ms(lambda: run_grid(book, deals, span, args.draws, 0, keep_envelope=False, **chain), args.repeat))
-    plain_chain = s(median_ms(lambda: plain_grid(book, deals, span, args.draws, scenarios(book, **chain), metrics), args.repeat))
-    env_chain = s(median_ms(lambda: run_grid(book, deals, span, args.draws, 0, **chain), args.repeat))
-    grid_all = s(median_ms(lambda: run_grid(book, deals, span, args.draws, 0, keep_envelope=False), args.repeat))
-    plain_all = s(median_ms(lambda: plain_grid(book, deals, span, args.draws, scenarios(book), metrics), args.repeat))
-    env_all = s(median_ms(lambda: run_grid(book, deals, span, args.draws, 0), args.repeat))
+    r = args.repeat
+    grid_chain = median_s(lambda: run_grid(book, deals, span, args.draws, 0, keep_envelope=False, **chain), r)
+    plain_chain = median_s(lambda: plain_grid(book, deals, span, args.draws, scenarios(book, **chain), metrics), r)
+    env_chain = median_s(lambda: run_grid(book, deals, span, args.draws, 0, **chain), r)
+    grid_all = median_s(lambda: run_grid(book, deals, span, args.draws, 0, keep_envelope=False), r)
+    plain_all = median_s(lambda: plain_grid(book, deals, span, args.draws, scenarios(book), metrics), r)
+    env_all = median_s(lambda: run_grid(book, deals, span, args.draws, 0), r)
     # the two ways give the same quantiles
     g = run_grid(book, deals, span, args.draws, 0, keep_envelope=False, productions=["capacity"], demands=["imports"],
                  framings=["chain"], metrics=["own_feedstock_coverage"])
     p = plain_grid(book, deals, span, args.draws, g.scenarios, ["own_feedstock_coverage"])
     assert np.allclose(g.quantiles[0, 0], p[(g.scenarios[0], "own_feedstock_coverage")])
 
+    def ratio(plain, ours) -> str:
+        return f"plain way {plain[0]:.2f} s wall, {plain[1]:.2f} s CPU: {plain[0] / ours[0]:.1f}x, {plain[1] / ours[1]:.1f}x CPU"
+
     print(f"{len(deals)} presets x {span[0]}-{span[1]} x {args.draws:,} draws x {len(metrics)} metrics "
           f"({len(book.bases)} production bases, {len(book.demands)} demand bases)")
-    print(f"  grid, framing chain ({n_chain} scenarios):      {grid_chain:6.2f} s   (target 5 s; plain way {plain_chain:6.2f} s, "
-          f"{plain_chain / grid_chain:.1f}x)")
-    print(f"    with the envelope:                      {env_chain:6.2f} s")
-    print(f"  grid, both framings ({n_all} scenarios):       {grid_all:6.2f} s   (plain way {plain_all:6.2f} s, "
-          f"{plain_all / grid_all:.1f}x)")
-    print(f"    with the envelope:                      {env_all:6.2f} s")
+    print(f"  grid, framing chain ({n_chain} scenarios): {fmt(grid_chain)}  (target 5 s; {ratio(plain_chain, grid_chain)})")
+    print(f"    with the envelope:                {fmt(env_chain)}")
+    print(f"  grid, both framings ({n_all} scenarios):  {fmt(grid_all)}  ({ratio(plain_all, grid_all)})")
+    print(f"    with the envelope:                {fmt(env_all)}")
 
     draws = 10_000
-    sim = s(median_ms(lambda: simulate(book, deals, years=span, draws=draws), args.repeat))
+    sim = median_s(lambda: simulate(book, deals, years=span, draws=draws), r)
 
-    def summary_only():
+    def with_metrics():
         res = simulate(book, deals, years=span, draws=draws)
         for m in METRICS:  # the metrics are computed when first read: read them before the clock starts
             res.arrays[m]
         return res
 
-    results = [summary_only() for _ in range(args.repeat + 1)]
-    summ = s(median_ms(lambda: results.pop().summary(), args.repeat))
-    res = summary_only()
+    results = [with_metrics() for _ in range(r + 1)]
+    summ = median_s(lambda: results.pop().summary(), r)
+    res = with_metrics()
     arrays = [res.arrays[m] for m in METRICS]
     n = arrays[0].shape[-1]
     kth = sorted({min(int(np.floor(q * (n - 1))) + j, n - 1) for q in (0.05, 0.5, 0.95) for j in (0, 1)})
-    part = s(median_ms(lambda: [np.partition(a, kth, axis=-1) for a in arrays], args.repeat))
-    full = s(median_ms(lambda: [np.sort(a, axis=-1) for a in arrays], args.repeat))
+    part = median_s(lambda: [np.partition(a, kth, axis=-1) for a in arrays], r)
+    full = median_s(lambda: [np.sort(a, axis=-1) for a in arrays], r)
     print(f"every preset x {span[0]}-{span[1]} x {draws:,} draws:")
-    print(f"  simulate():                               {sim:6.2f} s")
-    print(f"  summary() (metrics already computed):     {summ:6.2f} s   ({summ / sim:.2f}x simulate; target <= 1x)")
-    print(f"  the quantiles' order statistics, {len(arrays)} metrics: partition at {len(kth)} {part:6.2f} s, "
-          f"full sort {full:6.2f} s ({part / full:.1f}x)")
+    print(f"  simulate():                           {fmt(sim)}")
+    print(f"  summary() (metrics already computed): {fmt(summ)}  ({summ[0] / sim[0]:.2f}x simulate, "
+          f"{summ[1] / sim[1]:.2f}x CPU; target <= 1x)")
+    print(f"  the quantiles' order statistics of {len(arrays)} metrics: partition at {len(kth)} {fmt(part)}; "
+          f"full sort {fmt(full)} ({part[1] / full[1]:.1f}x CPU)")
 
 
 if __name__ == "__main__":
