@@ -143,3 +143,83 @@ def modules_after_import(module: str) -> set[str]:
 def test_lower_layers_do_not_load_upper_packages(module, forbidden):
     loaded = modules_after_import(module)
     assert not (forbidden & loaded), f"{module} pulls in {sorted(forbidden & loaded)}"
+
+
+# ---------------------------------------------------------------------------------------------
+# no private name of another library
+# ---------------------------------------------------------------------------------------------
+
+#: Names that start with an underscore but are documented public API of their library.
+PUBLIC_UNDERSCORED = {"os._exit"}
+
+
+def _private(name: str) -> bool:
+    """A private name: one leading underscore, not a dunder (``__file__``, ``__version__``)."""
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__"))
+
+
+def foreign_private_uses(source: str) -> list[str]:
+    """Every use of another library's private name in `source`: a private module or name imported
+    from a package that is not rekit (``from plotly.io._base_renderers import X``, ``from typer
+    import _x``), and an attribute ``X._name`` (or ``X.a._name``) whose root ``X`` is bound by an
+    import of a package that is not rekit, read or set."""
+    tree = ast.parse(source)
+    bound: dict[str, str] = {}  # local name -> the foreign module or name it stands for
+    bad = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] == "rekit":
+                    continue
+                if any(_private(part) for part in a.name.split(".")):
+                    bad.append(f"{node.lineno}: import {a.name}")
+                bound[a.asname or a.name.split(".")[0]] = a.asname and a.name or a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                and node.module.split(".")[0] not in ("rekit", "__future__"):
+            if any(_private(part) for part in node.module.split(".")):
+                bad.append(f"{node.lineno}: from {node.module} import ...")
+            for a in node.names:
+                if _private(a.name):
+                    bad.append(f"{node.lineno}: from {node.module} import {a.name}")
+                bound[a.asname or a.name] = f"{node.module}.{a.name}"
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute):
+            continue
+        chain, root = [node.attr], node.value
+        while isinstance(root, ast.Attribute):
+            chain.append(root.attr)
+            root = root.value
+        if not isinstance(root, ast.Name) or root.id not in bound:
+            continue
+        dotted = ".".join([bound[root.id]] + chain[::-1])
+        if _private(node.attr) and dotted not in PUBLIC_UNDERSCORED:
+            bad.append(f"{node.lineno}: {root.id}.{'.'.join(chain[::-1])} ({dotted})")
+    return sorted(set(bad))
+
+
+def test_no_private_name_of_another_library():
+    """Another library's private names change without notice: the kit uses only public ones
+    (imports and attribute access on an imported module or name)."""
+    bad = [f"{m}:{use}" for m, p in MODULES.items() for use in foreign_private_uses(p.read_text())]
+    assert not bad, "\n".join(bad)
+
+
+def test_the_private_name_check_catches_each_form():
+    """The check above can fail: each form the kit once used is caught; dunders, the kit's own
+    private names, os._exit and private names of local objects are not."""
+    src = (
+        "import os, typer\n"
+        "import plotly.io as pio\n"
+        "from typer import _click\n"                                  # 3: a private name imported
+        "from plotly.io._base_renderers import MimetypeRenderer\n"    # 4: a private module
+        "from nbclient import NotebookClient\n"
+        "from rekit.data.dataset import _cached\n"                    # the kit's own: another test
+        "import typer._click.exceptions\n"                            # 7: a private module
+        "typer._click\n"                                              # 8: read
+        "pio._renderers.x = 1\n"                                      # 9: a private module, set
+        "NotebookClient._cleanup_kernel\n"                            # 10: a private method
+        "NotebookClient.execute, typer.__version__, os._exit\n"       # public, dunder, documented
+        "self = object(); self._x\n"                                  # a local object: not foreign
+    )
+    lines = {int(use.split(":")[0]) for use in foreign_private_uses(src)}
+    assert lines == {3, 4, 7, 8, 9, 10}
