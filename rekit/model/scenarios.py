@@ -16,7 +16,8 @@ quantiles of each: a tidy frame deal, year, metric, unit, production, demand, fr
 p50, p95. `envelope()` pools the draws of every scenario with equal weight (each scenario has
 the same number of draws, so pooling is concatenation) and gives, per deal × year × metric,
 the 5th and 95th percentiles of the pool (`envelope_p05`, `envelope_p95`), and the scenarios
-whose medians are lowest and highest (`low_scenario`, `high_scenario`).
+whose medians are lowest and highest (`low_scenario`, `high_scenario`; ALIKE where no choice
+moves the median).
 
 Quantiles are numpy's default ("linear", Hyndman & Fan 1996 type 7), read off draws sorted
 once per metric (rows whose draws are all equal need no sort): the same numbers as
@@ -38,6 +39,8 @@ from rekit.model.simulation import METRICS, THREADS, ModelError, check_metrics, 
 DIMENSIONS = ("production", "demand", "framing")
 #: The quantiles of the within-scenario band.
 QUANTILES = (0.05, 0.5, 0.95)
+#: What low_scenario and high_scenario say where every scenario has the same median.
+ALIKE = "all scenarios alike"
 #: The pooled draws of the envelope are held in float32 (7 significant digits, more than any
 #: table prints): half the memory, and fresh memory is what the envelope spends its time on.
 POOL_DTYPE = np.float32
@@ -147,6 +150,9 @@ class Grid:
         m, d, y = (a.ravel() for a in np.meshgrid(np.arange(M), np.arange(D), np.arange(Y), indexing="ij"))
         medians = self.quantiles[:, :, 1]  # (S, M, D, Y)
         labels = np.array([sc.label for sc in self.scenarios], dtype=object)
+        alike = (medians.max(axis=0) == medians.min(axis=0)).ravel()  # no choice moves the median: no end to name
+        low = np.where(alike, ALIKE, labels[medians.argmin(axis=0).ravel()])
+        high = np.where(alike, ALIKE, labels[medians.argmax(axis=0).ravel()])
         return pd.DataFrame({
             "deal": np.array(self.deals, dtype=object)[d],
             "year": self.years[y],
@@ -154,8 +160,8 @@ class Grid:
             "unit": np.array([METRICS[k][0] for k in self.metrics], dtype=object)[m],
             "envelope_p05": self.envelope[:, 0].ravel(),
             "envelope_p95": self.envelope[:, 1].ravel(),
-            "low_scenario": labels[medians.argmin(axis=0).ravel()],
-            "high_scenario": labels[medians.argmax(axis=0).ravel()],
+            "low_scenario": low,
+            "high_scenario": high,
         })
 
 
@@ -218,4 +224,4 @@ def envelope(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (202
     return run_grid(book, deals, years, draws, seed, productions, demands, framings, metrics).envelope_frame()
 
 
-__all__ = ["DIMENSIONS", "FRAMINGS", "Grid", "Scenario", "envelope", "grid", "run_grid", "scenarios"]
+__all__ = ["ALIKE", "DIMENSIONS", "FRAMINGS", "Grid", "Scenario", "envelope", "grid", "run_grid", "scenarios"]

@@ -75,6 +75,14 @@ def test_the_demand_envelope_spans_imports_to_the_official_requirement():
     assert "demand=imports" in row["low_scenario"] and "demand=official" in row["high_scenario"]
 
 
+def test_no_end_is_named_where_no_choice_moves_the_median():
+    """status_quo tolls nothing: magnets returned are 0 in every scenario, so neither end has a scenario."""
+    env = envelope(book(), ["status_quo"], years=(2030, 2030), draws=20, metrics=["magnets_returned"])
+    row = env.iloc[0]
+    assert row["envelope_p05"] == row["envelope_p95"] == 0
+    assert row["low_scenario"] == row["high_scenario"] == "all scenarios alike"
+
+
 def test_framing_moves_magnets_per_oxide_by_the_officials_ratio():
     """Magnets made at home from a tonne of oxide: the chain gives about 2.15 t, the officials about 3 t:
     the officials' framing gives more own magnets than the chain in every year the scheme runs."""
