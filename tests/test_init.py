@@ -44,3 +44,15 @@ def test_a_format_package_is_not_loaded_by_the_kit_and_checks_as_without_it(modu
     # jsonschema uses for a format is its business: not asserted)
     assert verdicts == probe(WITHOUT_KIT, module, fmt, good)[1]
     assert verdicts[1] is False  # a string with no scheme is neither an IRI nor a URI
+
+
+@pytest.mark.parametrize("module", ["rfc3987_syntax", "rfc3986_validator"])
+def test_the_stand_in_is_still_needed(module):
+    """Without the kit, importing nbformat (as every report kernel does) loads the format package
+    itself: the stand-in still has an import to save (its cost is measured in
+    benchmarks/bench_cli.py, rows "without the stand-in"). When jsonschema stops loading it at
+    import, this fails: drop `rekit._defer` then."""
+    code = f"import sys, nbformat; print(getattr(sys.modules.get({module!r}), '__file__', None) is not None)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == "True"
