@@ -76,8 +76,9 @@ def test_the_corrected_readings(ds):
 
 def test_holes_are_marked_not_reported(ds):
     titles = " ".join(ds.events["title"])
-    for what in ("REPM tender outcome", "IREL's FY2025-26 output", "After 10 Nov 2026"):
-        assert f"{what}: not reported as of 2026-11-30" in titles
+    for what, day in (("REPM tender outcome", "2026-11-30"), ("IREL's FY2025-26 output", "2026-11-30"),
+                      ("After 10 Nov 2026", "2026-12-03")):  # the last read again for data 0.4.0
+        assert f"{what}: not reported as of {day}" in titles
 
 
 # --- bad input: file, row and column, all in one run --------------------------------------------
@@ -190,7 +191,7 @@ def test_warning_for_a_wire_figure_beside_a_primary_document(ds):
 def test_version_bumped():
     import json
 
-    assert json.loads((DATA / "datapackage.json").read_text())["version"] == "0.3.0"
+    assert json.loads((DATA / "datapackage.json").read_text())["version"] == "0.4.0"
     assert json.loads((V010 / "datapackage.json").read_text())["version"] == "0.1.0"
 
 
@@ -201,7 +202,7 @@ def test_diff_lists_added_changed_and_withdrawn_rows():
     assert o.changed["irel_nd_fy2025_26_target_business_standard"]["status"] == ("target", "withdrawn")
     assert o.changed["irel_re_production_2009_2014_pib"]["period"] == ("2009/2014", "FY2009-10/FY2013-14")
     assert d.tables["resolutions"].added and not o.removed
-    assert "data 0.1.0 -> 0.3.0" in d.text()
+    assert "data 0.1.0 -> 0.4.0" in d.text()
 
 
 def test_diff_of_a_folder_with_itself_is_empty():
@@ -282,7 +283,7 @@ def test_cli_conflicts_unresolved_and_resolved_apart_and_as_csv():
 
 def test_cli_diff_of_two_versions_and_of_a_folder_that_is_not_a_package(tmp_path):
     out = rekit("data", "diff", str(V010), str(DATA))
-    assert out.returncode == 0 and "data 0.1.0 -> 0.3.0" in out.stdout
+    assert out.returncode == 0 and "data 0.1.0 -> 0.4.0" in out.stdout
     assert "  ~ irel_nd_fy2025_26_target_business_standard: " in out.stdout and "status" in out.stdout
     bad = rekit("data", "diff", str(tmp_path), str(DATA))
     assert bad.returncode == 2 and "is not a data package" in bad.stderr and "Traceback" not in bad.stderr
