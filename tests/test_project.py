@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -68,3 +69,36 @@ def test_rekit_kernel_runs_in_this_environment():
     spec = json.loads(out.stdout)["kernelspecs"]["rekit"]
     argv0 = json.loads((Path(spec["resource_dir"]) / "kernel.json").read_text())["argv"][0]
     assert Path(argv0).resolve().parent == Path(sys.executable).resolve().parent
+
+
+def test_versions_agree_across_the_project():
+    """One kit version in pyproject.toml, CITATION.cff, .zenodo.json, rekit.__version__ and `rekit --version`.
+
+    The data package is versioned apart (data/datapackage.json's `version`, bumped with each data
+    release, data/CHANGELOG.md): "agree" for it means `rekit --version` reports the descriptor's
+    own version beside the kit's, not that the two numbers are equal."""
+    kit = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    zenodo = json.loads((ROOT / ".zenodo.json").read_text())
+    data = json.loads((ROOT / "data" / "datapackage.json").read_text())["version"]
+    import rekit
+
+    assert str(cff["version"]) == kit and zenodo["version"] == kit and rekit.__version__ == kit
+    out = subprocess.run([sys.executable, "-m", "rekit.cli", "--version"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout == f"rekit {kit} (data {data})\n", out.stdout + out.stderr
+
+
+def test_archive_metadata_matches_the_citation_file():
+    """.zenodo.json says what CITATION.cff says: title, abstract, authors, licence, keywords."""
+    cff = yaml.safe_load((ROOT / "CITATION.cff").read_text())
+    zenodo = json.loads((ROOT / ".zenodo.json").read_text())
+    assert zenodo["title"] == cff["title"] and zenodo["description"] == cff["abstract"]
+    assert [c["name"] for c in zenodo["creators"]] == [a["name"] for a in cff["authors"]]
+    assert zenodo["license"] == cff["license"] and zenodo["keywords"] == cff["keywords"]
+    assert zenodo["upload_type"] == "software" == cff["type"]
+
+
+def test_the_data_package_declares_v2_and_its_contributors():
+    desc = json.loads((ROOT / "data" / "datapackage.json").read_text())
+    assert desc["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    assert desc["contributors"] and all(c["title"] and c["roles"] for c in desc["contributors"])

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Sequence
+from typing import Annotated, Sequence
 
 import typer
 
@@ -37,6 +37,24 @@ app = typer.Typer(
     rich_markup_mode=None, pretty_exceptions_enable=False, add_completion=False, no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
+
+
+def _print_version(value: bool) -> None:
+    """`rekit --version`: the kit's version and the data package's (versioned apart), then exit."""
+    if value:
+        import rekit
+        from rekit.reports.citation import data_version
+
+        print(f"rekit {rekit.__version__} (data {data_version()})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: Annotated[bool, typer.Option("--version", is_eager=True, callback=_print_version,
+                                                help="print rekit's version and the data's, and exit")] = False) -> None:
+    pass  # the root's own options; the help is the app's
+
+
 app.add_typer(data.data_app, name="data", help="check and browse the dataset")
 app.add_typer(data.app)  # cite
 app.add_typer(model.app)  # deals, simulate, concentration
