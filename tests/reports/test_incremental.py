@@ -28,6 +28,7 @@ def kit(tmp_path_factory) -> dict:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(ROOT / "rekit", base / "code" / "rekit", ignore=ignore)
     shutil.copytree(ROOT / "data", base / "code" / "data", ignore=ignore)
+    shutil.copy(ROOT / "pyproject.toml", base / "code" / "pyproject.toml")  # what marks a checkout (rekit.paths)
     nbs = base / "notebooks"
     nbs.mkdir()
     shutil.copy(NOTEBOOKS / "sample.ipynb", nbs / "sample.ipynb")
