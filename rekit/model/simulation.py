@@ -57,6 +57,7 @@ from rekit.model.conversions import ELEMENTS, ND_AS_NDPR_OXIDE, ND_PER_ND2O3, PR
 from rekit.model.deals import (DEFAULT_BASIS, DEMAND_PARAMS, FRAMINGS, PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, DealError,
                                Param, decimal_year)
 from rekit.model.flows import MassBalanceError, check_balance
+from rekit.model import origin
 from rekit.model.quantities import Quantity, Schedule
 from rekit.errors import RekitError
 
@@ -114,6 +115,15 @@ METRICS: dict[str, tuple[str, str]] = {
     "china_share_metal": ("share", "China's share of India's NdPr metal supply (made + imported)"),
     "china_share_magnet": ("share", "China's share of India's magnet supply (made + returned + imported)"),
     "china_share_heavy": ("share", "China's share of the Dy and Tb used by magnet makers in India"),
+    # origin traced through the chain (rekit.model.origin): Chinese oxide, metal and Dy+Tb counted where they end up
+    "china_share_oxide_traced": ("share", "China's share by mass of the NdPr oxide reduced in India (imported oxide at its "
+                                 "China fraction; IREL's output and stock Indian)"),
+    "china_share_metal_traced": ("share", "China's share by mass of the NdPr metal charged in India, metal made in India from "
+                                 "Chinese oxide counted as Chinese"),
+    "china_share_heavy_traced": ("share", "China's share of the Dy+Tb charged in India, imports and the makers' stock "
+                                 "each at its China fraction"),
+    "china_share_magnet_traced": ("share", "China's share by element mass (Nd, Pr, Dy, Tb) of the rare earths inside the "
+                                  "magnets India gets: made in India, returned by a partner and imported"),
 }
 
 
@@ -147,6 +157,15 @@ FORMULAS: dict[str, tuple[str, str]] = {
                         "doi:10.2760/73303)"),
     "ssr_oxide": ("O / (D / q)", "FAO self-sufficiency ratio at the oxide stage"),
     "stock_cover_years": ("S / (D / q)", "years of the oxide India's demand needs that the stock holds"),
+    "china_share_oxide_traced": ("u3·χ_ox / (u1 + u2 + u3)", "China's share of a stage's supply (Blengini et al. 2017, "
+                                 "doi:10.2760/73303) with origin traced pro rata through the chain (rekit.model.origin)"),
+    "china_share_metal_traced": ("(u3·χ_ox·f_ox·η_red + u4·χ_m) / ((u1 + u2 + u3)·f_ox·η_red + u4)",
+                                 "origin traced pro rata (Pauliuk & Heeren 2020, ODYM, J. Ind. Ecol. 24:446; rekit.model.origin)"),
+    "china_share_heavy_traced": ("(HIm·χ_h + (HI − HIm)·χ_h0) / HI", "origin traced pro rata (rekit.model.origin)"),
+    "china_share_magnet_traced": ("[G·(w_NdPr·χ_metal + w_h·χ_heavy) + R·w_h·χ_p + M·(χ_mag·(w_NdPr + w_h) + (1 − χ_mag)·w_h·χ_p)]"
+                                  " / [(G + R + M)·(w_NdPr + w_h)]",
+                                  "element-mass origin of the rare earths in magnets, traced pro rata (Pauliuk & Heeren 2020; "
+                                  "Nakamura et al. 2007, Environ. Sci. Technol. 41:8477; rekit.model.origin)"),
 }
 
 
@@ -542,6 +561,8 @@ DERIVED: dict[str, Callable[[Flows], np.ndarray]] = {
     "a_h": lambda f: 1 - f["heavy_china_share"] * f["shock_cut_heavy"] * f["shock_frac"],
     "a_mag": lambda f: 1 - f["magnet_china_share"] * f["shock_cut_magnet"] * f["shock_frac"],
     "a_p": lambda f: 1 - f["partner_heavy_china"] * f["shock_cut_heavy"] * f["shock_frac"],
+    "origin_masses": lambda f: origin.stage_masses(f),  # stage -> (Chinese, all), rekit.model.origin
+    "pipeline_heavy_china_prev": lambda f: _prev(f["pipeline_heavy_china"], f["PL0"] if "PL0" in f else np.zeros(1)),
 }
 
 
@@ -639,6 +660,11 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
     fl["demand"] = np.broadcast_to(fl["demand"], shape)
     fl["S0"], fl["backcast_floor"] = s0, floor
     fl["H0"] = np.broadcast_to(_yr(fl["heavy_stock_initial"], 0), (D, N))
+    # the partner's Chinese Dy+Tb, carried through its pipeline like the magnets (rekit.model.origin)
+    chi_p = origin.china_fraction(fl["partner_heavy_china"], fl["shock_cut_heavy"], fl["shock_frac"])
+    fl["partner_heavy_made_china"] = np.broadcast_to(fl["T"] * fl["q"] * fl["w_h"] * chi_p, shape)
+    fl["delivered_heavy_china"], fl["pipeline_heavy_china"] = origin.pipeline_china(fl["partner_heavy_made_china"],
+                                                                                    fl["partner_lead_months"] / 12.0)
     if check and not (worst <= 1e-9 * scale).all():
         names = names or tuple(f"deal {i}" for i in range(D))
         yrs = years if len(years) else np.arange(n_years)
@@ -916,6 +942,10 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
         "china_share_magnet": lambda: metrics.china_share(_div(fl["magnet_imports"] * fl["ch_mag"], fl["a_mag"]),
                                                           fl["G"] + fl["returned"] + fl["magnet_imports"]),
         "china_share_heavy": lambda: metrics.china_share(_div(fl["HIm"] * fl["ch_h"], fl["a_h"]), fl["HI"]),
+        "china_share_oxide_traced": lambda: metrics.china_share(*fl["origin_masses"]["oxide"]),
+        "china_share_metal_traced": lambda: metrics.china_share(*fl["origin_masses"]["metal"]),
+        "china_share_heavy_traced": lambda: metrics.china_share(*fl["origin_masses"]["heavy"]),
+        "china_share_magnet_traced": lambda: metrics.china_share(*fl["origin_masses"]["magnet"]),
     }
     return m[name]()
 
@@ -975,6 +1005,8 @@ def simulate(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (202
     inp = build_inputs(book, chosen, b.name, dem.name, yrs, width, sample, overrides, production_scale, framing=framing)
     _check_inputs(names, yrs, inp)
     fl = run_system(inp, len(yrs), check=check, names=names, years=yrs)
+    if check:
+        check_origin_balance(fl, names, yrs)
     fl = crop(fl, int(shown[0]) - START, int(shown[-1]) - START + 1)
     return Result(names, shown, Arrays(fl), b.name, n, seed, dem.name, fl, framing)
 
@@ -996,6 +1028,8 @@ def crop(fl: "Flows", lo: int, hi: int) -> "Flows":
         out[k] = v[:, lo:hi] if np.ndim(v) == 3 and np.shape(v)[1] == n_years else v
     if lo > 0:
         out["S0"], out["H0"], out["L0"] = fl["S"][:, lo - 1], fl["H"][:, lo - 1], fl["L"][:, lo - 1]
+        if "pipeline_heavy_china" in fl:
+            out["PL0"] = fl["pipeline_heavy_china"][:, lo - 1]
     return out
 
 
@@ -1013,6 +1047,16 @@ def check_mass_balance(fl: dict[str, np.ndarray], names, yrs) -> None:
     except MassBalanceError:
         check_balance(element_residuals(fl, res), names, yrs, scale)
         raise
+
+
+def check_origin_balance(fl: dict[str, np.ndarray], names, yrs) -> None:
+    """Raise MassBalanceError unless every process balances for every origin (India, China, other), year and draw.
+
+    rekit.model.origin.origin_residuals gives inflow − outflow − stock change of each origin; the
+    error names the deal, the year, the origin (in the element's place) and the process.
+    """
+    scale = float(max(np.max(fl["O"]), np.max(fl["demand"])))
+    check_balance(origin.origin_residuals(fl), names, yrs, scale)
 
 
 def _check_inputs(names, yrs, inp) -> None:
@@ -1049,4 +1093,4 @@ def demand_bases(book: DealBook) -> pd.DataFrame:
 
 __all__ = ["ALIASES", "FORMULAS", "METRICS", "MassBalanceError", "ModelError", "NegativeFlowError", "Result", "START",
            "apply_overrides", "canonical", "check_nonnegative", "crop", "balance_residuals", "build_inputs",
-           "check_metrics", "check_years", "demand_bases", "metric_array", "metric_catalogue", "run_system", "simulate"]
+           "check_metrics", "check_origin_balance", "check_years", "demand_bases", "metric_array", "metric_catalogue", "run_system", "simulate"]

@@ -49,6 +49,7 @@ FLOWS = {
     "metal_china_share": np.full((1, 1, 1), 0.6), "shock_cut_metal": np.full((1, 1, 1), 1.0),
     "magnet_china_share": np.full((1, 1, 1), 0.8), "shock_cut_magnet": np.full((1, 1, 1), 0.5),
     "heavy_china_share": np.full((1, 1, 1), 0.9), "shock_cut_heavy": np.full((1, 1, 1), 0.5),
+    "partner_heavy_china": np.full((1, 1, 1), 0.95),
 }
 
 # Worked by hand from FLOWS. Derived flows: own oxide = u1 + u2 = (80, 170); returned = (1 - 0.25)
@@ -109,6 +110,27 @@ EXPECTED = {
     # Dy+Tb: used HI = G x w_h / eta_am = 300 x 0.03 / 0.8 = 11.25, 500 x 0.0375 = 18.75; year 1 6 x 0.9 = 5.4 of 11.25;
     # year 2 ch = 0.9 x 0.75 = 0.675, a = 1 - 0.9 x 0.5 x 0.5 = 0.775, 9 x 0.675 / 0.775 = 7.8387 of 18.75
     "china_share_heavy": (5.4 / 11.25, (9 * 0.675 / 0.775) / 18.75),
+    # Traced (rekit.model.origin). China's fraction of what arrives, s(1 - c f) / (1 - s c f): year 1 the shares
+    # (oxide 0.5, metal 0.6, Dy+Tb 0.9, magnets 0.8, partner's Dy+Tb 0.95); year 2 oxide 0.4 / 0.9 = 0.444444,
+    # metal 0.3 / 0.7 = 0.428571, Dy+Tb 0.675 / 0.775 = 0.870968, magnets 0.6 / 0.8 = 0.75, partner
+    # 0.95 x 0.75 / (1 - 0.95 x 0.25) = 0.7125 / 0.7625 = 0.934426.
+    # oxide reduced in India u1 + u2 + u3 = 100, 210: Chinese 20 x 0.5 = 10; 40 x 0.444444 = 17.7778
+    "china_share_oxide_traced": (10 / 100, (40 * 0.4 / 0.9) / 210),
+    # metal: oxide x f_ox x eta_metal (0.72) + u4: 72 + 10 = 82, 151.2 + 5 = 156.2; Chinese 10 x 0.72 + 10 x 0.6 = 13.2;
+    # 17.7778 x 0.72 + 5 x 0.428571 = 12.8 + 2.142857 = 14.942857
+    "china_share_metal_traced": (13.2 / 82, (40 * 0.4 / 0.9 * 0.72 + 5 * 0.3 / 0.7) / 156.2),
+    # Dy+Tb charged HI = 11.25, 18.75: imports HIm at their fraction, the rest (5.25, 9.75) from the stock at 0.9:
+    # 6 x 0.9 + 5.25 x 0.9 = 10.125; 9 x 0.870968 + 9.75 x 0.9 = 7.83871 + 8.775 = 16.61371
+    "china_share_heavy_traced": (10.125 / 11.25, (9 * 0.675 / 0.775 + 9.75 * 0.9) / 18.75),
+    # magnets, by rare-earth mass (w_NdPr + w_h = 0.33 t per t magnet), G made, R = 300, 450 returned, M imported:
+    # year 1: 300 x (0.3 x 13.2/82 + 0.03 x 0.9) + 300 x 0.03 x 0.95 + 250 x (0.8 x 0.33 + 0.2 x 0.03 x 0.95)
+    #       = 22.58780 + 8.55 + 67.425 = 98.56280 of 850 x 0.33 = 280.5: 0.351383
+    # year 2: 500 x (0.3 x 14.942857/156.2 + 0.03 x 16.61371/18.75) + 450 x 0.03 x 0.934426
+    #       + 100 x (0.75 x 0.33 + 0.25 x 0.03 x 0.934426) = 27.64070 + 12.61475 + 25.45082 = 65.70628 of 346.5: 0.189629
+    "china_share_magnet_traced": (
+        (300 * (0.3 * 13.2 / 82 + 0.03 * 0.9) + 300 * 0.03 * 0.95 + 250 * (0.8 * 0.33 + 0.2 * 0.03 * 0.95)) / 280.5,
+        (500 * (0.3 * (40 * 0.4 / 0.9 * 0.72 + 5 * 0.3 / 0.7) / 156.2 + 0.03 * (9 * 0.675 / 0.775 + 9.75 * 0.9) / 18.75)
+         + 450 * 0.03 * 0.7125 / 0.7625 + 100 * (0.75 * 0.33 + 0.25 * 0.03 * 0.7125 / 0.7625)) / 346.5),
 }
 
 
