@@ -547,6 +547,6 @@ deals:
 """, encoding="utf-8")
     ex = explore(["my_toll", "toll_japan"], ds=ds, deals_file=deals)
     assert "my_toll" in ex.deal_names and ex.error is None
-    assert 'data-deals="my_toll,toll_japan"' in ex.panel.value
+    assert 'data-deals="my_toll toll_japan"' in ex.panel.value
     with pytest.raises(RekitError, match="missing.yml"):
         explore(["toll_japan"], ds=ds, deals_file=tmp_path / "missing.yml")
