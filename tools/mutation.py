@@ -63,7 +63,7 @@ MODULES: dict[str, list[str]] = {
     "rekit/reports/freeze.py": ["tests/reports/test_freeze.py", "tests/reports/test_incremental.py"],
     "rekit/reports/html.py": ["tests/reports/test_html.py", "tests/reports/test_output_safety.py"],
     "rekit/reports/citation.py": ["tests/reports/test_html.py", "tests/reports/test_cli_v2.py"],
-    "rekit/teaching/verdicts.py": ["tests/teaching/test_verdicts.py"],
+    "rekit/teaching/verdicts.py": ["tests/teaching/test_verdicts.py", "tests/teaching/test_verdict_messages.py"],
 }
 
 #: mutmut's statuses that count as caught, and those that count as missed.
