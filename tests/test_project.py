@@ -102,3 +102,17 @@ def test_the_data_package_declares_v2_and_its_contributors():
     desc = json.loads((ROOT / "data" / "datapackage.json").read_text())
     assert desc["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
     assert desc["contributors"] and all(c["title"] and c["roles"] for c in desc["contributors"])
+
+
+def test_the_kit_s_citation_names_the_lock_s_hash():
+    """A report's "Cite this" block (cite_kit, text and BibTeX) names the hash of requirements.lock
+    beside the versions, so the dependency set a number was computed with can be found again."""
+    import hashlib
+
+    from rekit.reports.citation import cite_kit
+
+    digest = hashlib.sha256((ROOT / "requirements.lock").read_bytes()).hexdigest()[:16]
+    for fmt in ("text", "bibtex"):
+        text = cite_kit(fmt)
+        assert f"dependencies sha256:{digest} (requirements.lock)" in text, text
+        assert "0.1.0" in text  # the kit's version (pyproject.toml)

@@ -3,7 +3,8 @@ as plain text, a short form or BibTeX; and the provenance lines every report and
 
 `kit_info()` is what a reader needs to reproduce a number: rekit's version (``rekit.__version__``),
 the data package's ``version`` (data/datapackage.json), the git commit of the checkout (with
-``+dirty`` when files differ from it) and a build date. `cite_source` builds on the data layer's
+``+dirty`` when files differ from it), the hash of the dependency lock (requirements.lock: the
+versions of every package the kit ran with) and a build date. `cite_source` builds on the data layer's
 `Dataset.cite` (text and short forms) and adds BibTeX.
 """
 
@@ -63,10 +64,22 @@ def git_commit(root: Path = ROOT) -> str:
         return "unknown"
 
 
+@lru_cache(maxsize=4)
+def lock_hash(root: Path = ROOT) -> str:
+    """``sha256:`` and the first 16 hex digits of requirements.lock's SHA-256 (the pinned versions of
+    every dependency, `make lock`), or 'unknown' where there is no lock (an installed package)."""
+    import hashlib
+
+    try:
+        return "sha256:" + hashlib.sha256((root / "requirements.lock").read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "unknown"
+
+
 def kit_info(built: str | None = None) -> dict[str, str]:
-    """rekit version, data version, git commit and build date (YYYY-MM-DD)."""
+    """rekit version, data version, git commit, dependency lock hash and build date (YYYY-MM-DD)."""
     return {"rekit_version": rekit.__version__, "data_version": data_version(), "commit": git_commit(),
-            "built": built or dt.date.today().isoformat()}
+            "lock": lock_hash(), "built": built or dt.date.today().isoformat()}
 
 
 def _short_commit(commit: str) -> str:
@@ -88,12 +101,13 @@ def cite_kit(fmt: str = "text", title: str | None = None, built: str | None = No
         return f"{title + ', ' if title else ''}rekit {info['rekit_version']} (data {info['data_version']}, {year})"
     if fmt == "text":
         return (f"{KIT_AUTHOR} ({year}). {what}. Version {info['rekit_version']}, data version {info['data_version']}, "
-                f"commit {_short_commit(info['commit'])}, built {info['built']}.")
+                f"commit {_short_commit(info['commit'])}, dependencies {info['lock']} (requirements.lock), built {info['built']}.")
     key = "rekit" + year + (re.sub(r"[^a-z0-9]+", "", (title or "").lower())[:20])
     fields = {
         "author": "{" + KIT_AUTHOR + "}", "title": "{" + _bib_escape(what) + "}", "year": year,
         "version": _bib_escape(info["rekit_version"]),
-        "note": _bib_escape(f"data version {info['data_version']}, commit {_short_commit(info['commit'])}, built {info['built']}"),
+        "note": _bib_escape(f"data version {info['data_version']}, commit {_short_commit(info['commit'])}, "
+                            f"dependencies {info['lock']} (requirements.lock), built {info['built']}"),
     }
     body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields.items())
     return f"@software{{{key},\n{body}\n}}"
