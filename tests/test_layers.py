@@ -19,15 +19,18 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rekit"
 
 # What each layer may not import from the kit. Top-level modules (rekit.paths, rekit.errors) are
 # below every layer; the two back-compatibility modules (rekit.params, rekit.exercises) above all.
+# `run` (the executor) sits beside explore, teaching and reports: teaching and reports submit jobs
+# to it, and it runs the model's functions, so it uses data and model only.
 FORBIDDEN = {
-    "data": ("model", "figures", "explore", "teaching", "reports", "cli", "params", "exercises"),
-    "model": ("figures", "explore", "teaching", "reports", "cli", "params", "exercises"),
-    "figures": ("explore", "teaching", "reports", "cli", "params", "exercises"),
-    "explore": ("teaching", "reports", "cli", "params", "exercises"),
+    "data": ("model", "figures", "explore", "teaching", "reports", "run", "cli", "params", "exercises"),
+    "model": ("figures", "explore", "teaching", "reports", "run", "cli", "params", "exercises"),
+    "figures": ("explore", "teaching", "reports", "run", "cli", "params", "exercises"),
+    "explore": ("teaching", "reports", "run", "cli", "params", "exercises"),
     "teaching": ("reports", "cli", "params", "exercises"),
     "reports": ("cli", "explore", "teaching", "params", "exercises"),
-    "paths": ("data", "model", "figures", "explore", "teaching", "reports", "cli"),
-    "errors": ("data", "model", "figures", "explore", "teaching", "reports", "cli"),
+    "run": ("figures", "explore", "teaching", "reports", "cli", "params", "exercises"),
+    "paths": ("data", "model", "figures", "explore", "teaching", "reports", "run", "cli"),
+    "errors": ("data", "model", "figures", "explore", "teaching", "reports", "run", "cli"),
 }
 
 

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal, Optional
 
 import typer
@@ -264,6 +265,14 @@ def sensitivity(
     deals_file: DealsFileOption = None,
     format: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="table, csv or json: one row per year and input, ranked")] = "table",
     data: DataOption = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", metavar="N", help="run the samples in chunks on N local processes (same numbers as one run)")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", metavar="tcp://HOST:PORT", help="run the samples in chunks on this Dask scheduler (default: $REKIT_SCHEDULER when set)")] = None,
+    save_samples: Annotated[Optional[Path], typer.Option(
+        "--save-samples", metavar="FILE", help="write the design (.npz) to run elsewhere, and stop")] = None,
+    analyse_file: Annotated[Optional[Path], typer.Option(
+        "--analyse", metavar="RESULTS", help="analyse results computed elsewhere (.npz with Y, rows x years) for the saved design")] = None,
 ) -> int:
     """Global sensitivity analysis of one deal's metric, year by year, or of the difference between two deals.
 
@@ -272,8 +281,16 @@ def sensitivity(
     year's most influential first, with top3_share (how often the bootstrap puts it in the top
     three), its source, and flag (in the top three while resting on an assumption). The same seed
     gives the same output.
+
+    Large runs (rekit.run): --jobs N or --scheduler ADDRESS split the samples into chunks run as
+    jobs, with the same numbers as one run; --save-samples FILE writes the design and stops, and
+    --analyse RESULTS, with the same options and seed, reads the model's output computed elsewhere
+    (rekit.run.chunks.evaluate_samples computes it from the saved file).
     """
+    import os
+
     from rekit.model.deals import PARAMS, SHARE_KEYS, YEARS
+    from rekit.run.executor import SCHEDULER_ENV
     from rekit.model.sensitivity import sensitivity as analyse
     from rekit.model.simulation import METRICS
     from rekit.reports.params import nearest_power_of_two
@@ -296,8 +313,36 @@ def sensitivity(
     if method == "sobol" and n & (n - 1):  # after the range and memory checks above, before any run
         fail(f"--n: {n} is not allowed with --method sobol: Sobol needs a power of two, e.g. {nearest_power_of_two(n)} "
              "(--method morris takes any N >= 2)")
-    table = analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis, demand=demand,
-                    framing=framing, compare=vs, groups=groups)
+    if sum(x is not None for x in (save_samples, analyse_file)) + (jobs is not None or scheduler is not None) > 1:
+        fail("--save-samples, --analyse and --jobs/--scheduler: give one (saving the design runs nothing; "
+             "analysing reads results already computed)")
+    if jobs is not None:
+        at_least("--jobs", jobs, 1)
+    about = {"basis": basis, "demand": demand, "framing": framing, "method": method, "n": n, "seed": seed, "groups": groups}
+    if save_samples is not None:
+        from rekit.run.chunks import SamplesSaved, saving
+
+        try:
+            analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis, demand=demand,
+                    framing=framing, compare=vs, groups=groups, evaluator=saving(save_samples, about))
+        except SamplesSaved as done:
+            print(f"{done}; analyse the results with the same options and --analyse RESULTS")
+        return 0
+    if analyse_file is not None:
+        from rekit.run.chunks import reading
+
+        table = analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis, demand=demand,
+                        framing=framing, compare=vs, groups=groups, evaluator=reading(analyse_file))
+    elif jobs is not None or scheduler is not None or os.environ.get(SCHEDULER_ENV):
+        from rekit.run.chunks import chunked
+        from rekit.run.executor import open_executor
+
+        with open_executor(jobs=jobs, scheduler=scheduler) as ex:
+            table = analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis,
+                            demand=demand, framing=framing, compare=vs, groups=groups, evaluator=chunked(ex))
+    else:
+        table = analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis, demand=demand,
+                        framing=framing, compare=vs, groups=groups)
     if format == "csv":
         write_csv(table)
     elif format == "json":

@@ -145,7 +145,7 @@ def sensitivity(book: DealBook, deal: str, metric: str = "self_sufficiency", yea
                 method: str = "sobol", n: int = 1024, seed: int = 0, basis: str | None = None,
                 demand: str | None = None, compare: str | None = None, groups: bool = False,
                 years: tuple[int, int] | None = None, framing: str | None = None,
-                num_resamples: int = 100) -> pd.DataFrame:
+                num_resamples: int = 100, evaluator=None) -> pd.DataFrame:
     """Rank the inputs of one deal's `metric` (or of deal − compare) by their influence, year by year.
 
     Returns one row per year and input (or group), each year's most influential first: `year`,
@@ -156,6 +156,9 @@ def sensitivity(book: DealBook, deal: str, metric: str = "self_sufficiency", yea
     `year` reports one year; `years` (START, END) a span (default DEFAULT_YEARS). The runs
     always start at the model's first year. `n` is the base sample (Sobol: n·(k + 2) runs, a
     power of 2 is best; Morris: n trajectories). Inputs are checked before anything runs.
+    `evaluator` computes the design (default `evaluate`, here, in one go); it has `evaluate`'s
+    signature: rekit.run.chunks gives one that splits the rows over an executor, one that saves
+    the design to a file and one that reads results computed elsewhere.
     """
     if method not in METHODS:
         raise ModelError(f"method {method!r} is not allowed; allowed: {', '.join(METHODS)}")
@@ -193,7 +196,7 @@ def sensitivity(book: DealBook, deal: str, metric: str = "self_sufficiency", yea
         from SALib.sample import morris as sampler
 
         X = sampler.sample(problem, int(n), num_levels=4, seed=seed)
-    Y = evaluate(book, names, facs, X, run_years, metric, basis=basis, demand=demand, framing=framing)
+    Y = (evaluator or evaluate)(book, names, facs, X, run_years, metric, basis=basis, demand=demand, framing=framing)
     keys = list(dict.fromkeys(problem.get("groups") or problem["names"]))
     by_key = {k: [f for f in facs if (f.group if groups else f.name) == k] for k in keys}
     tables = []
