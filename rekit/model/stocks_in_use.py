@@ -35,10 +35,15 @@ from typing import Mapping, Sequence
 import numpy as np
 from scipy.special import ndtr
 
+from rekit.data.dataset import Dataset, load
 from rekit.model.conversions import ELEMENTS
 from rekit.model.simulation import ModelError
 
-__all__ = ["LIFETIME_KINDS", "Lifetime", "StocksInUse", "inflow_driven", "check_end_uses", "check_series"]
+__all__ = ["END_USES_FILE", "LIFETIME_KINDS", "Lifetime", "StocksInUse", "inflow_driven", "check_end_uses", "check_series",
+           "end_use_lifetimes", "lifetimes_for"]
+
+#: The data package's table of end uses and their magnets' lifetimes.
+END_USES_FILE = "end_uses.csv"
 
 #: The lifetime distributions the model knows, and their parameters in order.
 LIFETIME_KINDS = {"weibull": ("scale", "shape"), "normal": ("mean", "std")}
@@ -265,3 +270,42 @@ def check_end_uses(given: Sequence[str], known: Sequence[str], where: str = "end
     unknown = [u for u in given if u not in known]
     if unknown:
         raise ModelError(f"{where}: unknown end use {unknown[0]!r}; allowed: {', '.join(known)}")
+
+
+def end_use_lifetimes(ds: Dataset | None = None) -> dict[str, Lifetime]:
+    """The end uses of the data package (data/end_uses.csv), each with its magnets' lifetime.
+
+    A Lifetime's `source` is the row's source_id, or "assumption: …" when the row has none; the
+    row's `assumption` column says what of the numbers is the kit's own reading. `ds`: a loaded
+    (and so checked) dataset; the bundled one by default.
+    """
+    import csv
+
+    ds = ds or load()
+    path = ds.path / END_USES_FILE
+    if not path.is_file():
+        raise ModelError(f"{path}: no table of end uses in this data folder; the stock model needs {END_USES_FILE}")
+    out = {}
+    with open(path, newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            name = row["end_use"]
+            source = row["source_id"] or f"assumption: {row['assumption']}"
+            out[name] = Lifetime.of(row["lifetime_distribution"], float(row["lifetime_a"]), float(row["lifetime_b"]),
+                                    source, name=f"{END_USES_FILE}: end use {name!r}")
+    return out
+
+
+def lifetimes_for(end_uses: Sequence[str], table: Mapping[str, Lifetime]) -> Lifetime:
+    """One Lifetime for several end uses, parameters stacked in the order given (shape (len(end_uses),)).
+
+    Every end use must be in `table` (else ModelError naming it and the known ones), and all of
+    one kind (a stock model call takes one distribution; split the call otherwise).
+    """
+    check_end_uses(end_uses, list(table))
+    kinds = {table[u].kind for u in end_uses}
+    if len(kinds) > 1:
+        raise ModelError(f"end uses {', '.join(end_uses)} mix lifetime distributions ({', '.join(sorted(kinds))}); "
+                         f"give end uses of one kind per call")
+    lts = [table[u] for u in end_uses]
+    return Lifetime(lts[0].kind, np.array([float(lt.a) for lt in lts]), np.array([float(lt.b) for lt in lts]),
+                    "; ".join(f"{u}: {lt.source}" for u, lt in zip(end_uses, lts)))

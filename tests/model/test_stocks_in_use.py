@@ -155,3 +155,50 @@ def test_unknown_end_use():
 def test_content_outside_unit_interval():
     with pytest.raises(ModelError, match=r"content of Dy: t Dy per t magnet must lie in \[0, 1\]; got 1.5"):
         inflow_driven([1.0], Lifetime.weibull(10.0, 2.0), [2020], content={"Dy": 1.5})
+
+
+def test_end_uses_from_the_data():
+    """The data's end uses and lifetimes, read back from the file itself; an unknown end use is refused."""
+    import csv
+
+    from rekit.model.stocks_in_use import end_use_lifetimes, lifetimes_for
+    from rekit.paths import data_dir
+
+    with open(data_dir() / "end_uses.csv", newline="", encoding="utf-8") as f:
+        rows = {r["end_use"]: r for r in csv.DictReader(f)}
+    table = end_use_lifetimes()
+    assert list(table) == list(rows)
+    for name, row in rows.items():
+        assert (table[name].kind, float(table[name].a), float(table[name].b)) == (
+            row["lifetime_distribution"], float(row["lifetime_a"]), float(row["lifetime_b"]))
+    names = list(rows)[:3]
+    lt = lifetimes_for(names, table)
+    np.testing.assert_array_equal(lt.a, [float(rows[n]["lifetime_a"]) for n in names])
+    with pytest.raises(ModelError) as e:
+        lifetimes_for([names[0], "toaster"], table)
+    assert str(e.value) == f"end use: unknown end use 'toaster'; allowed: {', '.join(rows)}"
+
+
+def test_a_data_folder_with_a_bad_lifetime_is_refused(tmp_path):
+    """A lifetime of 0 years in a copy of the data is refused, naming the file, the end use and the value."""
+    import csv
+    import shutil
+
+    from rekit.data.dataset import load
+    from rekit.model.stocks_in_use import end_use_lifetimes
+    from rekit.paths import data_dir
+
+    shutil.copytree(data_dir(), tmp_path / "data")
+    f = tmp_path / "data" / "end_uses.csv"
+    with open(f, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    rows[0]["lifetime_a"] = "0"
+    with open(f, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]), lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+    with pytest.raises(ModelError) as e:
+        end_use_lifetimes(load(tmp_path / "data"))
+    assert str(e.value) == (f"end_uses.csv: end use {rows[0]['end_use']!r}: {rows[0]['lifetime_distribution']} lifetime "
+                            f"{'mean' if rows[0]['lifetime_distribution'] == 'normal' else 'scale'} 0.0 years is not allowed; "
+                            "allowed: a finite number above 0")
