@@ -115,15 +115,18 @@ METRICS: dict[str, tuple[str, str]] = {
     "china_share_metal": ("share", "China's share of India's NdPr metal supply (made + imported)"),
     "china_share_magnet": ("share", "China's share of India's magnet supply (made + returned + imported)"),
     "china_share_heavy": ("share", "China's share of the Dy and Tb used by magnet makers in India"),
-    # origin traced through the chain (rekit.model.origin): Chinese oxide, metal and Dy+Tb counted where they end up
-    "china_share_oxide_traced": ("share", "China's share by mass of the NdPr oxide reduced in India (imported oxide at its "
-                                 "China fraction; IREL's output and stock Indian)"),
-    "china_share_metal_traced": ("share", "China's share by mass of the NdPr metal charged in India, metal made in India from "
-                                 "Chinese oxide counted as Chinese"),
-    "china_share_heavy_traced": ("share", "China's share of the Dy+Tb charged in India, imports and the makers' stock "
-                                 "each at its China fraction"),
-    "china_share_magnet_traced": ("share", "China's share by element mass (Nd, Pr, Dy, Tb) of the rare earths inside the "
-                                  "magnets India gets: made in India, returned by a partner and imported"),
+    # origin traced through the chain (rekit.model.origin, which gives the symbols): Chinese oxide, metal and Dy+Tb
+    # counted where they end up; origin traced pro rata (Pauliuk & Heeren 2020, ODYM, J. Ind. Ecol. 24:446)
+    "china_share_oxide_traced": ("share", "China's share by mass of the NdPr oxide reduced in India = u3·χ_ox / (u1 + u2 + u3): "
+                                 "imported oxide at its China fraction χ_ox, IREL's output and stock Indian"),
+    "china_share_metal_traced": ("share", "China's share by mass of the NdPr metal charged in India = (u3·χ_ox·f_ox·η_red + "
+                                 "u4·χ_m) / ((u1 + u2 + u3)·f_ox·η_red + u4): metal made from Chinese oxide counts as Chinese"),
+    "china_share_heavy_traced": ("share", "China's share of the Dy+Tb charged in India = (HIm·χ_h + (HI − HIm)·χ_h0) / HI: "
+                                 "imports at χ_h, the makers' stock at heavy_china_share"),
+    "china_share_magnet_traced": ("share", "China's share by element mass (Nd, Pr, Dy, Tb) of the rare earths inside the magnets "
+                                  "India gets = [G·(w_NdPr·χ_metal + w_h·χ_heavy) + R·w_h·χ_p + M·(χ_mag·(w_NdPr + w_h) + "
+                                  "(1 − χ_mag)·w_h·χ_p)] / [(G + R + M)·(w_NdPr + w_h)]; G made in India, R returned by a "
+                                  "partner, M imported (Nakamura et al. 2007, Environ. Sci. Technol. 41:8477, origin by MRIO-MFA)"),
 }
 
 
@@ -157,15 +160,6 @@ FORMULAS: dict[str, tuple[str, str]] = {
                         "doi:10.2760/73303)"),
     "ssr_oxide": ("O / (D / q)", "FAO self-sufficiency ratio at the oxide stage"),
     "stock_cover_years": ("S / (D / q)", "years of the oxide India's demand needs that the stock holds"),
-    "china_share_oxide_traced": ("u3·χ_ox / (u1 + u2 + u3)", "China's share of a stage's supply (Blengini et al. 2017, "
-                                 "doi:10.2760/73303) with origin traced pro rata through the chain (rekit.model.origin)"),
-    "china_share_metal_traced": ("(u3·χ_ox·f_ox·η_red + u4·χ_m) / ((u1 + u2 + u3)·f_ox·η_red + u4)",
-                                 "origin traced pro rata (Pauliuk & Heeren 2020, ODYM, J. Ind. Ecol. 24:446; rekit.model.origin)"),
-    "china_share_heavy_traced": ("(HIm·χ_h + (HI − HIm)·χ_h0) / HI", "origin traced pro rata (rekit.model.origin)"),
-    "china_share_magnet_traced": ("[G·(w_NdPr·χ_metal + w_h·χ_heavy) + R·w_h·χ_p + M·(χ_mag·(w_NdPr + w_h) + (1 − χ_mag)·w_h·χ_p)]"
-                                  " / [(G + R + M)·(w_NdPr + w_h)]",
-                                  "element-mass origin of the rare earths in magnets, traced pro rata (Pauliuk & Heeren 2020; "
-                                  "Nakamura et al. 2007, Environ. Sci. Technol. 41:8477; rekit.model.origin)"),
 }
 
 
