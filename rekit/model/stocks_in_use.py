@@ -40,7 +40,7 @@ from rekit.model.conversions import ELEMENTS
 from rekit.model.simulation import ModelError
 
 __all__ = ["END_USES_FILE", "LIFETIME_KINDS", "Lifetime", "StocksInUse", "inflow_driven", "check_end_uses", "check_series",
-           "end_use_lifetimes", "lifetimes_for"]
+           "end_use_lifetimes", "lifetimes_for", "inflow_from_units"]
 
 #: The data package's table of end uses and their magnets' lifetimes.
 END_USES_FILE = "end_uses.csv"
@@ -309,3 +309,22 @@ def lifetimes_for(end_uses: Sequence[str], table: Mapping[str, Lifetime]) -> Lif
     lts = [table[u] for u in end_uses]
     return Lifetime(lts[0].kind, np.array([float(lt.a) for lt in lts]), np.array([float(lt.b) for lt in lts]),
                     "; ".join(f"{u}: {lt.source}" for u, lt in zip(end_uses, lts)))
+
+
+def inflow_from_units(units, kg_per_unit, years: Sequence[int], name: str = "units") -> np.ndarray:
+    """Magnets entering use, t magnet a year: units sold or installed a year × kg NdFeB per unit / 1000.
+
+    `units`: shape (..., len(years)), a value for every year (a gap, NaN, is refused naming the
+    years); `kg_per_unit`: kg magnet per unit (per vehicle, per MW, per device), ≥ 0, broadcast
+    against the batch axes (for example drawn per draw). The bottom-up demand of one end use.
+    """
+    u = np.asarray(units, dtype=float)
+    years = np.asarray(years)
+    if u.ndim == 0 or u.shape[-1] != len(years):
+        raise ModelError(f"{name}: the last axis must be the {len(years)} years {years[0]}-{years[-1]}; got shape {u.shape}")
+    check_series(u, years, name)
+    k = np.asarray(kg_per_unit, dtype=float)
+    if not (np.isfinite(k) & (k >= 0)).all():
+        raise ModelError(f"{name}: kg magnet per unit {float(k[~(np.isfinite(k) & (k >= 0))].flat[0])!r} is not allowed; "
+                         f"allowed: a finite number ≥ 0")
+    return u * (k[..., None] if k.ndim else k) / 1000.0

@@ -202,3 +202,18 @@ def test_a_data_folder_with_a_bad_lifetime_is_refused(tmp_path):
     assert str(e.value) == (f"end_uses.csv: end use {rows[0]['end_use']!r}: {rows[0]['lifetime_distribution']} lifetime "
                             f"{'mean' if rows[0]['lifetime_distribution'] == 'normal' else 'scale'} 0.0 years is not allowed; "
                             "allowed: a finite number above 0")
+
+
+def test_inflow_from_units_by_hand():
+    from rekit.model.stocks_in_use import inflow_from_units
+
+    # 1,000,000 vehicles × 1.745 kg = 1,745,000 kg = 1,745 t; 1,200,000 × 1.745 = 2,094 t
+    np.testing.assert_allclose(inflow_from_units([1_000_000, 1_200_000], 1.745, [2024, 2025]), [1745.0, 2094.0])
+    # per draw: two draws of kg per unit (1.6 and 1.92 kg) → (2, years)
+    np.testing.assert_allclose(inflow_from_units([1_000_000, 1_200_000], np.array([1.6, 1.92]), [2024, 2025]),
+                               [[1600.0, 1920.0], [1920.0, 2304.0]])
+    with pytest.raises(ModelError) as e:
+        inflow_from_units([1.0, np.nan, np.nan, 4.0], 1.0, [2020, 2021, 2022, 2023], name="ev_2w registrations")
+    assert str(e.value) == "ev_2w registrations: the series has gaps in 2021, 2022; give a value for every year 2020-2023"
+    with pytest.raises(ModelError, match=r"ev_4w: kg magnet per unit -1.0 is not allowed; allowed: a finite number ≥ 0"):
+        inflow_from_units([1.0], -1.0, [2020], name="ev_4w")
