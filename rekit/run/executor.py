@@ -130,12 +130,12 @@ class DaskExecutor(Executor):
     """Jobs on a running Dask scheduler (``dask.distributed.Client(address)``), checked on connect."""
 
     def __init__(self, address: str, connect_timeout: float = CONNECT_TIMEOUT, worker_timeout: float = WORKER_TIMEOUT):
+        if not isinstance(address, str) or "://" not in address:
+            raise RekitError(f"--scheduler: {address!r} is not allowed; give a Dask scheduler address, tcp://HOST:PORT")
         import distributed
 
         self.address = address
         self.where = f"the Dask scheduler at {address}"
-        if not isinstance(address, str) or "://" not in address:
-            raise RekitError(f"--scheduler: {address!r} is not allowed; give a Dask scheduler address, tcp://HOST:PORT")
         try:
             self._client = distributed.Client(address, timeout=connect_timeout, set_as_default=False)
         except (OSError, TimeoutError) as exc:

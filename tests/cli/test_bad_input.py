@@ -43,6 +43,14 @@ CASES = [
     # 1 deal x 12 years (each run covers 2024-2035, the default --years) x (31 parameters + 4 shares + 8 paths, factors
     # and choices + 2 = 45 runs a sample) x 10**10 samples x 520 bytes = 2.808e15 bytes
     (["sensitivity", "--deal", "toll_korea", "--n", "10000000000"], {}, 2, "--n: 10,000,000,000 samples of 1 deal over 12 years would take about 2,808.0 TB"),
+    (["sensitivity", "--deal", "toll_korea", "--jobs", "0"], {}, 2, "--jobs: 0 is not allowed; give a whole number >= 1"),
+    (["sensitivity", "--deal", "toll_korea", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], {}, 2,
+     "--scheduler tcp://127.0.0.1:1 and --jobs 2: give one"),
+    (["sensitivity", "--deal", "toll_korea", "--scheduler", "127.0.0.1:8786"], {}, 2,
+     "--scheduler: '127.0.0.1:8786' is not allowed; give a Dask scheduler address, tcp://HOST:PORT"),
+    (["sensitivity", "--deal", "toll_korea", "--save-samples", "s.npz", "--jobs", "2"], {}, 2,
+     "--save-samples, --analyse and --jobs/--scheduler: give one"),
+    (["sensitivity", "--deal", "toll_korea", "--analyse", "no_such_results.npz"], {}, 2, "--analyse no_such_results.npz: no such file"),
     (["simulate", "--deal", "toll_mars"], {}, 2, "unknown deal 'toll_mars' (did you mean"),
     (["simulate", "--grid", "--metric", "own_feedstock_covrage"], {}, 2, "(did you mean own_feedstock_coverage"),
     (["goal", "--deal", "repm_scheme", "--metric", "own_feedstock_coverage", "--target", "0.3", "--year", "2032", "--lever", "scheme"], {}, 2,
