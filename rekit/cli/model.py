@@ -304,8 +304,11 @@ def sensitivity(
     if basis is not None:
         basis = choose(book.basis_name(basis), list(book.bases), "production basis")
     inputs = len(PARAMS) + len(SHARE_KEYS) + 8  # at most: every parameter, share, path, capacity, factor and choice
+    # in chunks (or run elsewhere) no process holds the model's arrays for the whole design: a worker
+    # holds one chunk's, this process the design and results, (inputs + years) x 8 bytes a row
+    in_chunks = any(x is not None for x in (jobs, scheduler, save_samples, analyse_file)) or bool(os.environ.get(SCHEDULER_ENV))
     names, _, demand = model_inputs(book, [deal] + ([vs] if vs else []), basis or "output", n, seed, (YEARS[0], span[1]),
-                                    demand, option="--n", least=2, runs_per_draw=inputs + 2,
+                                    demand, option="--n", least=2, runs_per_draw=1 if in_chunks else inputs + 2,
                                     noun="samples")  # Sobol: N x (inputs + 2) runs of every year from the start
     deal, vs = names[0], (names[1] if vs else None)
     if vs == deal:
