@@ -51,3 +51,20 @@ html_theme_options = {"description": "India's rare-earth supply chain: data with
 html_static_path: list[str] = []
 html_copy_source = False
 suppress_warnings = ["myst.header", "mystnb.unknown_mime_type", "misc.highlighting_failure"]
+
+
+def _plotlyjs_beside_the_notebooks(app, exception) -> None:
+    """The kit's figures draw with a global Plotly that a page without it loads from its own folder
+    (rekit.figures.render): put plotly.min.js beside every notebook page, so charts draw offline."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from rekit.figures.render import write_plotlyjs
+
+    out = Path(app.outdir) / "_generated" / "notebooks"
+    for folder in {p.parent for p in out.rglob("*.html")}:
+        write_plotlyjs(folder)
+
+
+def setup(app):
+    app.connect("build-finished", _plotlyjs_beside_the_notebooks)
+    return {"parallel_read_safe": True}
