@@ -21,8 +21,8 @@
   folder, with the owner's pid and start time in ``owner``. A run killed with SIGKILL cannot remove
   it; the next run removes every such folder whose owner is dead (and kills any process still
   started from it, such as a kernel, with its process group: what the kernel's notebook started).
-* `FolderLock`: two runs into the same output folder take turns (``fcntl.flock`` on
-  ``.rekit-reports.lock``); the second says whose turn it is and waits.
+* `FolderLock`: two runs into the same output folder take turns (a `filelock` lock on
+  ``.rekit-reports.lock``, on Linux, macOS and Windows); the second says whose turn it is and waits.
 """
 
 from __future__ import annotations
@@ -304,60 +304,64 @@ class RunFolder:
 
 
 class FolderLock:
-    """An exclusive `fcntl.flock` on ``<out>/.rekit-reports.lock``, held for a whole run (released by the
-    kernel if the process dies, so a killed run never leaves the folder locked)."""
+    """An exclusive lock on ``<out>/.rekit-reports.lock`` (the `filelock` package: ``flock`` on Linux
+    and macOS, ``msvcrt.locking`` on Windows), held for a whole run and released by the system if
+    the process dies, so a killed run never leaves the folder locked. The holder writes its pid in
+    the file, for the message of a run that waits."""
 
     def __init__(self, out_dir: Path, stop: Stop | None = None, on_wait: Callable[[str], None] | None = None):
         self.path = Path(out_dir) / LOCK_NAME
         self.stop = stop
         self.on_wait = on_wait
-        self._fd: int | None = None
+        self._lock = None
+
+    def _holder(self) -> str:
+        try:
+            with open(self.path, "rb") as fh:
+                return fh.read(64).decode("ascii", "replace").strip() or "?"
+        except OSError:
+            return "?"
+
+    @staticmethod
+    def _write_pid(fd: int) -> None:
+        try:  # who holds it (only a courtesy: a full disk may refuse it)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError:
+            pass
 
     def __enter__(self) -> "FolderLock":
-        import fcntl
+        import filelock
 
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        lock = filelock.FileLock(self.path, preserve_lock_file=True, on_acquired=self._write_pid)
         told = False
-        try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if not told and self.on_wait is not None:
-                        try:
-                            holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "?"
-                        except OSError:
-                            holder = "?"
-                        self.on_wait(f"another run (pid {holder}) is writing reports to {self.path.parent}; "
-                                     f"waiting for it to finish")
-                        told = True
-                    if self.stop is not None:
-                        if self.stop.wait(0.2):
-                            self.stop.check()
-                    else:
-                        time.sleep(0.2)
-            try:  # who holds it, for the message of a run that waits (only a courtesy: a full disk may refuse it)
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            except OSError:
-                pass
-        except BaseException:
-            os.close(fd)
-            raise
-        self._fd = fd
+        while True:
+            try:
+                lock.acquire(timeout=0)
+                break
+            except filelock.Timeout:
+                if not told and self.on_wait is not None:
+                    self.on_wait(f"another run (pid {self._holder()}) is writing reports to {self.path.parent}; "
+                                 f"waiting for it to finish")
+                    told = True
+                if self.stop is not None:
+                    if self.stop.wait(0.2):
+                        self.stop.check()
+                else:
+                    time.sleep(0.2)
+        self._lock = lock
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._fd is not None:
-            import fcntl
-
+        if self._lock is not None:
             try:
-                os.ftruncate(self._fd, 0)
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                with open(self.path, "r+b") as fh:
+                    fh.truncate(0)
+            except OSError:
+                pass
             finally:
-                os.close(self._fd)
-                self._fd = None
+                self._lock.release()
+                self._lock = None
 
 
 def clean_partial_files(out_dir: Path) -> list[Path]:
