@@ -51,14 +51,14 @@ reports: env pyc  ## build every report into reports/
 	$(BIN)/rekit reports
 
 # The documentation site: the notebooks are executed during the build (a cell that raises fails it,
-# naming the notebook and the cell); the pages generated from the data, the model and the command
+# naming the notebook, and -T prints the cell and its error); the pages generated from the data, the model and the command
 # line are written by docs/generate.py first. Opens from file:// (docs/_build/html/index.html).
 $(DOCS_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev,docs]'
 	@touch $@
 
 docs: $(DOCS_STAMP) pyc  ## build the documentation site into docs/_build/html/ (runs the notebooks)
-	$(BIN)/python -m sphinx -q -b html docs docs/_build/html
+	$(BIN)/python -m sphinx -T -q -b html docs docs/_build/html
 	@echo "docs: open docs/_build/html/index.html"
 
 # Run after changing pyproject.toml's dependencies, or to move to newer versions on purpose; then

@@ -57,7 +57,7 @@ def test_docs_stay_out_of_make_test_and_the_dev_extra():
     test_line = re.search(r"^test:(.*)$", makefile, re.M).group(1)
     assert "docs" not in test_line.split("##")[0]
     assert re.search(r"^docs: .*## ", makefile, re.M)
-    assert "-m sphinx -q -b html docs docs/_build/html" in makefile
+    assert "-m sphinx -T -q -b html docs docs/_build/html" in makefile  # -T: the failing cell and its error are printed
 
 
 def test_data_dictionary_has_every_resource_and_field_of_the_descriptor():
