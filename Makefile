@@ -51,8 +51,9 @@ reports: env pyc  ## build every report into reports/
 	$(BIN)/rekit reports
 
 # The documentation site: the notebooks are executed during the build (a cell that raises fails it,
-# naming the notebook, and -T prints the cell and its error); the pages generated from the data, the model and the command
-# line are written by docs/generate.py first. Opens from file:// (docs/_build/html/index.html).
+# naming the notebook; -T prints the cell and its error); the pages generated from the data, the
+# model and the command line are written by docs/generate.py first. Opens from file://
+# (docs/_build/html/index.html).
 $(DOCS_STAMP): $(STAMP)
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev,docs]'
 	@touch $@
