@@ -34,8 +34,12 @@ from rekit.paths import BUNDLED_DATA, DEALS_FILE
 
 SHARE_KEYS = ("export", "toll", "domestic", "stock")
 SPEC_KEYS = ("obs", "value", "low", "high", "source", "note")
-TOP_KEYS = ("version", "production_bases", "demand_bases", "default_demand", "framings", "stock_observed", "defaults", "deals")
-DEAL_META = ("description", "assumptions", "partner", "export_halt", "china_shock")
+TOP_KEYS = ("version", "production_bases", "demand_bases", "default_demand", "framings", "stock_observed", "partners",
+            "defaults", "deals")
+DEAL_META = ("description", "assumptions", "partner", "partners", "export_halt", "china_shock")
+#: A partner company: its name, country, plants (each with its sourced capacity and date) and a note.
+PARTNER_KEYS = ("company", "country", "plants", "note")
+PLANT_KEYS = ("where", "capacity", "date", "note")
 BASIS_KEYS = ("description", "kind", "points", "capacity")
 #: Old names of production bases that still work, and the basis each now names. Until data 0.3.0
 #: `reported` read IREL's '400-500 t' capacity as its output; that reading is now the basis
@@ -51,7 +55,7 @@ STOCK_KEYS = ("date", "source", "note")
 BASIS_KINDS = ("annual", "fiscal", "run_rate")
 DEMAND_KEYS = ("description", "base", "base_year", "growth")
 HALT_KEYS = ("date", "source", "note")
-SHOCK_KEYS = ("start", "event", "note")
+SHOCK_KEYS = ("start", "event", "events", "note")
 YEARS = (2024, 2050)  # the reach of the data: first reported year to the end of the longest plan
 
 
@@ -156,6 +160,27 @@ class Demand:
 
 
 @dataclass(frozen=True)
+class Plant:
+    """One plant of a partner company: where it is, its capacity (t magnet/yr, sourced) and the date of that figure."""
+
+    name: str
+    where: str
+    capacity: Quantity
+    date: str  # the year (YYYY) or day (YYYY-MM-DD) the capacity figure is for
+
+
+@dataclass(frozen=True)
+class Partner:
+    """A partner company (Shin-Etsu, Star Group, ...) and its plants, as deals.yml's `partners` gives them."""
+
+    name: str
+    company: str
+    country: str
+    plants: dict[str, Plant]
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class Deal:
     """One resolved deal: shares by year, parameters, and the words that explain it."""
 
@@ -171,6 +196,10 @@ class Deal:
     export_halt: str | None = None  # ISO date after which the 2012 agreement's exports stop
     shock_start: str | None = None  # ISO date a China shock starts
     shock_event: str | None = None  # events.csv id the shock is modelled on
+    #: the partner plants whose capacities sum to partner_capacity: (partner, plant) pairs, in file order
+    partner_plants: tuple[tuple[str, str], ...] = ()
+    #: every events.csv id the China shock replays (china_shock.event and china_shock.events)
+    shock_events: tuple[str, ...] = ()
 
     def sources(self) -> list[str]:
         """Every source a number of this deal rests on ("obs:ID", source ids, "assumption: …")."""
@@ -188,6 +217,12 @@ class DealBook:
     default_demand: str = ""
     framings: dict[str, "Framing"] = field(default_factory=dict)
     stock_date: str = ""  # ISO date of the observed stock that stock_initial gives
+    partners: dict[str, Partner] = field(default_factory=dict)
+
+    def partner_capacity_terms(self, deal: str) -> list[tuple[str, str, Plant]]:
+        """(partner, plant, Plant) behind a deal's partner_capacity, in file order: the figures a
+        difference between two partner deals traces back to."""
+        return [(p, k, self.partners[p].plants[k]) for p, k in self.get(deal).partner_plants]
 
     def framing(self, name: str) -> "Framing":
         if name not in FRAMINGS:
@@ -281,6 +316,7 @@ class _Reader:
         self.obs_ids = set(self.obs_rows)
         self.source_ids = set(ds.sources["source_id"])
         self.event_ids = set(ds.events["id"]) if "id" in ds.events else set()
+        self.control_ids = set(ds.events["id"][ds.events["kind"] == "export_control"]) if "kind" in ds.events else set()
 
     def quantity(self, where: str, name: str, spec: Any, param: Param) -> Quantity:
         if not isinstance(spec, dict):
@@ -431,8 +467,14 @@ class _Reader:
         if iso is None:
             raise DealError(f"{where}, key 'china_shock': start {spec.get('start')!r} is not {DATE_FORM}")
         event = spec.get("event")
-        if event is not None and self.event_ids and event not in self.event_ids:
-            raise DealError(f"{where}, key 'china_shock': event {event!r} is not an id in events.csv{_hint(event, self.event_ids)}")
+        events = spec.get("events", [])
+        if not isinstance(events, list):
+            raise DealError(f"{where}, key 'china_shock': events must be a list of events.csv ids, got {events!r}")
+        for e in ([event] if event is not None else []) + events:
+            if self.event_ids and e not in self.event_ids:
+                known = sorted(self.control_ids or self.event_ids)
+                raise DealError(f"{where}, key 'china_shock': event {e!r} is not an id in events.csv{_hint(e, self.event_ids)}; "
+                                f"the known export controls are: {', '.join(known)}")
         return iso, event
 
 
@@ -446,7 +488,47 @@ def _read_yaml(path: Path) -> dict:
     return doc
 
 
-def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict, demand: Demand | None) -> Deal:
+def _partner_plants(where: str, spec: Any, partners: dict[str, Partner]) -> tuple[tuple[str, str], ...]:
+    """The (partner, plant) pairs a deal's `partners` names: a list of partner names (all their plants) or a
+    mapping of partner names to lists of plants. DealError naming the known partners or plants otherwise."""
+    if isinstance(spec, list):
+        spec = {p: None for p in spec}
+    if not isinstance(spec, dict) or not spec:
+        raise DealError(f"{where}, key 'partners': expected a list of partner names or a mapping of partner names to "
+                        f"lists of plants, got {spec!r}")
+    out = []
+    for p, plants in spec.items():
+        if p not in partners:
+            raise DealError(f"{where}, key 'partners': unknown partner {p!r}{_hint(p, partners)}; "
+                            f"the known partners are: {', '.join(partners) or 'none (add them under partners:)'}")
+        known = partners[p].plants
+        chosen = list(known) if plants is None else plants
+        if not isinstance(chosen, list):
+            raise DealError(f"{where}, key 'partners': partner {p!r}: expected a list of plants, got {plants!r}")
+        if not chosen:
+            raise DealError(f"{where}, key 'partners': partner {p!r} has no plant with a sourced capacity "
+                            f"({partners[p].note or 'its capacity is not reported'}); it cannot carry a deal's partner_capacity")
+        for k in chosen:
+            if k not in known:
+                raise DealError(f"{where}, key 'partners': partner {p!r} has no plant {k!r}{_hint(k, known)}; "
+                                f"its plants are: {', '.join(known)}")
+            out.append((str(p), str(k)))
+    return tuple(out)
+
+
+def _summed_capacity(pairs: tuple[tuple[str, str], ...], partners: dict[str, Partner]) -> Schedule:
+    """partner_capacity as the sum of the plants' capacities (value, low and high each summed), its
+    sources the plants' own; t magnet/yr."""
+    plants = [partners[p].plants[k] for p, k in pairs]
+    terms = " + ".join(f"{p}/{k} {partners[p].plants[k].capacity.value:g} ({partners[p].plants[k].date})" for p, k in pairs)
+    q = Quantity(sum(x.capacity.value for x in plants), sum(x.capacity.low for x in plants),
+                 sum(x.capacity.high for x in plants), PARAMS["partner_capacity"].unit,
+                 " ".join(dict.fromkeys(x.capacity.source for x in plants)), f"sum of the partners' plants: {terms}")
+    return Schedule.constant(q)
+
+
+def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict, demand: Demand | None,
+                  partners: dict[str, Partner] | None = None) -> Deal:
     where = f"{r.file}: deal {name!r}"
     if not isinstance(raw, dict):
         raise DealError(f"{where}: expected a mapping of keys, got {raw!r}")
@@ -467,7 +549,14 @@ def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict, demand: Deman
     assumptions = merged.get("assumptions", [])
     if not isinstance(assumptions, list) or not all(isinstance(a, str) for a in assumptions):
         raise DealError(f"{where}, key 'assumptions': expected a list of sentences")
+    pairs: tuple[tuple[str, str], ...] = ()
+    if "partners" in merged:
+        if "partner_capacity" in raw:
+            raise DealError(f"{where}: give either 'partners' (their plants' capacities are summed) or 'partner_capacity', not both")
+        pairs = _partner_plants(where, merged["partners"], partners or {})
     params = {p: r.schedule(where, p, merged[p], PARAMS[p]) for p in DEAL_PARAMS}
+    if pairs:
+        params["partner_capacity"] = _summed_capacity(pairs, partners or {})
     # t Nd per t magnet at central values, for readers that show magnets by their Nd content
     # (w_NdPr times Nd's share of NdPr metal: (1 - p)·0.8574 / ((1 - p)·0.8574 + p·0.8277))
     pr, w = params["pr_share"].quantities[0].value, params["w_ndpr"].quantities[0].value
@@ -477,6 +566,8 @@ def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict, demand: Deman
         params["demand_base"] = demand.base
         params["demand_growth"] = demand.growth
     shock_start, shock_event = r.shock(where, merged.get("china_shock"))
+    shock = merged.get("china_shock") or {}
+    shock_events = tuple(dict.fromkeys([*([shock["event"]] if shock.get("event") else []), *shock.get("events", [])]))
     return Deal(
         name=name,
         description=merged["description"].strip(),
@@ -490,6 +581,8 @@ def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict, demand: Deman
         export_halt=r.halt(where, merged.get("export_halt")),
         shock_start=shock_start,
         shock_event=shock_event,
+        partner_plants=pairs,
+        shock_events=shock_events,
     )
 
 
@@ -560,6 +653,41 @@ def _framings(r: _Reader, doc: dict, file: str) -> dict[str, Framing]:
     return out
 
 
+def _partners(r: _Reader, doc: dict, file: str) -> dict[str, Partner]:
+    """The `partners` section: each company's plants, every plant's capacity sourced (obs:ID or value with
+    source) and dated. A plant without a date or a capacity without a source is refused."""
+    out = {}
+    cap = PARAMS["partner_capacity"]
+    for name, raw, where in _named(doc, file, "partners", "partner", "partners", PARTNER_KEYS):
+        for k in ("company", "country"):
+            if not isinstance(raw.get(k), str) or not raw[k].strip():
+                raise DealError(f"{where}: key {k!r} is missing (the company's name and country)")
+        plants_raw = raw.get("plants") or {}
+        if not isinstance(plants_raw, dict):
+            raise DealError(f"{where}, key 'plants': expected a mapping of plant names to {{where, capacity, date}}")
+        if not plants_raw and not str(raw.get("note", "")).strip():
+            raise DealError(f"{where}: no plants; say in `note` why its capacity is not given ('not reported as of DATE')")
+        plants = {}
+        for k, spec in plants_raw.items():
+            at = f"{where}, plant {k!r}"
+            if not isinstance(spec, dict):
+                raise DealError(f"{at}: expected a mapping with keys {', '.join(PLANT_KEYS)}")
+            for key in spec:
+                if key not in PLANT_KEYS:
+                    raise _unknown(at, key, PLANT_KEYS)
+            if "capacity" not in spec:
+                raise DealError(f"{at}: key 'capacity' is missing (t magnet/yr, with its source)")
+            date = spec.get("date")
+            iso = str(date) if isinstance(date, int) and not isinstance(date, bool) and YEARS[0] - 20 <= date <= YEARS[1] \
+                else _iso(date)
+            if iso is None:
+                raise DealError(f"{at}: the capacity needs a date (the year YYYY or day YYYY-MM-DD its figure is for), got {date!r}")
+            q = r.quantity(at, "capacity", spec["capacity"], cap)
+            plants[str(k)] = Plant(str(k), str(spec.get("where", "")), q, iso)
+        out[str(name)] = Partner(str(name), raw["company"].strip(), raw["country"].strip(), plants, str(raw.get("note", "")).strip())
+    return out
+
+
 def _stock_date(r: _Reader, doc: dict, file: str) -> str:
     spec = doc.get("stock_observed")
     if spec is None:
@@ -605,14 +733,15 @@ def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaul
     raw_deals = doc.get("deals")
     if not isinstance(raw_deals, dict) or not raw_deals:
         raise DealError(f"{file}: key 'deals' must map deal names to their definitions")
+    partners = {**(base.partners if base else {}), **_partners(r, doc, file)}
     deals = dict(base.deals) if base else {}
     for name, raw in raw_deals.items():
         if name in deals:
             raise DealError(f"{file}: deal {name!r} already exists in {deals[name].origin}; give yours another name")
-        deals[str(name)] = _resolve_deal(r, str(name), raw, defaults, demands[default_demand])
+        deals[str(name)] = _resolve_deal(r, str(name), raw, defaults, demands[default_demand], partners)
     framings = {**(base.framings if base else {}), **_framings(r, doc, file)}
     stock_date = _stock_date(r, doc, file) or (base.stock_date if base else "")
-    return DealBook(bases, deals, demands, default_demand, framings, stock_date)
+    return DealBook(bases, deals, demands, default_demand, framings, stock_date, partners)
 
 
 def load_deals(extra: str | Path | Mapping[str, Any] | None = None, ds: Dataset | None = None,

@@ -293,7 +293,7 @@ def test_cli_check_warns_without_failing():
     """(That the bundled data passes: test_data_validation.py; `cite`: ds.cite in test_data_helpers.py,
     the command in tests/reports/test_cli_v2.py.)"""
     out = rekit("data", "check", "--quick")
-    assert out.returncode == 0 and "data 0.3.0" in out.stdout and "warning" in out.stdout
+    assert out.returncode == 0 and "data 0.4.0" in out.stdout and "warning" in out.stdout
     assert "china_mining_share_2025_08_india_manufacturing_review" in out.stderr
 
 

@@ -18,7 +18,7 @@ def test_every_ranged_default_shows_its_range_and_source():
     row = next(line for line in table.splitlines() if line.startswith("| `eta_magnet`"))
     # the machining yield comes from the vendor row: 0.7 within 0.6-0.8
     assert "| 0.7 | 0.6–0.8 | obs:machining_yield_himagnet |" in row
-    assert "| `toll_korea` | `partner_capacity` | 3,000 |" in table
+    assert "| `toll_korea` | `partner_capacity` | 8,000 | 7,000–8,000 |" in table  # Star Group: 3,000 + 5,000 (4,000 low)
 
 
 # --- the methods page, generated from the model --------------------------------------------------
