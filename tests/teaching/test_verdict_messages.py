@@ -191,3 +191,38 @@ def test_a_graded_verdict_shows_its_points_and_records_them():
     assert Verdict("", "correct", 1, {"k": (1, "x")}).record()["expected"] == {"k": [1.0, "x"]}
     with pytest.raises(ValueError, match=r"^status 'bogus'; allowed: correct, wrong, unanswered, invalid$"):
         Verdict("e", "bogus")
+
+
+def test_every_path_records_what_it_was_given():
+    """The record (the verdict MIME payload the grader reads) of each path: exercise, status, given,
+    expected (only once it may be shown), attempt, revealed; and whether the tally counted it."""
+    def rec(v):
+        return v.record(), v.hint
+
+    assert rec(check_choice("A", "a", exercise="k1", hint="h")) == (
+        {"exercise": "k1", "status": "correct", "given": "A", "expected": "a", "attempt": 0, "revealed": True}, "")
+    assert rec(check_choice("x", "a", options=["a"], exercise="k2", hint="h")) == (
+        {"exercise": "k2", "status": "invalid", "given": "x", "expected": None, "attempt": 0, "revealed": False}, "h")
+    assert rec(check_choice(3, "a", exercise="k3", hint="h")) == (
+        {"exercise": "k3", "status": "invalid", "given": 3.0, "expected": None, "attempt": 0, "revealed": False}, "h")
+    assert rec(check_choice("b", "a", exercise="k4", hint="h")) == (
+        {"exercise": "k4", "status": "wrong", "given": "b", "expected": None, "attempt": 1, "revealed": False}, "h")
+    assert rec(check_choice(None, "a", exercise="k5", hint="h")) == (
+        {"exercise": "k5", "status": "unanswered", "given": None, "expected": None, "attempt": 0, "revealed": False}, "h")
+    assert rec(check_choice(None, "a", exercise="k6", hint="h", reveal=True)) == (
+        {"exercise": "k6", "status": "unanswered", "given": None, "expected": "a", "attempt": 0, "revealed": True}, "h")
+    assert rec(check_choice("b", "a", exercise="k7", record=False)) == (
+        {"exercise": "k7", "status": "wrong", "given": "b", "expected": "a", "attempt": REVEAL_AFTER, "revealed": True}, "")
+    assert rec(check_number("x", 2.0, exercise="n1", hint="h")) == (
+        {"exercise": "n1", "status": "invalid", "given": "x", "expected": None, "attempt": 0, "revealed": False}, "h")
+    assert rec(check_number(None, 2.0, exercise="n2", hint="h", reveal=True)) == (
+        {"exercise": "n2", "status": "unanswered", "given": None, "expected": 2.0, "attempt": 0, "revealed": True}, "h")
+    assert rec(check_number(3.0, 2.0, exercise="n3", hint="h", tol=0.1)) == (
+        {"exercise": "n3", "status": "wrong", "given": 3.0, "expected": None, "attempt": 1, "revealed": False}, "h")
+    # counted in the tally: every recorded check, under its exercise; not the one with record=False
+    assert session_summary().message == ("1 of 9 exercises correct; not yet right: k4, n3; "
+                                         "not checkable: k2, k3, n1; not answered yet: k5, k6, n2.")
+    # no hint given: none shown, on any path
+    for v in (check_choice("b", "a"), check_choice("x", "a", options=["a"]), check_number(3.0, 2.0, tol=0.1),
+              check_number(None, 2.0), check_number(None, 2.0, reveal=True), check_number("x", 2.0)):
+        assert v.hint == "" and "Hint" not in v.text()
