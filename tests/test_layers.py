@@ -31,6 +31,7 @@ FORBIDDEN = {
     "run": ("figures", "explore", "teaching", "reports", "cli", "params", "exercises"),
     "paths": ("data", "model", "figures", "explore", "teaching", "reports", "run", "cli"),
     "errors": ("data", "model", "figures", "explore", "teaching", "reports", "run", "cli"),
+    "atomic": ("data", "model", "figures", "explore", "teaching", "reports", "run", "cli"),
 }
 
 

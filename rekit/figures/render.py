@@ -33,6 +33,8 @@ from typing import Any
 import plotly.io as pio
 from plotly.io.base_renderers import MimetypeRenderer
 
+from rekit.atomic import write_atomic
+
 __all__ = ["RekitRenderer", "PLOTLYJS", "figure_html", "write_plotlyjs", "activate", "DEFAULT_CONFIG"]
 
 PLOTLYJS = "plotly.min.js"  # file name of plotly.js beside every report
@@ -173,7 +175,7 @@ def activate(force: bool = False) -> None:
 def write_plotlyjs(folder: str | os.PathLike) -> Path:
     """Write plotly.min.js (the version plotly.py bundles) into `folder` unless an identical copy is there.
 
-    Written to a temporary file and moved into place, so a reader never sees half a file."""
+    Written whole (rekit.atomic), so a reader never sees half a file."""
     from plotly.offline import get_plotlyjs
 
     folder = Path(folder)
@@ -185,13 +187,7 @@ def write_plotlyjs(folder: str | os.PathLike) -> Path:
             return dest
     except OSError:
         pass
-    tmp = folder / f".{PLOTLYJS}.{os.getpid()}.tmp"
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, dest)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    write_atomic(dest, data)
     return dest
 
 

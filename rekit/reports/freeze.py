@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from rekit.paths import PACKAGE, data_dir
-from rekit.reports.html import write_atomic
+from rekit.atomic import write_atomic
 from rekit.reports.jobs import Job, ReportResult
 
 FREEZE = ".rekit-freeze.json"

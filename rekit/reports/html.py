@@ -27,6 +27,7 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from rekit.atomic import write_all_atomic, write_atomic
 from rekit.reports.jobs import Job, ReportError, ReportResult
 from rekit.reports import citation, downloads
 
@@ -521,43 +522,6 @@ def write_report(out_dir: Path, rendered: Rendered, job: Job) -> Path:
 # ---------------------------------------------------------------------------------------------
 # Files
 # ---------------------------------------------------------------------------------------------
-
-
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)  # read once, at import (os.umask is process-wide and not thread-safe to probe later)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path`, then move it into place: readers (and a failed run)
-    never see or leave a half-written file. An OSError (a full disk) names `path` as its filename."""
-    write_all_atomic({path: text})
-
-
-def write_all_atomic(files: Mapping[Path, str]) -> None:
-    """Write every file (path -> text) to a temporary file beside it, then move them all into place, in
-    the order given: a failure while writing (a full disk) leaves none of them, and no temporary file.
-    An OSError names the file that could not be written (its `filename`), not the temporary one."""
-    staged: list[tuple[str, Path]] = []
-    try:
-        for path, text in files.items():
-            path = Path(path)
-            try:
-                fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-                staged.append((tmp, path))
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write(text)
-                os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600 files; reports are meant to be shared
-            except OSError as exc:
-                raise OSError(exc.errno, exc.strerror, str(path)) from None
-        for tmp, path in staged:
-            os.replace(tmp, path)
-    except BaseException:
-        for tmp, _ in staged:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-        raise
 
 
 def prepare_out(out_dir: str | os.PathLike) -> Path:

@@ -66,7 +66,8 @@ from rekit.reports.jobs import (Job, ReportResult, params_suffix, ReportError, j
                     list_notebooks, load_batch, make_job, report_stem, check_deals_file, takes_deals_file)
 from rekit.reports import freeze
 from rekit.reports.kernels import KERNEL, Kernels, preload_modules, register_engine, warm_code
-from rekit.reports.html import (CSS_NAME, INDEX, build_time, mark_interrupted, write_atomic, prepare_out, plotly_js,
+from rekit.atomic import write_atomic
+from rekit.reports.html import (CSS_NAME, INDEX, build_time, mark_interrupted, prepare_out, plotly_js,
                                 render_report, to_html, write_assets, write_index, write_report)
 
 __all__ = [

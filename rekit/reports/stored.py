@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
+from rekit.atomic import write_atomic
 from rekit.errors import FailedError
 
 __all__ = ["RefreshError", "refresh", "problems", "code_hash", "resolve_notebooks", "STAMP"]
@@ -136,16 +137,7 @@ def refresh(path: str | os.PathLike, *, kernel_name: str = "rekit", timeout: flo
     after += "" if after.endswith("\n") else "\n"
     if after == before:
         return False
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(after)
-        os.chmod(tmp, os.stat(path).st_mode & 0o777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_atomic(path, after, mode=os.stat(path).st_mode & 0o777)  # the notebook keeps its own mode
     return True
 
 
