@@ -6,7 +6,11 @@ Prints medians in milliseconds for:
     the p05/p50/p95 summary (target for simulate(): 0.5 s);
   - the v1 model (git commit V1_COMMIT: the Nd-only model with no stocks) on its own presets, same
     draws and years, read from git into a temporary package, and the ratio;
-  - one deal, no draws, 2024-2050 (what a slider needs), and the plain way, one call per year.
+  - one deal, no draws, 2024-2050 (what a slider needs), and the plain way, one call per year;
+  - with --against COMMIT (default PART1_COMMIT, model v3 part 1, before origin tracing): that commit's
+    model read from git into a temporary package, on that commit's deals.yml, every preset x 2024-2050 x
+    N draws, simulate() plus summary(), in CPU seconds of the process (time.process_time, every thread
+    summed; the machine is shared, so wall time is unreliable), and the ratio now / then.
 """
 
 from __future__ import annotations
@@ -25,6 +29,77 @@ from timing import median_ms
 ROOT = Path(__file__).resolve().parent.parent
 V1_COMMIT = "29735dc"  # the last commit with the v1 model (rekit/model before the material-flow system)
 V1_FILES = ("__init__.py", "conversions.py", "deals.py", "metrics.py", "quantities.py", "simulation.py")
+PART1_COMMIT = "f502d2b"  # model v3 part 1, the last commit before origin tracing (rekit/model/origin.py)
+#: The deals file both models run in the comparison: the part-1 presets with the China shares of the trade figures
+#: (the last deals.yml the part-1 reader can read; later ones name partners).
+PART1_DEALS = "6b820b0"
+PART1_FILES = ("__init__.py", "conversions.py", "deals.py", "flows.py", "metrics.py", "quantities.py", "simulation.py")
+
+
+def load_commit(tmp: Path, commit: str, files=PART1_FILES, name: str = "rekit_part1model", deals_at: str | None = None):
+    """(simulate, book) of the model at `commit`, read from git into a temporary package `name`, on the deals.yml of
+    `deals_at` (default: `commit`'s own)."""
+    pkg = tmp / name
+    pkg.mkdir()
+    for f in files:
+        src = subprocess.run(["git", "-C", str(ROOT), "show", f"{commit}:rekit/model/{f}"], capture_output=True, text=True,
+                             check=True).stdout
+        src = src.replace("from rekit.model import", f"from {name} import").replace("rekit.model.", f"{name}.")
+        (pkg / f).write_text("" if f == "__init__.py" else src)
+    data = tmp / "data"
+    if not data.exists():
+        shutil.copytree(ROOT / "data", data)
+    (data / "deals.yml").write_text(subprocess.run(["git", "-C", str(ROOT), "show", f"{deals_at or commit}:data/deals.yml"],
+                                                   capture_output=True, text=True, check=True).stdout)
+    sys.path.insert(0, str(tmp))
+    from rekit.data.dataset import load
+
+    deals = importlib.import_module(f"{name}.deals")
+    sim = importlib.import_module(f"{name}.simulation")
+    return sim.simulate, deals.load_deals(ds=load(data))
+
+
+def median_cpu_s(fn, repeat: int) -> float:
+    """Median CPU seconds of this process (every thread) of `fn()` over `repeat` calls, after one untimed call."""
+    import statistics
+    import time
+
+    fn()
+    out = []
+    for _ in range(repeat):
+        t = time.process_time()
+        fn()
+        out.append(time.process_time() - t)
+    return statistics.median(out)
+
+
+def against(commit: str, draws: int, repeat: int) -> None:
+    """CPU time of every preset x 2024-2050 x `draws` (simulate() + summary()) now and at `commit`, both on the deals.yml
+    of PART1_DEALS (the same presets and values: the code's cost alone)."""
+    from rekit.model.deals import load_deals
+    from rekit.model.simulation import simulate
+
+    span = (2024, 2050)
+    with tempfile.TemporaryDirectory() as tmp:
+        old_simulate, old_book = load_commit(Path(tmp), commit, deals_at=PART1_DEALS)
+        # now: today's model on the same deals file, so both run the same presets and values
+        head = Path(tmp) / "head_data"
+        shutil.copytree(ROOT / "data", head)
+        (head / "deals.yml").write_text(subprocess.run(["git", "-C", str(ROOT), "show", f"{PART1_DEALS}:data/deals.yml"],
+                                                       capture_output=True, text=True, check=True).stdout)
+        from rekit.data.dataset import load
+
+        book = load_deals(ds=load(head))
+        old_deals, deals = list(old_book.deals), list(book.deals)
+        runs = {"then": lambda: old_simulate(old_book, old_deals, years=span, draws=draws),
+                "now": lambda: simulate(book, deals, years=span, draws=draws)}
+        cpu = {k: (median_cpu_s(f, repeat), median_cpu_s(lambda f=f: f().summary(), repeat)) for k, f in runs.items()}
+    print(f"against {commit}: {len(deals)} presets x {span[0]}-{span[1]} x {draws:,} draws, both on the deals.yml of {PART1_DEALS}, "
+          "CPU seconds (every thread)")
+    for k, (sim, both) in cpu.items():
+        print(f"  {k:5s} simulate(): {sim:7.2f} s   simulate() + summary(): {both:7.2f} s")
+    print(f"  now / then: simulate() {cpu['now'][0] / cpu['then'][0]:.2f}, with summary() "
+          f"{cpu['now'][1] / cpu['then'][1]:.2f} (target <= 1.5)")
 
 
 def load_v1(tmp: Path):
@@ -60,7 +135,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--draws", type=int, default=10_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--against", nargs="?", const=PART1_COMMIT, default=None, metavar="COMMIT",
+                    help=f"only compare CPU time with the model at COMMIT (default {PART1_COMMIT}, model v3 part 1)")
     args = ap.parse_args()
+    if args.against:
+        against(args.against, args.draws, args.repeat)
+        return
 
     from rekit.model.deals import load_deals
     from rekit.model.simulation import simulate

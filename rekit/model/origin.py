@@ -62,6 +62,8 @@ def china_fraction(share, cut, frac):
     of the year under the shock. With s = 1 and a full cut all year nothing arrives and 1 is returned.
     """
     s, cf = np.asarray(share, dtype=float), np.asarray(cut, dtype=float) * np.asarray(frac, dtype=float)
+    if not cf.any():  # no shock: the share itself
+        return s
     left = 1 - s * cf
     return np.where(left > 0, _div(s * (1 - cf), left), 1.0)
 
