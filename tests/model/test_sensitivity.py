@@ -91,12 +91,22 @@ def test_rank_robustness_counts_three_inputs_in_every_resample():
 
 
 def test_an_unsourced_guess_in_the_top_three_is_flagged():
-    """With the choices fixed, toll_korea's tolled magnets are capped by the partner's free capacity,
-    3,000 t x partner_spare (a 0.1-0.3 guess with no source): it leads, and the table says so."""
-    table = sensitivity(book(), "toll_korea", "self_sufficiency", 2030, n=128, seed=0, basis="capacity",
-                        demand="official", framing="chain")
+    """A deal of our own: all of IREL's 400 t of oxide (capacity basis) offered to a partner whose free capacity
+    binds, 1,000 t/yr x partner_spare (a 0.1-0.3 guess, source 'assumption'). 400 t of oxide would make about
+    860 t of magnets, above the 100-300 t free, so the magnets returned are 1,000 x spare and the coverage is
+    1,000 x spare / D: the guess explains all its variance (demand's own range, 4,000-4,010 t, next to none).
+    It leads, rests on an assumption, and the table says so."""
+    a = lambda v: {"value": v, "source": "assumption: test"}  # noqa: E731
+    mine = {"deals": {"toll_capped": {
+        "description": "all oxide tolled by a partner whose free capacity binds",
+        "shares": {"export": a(0), "toll": a(1), "domestic": a(0), "stock": "rest"},
+        "partner_capacity": a(1000), "retained_share": a(0),
+        "partner_spare": {"value": 0.2, "low": 0.1, "high": 0.3, "source": "assumption: a guess"}}}}
+    table = sensitivity(load_deals(mine, name="test deals"), "toll_capped", "own_feedstock_coverage", 2030, n=128, seed=0,
+                        basis="capacity", demand="official", framing="chain")
     top = table.iloc[0]
     assert top["parameter"] == "partner_spare" and top["source"] == "assumption" and bool(top["flag"])
+    assert top["ST"] == pytest.approx(1.0, abs=0.1) and top["top3_share"] == 1.0
     assert (table["flag"] == ((table["rank"] <= 3) & table["source"].isin(["assumption", "partly assumption"]))).all()
 
 
