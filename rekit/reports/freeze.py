@@ -4,9 +4,14 @@ good build (as Quarto's ``freeze`` does).
 A report's fingerprint is a SHA-256 over what can change its page: the notebook file, its title and
 parameters (every effective value), whether inputs are shown, the data (every file of the data
 folder, which includes data/datapackage.json and its ``version``), a deals file the parameters name
-(``deals_file``), and the kit's code and templates (every .py and .j2 file under rekit/). The
-fingerprints of the last good builds are kept in ``.rekit-freeze.json`` in the report folder; a
-report is fresh when its fingerprint matches and its page is there. ``force`` rebuilds regardless.
+(``deals_file``), and the kit's code and templates (every .py and .j2 file under rekit/). ``force``
+rebuilds regardless.
+
+One record per output folder, ``.rekit-reports.json`` (`RECORD`), serves both the incremental build
+and the index: one entry per report (its notebook, title, parameters, status, times, error, last
+good build) holding, after a good batch build, the report's ``fingerprint``. A report is fresh when
+its entry's fingerprint matches and its page is there; a failed build, or a report built alone
+(rekit run), leaves no fingerprint, so the next batch builds it.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from rekit.paths import PACKAGE, data_dir
 from rekit.atomic import write_atomic
-from rekit.reports.jobs import Job, ReportResult
+from rekit.reports.jobs import Job
 
-FREEZE = ".rekit-freeze.json"
+#: The output folder's one record of its reports (read by the index and the incremental build).
+RECORD = ".rekit-reports.json"
 
 
 def _hash_tree(folder: Path, suffixes: tuple[str, ...] | None) -> str:
@@ -86,12 +92,23 @@ def fingerprint(job: Job) -> str:
     return "sha256:" + h.hexdigest()
 
 
-def load(out_dir: Path) -> dict[str, str]:
+def load_record(out_dir: Path) -> dict[str, dict]:
+    """The folder's record: report stem -> its entry ({} when there is none or it cannot be read)."""
     try:
-        data = json.loads((out_dir / FREEZE).read_text(encoding="utf-8"))
-        return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+        data = json.loads((Path(out_dir) / RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return {str(k): v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+
+
+def save_record(out_dir: Path, record: dict[str, dict]) -> None:
+    """Write the folder's record whole (rekit.atomic); an OSError (a full disk) leaves the old one."""
+    write_atomic(Path(out_dir) / RECORD, json.dumps(record, indent=1, sort_keys=True, default=str))
+
+
+def load(out_dir: Path) -> dict[str, str]:
+    """Report stem -> the fingerprint of its last good batch build, from the folder's record."""
+    return {stem: str(e["fingerprint"]) for stem, e in load_record(out_dir).items() if e.get("fingerprint")}
 
 
 def split(jobs: Sequence[Job], out_dir: Path, force: bool = False) -> tuple[list[Job], list[Job]]:
@@ -104,14 +121,3 @@ def split(jobs: Sequence[Job], out_dir: Path, force: bool = False) -> tuple[list
         ok = stored.get(job.stem) == fingerprint(job) and (out_dir / job.file).exists()
         (fresh if ok else build).append(job)
     return build, fresh
-
-
-def record(out_dir: Path, results: Iterable[ReportResult]) -> None:
-    """Keep the fingerprint of every report built well; forget those that failed."""
-    stored = load(out_dir)
-    for r in results:
-        if r.ok:
-            stored[r.job.stem] = fingerprint(r.job)
-        else:
-            stored.pop(r.job.stem, None)
-    write_atomic(out_dir / FREEZE, json.dumps(stored, indent=1, sort_keys=True))

@@ -77,20 +77,12 @@ __all__ = [
     "failed_cell", "stable_ids",
 ]
 
-MANIFEST = ".rekit-reports.json"
+MANIFEST = freeze.RECORD  # the folder's one record (rekit.reports.freeze)
 DEFAULT_TIMEOUT = 1800  # seconds a cell may run
 
 
-def _load_manifest(out_dir: Path) -> dict[str, dict]:
-    try:
-        data = json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) else {}
-    except (OSError, ValueError):
-        return {}
-
-
-def _save_manifest(out_dir: Path, manifest: dict[str, dict]) -> None:
-    write_atomic(out_dir / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True, default=str))
+_load_manifest = freeze.load_record
+_save_manifest = freeze.save_record
 
 
 # ---------------------------------------------------------------------------------------------
@@ -254,12 +246,14 @@ def _execute_job(job: Job, kernel: concurrent.futures.Future | None, kernels: Ke
                         error=error, where=where, failed_page=failed_page)
 
 
-def _record(manifest: dict, r: ReportResult) -> None:
+def _record(manifest: dict, r: ReportResult, fingerprint: str | None = None) -> None:
+    """The report's entry in the folder's record; `fingerprint` (a good batch build's) lets the next
+    batch skip it while nothing it depends on changes (rekit.reports.freeze)."""
     prev = manifest.get(r.job.stem, {})
     entry = {
         "notebook": r.job.name, "title": r.job.title, "parameters": r.job.params, "effective": r.job.effective,
         "status": r.status, "seconds": round(r.seconds, 2), "built": r.built, "error": r.error, "where": r.where,
-        "last_good": r.built if r.ok else prev.get("last_good"),
+        "last_good": r.built if r.ok else prev.get("last_good"), "fingerprint": fingerprint,
     }
     manifest[r.job.stem] = entry
 
@@ -270,10 +264,9 @@ def _write_records(out: Path, all_jobs: Sequence[Job], results: Sequence[ReportR
     take them (a full disk): the earlier index then stays as it was, complete."""
     manifest = _load_manifest(out)
     for r in results:
-        _record(manifest, r)
+        _record(manifest, r, freeze.fingerprint(r.job) if r.ok else None)
     try:
         _save_manifest(out, manifest)
-        freeze.record(out, results)
         index = write_index(out, all_jobs, {r.job.stem: r for r in results}, manifest, skipped=list(skipped),
                             thumbnails=not interrupted)  # after a signal: no Chromium, stop within seconds
         if interrupted:

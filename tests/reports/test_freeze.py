@@ -4,6 +4,7 @@ Runs the fixture notebook `sample` for real (papermill, a kernel)."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -29,6 +30,10 @@ def test_second_build_skips_unchanged_reports_and_says_so(folder, tmp_path, caps
     assert first.ok and [r.job.stem for r in first.results] == ["sample--n-4"] and first.skipped == []
     page = (out / "sample--n-4.html").stat().st_mtime_ns
     assert "sample--n-4" in freeze.load(out)
+    # one record per folder serves the index and the incremental build: no second file
+    assert sorted(p.name for p in out.glob(".rekit-*.json")) == [".rekit-reports.json"]
+    entry = json.loads((out / ".rekit-reports.json").read_text())["sample--n-4"]
+    assert entry["status"] == "ok" and entry["fingerprint"].startswith("sha256:") and len(entry["fingerprint"]) == 7 + 64
 
     second = R.run_batch(folder / "batch.yml", out, jobs=1, progress=True)
     assert second.results == [] and [j.stem for j in second.skipped] == ["sample--n-4"]
