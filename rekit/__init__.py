@@ -71,7 +71,10 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(SUBMODULES) | set(LAZY))
+    """The public names and the submodules already imported (listing the others would make
+    ``help(rekit)`` and tools that read every attribute import the whole kit)."""
+    loaded = {m for m in SUBMODULES if f"rekit.{m}" in sys.modules}
+    return sorted(set(globals()) | loaded | set(LAZY))
 
 
 # ---------------------------------------------------------------------------------------------

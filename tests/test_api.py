@@ -195,3 +195,12 @@ def test_unknown_deal_message_names_the_value_and_the_deals_file_s_presets():
 def test_sensitivity_and_goal_refuse_unknown_names(call, kwargs, message):
     with pytest.raises(RekitError, match=message):
         call(**kwargs)
+
+
+def test_help_does_not_import_the_whole_kit():
+    code = ("import pydoc, sys, rekit\n"
+            "pydoc.render_doc(rekit, renderer=pydoc.plaintext)\n"
+            "print(sorted(m for m in ('rekit.explore', 'rekit.reports', 'rekit.teaching', 'rekit.cli') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
