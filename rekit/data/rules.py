@@ -297,6 +297,26 @@ def sources_used(sources: pd.DataFrame, users: list[pd.DataFrame], file: str) ->
     ]
 
 
+#: What an export-control event must say beyond what happened (events.csv): the measure's number, what it
+#: covers and its status; where a source is silent the cell says "not reported as of DATE".
+CONTROL_COLUMNS = ("number", "scope", "status")
+
+
+def control_measures(ev: pd.DataFrame, file: str) -> list[Problem]:
+    """Every export_control event gives its number, scope and status (a data package without those
+    columns, older than 0.4.0, is left alone)."""
+    cols = [c for c in CONTROL_COLUMNS if c in ev.columns]
+    if "kind" not in ev.columns or not cols:
+        return []
+    out = []
+    for c in cols:
+        blank = ev[c].isna() | (ev[c].astype(str).str.strip() == "")
+        for r in _rows(ev, (ev["kind"] == "export_control") & blank):
+            out.append(Problem(file, getattr(r, ROW), c, f"export control {clip(r.id)} has no {c}; "
+                               f"write it, or 'not reported as of DATE' where no source gives it"))
+    return out
+
+
 def check(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -> list[Problem]:
     """All domain rules over the typed tables."""
     obs, src, ev = tables["observations"], tables["sources"], tables["events"]
@@ -326,4 +346,5 @@ def check(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -> list[
         *periods(ev, "date", f_ev),
         *provenance(obs, f_obs),
         *sources_used(src, [obs, ev], f_src),
+        *control_measures(ev, f_ev),
     ]

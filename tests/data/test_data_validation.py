@@ -195,3 +195,22 @@ def test_unsupported_field_type_in_descriptor_is_a_problem_not_a_crash(data_copy
     path.write_text(path.read_text().replace('"name": "value", "type": "number"', '"name": "value", "type": "numbr"'))
     hits = [p for p in validate.quick(data_copy) if p.file == "datapackage.json"]
     assert hits and "numbr" in hits[0].message
+
+
+@pytest.mark.parametrize("column", ["number", "scope", "status"])
+def test_an_export_control_without_its_number_scope_or_status_is_named(data_copy, column):
+    row = set_cell(data_copy, "events.csv", first_row(data_copy, "events.csv", id="china_announcement_61_2025"), column, "")
+    assert_named(data_copy, "events.csv", row, column, "export control 'china_announcement_61_2025' has no " + column)
+
+
+def test_an_export_control_status_outside_the_allowed_words_is_named(data_copy):
+    row = set_cell(data_copy, "events.csv", first_row(data_copy, "events.csv", id="china_announcement_61_2025"), "status", "paused")
+    hits, found = problems_at(data_copy, "events.csv", row, "status")
+    assert hits, [str(p) for p in found]
+
+
+def test_an_event_that_is_not_a_measure_needs_no_number(data_copy):
+    # irel_seeks_japan_korea_partners is a partnership: its number, scope and status are empty and that is fine
+    i = first_row(data_copy, "events.csv", id="irel_seeks_japan_korea_partners")
+    assert read_rows(data_copy / "events.csv")[i]["number"] == ""
+    assert validate.quick(data_copy) == []
