@@ -140,3 +140,16 @@ def test_data_check_refuses_a_partner_capacity_without_a_source(tmp_path):
                  "        capacity: {value: 1000}\n")
     assert out.returncode == 1
     assert "partner 'daido', plant 'china', key 'capacity': value 1000 has no source" in out.stdout
+
+
+def test_the_command_line_refuses_an_unknown_partner_with_the_known_ones(tmp_path):
+    import yaml
+
+    path = tmp_path / "mine.yml"
+    path.write_text(yaml.safe_dump(_deal(["shin_etsu", "hitachi"])), encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "rekit.cli", "simulate", "--deals", str(path), "--deal", "mine", "--draws", "1"],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2
+    assert ("mine.yml: deal 'mine', key 'partners': unknown partner 'hitachi'; "
+            "the known partners are: shin_etsu, proterial, daido, tdk, star_group") in out.stderr
+    assert "Traceback" not in out.stderr
