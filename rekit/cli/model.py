@@ -148,6 +148,11 @@ def simulate(
     metrics = [choose(m, list(METRICS), "metric") for m in metric] if metric else None
     ds = load_data(data)
     book = deal_book(deals_file, ds)
+    if grid:  # a choice given beside --grid would be ignored: say so rather than run without it
+        held = [o for o, given in (("--basis", book.basis_name(basis) != book.basis_name(None)), ("--demand", demand is not None),
+                                   ("--framing", framing != "chain")) if given]
+        if held:
+            fail(f"{', '.join(held)}: --grid runs every production basis, demand basis and framing; leave out {' and '.join(held)}")
     if grid or format != "table":  # every scenario is run: memory for all of them
         from rekit.model.scenarios import scenarios
 

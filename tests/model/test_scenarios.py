@@ -164,6 +164,8 @@ def test_simulate_csv_rows_carry_the_envelope_around_their_own_band():
 @pytest.mark.parametrize("args, fragment", [
     (("simulate", "--grid", "--metric", "own_feedstock_covrage"), "did you mean own_feedstock_coverage"),
     (("simulate", "--grid", "--years", "2024-2050", "--draws", "10000000"), "draws in each of"),
+    (("simulate", "--grid", "--basis", "capacity"), "--basis: --grid runs every production basis, demand basis and framing"),
+    (("simulate", "--grid", "--demand", "imports", "--framing", "officials"), "leave out --demand and --framing"),
 ])
 def test_bad_grid_input_is_refused_without_a_traceback(args, fragment):
     p = rekit(*args)
