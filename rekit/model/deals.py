@@ -105,6 +105,14 @@ PARAMS: dict[str, Param] = {
     "heavy_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's imported Dy and Tb", "china"),
     "heavy_stock_initial": Param("t Dy+Tb", _MASS, 0, math.inf, False, "Dy and Tb held by magnet makers in India at the start", "india"),
     "magnet_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's finished NdFeB magnet imports", "china"),
+    # India's magnet scheme, beneficiary by beneficiary (rekit.model.simulation.scheme_capacity)
+    "scheme_beneficiaries": Param("count", ("count",), 0, 5, False, "beneficiaries of India's magnet scheme with a plant (up to five)", "scheme"),
+    "scheme_oxide_beneficiaries": Param("count", ("count",), 0, 5, False, "beneficiaries IREL assures NdPr oxide to (the lowest bidders, L1 first); the others source their own", "scheme"),
+    "scheme_allocation": Param("t magnet/yr", _MASS, 0, 1200, False, "sintered NdFeB capacity allocated to one beneficiary (600-1,200 t/yr in steps of 100; each beneficiary drawn on its own)", "scheme"),
+    "scheme_assured_oxide": Param("t NdPr oxide/yr", _MASS, 0, math.inf, False, "NdPr oxide IREL assures a year to the oxide beneficiaries together; the rest of its output is stocked", "scheme"),
+    "scheme_first_sale": Param("years", ("duration",), 0, 10, False, "years from the tender's technical bids (30 June 2026) to a beneficiary's first sale: the award plus the gestation, which sales may beat", "scheme"),
+    "scheme_ramp_years": Param("years", ("duration",), 0, 10, False, "years from a beneficiary's first sale to its full utilisation (linear)", "scheme"),
+    "scheme_utilisation": Param("share", _SHARE, 0, 1, False, "a beneficiary's output at full ramp, as a share of its allocation", "scheme"),
     # China shock (zero unless a deal sets it)
     "shock_months": Param("months", ("duration", "ratio"), 0, 120, False, "length of a cut in China's exports to India, from china_shock.start", "shock"),
     "shock_cut_heavy": Param("share", _SHARE, 0, 1, False, "share of China-origin Dy and Tb cut during the shock", "shock"),

@@ -505,12 +505,62 @@ def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | N
     # part-year export halt and China shock
     inp["export_active"] = np.array([[year_fraction_before(d.export_halt, int(y)) if d.export_halt else 1.0 for y in yrs]
                                      for d in chosen])[:, :, None]
+    # India's magnet scheme, beneficiary by beneficiary: each one's allocation, first sale, ramp and
+    # utilisation drawn on its own (keys scheme_*:L1..L5), summed into the oxide beneficiaries' capacity
+    # and the others'
+    if np.any(inp["scheme_beneficiaries"] > 0):
+        parts = {k: [_stack(chosen, lambda d, k=k, b=b: sample(f"{k}:L{b + 1}", d.params[k])) for b in range(SCHEME_SLOTS)]
+                 for k in ("scheme_allocation", "scheme_first_sale", "scheme_ramp_years", "scheme_utilisation")}
+        inp["scheme_cap_oxide"], inp["scheme_cap_other"] = scheme_capacity(
+            yrs, inp["scheme_beneficiaries"], inp["scheme_oxide_beneficiaries"], *parts.values())
+    else:
+        inp["scheme_cap_oxide"] = inp["scheme_cap_other"] = np.zeros((1, 1, 1))
     start = np.array([decimal_year(d.shock_start) if d.shock_start else 0.0 for d in chosen])[:, None, None]
     end = start + inp["shock_months"] / 12.0
     t0 = yrs[None, :, None].astype(float)
     inp["shock_frac"] = np.clip(np.minimum(end, t0 + 1) - np.maximum(start, t0), 0.0, 1.0) * np.array(
         [d.shock_start is not None for d in chosen])[:, None, None]
     return inp
+
+
+#: India's magnet scheme has up to five beneficiaries (obs:repm_scheme_beneficiaries_ndtv).
+SCHEME_SLOTS = 5
+#: The scheme's clock: the tender's technical bids opened on 30 June 2026 (events.csv
+#: repm_tender_technical_bids_opened; PIB, 15 May 2026), 180 days into 2026; no award is reported as of 2026-12-03.
+SCHEME_BIDS_OPENED = 2026 + 180 / 365
+
+
+def ramp_integral(x, first, ramp):
+    """∫ from −∞ to x of clip((τ − first) / ramp, 0, 1) dτ, in years (a step at `first` when ramp = 0).
+
+    y = max(x − first, 0): y² / (2·ramp) while y <= ramp, then ramp / 2 + (y − ramp). A year's mean
+    utilisation of the ramp is ramp_integral(t + 1) − ramp_integral(t).
+    """
+    y = np.maximum(np.asarray(x, dtype=float) - first, 0.0)
+    r = np.asarray(ramp, dtype=float)
+    rising = np.divide(y * y, 2 * r, out=np.zeros(np.broadcast_shapes(y.shape, r.shape)), where=r > 0)
+    return np.where(y <= r, rising, r / 2 + (y - r))
+
+
+def scheme_capacity(yrs, beneficiaries, oxide_beneficiaries, allocation, first_sale, ramp, utilisation):
+    """(capacity of the oxide beneficiaries, of the others), t magnet/yr, arrays (D, Y, N), summed beneficiary by beneficiary.
+
+    Beneficiary b (0-based; b < rint(beneficiaries) has a plant, b < rint(oxide_beneficiaries) gets IREL's
+    assured oxide, the lowest bidders first) makes in calendar year t
+        K_b(t) = allocation_b · utilisation_b · (I(t + 1) − I(t)),   I = ramp_integral(·, T0 + first_sale_b, ramp_b)
+    with T0 = SCHEME_BIDS_OPENED: nothing before its first sale, then a linear ramp to its utilisation
+    over ramp_b years; a year's figure is the ramp's mean over the year. `allocation` etc. are lists of
+    one array (D, Y|1, N|1) per beneficiary; the loop runs over the five slots, every draw at once.
+    """
+    t = np.asarray(yrs, dtype=float)[None, :, None]
+    n, n_ox = np.rint(beneficiaries), np.rint(oxide_beneficiaries)
+    ox, other = 0.0, 0.0
+    for b in range(len(allocation)):
+        first = SCHEME_BIDS_OPENED + first_sale[b]
+        k = allocation[b] * utilisation[b] * (ramp_integral(t + 1, first, ramp[b]) - ramp_integral(t, first, ramp[b]))
+        ox = ox + np.where((b < n) & (b < n_ox), k, 0.0)
+        other = other + np.where((b < n) & (b >= n_ox), k, 0.0)
+    return np.asarray(ox, dtype=float), np.asarray(other, dtype=float)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -771,15 +821,21 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
         # year is drawn for magnet making in India that year
         s_avail = yr(fl["stock_draw"], t) * S
         io_cap, im_cap = yr(io_all, t), yr(im_all, t)
-        g_ndpr = np.minimum(yr(fl["domestic_capacity"], t), (dw + s_avail + io_cap) * qt + im_cap * yr(fl["qm"], t))
+        # capacity: plants outside the scheme and the scheme's beneficiaries; India's own oxide feeds the plants
+        # outside the scheme and the oxide beneficiaries up to the quantity IREL assures them
+        k_ox = yr(fl["scheme_cap_oxide"], t)
+        cap_t = yr(fl["domestic_capacity"], t) + k_ox + yr(fl["scheme_cap_other"], t)
+        own_cap = yr(fl["domestic_capacity"], t) / qt + np.minimum(yr(fl["scheme_assured_oxide"], t), k_ox / qt)
+        own_use = np.minimum(dw + s_avail, own_cap)
+        g_ndpr = np.minimum(cap_t, (own_use + io_cap) * qt + im_cap * yr(fl["qm"], t))
         heavy_per_magnet = yr(hpm_all, t)
         a_ht = yr(a_h, t)
         pos = heavy_per_magnet > 0
         heavy_cap = np.where(pos, H / np.where(pos, heavy_per_magnet, 1.0) + g_ndpr * a_ht, np.inf)
         G = np.minimum(g_ndpr, heavy_cap)
         need = G / qt
-        u1 = np.minimum(dw, need)
-        u2 = np.minimum(s_avail, need - u1)
+        u1 = np.minimum(dw, np.minimum(need, own_cap))
+        u2 = np.minimum(s_avail, np.minimum(need, own_cap) - u1)
         u3 = np.minimum(io_cap, np.maximum(need - u1 - u2, 0))
         u4 = np.maximum(need - u1 - u2 - u3, 0) * f_oxt * em
         HI = G * heavy_per_magnet
