@@ -69,19 +69,19 @@ class Cluster:
         self.procs: list[subprocess.Popen] = []
         self.workers: list[subprocess.Popen] = []
 
-    def start(self, proc_args: list[str], log: str) -> subprocess.Popen:
+    def start(self, proc_args: list[str], log: str, env: dict[str, str] | None = None) -> subprocess.Popen:
         out = open(self.tmp / log, "wb")
         p = subprocess.Popen([str(DASK), *proc_args], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
-                             start_new_session=True)
+                             start_new_session=True, env={**os.environ, **(env or {})})
         self.procs.append(p)
         return p
 
     def scheduler(self) -> None:
         self.start(["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"], "scheduler.log")
 
-    def worker(self) -> subprocess.Popen:
+    def worker(self, env: dict[str, str] | None = None) -> subprocess.Popen:
         p = self.start(["worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                        "--host", "127.0.0.1", "--death-timeout", "60"], f"worker{len(self.workers)}.log")
+                        "--host", "127.0.0.1", "--death-timeout", "60"], f"worker{len(self.workers)}.log", env)
         self.workers.append(p)
         return p
 
@@ -212,3 +212,26 @@ def test_results_of_another_design_are_refused(book, tmp_path):
     with pytest.raises(RekitError, match=r"--analyse .*short.npy: Y has shape \(5, 7\) \(float64\); these options and seed "
                                          r"give a design of [\d,]+ rows over 7 years \(2024-2030\)"):
         sensitivity(book, **SOBOL, evaluator=reading(tmp_path / "short.npy"))
+
+
+def test_a_worker_with_another_rekit_version_is_named(tmp_path):
+    """A worker whose installed rekit reports version 9.9.0 (a distribution's metadata found first on
+    its path): connecting says which worker and which version, and stops before any job."""
+    import importlib.metadata
+
+    fake = tmp_path / "site"
+    (fake / "rekit-9.9.0.dist-info").mkdir(parents=True)
+    (fake / "rekit-9.9.0.dist-info" / "METADATA").write_text("Metadata-Version: 2.1\nName: rekit\nVersion: 9.9.0\n")
+    if not DASK.exists():
+        pytest.skip(f"no dask command at {DASK} (install the kit's dependencies)")
+    c = Cluster(tmp_path)
+    try:
+        c.scheduler()
+        c.worker(env={"PYTHONPATH": str(fake)})
+        ours = importlib.metadata.version("rekit")
+        with pytest.raises(FailedError, match=rf"the Dask scheduler at {c.address} has workers that cannot run rekit "
+                                              rf"{ours}: tcp://127.0.0.1:\d+ has rekit 9.9.0 \(install rekit {ours} on every worker\)"):
+            DaskExecutor(c.address, worker_timeout=60)
+    finally:
+        c.close()
+    assert all(p.poll() is not None for p in c.procs)
