@@ -94,7 +94,7 @@ def result_of(future: Any, label: str, where: str) -> Any:
         return future.result()
     except RekitError:
         raise
-    except cf.process.BrokenProcessPool as exc:
+    except cf.BrokenExecutor as exc:  # a process pool whose worker died
         raise JobFailed(f"{label} failed on {where}: its worker process died ({exc})") from None
     except Exception as exc:
         if type(exc).__name__ == "KilledWorker":  # distributed.KilledWorker: every worker it met died
