@@ -5,9 +5,13 @@ The file holds three kinds of thing:
 - production bases: IREL's NdPr oxide output (t NdPr oxide a year) as calendar-year totals,
   fiscal-year totals or year-end run-rate targets, and the separation capacity that caps it;
 - demand bases: India's sintered NdFeB magnet demand (t magnet) in a base year and its growth;
+- partners: magnet makers a tolling deal may name, company by company, each plant with its
+  capacity (t magnet/yr, sourced) and the date of that figure; a deal's `partners` sums its
+  plants into partner_capacity, and an unknown partner or plant is refused with the known ones;
 - deals: where IREL's oxide goes each year (shares to exports, a tolling partner, domestic
   magnet making, stock), and every parameter of the material-flow system (yields, magnet
-  composition, capacities, stocks, import caps and their China shares, a China shock).
+  composition, capacities, stocks, import caps and their China shares, a China shock and the
+  events.csv announcements it replays).
 
 Every number names its source: an observation (`obs: ID`, whose value, range and unit come from
 data/), a source_id, or the word `assumption` with its reason. Unknown keys are errors with a

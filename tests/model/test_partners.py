@@ -153,3 +153,14 @@ def test_the_command_line_refuses_an_unknown_partner_with_the_known_ones(tmp_pat
     assert ("mine.yml: deal 'mine', key 'partners': unknown partner 'hitachi'; "
             "the known partners are: shin_etsu, proterial, daido, tdk, star_group") in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_users_file_may_add_a_partner_and_name_it():
+    # a partner of one's own: one plant of 1,500 t/yr (an assumption of the test) -> partner_capacity 1,500
+    doc = _deal(["my_maker"])
+    doc["partners"] = {"my_maker": {"company": "My Magnets", "country": "India",
+                                    "plants": {"pune": {"where": "Pune", "capacity": assumption(1500), "date": 2026}}}}
+    b = load_deals(doc, ds=load())
+    assert b.get("mine").params["partner_capacity"].quantities[0].value == 1500
+    assert [(p, k, plant.date) for p, k, plant in b.partner_capacity_terms("mine")] == [("my_maker", "pune", "2026")]
+    assert "shin_etsu" in b.partners  # the bundled partners stay
