@@ -226,3 +226,31 @@ def test_every_path_records_what_it_was_given():
     for v in (check_choice("b", "a"), check_choice("x", "a", options=["a"]), check_number(3.0, 2.0, tol=0.1),
               check_number(None, 2.0), check_number(None, 2.0, reveal=True), check_number("x", 2.0)):
         assert v.hint == "" and "Hint" not in v.text()
+
+
+def test_the_html_box_carries_the_status_its_colours_hint_and_points():
+    wrong = Verdict("e9", "wrong", 3.0, 4.0, "Close <b>.", "Look again.", revealed=False, attempt=2, points=1.5, max_points=2)
+    page = wrong._repr_html_()
+    # _STYLE["wrong"]: ✗, "Not yet", border #c62828, background #fdf0f0
+    assert 'data-exercise="e9" data-status="wrong" style="border-left:5px solid #c62828;background:#fdf0f0;' in page
+    assert '<b style="color:#c62828">✗ Exercise e9: Not yet.</b> Close &lt;b&gt;.' in page
+    assert "<i>Stronger hint:</i> Look again.</div>" in page
+    assert "<b>Points:</b> 1.5 of 2</div>" in page
+    right = Verdict("", "correct", 1.0, 1.0, "", "a hint a correct answer does not show").__repr__()
+    assert right == "✓ Correct."
+    box = Verdict("", "correct", 1.0, 1.0, "", "a hint a correct answer does not show")._repr_html_()
+    assert '<b style="color:#2e7d32">✓ Correct.</b>' in box and "hint" not in box and "Points" not in box
+    assert "background:#eef7ee" in box
+    assert Verdict("e1", "unanswered")._repr_mimebundle_()["text/plain"] == "… Exercise e1: Not answered yet."
+
+
+def test_the_tolerance_boundary_is_kept_and_nothing_past_it():
+    # within ±0.5 of 10: 10.5 accepted (on the boundary), 10.5000001 not; exactly: only the value itself
+    t = Tolerance(abs=0.5)
+    assert t.accepts(10.5, 10.0) and t.accepts(9.5, 10.0) and not t.accepts(10.5000001, 10.0)
+    # the slack is relative: 1e-9 of 1e6 is 1e-3, so 1e6 + 1e-4 passes "exactly", 1e6 + 1e-2 does not
+    assert Tolerance(abs=0).accepts(1e6 + 1e-4, 1e6) and not Tolerance(abs=0).accepts(1e6 + 1e-2, 1e6)
+    # and about zero it is tiny: 1e-9 x 1e-12 = 1e-21
+    assert not Tolerance(abs=0).accepts(1e-15, 0.0)
+    # a wrong answer equal to the expected value cannot happen; just above is "too high", just below "too low"
+    assert "too high" in check_number(10.6, 10.0, tol=0.5).message and "too low" in check_number(9.4, 10.0, tol=0.5).message
