@@ -538,8 +538,8 @@ def ramp_integral(x, first, ramp):
     """
     y = np.maximum(np.asarray(x, dtype=float) - first, 0.0)
     r = np.asarray(ramp, dtype=float)
-    rising = np.divide(y * y, 2 * r, out=np.zeros(np.broadcast_shapes(y.shape, r.shape)), where=r > 0)
-    return np.where(y <= r, rising, r / 2 + (y - r))
+    m = np.minimum(y, r)  # the part of y on the ramp: m^2 / (2 ramp), then one a year beyond it
+    return m * m / (2 * np.where(r > 0, r, 1.0)) + (y - m)
 
 
 def scheme_capacity(yrs, beneficiaries, oxide_beneficiaries, allocation, first_sale, ramp, utilisation):
@@ -554,13 +554,25 @@ def scheme_capacity(yrs, beneficiaries, oxide_beneficiaries, allocation, first_s
     """
     t = np.asarray(yrs, dtype=float)[None, :, None]
     n, n_ox = np.rint(beneficiaries), np.rint(oxide_beneficiaries)
-    ox, other = 0.0, 0.0
+    arrays = [n, n_ox, *allocation, *first_sale, *ramp, *utilisation]
+    D = max(np.shape(a)[0] for a in arrays)
+    N = max(np.shape(a)[-1] for a in arrays)
+    # only the deals with a scheme plant are computed (the others are 0): rows of every (D, ., .) input
+    rows = np.flatnonzero(np.broadcast_to(n, (D, *np.shape(n)[1:])).reshape(D, -1).max(axis=1) > 0)
+    ox, other = np.zeros((D, len(t[0]), N)), np.zeros((D, len(t[0]), N))
+    if not rows.size:
+        return ox, other
+
+    def r(a):
+        return np.broadcast_to(a, (D, *np.shape(a)[1:]))[rows]
+
+    nr, nr_ox = r(n), r(n_ox)
     for b in range(len(allocation)):
-        first = SCHEME_BIDS_OPENED + first_sale[b]
-        k = allocation[b] * utilisation[b] * (ramp_integral(t + 1, first, ramp[b]) - ramp_integral(t, first, ramp[b]))
-        ox = ox + np.where((b < n) & (b < n_ox), k, 0.0)
-        other = other + np.where((b < n) & (b >= n_ox), k, 0.0)
-    return np.asarray(ox, dtype=float), np.asarray(other, dtype=float)
+        first = SCHEME_BIDS_OPENED + r(first_sale[b])
+        k = r(allocation[b]) * r(utilisation[b]) * (ramp_integral(t + 1, first, r(ramp[b])) - ramp_integral(t, first, r(ramp[b])))
+        ox[rows] += np.where((b < nr) & (b < nr_ox), k, 0.0)
+        other[rows] += np.where((b < nr) & (b >= nr_ox), k, 0.0)
+    return ox, other
 
 
 # ---------------------------------------------------------------------------------------------
