@@ -249,6 +249,36 @@ def world_totals(obs: pd.DataFrame, file: str) -> list[Problem]:
     return out
 
 
+def origin_shares(obs: pd.DataFrame, file: str) -> list[Problem]:
+    """The origin shares of one trade flow sum to at most 1, and each lies in [0, 1] (bounded_values checks that).
+
+    Rows of an `import_share*` indicator with the same indicator, importer (entity), period and
+    scope_key split one flow among its origins (partner). For each partner the lowest share any
+    source gives counts (sources may differ); if these sum above 1 the flow's origins overlap or a
+    share is mistyped: the problem names the row of the last partner, its value column, the
+    partners and their sum. Withdrawn rows do not count. A sum below 1 is allowed: not every
+    origin need be listed.
+    """
+    rows = obs[obs["indicator"].fillna("").str.startswith("import_share").to_numpy()
+               & (obs["status"] != "withdrawn").fillna(True).to_numpy() & obs["value"].notna().to_numpy()]
+    groups: dict[tuple, dict[str, tuple[float, int]]] = {}
+    cols = [rows[c].tolist() for c in ("indicator", "entity", "period", "scope_key", "partner", "value", ROW)]
+    for ind, ent, per, key, partner, v, row in zip(*cols):
+        g = groups.setdefault((ind, ent, per, None if pd.isna(key) else key), {})
+        p = "" if pd.isna(partner) else str(partner)
+        if p not in g or v < g[p][0]:
+            g[p] = (float(v), row)
+    out = []
+    for (ind, ent, per, _), parts in groups.items():
+        total = sum(v for v, _ in parts.values())
+        if len(parts) > 1 and total > 1 + 1e-9:
+            last = max(r for _, r in parts.values())
+            names = ", ".join(f"{cut(p, 40) or '(none)'} {v:g}" for p, (v, _) in sorted(parts.items()))
+            out.append(Problem(file, last, "value", f"the origin shares of {cut(str(ent), 40)}'s {ind} for {per} sum to "
+                                                    f"{total:g} ({names}): shares of one flow must sum to at most 1"))
+    return out
+
+
 def duplicates(obs: pd.DataFrame, file: str) -> list[Problem]:
     """No row repeats another in every column but its id (the same figure entered twice under a new id)."""
     cols = [c for c in obs.columns if c not in ("id", ROW)]
@@ -341,6 +371,7 @@ def check(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -> list[
         *duplicates(obs, f_obs),
         *foreign_keys(tables, schema),
         *bounded_values(obs, f_obs),
+        *origin_shares(obs, f_obs),
         *periods(obs, "period", f_obs),
         *periods(src, "date", f_src),
         *periods(ev, "date", f_ev),

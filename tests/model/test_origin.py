@@ -9,7 +9,7 @@ import pytest
 
 from rekit.data.dataset import load
 from rekit.model import origin
-from rekit.model.deals import load_deals
+from rekit.model.deals import DealError, load_deals
 from rekit.model.flows import MassBalanceError
 from rekit.model.simulation import DERIVED, FORMULAS, METRICS, Flows, check_origin_balance, simulate
 
@@ -179,3 +179,60 @@ def test_the_traced_metrics_are_in_the_registry_with_formula_and_unit():
         assert METRICS[name][0] == "share"
         assert formula in METRICS[name][1]
         assert name not in FORMULAS
+
+
+# --- bad input: origin shares ----------------------------------------------------------------------
+
+def copy_with_row(tmp_path, of_id: str, **changes):
+    """A copy of the data folder with one row of observations.csv repeated under a new id, with `changes`; its row number."""
+    import csv
+    import shutil
+
+    from rekit.paths import ROOT
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    path = data / "observations.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    fields = list(rows[0])
+    new = dict(next(r for r in rows if r["id"] == of_id), **changes)
+    with path.open("a", encoding="utf-8", newline="") as f:
+        csv.DictWriter(f, fieldnames=fields).writerow(new)
+    return data, len(rows) + 2  # the header is line 1, the rows 2 .. len(rows) + 1, the new one the next
+
+
+def test_an_origin_share_outside_0_1_is_refused_with_file_row_and_column(tmp_path):
+    # (a deal's China share outside [0, 1] is refused by the deal reader, naming the deal and key: below)
+    from rekit.data.problems import DataError
+
+    data, row = copy_with_row(tmp_path, "india_re_magnet_import_share_china_fy2024_25_crisil", id="bad_share_test",
+                              value="1.2", low="", high="")
+    with pytest.raises(DataError) as exc:
+        load(data)
+    assert f"observations.csv:{row}: value: 1.2 is out of bounds: a share must lie in [0, 1]" in str(exc.value)
+
+
+def test_origin_shares_of_one_flow_that_sum_above_1_are_refused_with_file_row_and_column(tmp_path):
+    from rekit.data.problems import DataError
+
+    # CRISIL gives China 0.8 of India's rare-earth magnet imports in FY2024-25; a row giving Japan 0.3 of the same
+    # flow makes 0.8 + 0.3 = 1.1 > 1
+    data, row = copy_with_row(tmp_path, "india_re_magnet_import_share_china_fy2024_25_crisil", id="japan_share_test",
+                              partner="Japan", value="0.3", low="", high="")
+    with pytest.raises(DataError) as exc:
+        load(data)
+    assert (f"observations.csv:{row}: value: the origin shares of India's import_share_china for FY2024-25 sum to 1.1 "
+            "(China 0.8, Japan 0.3): shares of one flow must sum to at most 1") in str(exc.value)
+    # the same row at 0.2: 0.8 + 0.2 = 1.0, allowed
+    data2, _ = copy_with_row(tmp_path / "ok", "india_re_magnet_import_share_china_fy2024_25_crisil", id="japan_share_test",
+                             partner="Japan", value="0.2", low="", high="")
+    load(data2)
+
+
+def test_a_deals_china_share_outside_0_1_is_refused_naming_the_deal_and_key():
+    deal = {"deals": {"x": {"description": "d", "oxide_china_share": {"value": 1.2, "source": "assumption: test"},
+                            "shares": {"export": {"value": 0, "source": "assumption: t"}, "toll": {"value": 0, "source": "assumption: t"},
+                                       "domestic": {"value": 0, "source": "assumption: t"}, "stock": "rest"}}}}
+    with pytest.raises(DealError, match=r"deal 'x', key 'oxide_china_share': value 1.2 is outside \[0, 1\]"):
+        load_deals(deal, ds=load())
