@@ -409,6 +409,90 @@ def flows_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealBo
     return set_alt(fig, f"Sankey diagram of IREL's neodymium in {year} under {deal} (model medians, t Nd): {flows}.")
 
 
+#: Colours of the origins (Okabe–Ito): India bluish green, China vermillion, other sky blue.
+ORIGIN_COLOURS = {"India": "#009E73", "China": "#D55E00", "other": "#56B4E9"}
+#: The traced China shares at each stage (rekit.model.origin), in the order of the chain.
+STAGES = {"china_share_oxide_traced": "NdPr oxide reduced in India", "china_share_metal_traced": "NdPr metal charged in India",
+          "china_share_heavy_traced": "Dy+Tb charged in India", "china_share_magnet_traced": "rare earths in India's magnets"}
+
+
+def origin_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealBook) -> go.Figure:
+    """The rare earths (Nd, Pr, Dy, Tb; t element) inside the magnets India gets in one deal and year, by origin.
+
+    Links from each origin (India, China, other) to the route a magnet takes (made in India, returned
+    by a tolling partner, imported), coloured by origin, then to India's magnets. Each link is the
+    median over draws of that flow (rekit.model.origin.origin_flows, t magnet, times the rare-earth
+    content w_NdPr + w_Dy + w_Tb of a magnet), so the medians of a node's links need not add up exactly.
+    """
+    from rekit.model.origin import ORIGINS, origin_flows
+
+    if deal not in result.deals:
+        raise KeyError(f"deal {deal!r} is not in this result; it has {', '.join(result.deals)}")
+    years = result.years.tolist()
+    if year not in set(years):
+        raise KeyError(f"year {year} is not in this result ({result.years[0]}-{result.years[-1]})")
+    i, t = result.deals.index(deal), years.index(year)
+    flows = origin_flows(result.flows)
+    content = np.broadcast_to(result.flows["w_ndpr"] + result.flows["w_h"], result.flows["G"].shape)[i, t]
+    routes = {"magnets_india": "made in India", "returned": "returned by a partner", "magnet_imports": "imported"}
+    labels = [f"{o} origin" for o in ORIGINS] + list(routes.values()) + ["India's magnets"]
+    links = []
+    for k, o in enumerate(ORIGINS):
+        for j, flow in enumerate(routes):
+            value = float(np.median(np.broadcast_to(flows[(flow, o)], result.flows["G"].shape)[i, t] * content))
+            links.append((k, 3 + j, value, ORIGIN_COLOURS[o]))
+    for j, flow in enumerate(routes):
+        total = sum(v for s_, t_, v, _ in links if t_ == 3 + j)
+        links.append((3 + j, 6, total, GREY))
+    links = [x for x in links if x[2] > 1e-9]
+    fig = go.Figure(go.Sankey(
+        valueformat=",.0f", valuesuffix=" t rare earths",
+        node=dict(label=labels, color=[ORIGIN_COLOURS[o] for o in ORIGINS] + ["#0072B2", "#E69F00", "#CC79A7", "#000000"],
+                  pad=18, thickness=16),
+        link=dict(source=[s_ for s_, _, _, _ in links], target=[t_ for _, t_, _, _ in links], value=[v for _, _, v, _ in links],
+                  color=[rgba(c, 0.45) for _, _, _, c in links]),
+    ))
+    fig.update_layout(template="rekit", title=f"Origin of the rare earths in India's magnets, {plain(deal)}, {year} "
+                                              "(medians, t Nd+Pr+Dy+Tb)", height=480)
+    note = (f"Model medians of {max(result.draws, 1):,} draws, basis '{result.basis}'; origin traced pro rata through the "
+            "chain (oxide, metal, Dy and Tb carry their origin into the magnets made from them).")
+    fig = add_sources(fig, ds, book.source_ids([deal], result.basis, ds), note)
+    text = "; ".join(f"{labels[s_]} to {labels[t_]} {v:,.0f} t" for s_, t_, v, _ in links)
+    return set_alt(fig, f"Sankey diagram of the rare earths inside India's magnets in {year} under {deal}, by origin "
+                        f"(model medians, t rare-earth element): {text}.")
+
+
+def china_share_stages_chart(result: Result, deal: str, ds: Dataset, book: DealBook) -> go.Figure:
+    """China's share by mass at each stage of India's chain, traced through it (median lines in p05–p95 bands), for one deal.
+
+    The stages are STAGES (rekit.model.origin gives each definition); the dashed line is the older
+    measure, China's share of the imported finished magnets only (`china_share_magnet`).
+    """
+    if deal not in result.deals:
+        raise KeyError(f"deal {deal!r} is not in this result; it has {', '.join(result.deals)}")
+    table = result.summary(metrics=[*STAGES, "china_share_magnet"])
+    table = table[table["deal"] == deal]
+    fig = go.Figure()
+    colours = dict(zip(STAGES, ("#E69F00", "#CC79A7", "#000000", "#D55E00")))
+    for metric, label in STAGES.items():
+        r = table[table["metric"] == metric].sort_values("year")
+        _band(fig, r["year"].tolist(), r["p05"].tolist(), r["p50"].tolist(), r["p95"].tolist(), label, colours[metric], "share", ".0%")
+    old = table[table["metric"] == "china_share_magnet"].sort_values("year")
+    fig.add_trace(go.Scatter(x=old["year"].tolist(), y=old["p50"].tolist(), mode="lines", name="imported magnets only (untraced)",
+                             line=dict(color=GREY, width=2, dash="dash")))
+    fig.update_layout(template="rekit", title=f"China's share at each stage, traced through the chain, {plain(deal)}", height=460)
+    fig.update_yaxes(title_text="China's share by mass", tickformat=".0%", range=[0, 1])
+    fig.update_xaxes(dtick=2)
+    draws = f"median and p05–p95 of {result.draws:,} draws (seed {result.seed})" if result.draws else "central values"
+    note = f"Model: {draws}, production basis '{result.basis}'. Shares by mass of the material at each stage."
+    fig = add_sources(fig, ds, book.source_ids([deal], result.basis, ds), note)
+    year = int(result.years[-1])
+    last = table[table["year"] == year].set_index("metric")["p50"]
+    parts = [f"{label} {last[m]:.0%}" for m, label in STAGES.items()]
+    return set_alt(fig, f"China's share at each stage for {deal}, {int(result.years[0])} to {year}; medians in {year}: "
+                        + ", ".join(parts) + f"; imported magnets only {last['china_share_magnet']:.0%}.")
+
+
 def tornado_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str, metric: str, year: int,
                   basis: str = "reported", demand: str | None = None, vs: str | None = None, top: int = 12) -> go.Figure:
     """Tornado of a sensitivity table (rekit.model.sensitivity): one bar per input, the most

@@ -163,3 +163,41 @@ def test_cli_images_without_a_browser_exits_with_the_reason(tmp_path):
                          capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 2
     assert "need a Chrome or Chromium browser" in out.stderr and "Traceback" not in out.stderr
+
+
+# --- origin traced through the chain ----------------------------------------------------------------
+
+def test_origin_sankey_colours_links_by_origin_and_splits_each_route():
+    from rekit.model.origin import origin_flows
+
+    ds, book = load(), load_deals()
+    res = simulate(book, ["repm_scheme"], years=(2031, 2031), draws=0)
+    fig = charts.origin_sankey(res, "repm_scheme", 2031, ds, book)
+    link = fig.data[0].link
+    # central values: one draw, so each link is the flow itself; made in India (node 3) gets India, China and
+    # other origin, and their sum is the route's link to India's magnets (node 6)
+    into = {s: v for s, t, v in zip(link.source, link.target, link.value) if t == 3}
+    out = [v for s, t, v in zip(link.source, link.target, link.value) if s == 3 and t == 6]
+    assert set(into) == {0, 1, 2} and out == [pytest.approx(sum(into.values()))]
+    # the China link is the rare-earth mass origin_flows gives (t magnet) times w_NdPr + w_h (t element per t magnet)
+    fl = res.flows
+    china = float(origin_flows(fl)[("magnets_india", "China")][0, 0, 0] * (fl["w_ndpr"] + fl["w_h"]).ravel()[0])
+    assert into[1] == pytest.approx(china)
+    colours = {s: c for s, c in zip(link.source, link.color) if s < 3}
+    assert colours[1] == charts.rgba(charts.ORIGIN_COLOURS["China"], 0.45)
+    assert "by origin" in charts.alt_text(fig)
+    with pytest.raises(KeyError):
+        charts.origin_sankey(res, "toll_japan", 2031, ds, book)
+
+
+def test_china_share_stages_chart_draws_each_traced_stage():
+    ds, book = load(), load_deals()
+    res = simulate(book, ["repm_non_china_oxide"], years=(2030, 2032), draws=0)
+    fig = charts.china_share_stages_chart(res, "repm_non_china_oxide", ds, book)
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    for label in charts.STAGES.values():
+        assert label in names
+    # oxide from refiners outside China: the oxide stage's median is 0 in every year
+    oxide = next(t for t in fig.data if t.name == charts.STAGES["china_share_oxide_traced"])
+    assert list(oxide.y) == [0, 0, 0]
+    assert "NdPr oxide reduced in India 0%" in charts.alt_text(fig)
