@@ -378,7 +378,7 @@ def goal(
     target: Annotated[float, typer.Option("--target", metavar="X", help="the value the metric should reach, in its unit")],
     year: Annotated[int, typer.Option("--year", metavar="YEAR", help="the year it should reach it (2024-2050)")],
     lever: Annotated[str, typer.Option(
-        "--lever", metavar="L", help="irel_output, partner_free_capacity, domestic_capacity or oxide_imports")] = "domestic_capacity",
+        "--lever", metavar="L", help="irel_output, partner_free_capacity, scheme_utilisation, domestic_capacity or oxide_imports")],
     draws: DrawsOption = 1000,
     seed: SeedOption = 0,
     basis: BasisOption = "output",

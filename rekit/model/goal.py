@@ -10,8 +10,10 @@ value in every model year; everything else stays as the deal and the bases set i
   output that multiple means in the target year (t NdPr oxide, median of the draws);
 - `partner_free_capacity`: the partner's sintered-magnet capacity free for India's oxide,
   t magnet a year (sets `partner_capacity` to the value and `partner_spare` to 1);
-- `domestic_capacity`: sintered NdFeB magnet-making capacity in India, t magnet a year (the
-  scheme's plants, so its utilisation);
+- `scheme_utilisation`: the output of each of the magnet scheme's plants at full ramp, as a share
+  of its allocation (`scheme_utilisation`, 0 to 1): the scheme's utilisation;
+- `domestic_capacity`: sintered NdFeB magnet-making capacity in India beside the scheme's plants,
+  t magnet a year (`domestic_capacity`);
 - `oxide_imports`: NdPr oxide India's magnet makers can import, t NdPr oxide a year
   (`oxide_import_cap`).
 
@@ -51,7 +53,8 @@ class Lever:
 LEVERS: dict[str, Lever] = {
     "irel_output": Lever("x the production basis", 1.0, 1_000.0, "IREL's NdPr oxide output and capacity, as a multiple of the production basis"),
     "partner_free_capacity": Lever("t magnet/yr", 1_000.0, 1_000_000.0, "the partner's sintered-magnet capacity free for India's oxide"),
-    "domestic_capacity": Lever("t magnet/yr", 1_000.0, 1_000_000.0, "sintered NdFeB magnet-making capacity in India (the scheme's plants)"),
+    "scheme_utilisation": Lever("share of each plant's allocation", 0.25, 1.0, "the output of each of the magnet scheme's plants at full ramp"),
+    "domestic_capacity": Lever("t magnet/yr", 1_000.0, 1_000_000.0, "sintered NdFeB magnet-making capacity in India beside the scheme's plants"),
     "oxide_imports": Lever("t NdPr oxide/yr", 500.0, 1_000_000.0, "NdPr oxide India's magnet makers can import a year"),
 }
 
@@ -137,8 +140,8 @@ def _settings(lever: str, value: float) -> tuple[dict[str, float], float]:
         return {}, float(value)
     if lever == "partner_free_capacity":
         return {"partner_capacity": float(value), "partner_spare": 1.0}, 1.0
-    if lever == "domestic_capacity":
-        return {"domestic_capacity": float(value)}, 1.0
+    if lever in ("scheme_utilisation", "domestic_capacity"):
+        return {lever: float(value)}, 1.0
     return {"oxide_import_cap": float(value)}, 1.0
 
 
