@@ -22,11 +22,12 @@ DemandOption = Annotated[Optional[str], typer.Option(
 
 
 #: Peak memory of one model run, in bytes per (deal, year, draw): what rekit.model.simulation.simulate
-#: and Result.summary() allocate at most, about 60 float64 arrays of shape (deals, years, draws)
-#: (the flows, the metrics kept and the partitions for the quantiles). Measured with tracemalloc
-#: for 2 deals x 12 years x 4,000 draws (433 bytes) and 9 deals x 27 years x 2,000 draws (473
-#: bytes); 520 keeps a margin.
-PEAK_BYTES_PER_CELL = 520
+#: and Result.summary() allocate at most, about 80 float64 arrays of shape (deals, years, draws)
+#: (the flows, the origin traced through the chain, the scheme's plants, the metrics kept and the
+#: partitions for the quantiles). Measured with tracemalloc for 2 deals x 12 years x 3,000 and
+#: 4,000 draws (595 and 594 bytes) and 9 and 12 deals x 27 years x 2,000 draws (633 and 634 bytes;
+#: 433 and 473 bytes before origin tracing); 700 keeps a margin.
+PEAK_BYTES_PER_CELL = 700
 #: The share of the memory available (MemAvailable in /proc/meminfo) a run may take.
 MEMORY_SHARE = 0.5
 #: The limit where /proc/meminfo cannot be read: 2 GiB.

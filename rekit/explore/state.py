@@ -73,12 +73,14 @@ GROUP_TITLES = {
     "yields": "process yields", "composition": "magnet composition", "heavy": "Dy and Tb in magnets",
     "partner": "tolling partner", "china": "China's shares", "india": "India's capacity and stocks",
     "imports": "import caps", "shock": "China shock", "demand": "India's magnet demand",
+    "scheme": "India's magnet scheme, per beneficiary",
 }
 #: Unbounded masses (Param.hi = inf): the slider reaches MASS_HEADROOM × the largest central value
 #: of any deal in any model year, and at least MASS_FLOOR tonnes (see `sliders`).
 MASS_HEADROOM, MASS_FLOOR = 4.0, 1000.0
 # step and readout format by the kind of a parameter's unit
-_STEPS = {"share": (0.01, ".2f"), "ratio": (0.001, ".3f"), "months": (0.5, ".1f"), "mass": (1.0, ".0f")}
+_STEPS = {"share": (0.01, ".2f"), "ratio": (0.001, ".3f"), "months": (0.5, ".1f"), "mass": (1.0, ".0f"),
+          "count": (1.0, ".0f"), "duration": (0.25, ".2f")}
 
 
 def group_title(group: str) -> str:

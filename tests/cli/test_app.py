@@ -210,13 +210,14 @@ def test_simulate_csv_keeps_its_columns_and_numbers(capsys):
 
 def test_a_run_too_large_is_refused_with_the_estimate_the_limit_and_what_fits(monkeypatch):
     monkeypatch.setattr(cli_model, "memory_limit", lambda: (10**9, "a test limit"))
-    # 7 deals x 12 years = 84 cells a draw; x 520 bytes = 43,680 bytes a draw;
-    # 1,000,000 draws: 43.68e9 bytes = 43.7 GB; 1e9 / 43,680 = 22,893.77 -> 22,893 draws fit
+    # 7 deals x 12 years = 84 cells a draw; x 700 bytes = 58,800 bytes a draw;
+    # 1,000,000 draws: 58.8e9 bytes = 58.8 GB; 1e9 / 58,800 = 17,006.8 -> 17,006 draws fit
+    assert cli_model.PEAK_BYTES_PER_CELL == 700
     with pytest.raises(UsageError) as exc:
         cli_model.check_memory(7, (2024, 2035), 1_000_000)
-    assert str(exc.value) == ("--draws: 1,000,000 draws of 7 deals over 12 years would take about 43.7 GB of memory; "
-                              "the limit is 1.0 GB (a test limit); give --draws 22,893 or fewer, or fewer deals or years")
-    cli_model.check_memory(7, (2024, 2035), 22_893)  # fits: 22,893 x 43,680 = 999,966,240 bytes <= 1e9
+    assert str(exc.value) == ("--draws: 1,000,000 draws of 7 deals over 12 years would take about 58.8 GB of memory; "
+                              "the limit is 1.0 GB (a test limit); give --draws 17,006 or fewer, or fewer deals or years")
+    cli_model.check_memory(7, (2024, 2035), 17_006)  # fits: 17,006 x 58,800 = 999,952,800 bytes <= 1e9
 
 
 def test_the_memory_estimate_covers_a_real_run():

@@ -30,8 +30,8 @@ CASES = [
     (["simulate", "--seed", "-1"], {}, 2, "--seed: -1 is not allowed; give a whole number >= 0"),
     (["simulate", "--draws", "0"], {}, 2, "--draws: 0 is not allowed; give a whole number >= 1"),
     (["simulate", "--draws", "many"], {}, 2, "--draws: 'many' is not a whole number"),
-    # 12 deals x 27 years x 10,000,000 draws x 520 bytes = 1.6848e12 bytes = 1.7 TB: more than half of any machine's memory
-    (["simulate", "--years", "2024-2050", "--draws", "10000000"], {}, 2, "would take about 1.7 TB of memory; the limit is"),
+    # 12 deals x 27 years x 10,000,000 draws x 700 bytes = 2.268e12 bytes = 2.3 TB: more than half of any machine's memory
+    (["simulate", "--years", "2024-2050", "--draws", "10000000"], {}, 2, "would take about 2.3 TB of memory; the limit is"),
     (["simulate", "--demand", "hopes"], {}, 2, "unknown demand basis 'hopes'; allowed: official, industry, imports"),
     (["sensitivity", "--deal", "toll_korea", "--method", "fast"], {}, 2, "--method: unknown value 'fast'; allowed: sobol, morris"),
     (["sensitivity", "--deal", "toll_mars"], {}, 2, "unknown deal 'toll_mars' (did you mean"),
@@ -40,9 +40,9 @@ CASES = [
     (["sensitivity", "--deal", "toll_korea", "--vs", "toll_korea"], {}, 2, "is the deal itself"),
     (["sensitivity", "--deal", "toll_korea", "--year", "2060"], {}, 2, "years: 2060-2060 is outside the data's reach, 2024-2050"),
     (["sensitivity", "--deal", "toll_korea", "--seed", "-3"], {}, 2, "--seed: -3 is not allowed; give a whole number >= 0"),
-    # 1 deal x 12 years (each run covers 2024-2035, the default --years) x (31 parameters + 4 shares + 8 paths, factors
-    # and choices + 2 = 45 runs a sample) x 10**10 samples x 520 bytes = 2.808e15 bytes
-    (["sensitivity", "--deal", "toll_korea", "--n", "10000000000"], {}, 2, "--n: 10,000,000,000 samples of 1 deal over 12 years would take about 2,808.0 TB"),
+    # 1 deal x 12 years (each run covers 2024-2035, the default --years) x (38 parameters + 4 shares + 8 paths, factors
+    # and choices + 2 = 52 runs a sample) x 10**10 samples x 700 bytes = 4.368e15 bytes
+    (["sensitivity", "--deal", "toll_korea", "--n", "10000000000"], {}, 2, "--n: 10,000,000,000 samples of 1 deal over 12 years would take about 4,368.0 TB"),
     (["sensitivity", "--deal", "toll_korea", "--jobs", "0"], {}, 2, "--jobs: 0 is not allowed; give a whole number >= 1"),
     (["sensitivity", "--deal", "toll_korea", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], {}, 2,
      "--scheduler tcp://127.0.0.1:1 and --jobs 2: give one"),

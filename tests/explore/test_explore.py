@@ -331,7 +331,8 @@ def test_every_deal_parameter_has_a_slider(every, book):
 
 @pytest.mark.parametrize("name, value, deals", [
     ("partner_spare", 0.05, ("status_quo", "toll_japan", "toll_korea")),     # the partner's free capacity binds
-    ("stock_initial", 2000.0, ("status_quo", "repm_scheme")),                 # a larger oxide reserve
+    ("stock_initial", 0.0, ("status_quo", "repm_scheme")),                    # no oxide reserve (a larger one cannot
+                                                                              # help: the scheme takes IREL's 500 t assured)
     ("shock_cut_heavy", 0.0, ("status_quo", "china_shock_2030")),            # Dy and Tb not cut in the shock
     ("partner_capacity", 1000.0, ("toll_japan", "toll_korea")),              # a mass the deals differ in
 ])
