@@ -91,9 +91,15 @@ class Factor:
 
 
 def _key(key: str) -> str:
-    """The factor a sampled key belongs to: every basis's path is the factor `production` (its capacity `capacity`)."""
-    head = key.split(":", 1)[0]
-    return head if head in ("production", "capacity") else key
+    """The factor a sampled key belongs to: every basis's path is the factor `production` (its capacity
+    `capacity`), and each of the scheme's plants draws its own `scheme_*:L1`…`:L5` of the one factor
+    `scheme_*` (in the analysis the five plants move together: a factor is a parameter, not a plant)."""
+    head, sep, tail = key.partition(":")
+    if head in ("production", "capacity"):
+        return head
+    if sep and head.startswith("scheme_") and tail.startswith("L") and tail[1:].isdigit():
+        return head
+    return key
 
 
 def factors(book: DealBook, deals: list[str], basis: str | None = None, demand: str | None = None,
