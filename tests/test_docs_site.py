@@ -124,8 +124,10 @@ def test_write_all_writes_the_pages_and_notebooks(tmp_path):
 
 def test_the_index_links_every_page_and_the_security_page_exists():
     index = (DOCS / "index.md").read_text()
-    toc = index.split("```{toctree}", 1)[1].split("```", 1)[0]
-    for entry in [line.strip() for line in toc.splitlines() if line.strip() and not line.startswith(":")]:
+    tocs = [part.split("```", 1)[0] for part in index.split("```{toctree}")[1:]]
+    entries = [line.strip() for toc in tocs for line in toc.splitlines() if line.strip() and not line.startswith(":")]
+    assert {"api", "data", "model", "reports", "security", "changelog"} <= set(entries)
+    for entry in entries:
         generated = entry.startswith("_generated/")
         assert generated or (DOCS / f"{entry}.md").is_file(), entry
     assert "import rekit" in index and "rekit.simulate(" in index and "to_frame()" in index and "rekit.chart(" in index

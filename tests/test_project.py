@@ -116,3 +116,12 @@ def test_the_kit_s_citation_names_the_lock_s_hash():
         text = cite_kit(fmt)
         assert f"dependencies sha256:{digest} (requirements.lock)" in text, text
         assert "0.1.0" in text  # the kit's version (pyproject.toml)
+
+
+def test_the_readme_is_short_and_links_pages_that_exist():
+    """The README stays a page a newcomer reads to the end (at most 250 lines); the manual is the docs site."""
+    readme = (ROOT / "README.md").read_text()
+    assert len(readme.splitlines()) <= 250
+    for target in re.findall(r"\]\(((?!https?:)[^)#]+)\)", readme):
+        assert (ROOT / target).exists(), f"README links {target}, which does not exist"
+    assert "make lock" in readme and "make docs" in readme and "## Security" in readme

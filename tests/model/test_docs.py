@@ -1,4 +1,4 @@
-"""The README's parameter tables are the ones data/deals.yml renders to."""
+"""The model page's parameter tables (docs/model.md, once the README's) are the ones data/deals.yml renders to."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from rekit.paths import ROOT
 
 
 def test_readme_parameter_tables_match_deals_yml():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert START in text and END in text, "the README has no parameter-table block"
+    text = (ROOT / "docs" / "model.md").read_text(encoding="utf-8")
+    assert START in text and END in text, "docs/model.md has no parameter-table block"
     block = text[text.index(START): text.index(END) + len(END)]
-    assert block == readme_block(), "README's parameter table is out of date: paste rekit.model.docs.readme_block()"
+    assert block == readme_block(), "docs/model.md's parameter table is out of date: paste rekit.model.docs.readme_block()"
 
 
 def test_every_ranged_default_shows_its_range_and_source():
