@@ -1,8 +1,10 @@
 """Fixtures for the real-browser tests: Debian's Chromium driven by Playwright, a private JupyterLab,
 and reports built with the `rekit` command.
 
-Imported by tests/e2e/test_browser.py (``from browser_fixtures import *``), so tests/conftest.py stays
-small. Everything binds to 127.0.0.1; every wait has a timeout; when Chromium or Playwright
+Loaded once as a pytest plugin (``-p browser_fixtures`` in pyproject.toml), so every test folder shares
+one session's Chromium; a test module imports only its helpers (never a fixture: a fixture imported
+into a module would be a second session-scoped copy, and a second Playwright started in the same
+thread fails). Everything binds to 127.0.0.1; every wait has a timeout; when Chromium or Playwright
 is missing the tests are skipped with the reason (under CI=true they fail instead, tests/conftest.py),
 never left hanging.
 

@@ -16,7 +16,6 @@ from urllib.parse import urljoin
 
 import pytest
 
-from browser_fixtures import *  # noqa: F401,F403  (fixtures: browser, jupyter_lab, built_reports, screenshot_dir)
 from browser_fixtures import LOCAL_SCHEMES, offline_context, save_screenshot
 
 WAIT = 60_000  # ms: the longest any one step may take on a slow 2-core machine

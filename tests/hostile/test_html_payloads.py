@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -35,8 +34,7 @@ import yaml
 
 from hostile.cases import DATA, ROOT, expect, run_rekit
 
-sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-from browser_fixtures import browser, chromium_path, offline_context  # noqa: E402,F401  (the session's Chromium)
+from browser_fixtures import offline_context  # the fixtures (browser, chromium_path) are the session's, a plugin (pyproject.toml)
 
 IMG = "<img src=x onerror=alert(1)>"
 SCRIPT = "<script>alert(2)</script>"
