@@ -159,12 +159,28 @@ def bundled_text(folder: Path) -> str:
     return (folder / "datapackage.json").read_text(encoding="utf-8")
 
 
-def after_version(folder: Path, line: str) -> None:
-    """Put `line` after the descriptor's version line (line 5 of the bundled descriptor: the new line is 6),
-    whatever the version."""
+VERSION_LINE = re.compile(r'\n  "version": "[^"]*",\n')
+DEEP_FIELD = '{"name": "value", "type": "number",'
+
+
+def line_of(text: str, start: int) -> int:
+    """The 1-based line number of the character at `start`."""
+    return text.count("\n", 0, start) + 1
+
+
+def version_line(folder: Path) -> int:
+    """The line of the descriptor's version (the message's line numbers are counted from the file itself)."""
     text = bundled_text(folder)
-    m = re.search(r'\n  "version": "[^"]*",\n', text)
-    assert m and text.count("\n", 0, m.start()) + 2 == 5, "the bundled descriptor's version is no longer on line 5"
+    m = VERSION_LINE.search(text)
+    assert m, "the descriptor has no version line of its own"
+    return line_of(text, m.start() + 1)
+
+
+def after_version(folder: Path, line: str) -> None:
+    """Put `line` just after the descriptor's version line (so on line version_line + 1)."""
+    text = bundled_text(folder)
+    m = VERSION_LINE.search(text)
+    assert m, "the descriptor has no version line of its own"
     descriptor_text(folder, text[:m.end()] + line + "\n" + text[m.end():])
 
 
@@ -176,9 +192,13 @@ def duplicate_version(folder: Path) -> None:
 def duplicate_field_key(folder: Path) -> None:
     """A duplicate key deep inside (a field's type given twice)."""
     text = bundled_text(folder)
-    old = '{"name": "value", "type": "number",'
-    assert old in text
-    descriptor_text(folder, text.replace(old, '{"name": "value", "type": "number", "type": "string",', 1))
+    assert DEEP_FIELD in text
+    descriptor_text(folder, text.replace(DEEP_FIELD, DEEP_FIELD + ' "type": "string",', 1))
+
+
+def deep_field_line(folder: Path) -> int:
+    text = bundled_text(folder)
+    return line_of(text, text.index(DEEP_FIELD))
 
 
 def deep(folder: Path) -> None:
@@ -216,13 +236,15 @@ def not_utf8(folder: Path) -> None:
     descriptor_text(folder, b'{"version": "\xff"}')
 
 
-JSON_CASES = [  # (name, breaks the descriptor, fragment)
-    ("duplicate version", duplicate_version, "the key 'version' appears twice in one object, on line 5 and line 6"),
-    ("duplicate deep key", duplicate_field_key, "the key 'type' appears twice in one object, on line 67 and line 67"),
+JSON_CASES = [  # (name, breaks the descriptor, fragment, or a function of the unbroken folder giving it)
+    ("duplicate version", duplicate_version,
+     lambda f: f"the key 'version' appears twice in one object, on line {version_line(f)} and line {version_line(f) + 1}"),
+    ("duplicate deep key", duplicate_field_key,
+     lambda f: f"the key 'type' appears twice in one object, on line {deep_field_line(f)} and line {deep_field_line(f)}"),
     ("depth 100,000", deep, "datapackage.json: line 1: refused: nested deeper than 50 levels"),
-    ("NaN", nan, "line 6: NaN is not a JSON number"),
-    ("-Infinity", infinity, "line 6: -Infinity is not a JSON number"),
-    ("1e308", huge, "line 6: the number '1e308' is out of bounds"),
+    ("NaN", nan, lambda f: f"line {version_line(f) + 1}: NaN is not a JSON number"),
+    ("-Infinity", infinity, lambda f: f"line {version_line(f) + 1}: -Infinity is not a JSON number"),
+    ("1e308", huge, lambda f: f"line {version_line(f) + 1}: the number '1e308' is out of bounds"),
     ("fifo", descriptor_fifo, "is a FIFO (named pipe): only a regular file is read"),
     ("/dev/zero", descriptor_zero, "is a character device: only a regular file is read"),
     ("over the cap", descriptor_large, "is larger than the limit of 1,000,000 bytes"),
@@ -233,6 +255,7 @@ JSON_CASES = [  # (name, breaks the descriptor, fragment)
 @pytest.mark.parametrize("command", list(COMMANDS))
 @pytest.mark.parametrize("case, breaks, fragment", JSON_CASES, ids=[c[0] for c in JSON_CASES])
 def test_a_hostile_descriptor_is_refused_with_its_line(data_copy, command, case, breaks, fragment):
+    fragment = fragment(data_copy) if callable(fragment) else fragment
     breaks(data_copy)
     try:
         proc = run_rekit(COMMANDS[command](str(data_copy)), timeout=90)
