@@ -74,9 +74,11 @@ def clean(out: str) -> None:
 # A notebook's children end with its kernel: ok, failed, timed out; forked kernels and usual ones
 # ---------------------------------------------------------------------------------------------
 
+# the ok and failed rows keep their children 5 s before ending, so the test sees them run (at 0 s they
+# can be gone before the first look, and the row would prove nothing)
 CHILD_ROWS = [  # (id, spawner's parameters, extra arguments, exit status, fragment of the output)
-    ("ok", "{seconds: 0}", [], 0, "1 ok, 0 failed"),
-    ("failed", "{fail: true}", [], 1, "RuntimeError: failed with its children running"),
+    ("ok", "{seconds: 5}", [], 0, "1 ok, 0 failed"),
+    ("failed", "{seconds: 5, fail: true}", [], 1, "RuntimeError: failed with its children running"),
     ("timed-out", "{seconds: 600}", ["--timeout", "8"], 1, "CellTimeoutError"),
 ]
 
