@@ -28,7 +28,7 @@ from rekit.errors import UsageError
 
 __all__ = [
     "new_app", "App", "Command", "Group", "Stopped", "PAIR_METAVAR", "fail", "choose", "at_least", "out_folder", "positive_seconds",
-    "data_folder", "load_data", "deal_book", "parse_years", "write_csv", "neutralise",
+    "data_folder", "load_data", "deal_book", "parse_years", "write_csv", "write_records", "neutralise",
     "DataOption", "DealsFileOption", "YearsOption", "SeedOption", "BasisOption", "DrawsOption",
 ]
 
@@ -296,6 +296,18 @@ def write_csv(table, stream=None, float_format: str = "%.6g") -> None:
     from rekit.csvcells import frame_csv
 
     frame_csv(table, stream if stream is not None else sys.stdout, float_format=float_format)
+
+
+def write_records(table, format: str) -> bool:
+    """Write a DataFrame to stdout as `--format csv` (write_csv) or `json` (one record a row, 6 significant
+    digits) and return True; return False for `table`, which each command prints its own way."""
+    if format == "csv":
+        write_csv(table)
+    elif format == "json":
+        print(table.to_json(orient="records", double_precision=6))
+    else:
+        return False
+    return True
 
 
 # ---------------------------------------------------------------------------------------------

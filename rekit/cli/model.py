@@ -11,7 +11,7 @@ from typing import Annotated, Literal, Optional
 import typer
 
 from rekit.cli.common import (BasisOption, DataOption, DealsFileOption, DrawsOption, SeedOption, YearsOption, at_least,
-                              choose, deal_book, fail, load_data, new_app, parse_years, write_csv)
+                              choose, deal_book, fail, load_data, new_app, parse_years, write_csv, write_records)
 
 app = new_app()
 
@@ -170,11 +170,7 @@ def simulate(
         env = envelope(book, names, years=span, draws=draws, seed=seed, metrics=list(dict.fromkeys(table["metric"])))
         table = table.merge(env.drop(columns="unit"), on=["deal", "year", "metric"], how="left", sort=False)
     table["data_version"] = ds.version
-    if format == "csv":
-        write_csv(table)
-    elif format == "json":
-        print(table.to_json(orient="records", double_precision=6))
-    else:
+    if not write_records(table, format):
         show = table[table["metric"].isin(metrics or ["oxide_production", "own_feedstock_coverage", "magnet_self_sufficiency"])]
         wide = show.pivot_table(index=["deal", "year"], columns="metric", values="p50", sort=False)
         print(f"median of {res.draws} draws (seed {res.seed}, basis {res.basis}, demand {res.demand}, framing {framing}, "
@@ -191,11 +187,7 @@ def _grid(book, names: list[str], span: tuple[int, int], draws: int, seed: int, 
 
     table = grid(book, names, years=span, draws=draws, seed=seed, metrics=metrics)
     table["data_version"] = version
-    if format == "csv":
-        write_csv(table)
-    elif format == "json":
-        print(table.to_json(orient="records", double_precision=6))
-    else:
+    if not write_records(table, format):
         show = table[table["metric"].isin(metrics or ["own_feedstock_coverage"])].copy()
         show["scenario"] = show["production"] + "/" + show["demand"] + "/" + show["framing"]
         for m, g in show.groupby("metric", sort=False):
@@ -352,11 +344,7 @@ def sensitivity(
     else:
         table = analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis, demand=demand,
                         framing=framing, compare=vs, groups=groups)
-    if format == "csv":
-        write_csv(table)
-    elif format == "json":
-        print(table.to_json(orient="records", double_precision=6))
-    else:
+    if not write_records(table, format):
         what = f"{deal} - {vs}" if vs else deal
         held = ", ".join(f"{k} {v}" for k, v in (("basis", basis), ("demand", demand), ("framing", framing)) if v) or "no choice held"
         print(f"{method} indices of {metric} for {what}, {span[0]}-{span[1]} (N={n}, seed {seed}; {held}); "
@@ -409,10 +397,6 @@ def goal(
                   framing=framing)
     table = answer.frame()
     table["data_version"] = ds.version
-    if format == "csv":
-        write_csv(table)
-    elif format == "json":
-        print(table.to_json(orient="records", double_precision=6))
-    else:
+    if not write_records(table, format):
         print(answer.sentence())
     return 0
