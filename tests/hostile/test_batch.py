@@ -15,25 +15,16 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
 from hostile.cases import ROOT, expect, run_rekit
+from reports.test_batch_safety import tmp_path  # noqa: F401  (a short folder under /tmp: kernel sockets fit)
 
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 TIMEOUT = 120  # seconds; the control row runs one notebook in a kernel
 FIFO, DEV_ZERO, FOLDER, LINK_OUT = "<fifo>", "<link to /dev/zero>", "<folder>", "<link out>"
-
-
-@pytest.fixture
-def tmp_path():
-    """A short folder under /tmp: the kernels' Unix sockets live under TMPDIR, and a socket path may
-    not exceed 107 bytes (pytest's own tmp_path is too deep)."""
-    d = Path(tempfile.mkdtemp(prefix="rkh-", dir="/tmp"))
-    yield d
-    shutil.rmtree(d, ignore_errors=True)
 
 
 def make(tmp: Path, batch: str) -> Path:

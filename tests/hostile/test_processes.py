@@ -15,7 +15,6 @@ container runtime's grace between SIGTERM and SIGKILL: a behaviour bound, not a 
 
 from __future__ import annotations
 
-import errno
 import os
 import signal
 import subprocess
@@ -27,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from hostile.cases import BUG, ROOT
-from reports.test_batch_safety import _mount_tmpfs, finish, make_folder, start, tmp_path, wait_for  # noqa: F401
+from reports.test_batch_safety import _mount_tmpfs, fill, finish, make_folder, start, tmp_path, wait_for  # noqa: F401
 
 GRACE = 10.0  # seconds a container's runtime waits between SIGTERM and SIGKILL
 WAIT = 240  # seconds a run may take to reach the point a row wants, on a busy machine (a limit)
@@ -206,19 +205,6 @@ def test_a_stop_blocked_in_a_read_gives_up_in_time(tmp_path, grace, sigs, code, 
 # ---------------------------------------------------------------------------------------------
 # A full disk: exit 1 (the run failed), the disk named full, no chart CSV without its page
 # ---------------------------------------------------------------------------------------------
-
-
-def fill(disk: Path, leave: int = 0) -> None:
-    """Fill the file system of `disk` to the last byte, then free `leave` bytes."""
-    with open(disk / "filler", "wb", buffering=0) as f:
-        for size in (65536, 1):
-            try:
-                while True:
-                    f.write(b"\0" * size)
-            except OSError as exc:
-                assert exc.errno == errno.ENOSPC
-        if leave:
-            f.truncate(max(0, f.tell() - leave))
 
 
 def orphan_csvs(out: Path) -> list[str]:

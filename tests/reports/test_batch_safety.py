@@ -238,6 +238,19 @@ def _mount_tmpfs(folder: Path, size: str) -> None:
         pytest.skip(f"cannot mount a small tmpfs here to fill it ({exc}); needs root")
 
 
+def fill(disk: Path, leave: int = 0) -> None:
+    """Fill the file system of `disk` to the last byte, then free `leave` bytes."""
+    with open(disk / "filler", "wb", buffering=0) as f:
+        for size in (65536, 1):
+            try:
+                while True:
+                    f.write(b"\0" * size)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+        if leave:
+            f.truncate(max(0, f.tell() - leave))
+
+
 def test_a_full_disk_fails_clearly_and_keeps_the_index(tmp_path):
     make_folder(tmp_path, "reports:\n  - notebook: sample\n  - notebook: sample\n    parameters: {n: 4}\n")
     disk = tmp_path / "out"
@@ -246,13 +259,7 @@ def test_a_full_disk_fails_clearly_and_keeps_the_index(tmp_path):
         got, _, err = finish(start(tmp_path, "--only", "sample"), tmp_path)
         assert got == 0, err
         before = {p: (disk / p).read_bytes() for p in ("index.html", "sample.html", ".rekit-reports.json")}
-        with open(tmp_path / "out" / "filler", "wb", buffering=0) as f:  # fill the disk to the last byte
-            for size in (65536, 1):
-                try:
-                    while True:
-                        f.write(b"\0" * size)
-                except OSError as exc:
-                    assert exc.errno == errno.ENOSPC
+        fill(tmp_path / "out")  # the disk full to the last byte
         got, out, err = finish(start(tmp_path), tmp_path)
         assert got == 1 and "Traceback" not in err, err  # the run failed (1), not a bad argument (2)
         assert "No space left on device" in err and "the disk is full" in err
