@@ -14,6 +14,7 @@ hover extras), a Sankey one row per link (from, to, value).
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 from typing import Any, Iterable, Mapping, Sequence
@@ -21,10 +22,17 @@ from typing import Any, Iterable, Mapping, Sequence
 from rekit import csvcells
 
 
+def _text(value: Any) -> str:
+    """A chart's text as the reader saw it: the kit's own line breaks as spaces, and the entities
+    data text was escaped to for plotly (rekit.figures.charts.plain) back to their characters; the
+    CSV writer then neutralises it (rekit.csvcells), so nothing is left as markup or formula."""
+    return html.unescape(str(value).replace("<br>", " "))
+
+
 def _title(obj: Any) -> str:
     if isinstance(obj, dict):
         obj = obj.get("text")
-    return str(obj or "")
+    return _text(obj or "")
 
 
 def _axis_titles(layout: Mapping[str, Any]) -> dict[str, str]:
@@ -40,7 +48,7 @@ def _axis_titles(layout: Mapping[str, Any]) -> dict[str, str]:
 def _plain(v: Any) -> Any:
     if isinstance(v, float) and v != v:
         return ""
-    return v
+    return _text(v) if isinstance(v, str) else v
 
 
 def _cells(values: Any, n: int) -> list[Any]:
@@ -74,7 +82,8 @@ def figure_rows(fig: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
             src, dst = _cells(link.get("source"), 0), _cells(link.get("target"), 0)
             val = _cells(link.get("value"), len(src))
             for s, d, v in zip(src, dst, val):
-                rows.append([labels[int(s)] if int(s) < len(labels) else s, labels[int(d)] if int(d) < len(labels) else d, v])
+                rows.append([_text(labels[int(s)]) if int(s) < len(labels) else s,
+                             _text(labels[int(d)]) if int(d) < len(labels) else d, v])
         unit = next((t.get("valuesuffix", "").strip() for t in data if t.get("type") == "sankey"), "")
         return ["from", "to", f"value ({unit})" if unit else "value"], rows
     extra_n = 0
@@ -91,10 +100,10 @@ def figure_rows(fig: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
         n = max(len(_cells(x, 0)), len(_cells(y, 0)))
         xs, ys = _cells(x, n), _cells(y, n)
         cd = _cells(t.get("customdata"), n)
-        name = str(t.get("name") or f"trace {k + 1}").replace("<br>", " ")
+        name = _text(t.get("name") or f"trace {k + 1}")
         for i in range(n):
             extras = list(cd[i]) if isinstance(cd[i], (list, tuple)) else ([cd[i]] if cd[i] != "" else [])
-            extras = [str(e).replace("<br>", " ") if isinstance(e, str) else e for e in extras]
+            extras = [_text(e) if isinstance(e, str) else e for e in extras]
             rows.append([name, _plain(xs[i]), _plain(ys[i])] + extras + [""] * (extra_n - len(extras)))
     return columns, rows
 

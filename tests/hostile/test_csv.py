@@ -130,6 +130,18 @@ def test_a_chart_csv_neutralises_cells_and_quotes_header_lines():
     assert [float(r["y"]) for r in rows[:2]] == [-3.5, 2.0] and rows[1]["detail_1"] == "-1"
 
 
+def test_a_chart_csv_gives_back_the_characters_escaped_for_plotly():
+    """Data text goes into a figure escaped (rekit.figures.charts.plain: '&' as '&amp;', '<' as '&lt;');
+    the download gives the reader the characters themselves, still neutralised where a spreadsheet
+    would run them. The kit's own '<br>' becomes a space."""
+    fig = {"data": [{"type": "bar", "name": "A &amp; B &lt;img src=x&gt;", "x": ["=1+1&lt;2"], "y": [1.5],
+                     "customdata": [["line one<br>line two &amp; more"]]}],
+           "layout": {"title": {"text": "Tolling &amp; the scheme"}}}
+    head, rows = downloads.read_figure_csv(downloads.figure_csv(fig))
+    assert head["title"] == "Tolling & the scheme"
+    assert rows == [{"series": "A & B <img src=x>", "x": "'=1+1<2", "y": "1.5", "detail_1": "line one line two & more"}]
+
+
 # --- each writer, through the command line and the report runner --------------------------------
 
 DEAL_TEMPLATE = """\
