@@ -53,6 +53,19 @@ def spawned(nbs: Path) -> dict[int, str]:
     return pids
 
 
+def wait_for_spawned(proc: subprocess.Popen, nbs: Path, notebooks: int = 1) -> dict[int, str]:
+    """Wait until `notebooks` spawner notebooks have written their three pids (kernel and two children),
+    all running, and return them with their start times."""
+    pids: dict[int, str] = {}
+
+    def all_running() -> bool:
+        pids.update(spawned(nbs))
+        return len(pids) == 3 * notebooks
+
+    wait_for(proc, all_running, f"{notebooks} spawner notebook(s) running", WAIT)
+    return pids
+
+
 def survivors(pids: dict[int, str], limit: float = 10) -> list[int]:
     """The processes of `pids` still running (same pid, same start time, not a zombie) after giving
     those on their way out `limit` seconds; [] when all are gone."""
@@ -87,13 +100,7 @@ CHILD_ROWS = [  # (id, spawner's parameters, extra arguments, exit status, fragm
 def test_a_notebooks_children_end_with_its_kernel(tmp_path, params, args, code, fragment, fork):
     nbs = make_folder(tmp_path, f"reports:\n  - notebook: spawner\n    parameters: {params}\n")
     proc = start(tmp_path, *args, fork=fork)
-    pids: dict[int, str] = {}
-
-    def started() -> bool:
-        pids.update(spawned(nbs))
-        return len(pids) == 3
-
-    wait_for(proc, started, "the spawner's children", WAIT)
+    pids = wait_for_spawned(proc, nbs)
     got, out, err = finish(proc, tmp_path)
     clean(out + err)
     assert got == code, out + err
@@ -126,13 +133,7 @@ SIGNAL_ROWS = [  # (id, command, arguments, notebooks running when the signal co
 def test_a_signal_stops_slow_notebooks_within_the_grace_time(tmp_path, command, args, running, sig, code, fragment):
     nbs = make_folder(tmp_path, SLOW)
     proc = start(tmp_path, *args, command=command)
-    pids: dict[int, str] = {}
-
-    def all_running() -> bool:
-        pids.update(spawned(nbs))
-        return len(pids) == 3 * running
-
-    wait_for(proc, all_running, f"{running} spawner notebook(s) running", WAIT)
+    pids = wait_for_spawned(proc, nbs, running)
     t0 = time.monotonic()
     proc.send_signal(sig)
     try:
@@ -254,13 +255,7 @@ def test_refreshing_a_notebook_ends_its_children(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "rekit.cli", "notebooks", "refresh", "spawner"], env=env,
                             stdout=open(tmp_path / "stdout", "w"), stderr=open(tmp_path / "stderr", "w"),
                             stdin=subprocess.DEVNULL, start_new_session=True, cwd=tmp_path)
-    pids: dict[int, str] = {}
-
-    def started() -> bool:
-        pids.update(spawned(nbs))
-        return len(pids) == 3
-
-    wait_for(proc, started, "the spawner's children", WAIT)
+    pids = wait_for_spawned(proc, nbs)
     got, out, err = finish(proc, tmp_path)
     clean(out + err)
     assert got == 0 and "refreshed: " in out, out + err
