@@ -46,16 +46,16 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 import pandas as pd
 
 from rekit.model import metrics
 from rekit.model.conversions import ELEMENTS, ND_AS_NDPR_OXIDE, ND_PER_ND2O3, PR_PER_PR6O11, year_fraction_before
-from rekit.model.deals import (DEFAULT_BASIS, DEMAND_PARAMS, FRAMINGS, PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, DealError,
+from rekit.model.deals import (DEFAULT_BASIS, DEMAND_PARAMS, PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, DealError,
                                Param, decimal_year)
 from rekit.model.flows import MassBalanceError, check_balance
 from rekit.model import origin
@@ -329,7 +329,7 @@ class Result:
         year = int(self.years[-1])
         table = self.summary(metrics=names)
         table = table[table["year"] == year]
-        rows = {}
+        rows: dict[str, dict[str, str]] = {}
         for r in table.itertuples():
             rows.setdefault(r.deal, {})[f"{r.metric} ({r.unit})"] = f"{r.p50:,.3g} ({r.p05:,.3g}-{r.p95:,.3g})"
         frame = pd.DataFrame.from_dict(rows, orient="index")
@@ -465,7 +465,7 @@ def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | N
     dem = book.demand(demand)
     fr = book.framing(framing)
     basis = b.name
-    D, Y = len(chosen), len(yrs)
+    Y = len(yrs)
     zero = np.zeros((1, width))
     inp: dict[str, np.ndarray] = {}
     inp["P"] = np.broadcast_to(sample(f"production:{basis}", b.schedule), (Y, width))[None] * production_scale
@@ -477,19 +477,30 @@ def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | N
         inp["magnets_per_oxide"] = sample("magnets_per_oxide", fr.magnets_per_oxide)[None]
     if book.stock_date:
         inp["stock_obs_t"] = np.array(decimal_year(book.stock_date) - float(yrs[0]))
-    shares = {k: _stack(chosen, lambda d, k=k: zero if d.shares[k] is None else sample(f"share:{k}", d.shares[k]))
-              for k in SHARE_KEYS}
+
+    def share(k: str) -> Callable[[Deal], np.ndarray]:
+        """Deal -> its draws of share `k` (zero where the deal names no such share)."""
+        def get(d: Deal) -> np.ndarray:
+            s = d.shares[k]
+            return zero if s is None else sample(f"share:{k}", s)
+        return get
+
+    def param(p: str, slot: str = "") -> Callable[[Deal], np.ndarray]:
+        """Deal -> its draws of parameter `p` under the key `p` + `slot` (a scheme beneficiary's ':L1'..)."""
+        return lambda d: sample(p + slot, d.params[p])
+
+    shares = {k: _stack(chosen, share(k)) for k in SHARE_KEYS}
     for k in SHARE_KEYS:
         takes_rest = np.array([d.rest == k for d in chosen])
         if takes_rest.any():
-            rest = 1.0 - sum(shares[j] for j in SHARE_KEYS if j != k)
+            rest = np.asarray(1.0 - sum(shares[j] for j in SHARE_KEYS if j != k))
             shares[k] = rest if takes_rest.all() else np.where(takes_rest[:, None, None], rest, shares[k])
     for k in SHARE_KEYS:
         inp[f"share_{k}"] = shares[k]
     for p in PARAMS:
         if p in DEMAND_PARAMS:
             continue
-        inp[p] = _stack(chosen, lambda d, p=p: sample(p, d.params[p]))
+        inp[p] = _stack(chosen, param(p))
     # demand: base and growth from the basis unless overridden
     base_s, growth_s = dem.base, dem.growth
     if overrides and "demand_base" in overrides:
@@ -509,7 +520,7 @@ def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | N
     # utilisation drawn on its own (keys scheme_*:L1..L5), summed into the oxide beneficiaries' capacity
     # and the others'
     if np.any(inp["scheme_beneficiaries"] > 0):
-        parts = {k: [_stack(chosen, lambda d, k=k, b=b: sample(f"{k}:L{b + 1}", d.params[k])) for b in range(SCHEME_SLOTS)]
+        parts = {k: [_stack(chosen, param(k, f":L{b + 1}")) for b in range(SCHEME_SLOTS)]
                  for k in ("scheme_allocation", "scheme_first_sale", "scheme_ramp_years", "scheme_utilisation")}
         inp["scheme_cap_oxide"], inp["scheme_cap_other"] = scheme_capacity(
             yrs, inp["scheme_beneficiaries"], inp["scheme_oxide_beneficiaries"], *parts.values())
@@ -583,7 +594,7 @@ def scheme_capacity(yrs, beneficiaries, oxide_beneficiaries, allocation, first_s
 class Flows(dict):
     """The flows, stocks and factors of a run (arrays broadcastable to (D, Y, N)); derived ones computed when first read."""
 
-    def __missing__(self, key: str) -> np.ndarray:
+    def __missing__(self, key: str) -> Derived:
         if key not in DERIVED:
             raise KeyError(key)
         value = DERIVED[key](self)
@@ -597,8 +608,11 @@ def _prev(a: np.ndarray, first: np.ndarray) -> np.ndarray:
     return np.concatenate([np.broadcast_to(first, (D, N))[:, None], a[:, :-1]], axis=1)
 
 
+#: A derived flow: an array, or (origin_masses) stage -> (Chinese, all) masses.
+Derived = np.ndarray | dict[str, tuple[np.ndarray, np.ndarray]]
+
 #: Flows computed from others when a metric or a check first needs them.
-DERIVED: dict[str, Callable[[Flows], np.ndarray]] = {
+DERIVED: dict[str, Callable[[Flows], Derived]] = {
     "supply": lambda f: f["returned"] + f["G"],
     "own_oxide": lambda f: f["u1"] + f["u2"],  # India's own oxide (IREL's and the stock's) used in India
     "ox_need": lambda f: f["demand"] / f["q"],  # t NdPr oxide India's magnet demand needs
@@ -821,8 +835,8 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
     lag_by_year = np.ndim(lag) == 3 and np.shape(lag)[1] > 1
     lag_hist = np.zeros((n_years, D, N)) if lag_by_year else None
     # with one lead time for every year, each draw's weights hat(j − ℓ) are the same every year: once
-    weights = None if lag_by_year else [np.broadcast_to(np.maximum(0.0, 1.0 - np.abs(j - yr(lag, 0))), (D, N))
-                                        for j in range(reach + 1)]
+    weights = [] if lag_by_year else [np.broadcast_to(np.maximum(0.0, 1.0 - np.abs(j - yr(lag, 0))), (D, N))
+                                      for j in range(reach + 1)]
     for t in range(n_years):
         qt, f_oxt, eta_amt, w_ht, em = yr(fl["q"], t), yr(fl["f_ox"], t), yr(fl["eta_am"], t), yr(fl["w_h"], t), yr(fl["eta_metal"], t)
         Ot = np.broadcast_to(yr(O, t), (D, N))
@@ -856,11 +870,11 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
         S_new = S + Ot - Xt - Tt - u1 - u2
         # the partner's pipeline: magnets made from oxide sent in year t − j arrive hat(j − ℓ) of them in year t
         made_hist[t] = Tt * qt
-        if lag_by_year:
+        if lag_hist is not None:
             lag_hist[t] = np.broadcast_to(yr(lag, t), (D, N))
         delivered = np.zeros((D, N))
         for j in range(min(t, reach) + 1):
-            w = np.maximum(0.0, 1.0 - np.abs(j - lag_hist[t - j])) if lag_by_year else weights[j]
+            w = np.maximum(0.0, 1.0 - np.abs(j - lag_hist[t - j])) if lag_hist is not None else weights[j]
             delivered = delivered + w * made_hist[t - j]
         L_new = L + made_hist[t] - delivered
         returned = yr(kept_all, t) * delivered
@@ -978,7 +992,7 @@ def _origin_masses(fl: Flows) -> dict:
 
 def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
     c, own_oxide, ox_need = fl["c_nd"], fl["own_oxide"], fl["ox_need"]
-    m: dict[str, Callable[[], np.ndarray]] = {
+    m: dict[str, Callable[[], metrics.ArrayLike]] = {
         "production": lambda: fl["O"] * c,
         "exports": lambda: fl["X"] * c,
         "tolled": lambda: fl["T"] * c,
@@ -1023,7 +1037,7 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
         "china_share_heavy_traced": lambda: metrics.china_share(*_origin_masses(fl)["heavy"]),
         "china_share_magnet_traced": lambda: metrics.china_share(*_origin_masses(fl)["magnet"]),
     }
-    return m[name]()
+    return np.asarray(m[name]())  # the metrics' functions give arrays for arrays; asarray neither copies nor converts them
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1087,7 +1101,7 @@ def simulate(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (202
     return Result(names, shown, Arrays(fl), b.name, n, seed, dem.name, fl, framing)
 
 
-def crop(fl: "Flows", lo: int, hi: int) -> "Flows":
+def crop(fl: Flows, lo: int, hi: int) -> Flows:
     """The flows of run years lo..hi−1 (indices from the run's first year), stocks carried in.
 
     Every array with the run's year axis is sliced (a view); the stocks before the first year kept
@@ -1180,4 +1194,5 @@ def demand_bases(book: DealBook) -> pd.DataFrame:
 
 __all__ = ["ALIASES", "FORMULAS", "METRICS", "MassBalanceError", "ModelError", "NegativeFlowError", "Result", "START",
            "apply_overrides", "canonical", "check_nonnegative", "crop", "balance_residuals", "build_inputs",
-           "check_metrics", "check_origin_balance", "check_years", "demand_bases", "metric_array", "metric_catalogue", "run_system", "simulate"]
+           "check_metrics", "check_origin_balance", "check_years", "demand_bases", "metric_array", "metric_catalogue", "run_system",
+           "simulate"]
