@@ -9,11 +9,10 @@ against each one; a mutant the tests do not notice "survives". The kill rate is
 where "killed" counts mutants a test failed on or that ran out of time, and "not covered" counts
 mutants in functions no selected test calls (they survive by default).
 
-This is not part of `make test`: it takes minutes a module. Install mutmut once into the project's
-environment (it is not a declared extra: environment.yml installs every extra, and contributors
-who never run this do not need it):
+This is not part of `make test`: it takes minutes a module. mutmut is the `mutation` extra of
+pyproject.toml; install it once into the project's environment:
 
-    .venv/bin/python -m pip install 'mutmut>=3.8,<4'
+    .venv/bin/python -m pip install -e '.[mutation]'
 
 then run, from the repository root:
 
@@ -22,6 +21,10 @@ then run, from the repository root:
     .venv/bin/python tools/mutation.py --all                       # every module below
     .venv/bin/python tools/mutation.py rekit/model/quantities.py --show   # and the diff of every survivor
     .venv/bin/python tools/mutation.py rekit/model/conversions.py --tests tests/model/test_conversions.py
+    .venv/bin/python tools/mutation.py rekit/model/simulation.py --only 'simulate*' 'step_*'  # some functions
+
+Mutants run one at a time unless `--jobs N` says otherwise (each runs a pytest process: on a
+shared machine one is the polite number).
 
 Each module runs in its own scratch copy of rekit/, tests/ and data/ (under --workdir, default
 /tmp/rekit-mutation): the working tree is never modified, so it is safe to run while editing.
@@ -52,7 +55,7 @@ MODULES: dict[str, list[str]] = {
     "rekit/model/quantities.py": ["tests/model/test_quantities.py"],
     "rekit/model/conversions.py": ["tests/model/test_conversions.py", "tests/model/test_model.py"],
     "rekit/model/metrics.py": ["tests/model/test_metrics.py", "tests/model/test_metric_values.py"],
-    "rekit/model/flows.py": ["tests/model/test_model.py"],
+    "rekit/model/flows.py": ["tests/model/test_flows_values.py"],
     "rekit/model/supply.py": ["tests/model/test_metrics.py"],
     "rekit/model/docs.py": ["tests/model/test_docs.py"],
     "rekit/model/sensitivity.py": ["tests/model/test_sensitivity.py"],
@@ -122,7 +125,7 @@ def mutmut(where: Path, *args: str, check: bool = True) -> subprocess.CompletedP
     exe = Path(sys.executable).with_name("mutmut")
     if not exe.exists():
         raise SystemExit(f"mutmut is not installed in {Path(sys.executable).parent.parent}: "
-                         f"run {sys.executable} -m pip install 'mutmut>=3.8,<4'")
+                         f"run {sys.executable} -m pip install -e '.[mutation]'")
     return subprocess.run([str(exe), *args], cwd=where, capture_output=True, text=True, check=check)
 
 
@@ -132,21 +135,29 @@ def statuses(where: Path) -> dict[str, str]:
     return {m[1]: m[2] for m in re.finditer(r"^\s*(\S+): (.+?)\s*$", out, re.M)}
 
 
-def run_one(module: str, workdir: Path, children: int, show: bool, only_tests: list[str] | None = None
-            ) -> tuple[int, int, dict[str, str]]:
+def patterns(module: str, functions: list[str]) -> list[str]:
+    """mutmut's mutant-name globs for function-name globs: `simulate*` -> the module's functions and
+    methods whose name matches (mutmut names them `pkg.mod.x_name__mutmut_N` and
+    `pkg.mod.xǁClassǁname__mutmut_N`)."""
+    return [p for f in functions for p in (f"{slug(module)}.x_{f}__mutmut_*", f"{slug(module)}.xǁ*ǁ{f}__mutmut_*")]
+
+
+def run_one(module: str, workdir: Path, children: int, show: bool, only_tests: list[str] | None = None,
+            functions: list[str] | None = None) -> tuple[int, int, dict[str, str]]:
     tests = [t for t in (only_tests or MODULES[module]) if (ROOT / t).is_file()]
     if not tests:
         raise SystemExit(f"{module}: none of its test files exist ({', '.join(only_tests or MODULES[module])})")
     where = prepare(module, tests, workdir)
-    print(f"{module}: mutating, against {' '.join(tests)} (in {where})", flush=True)
-    run = mutmut(where, "run", "--max-children", str(children), check=False)
+    only = f", functions {' '.join(functions)}" if functions else ""
+    print(f"{module}{only}: mutating, against {' '.join(tests)} (in {where})", flush=True)
+    run = mutmut(where, "run", "--max-children", str(children), *patterns(module, functions or []), check=False)
     if run.returncode != 0:
         tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-15:])
         raise SystemExit(f"{module}: mutmut failed (exit {run.returncode}):\n{tail}")
     found = statuses(where)
     caught = sum(s in CAUGHT for s in found.values())
     counted = sum(s in CAUGHT | MISSED for s in found.values())
-    left = {k: v for k, v in sorted(found.items()) if v not in CAUGHT}
+    left = {k: v for k, v in sorted(found.items()) if v not in CAUGHT and v != "not checked"}
     for name, status in left.items():
         print(f"  {status:10} {name}")
         if show:
@@ -163,7 +174,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--show", action="store_true", help="print the diff of every mutant not killed")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/rekit-mutation"), help="scratch folder (default %(default)s)")
     ap.add_argument("--tests", nargs="+", metavar="FILE", help="run against these test files instead of the module's own")
-    ap.add_argument("--max-children", type=int, default=2, help="mutants run side by side (default %(default)s)")
+    ap.add_argument("--jobs", "--max-children", type=int, default=1, dest="jobs",
+                    help="mutants run side by side, each a pytest process (default %(default)s)")
+    ap.add_argument("--only", nargs="+", metavar="GLOB",
+                    help="mutate only the functions and methods whose name matches (fnmatch globs: 'simulate*')")
     args = ap.parse_args(argv)
     if args.list:
         for m, t in MODULES.items():
@@ -172,12 +186,16 @@ def main(argv: list[str] | None = None) -> int:
     chosen = list(MODULES) if args.all else args.modules
     if not chosen:
         ap.error("name one or more modules, or --all (see --list)")
+    if args.jobs < 1:
+        ap.error(f"--jobs must be 1 or more, not {args.jobs}")
+    if args.only and len(chosen) != 1:
+        ap.error(f"--only names functions of one module; {len(chosen)} modules given")
     unknown = [m for m in chosen if m not in MODULES]
     if unknown:
         ap.error(f"not in the list: {', '.join(unknown)}; allowed: {', '.join(MODULES)}")
     rows = []
     for module in chosen:
-        caught, counted, _ = run_one(module, args.workdir, args.max_children, args.show, args.tests)
+        caught, counted, _ = run_one(module, args.workdir, args.jobs, args.show, args.tests, args.only)
         rows.append((module, caught, counted))
     print("\nkill rate per module (killed / mutants, killed including timeouts):")
     for module, caught, counted in rows:
