@@ -36,6 +36,10 @@ of it has a source that is an assumption), `partly assumption` (a source names a
 beside an observation) or `sourced`. `flag` marks an input among the top three of a year (by ST,
 or μ*) that rests wholly or partly on an assumption: the ranking leans on a guess.
 
+Parameters that act only through a mechanism none of the deals has (the scheme's plants, a tolling
+partner, a China shock: GATED) are not factors of that run: a non-scheme deal's analysis does not
+sample `scheme_*`. The table's ``attrs["not_applicable"]`` names them with the reason.
+
 `groups=True` gathers inputs that move together by construction (yields, composition, the
 partner's terms, China shares, demand, production) into one factor each (SALib's groups).
 The output may be one deal's metric, or the difference between two deals (`compare`), whose
@@ -134,17 +138,53 @@ def factors(book: DealBook, deals: list[str], basis: str | None = None, demand: 
     for d in dems:
         add("demand_base", "demand", d.base)
         add("demand_growth", "demand", d.growth)
+    idle = not_applicable(book, deals)
     for name in deals:
         d = book.get(name)
         for k in SHARE_KEYS:
             add(f"share:{k}", "shares", d.shares[k])
         for p in PARAMS:
-            if p not in DEMAND_PARAMS:
+            if p not in DEMAND_PARAMS and p not in idle:
                 add(p, PARAMS[p].group, d.params[p])
     for key, (group, ss) in ranged.items():
         if any(q.uncertain for s in ss for q in s.quantities):
             out[key] = Factor(key, group, tuple(ss))
     return list(out.values())
+
+
+#: Parameters that act only through a mechanism a deal may lack, and what switches the mechanism on:
+#: the scheme's plants (scheme_beneficiaries > 0), a tolling partner (partner_capacity > 0 and a share
+#: tolled) and a China shock (china_shock.start). In a run whose deals all lack it they are not factors.
+GATED = {
+    **{p: "scheme" for p in ("scheme_oxide_beneficiaries", "scheme_allocation", "scheme_assured_oxide", "scheme_first_sale",
+                             "scheme_ramp_years", "scheme_utilisation")},
+    **{p: "partner" for p in ("retained_share", "partner_spare", "partner_lead_months", "partner_heavy_china")},
+    **{p: "shock" for p in ("shock_months", "shock_cut_heavy", "shock_cut_oxide", "shock_cut_metal", "shock_cut_magnet")},
+}
+_GATE_WHY = {"scheme": "no deal has a scheme plant (scheme_beneficiaries is 0)",
+             "partner": "no deal tolls oxide to a partner with capacity (partner_capacity or the toll share is 0)",
+             "shock": "no deal has a China shock (china_shock)"}
+
+
+def _highest(s: Schedule | None) -> float:
+    """The largest value a schedule can take (its points' highs), 0 for none."""
+    return max((q.high for q in s.quantities), default=0.0) if s is not None else 0.0
+
+
+def not_applicable(book: DealBook, deals: list[str]) -> dict[str, str]:
+    """Parameter -> why it cannot move any of `deals`' outputs (GATED): such a parameter is not sampled.
+
+    A scheme parameter is inert unless some deal has a scheme plant (the highest scheme_beneficiaries
+    is above 0); a partner's terms unless some deal has partner capacity and tolls a share of its
+    oxide; a shock's length and cuts unless some deal has a china_shock. Sampling them anyway would
+    list them with zero indices beside the inputs that matter (and cost runs).
+    """
+    ds = [book.get(n) for n in deals]
+    on = {"scheme": any(_highest(d.params["scheme_beneficiaries"]) > 0 for d in ds),
+          "partner": any(_highest(d.params["partner_capacity"]) > 0
+                     and (d.rest == "toll" or _highest(d.shares["toll"]) > 0) for d in ds),
+          "shock": any(d.shock_start is not None for d in ds)}
+    return {p: _GATE_WHY[g] for p, g in GATED.items() if not on[g]}
 
 
 def sensitivity(book: DealBook, deal: str, metric: str = "self_sufficiency", year: int | None = None,
@@ -212,7 +252,9 @@ def sensitivity(book: DealBook, deal: str, metric: str = "self_sufficiency", yea
         tables.append(_one_year(problem, method, X, Y[:, t], keys, by_key, seed, num_resamples).assign(year=int(y)))
     out = pd.concat(tables, ignore_index=True)
     first = ["year", "parameter", "group", "kind"]
-    return out[first + [c for c in out.columns if c not in first]]
+    out = out[first + [c for c in out.columns if c not in first]]
+    out.attrs["not_applicable"] = not_applicable(book, names)  # parameters left out, and why
+    return out
 
 
 def _one_year(problem, method, X, y, keys, by_key, seed, num_resamples) -> pd.DataFrame:
@@ -307,4 +349,4 @@ def evaluate(book: DealBook, names: list[str], facs: list[Factor], X: np.ndarray
     return out
 
 
-__all__ = ["DEFAULT_YEARS", "Factor", "METHODS", "STRUCTURAL", "evaluate", "factors", "sensitivity"]
+__all__ = ["DEFAULT_YEARS", "Factor", "GATED", "METHODS", "STRUCTURAL", "evaluate", "factors", "not_applicable", "sensitivity"]
