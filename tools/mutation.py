@@ -54,9 +54,10 @@ ROOT = Path(__file__).resolve().parent.parent
 MODULES: dict[str, list[str]] = {
     "rekit/model/quantities.py": ["tests/model/test_quantities.py"],
     "rekit/model/conversions.py": ["tests/model/test_conversions.py", "tests/model/test_model.py"],
-    "rekit/model/metrics.py": ["tests/model/test_metrics.py", "tests/model/test_metric_values.py"],
+    "rekit/model/metrics.py": ["tests/model/test_metrics.py", "tests/model/test_metric_values.py",
+                               "tests/model/test_metrics_inputs.py"],
     "rekit/model/flows.py": ["tests/model/test_flows_values.py"],
-    "rekit/model/supply.py": ["tests/model/test_metrics.py"],
+    "rekit/model/supply.py": ["tests/model/test_supply_values.py", "tests/model/test_metrics.py"],
     "rekit/model/docs.py": ["tests/model/test_docs.py"],
     "rekit/model/sensitivity.py": ["tests/model/test_sensitivity.py"],
     "rekit/model/deals.py": ["tests/model/test_model.py", "tests/reports/test_deals_file.py"],
