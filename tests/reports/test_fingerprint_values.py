@@ -210,3 +210,16 @@ def test_split_builds_what_changed_or_has_no_page_and_skips_the_rest(kit):
     assert [j.stem for j in build] == ["changed", "nopage"] and [j.stem for j in fresh] == ["same"]
     build, fresh = freeze.split([same, changed, no_page], out, force=True)
     assert [j.stem for j in build] == ["same", "changed", "nopage"] and fresh == []
+
+
+def test_a_parameter_json_cannot_hold_is_fingerprinted_and_recorded_as_its_text(kit, tmp_path):
+    import datetime as dt
+
+    got = freeze.fingerprint(job(kit["nb"], start=dt.date(2024, 4, 1)))
+    settings = (b'{"effective": {"n": 4, "start": "2024-04-01"}, "params": {"n": 4}, "show_input": false, '
+                b'"stem": "s--n-4", "title": "T"}')
+    data = sha(b"obs.csv\0v\n1\n\0").encode()
+    code = sha(b"m.py\0x = 1\n\0").encode()
+    assert got == "sha256:" + sha(b'{"cells": []}' + settings + data + code)
+    freeze.save_record(tmp_path, {"s": {"built": dt.date(2024, 4, 1)}})
+    assert (tmp_path / freeze.RECORD).read_text(encoding="utf-8") == '{\n "s": {\n  "built": "2024-04-01"\n }\n}'
