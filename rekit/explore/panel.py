@@ -1,5 +1,8 @@
-"""The panel beside the explorer's chart, as HTML: headline numbers per deal, the settings that differ
-from the deals' own values, the sources, and, when the last change could not be computed, why.
+"""The panel beside the explorer's chart, as HTML: headline numbers per deal (labelled central values or
+medians, as they are), the structural envelope beside them and the choice that gives each end, lines
+that coincide, every choice in use (production basis, demand basis, framing, ...), the settings that
+differ from the deals' own values, the sources folded to a count, and, when the last change could not
+be computed, why.
 
 The HTML comes from the jinja2 template ``templates/panel.html.j2`` with autoescaping on, so every
 value from the data (deal names and descriptions, citations, messages) is escaped; a source's URL
@@ -16,7 +19,7 @@ from typing import Mapping, Sequence
 import jinja2
 import pandas as pd
 
-from rekit.explore.state import slider
+from rekit.explore.state import ALIKE, ENVELOPE_DRAWS, scenario_words, slider
 from rekit.figures.charts import FONT, deal_colors
 
 __all__ = ["panel_html", "pct", "web_url"]
@@ -48,22 +51,45 @@ def web_url(url: str | None) -> str | None:
 def panel_html(table: pd.DataFrame | None, year: int, sources: Sequence[tuple] = (),
                message: str | None = None, overrides: Mapping[str, float] | None = None,
                deal_values: Mapping[str, float] | None = None, draws: int = 0, basis: str = "",
-               descriptions: Mapping[str, str] | None = None, updates: int = 0) -> str:
+               descriptions: Mapping[str, str] | None = None, updates: int = 0, *,
+               choices: Sequence[Mapping[str, str]] = (), envelope: pd.DataFrame | None = None,
+               same: Mapping[str, Mapping[str, str]] | None = None, show_sources: bool = False,
+               envelope_error: str | None = None) -> str:
     """The panel's HTML.
 
     `table` is `headline_table(...)` of the last good result (None before there is one); `sources` is
     [(source_id, short citation)] or [(source_id, short citation, url)]; `overrides` the sliders moved
-    away from the deals' values (`deal_values`); `descriptions` each deal's description (a tooltip).
+    away from the deals' values (`deal_values`); `descriptions` each deal's description (a tooltip);
+    `choices` rekit.explore.state.choices (every choice in use); `envelope` the structural envelope
+    (rekit.explore.state.structural_envelope) of the deals shown; `same` per metric the lines lying on
+    another's (rekit.explore.figure.update_figure's answer); `show_sources` unfolds the list of sources
+    (folded, it shows their count); `envelope_error` says why there is no envelope.
     """
     deals = list(table["deal"]) if table is not None else []
     band = draws > 0
     colours = deal_colors(list((descriptions or {}).keys()) or deals)
     rows = []
+    envelope_rows = []
+    year_env = None
+    if envelope is not None and table is not None and len(table):
+        year_env = envelope[envelope["year"] == int(table["year"].iloc[0])].set_index(["deal", "metric"])
     if table is not None:
         for r in table.itertuples(index=False):
-            cells = [{"css": css, "value": f"{getattr(r, m):.6g}", "text": pct(getattr(r, m)),
-                      "low": pct(getattr(r, m + "_p05")), "high": pct(getattr(r, m + "_p95"))}
-                     for m, css in (("self_sufficiency", "rekit-ssr"), ("export_share", "rekit-export-share"))]
+            cells = []
+            for m, css, label in (("self_sufficiency", "rekit-ssr", "own-feedstock coverage"),
+                                  ("export_share", "rekit-export-share", "export share")):
+                env = None
+                if year_env is not None and (r.deal, m) in year_env.index:
+                    e = year_env.loc[(r.deal, m)]
+                    lo, hi = float(e["envelope_p05"]), float(e["envelope_p95"])
+                    env = {"low": pct(lo), "high": pct(hi), "low_value": f"{lo:.6g}", "high_value": f"{hi:.6g}",
+                           "low_scenario": scenario_words(e["low_scenario"]),
+                           "high_scenario": scenario_words(e["high_scenario"])}
+                    if e["low_scenario"] != ALIKE:
+                        envelope_rows.append({"deal": r.deal, "metric": m, "label": label, **env})
+                cells.append({"css": css, "metric": m, "value": f"{getattr(r, m):.6g}", "text": pct(getattr(r, m)),
+                              "low": pct(getattr(r, m + "_p05")), "high": pct(getattr(r, m + "_p95")),
+                              "same": (same or {}).get(m, {}).get(r.deal), "envelope": env})
             rows.append({"deal": r.deal, "description": (descriptions or {}).get(r.deal, ""),
                          "colour": colours.get(r.deal, "#222"), "cells": cells})
     moved = [{"name": k, "label": slider(k).label, "value": format(v, slider(k).fmt),
@@ -73,5 +99,7 @@ def panel_html(table: pd.DataFrame | None, year: int, sources: Sequence[tuple] =
     return _templates().get_template("panel.html.j2").render(
         status="error" if message else "ok", year=int(year), deals=deals, updates=int(updates), font=FONT,
         message=message, rows=rows, table_year=int(table["year"].iloc[0]) if rows else int(year), band=band,
-        basis=basis, draws=int(draws), overrides=moved, sources=cited,
+        basis=basis, draws=int(draws), overrides=moved, sources=cited, choices=list(choices),
+        envelope_rows=envelope_rows, envelope_draws=ENVELOPE_DRAWS, show_sources=bool(show_sources),
+        envelope_error=envelope_error,
     )

@@ -1,5 +1,7 @@
 """The explorer's logic, without widgets: what the controls say (`State`), the model run for it
-(`compute`), the bands of a metric (`series`) and the headline numbers of a year (`headline_table`).
+(`compute`), the bands of a metric (`series`), the headline numbers of a year (`headline_table`), the
+structural envelope beside the band (`structural_envelope`, from rekit.model.scenarios) and the lines that
+coincide (`coincident`).
 
 Plain functions that tests, benchmarks and the teaching notebooks call too. Every deal parameter
 (rekit.model.deals.PARAMS) has a slider: a few curated ones (`SLIDERS`, with IREL's output scale)
@@ -21,14 +23,15 @@ import pandas as pd
 
 from rekit.data.dataset import Dataset
 from rekit.data.units import unit_kind
-from rekit.model.deals import DEMAND_PARAMS, PARAMS, YEARS, DealBook, Param
-from rekit.model.simulation import Result, simulate
+from rekit.model.deals import DEMAND_PARAMS, PARAMS, YEARS, DealBook, DealError, Param
+from rekit.model.scenarios import ALIKE, envelope
+from rekit.model.simulation import ModelError, Result, simulate
 from rekit.errors import RekitError
 
 __all__ = [
-    "ALL_PARAMS", "BAND", "ExploreError", "GROUP_TITLES", "MASS_FLOOR", "MASS_HEADROOM", "OVERRIDABLE", "PARAM_SLIDERS",
-    "SLIDERS", "Slider", "State", "central_values", "compute", "explain", "group_title", "headline_table", "series",
-    "slider", "sliders", "sources_for",
+    "ALL_PARAMS", "BAND", "ENVELOPE_DRAWS", "ENVELOPE_METRICS", "ExploreError", "GROUP_TITLES", "MASS_FLOOR", "MASS_HEADROOM", "OVERRIDABLE", "PARAM_SLIDERS",
+    "SLIDERS", "Slider", "State", "central_values", "choices", "coincident", "compute", "explain", "group_title", "headline_table", "series",
+    "scenario_words", "slider", "sliders", "sources_for", "structural_envelope",
 ]
 
 #: The quantiles drawn and shown: p05, median, p95.
@@ -142,6 +145,7 @@ class State:
     deals: tuple[str, ...]
     basis: str = "output"  # IREL's measured output, then its plans under capacity (`reported` is its old name)
     demand: str | None = None  # a demand basis (data/deals.yml `demand_bases`); None: the book's default
+    framing: str = "chain"  # magnets per t of oxide: the physical chain (about 2.15 t/t) or the officials' 3 t/t
     years: tuple[int, int] = (2024, 2035)
     draws: int = 0
     seed: int = 0
@@ -177,7 +181,7 @@ def compute(state: State, book: DealBook) -> Result:
     choose the years shown, so moving the first year shown never changes a year's numbers.
     """
     if not state.deals:
-        raise ExploreError("no deal selected: pick one or more deals (Ctrl- or Cmd-click to pick several)")
+        raise ExploreError("no deal selected: tick one or more deals")
     start, end = (int(y) for y in state.years)
     if start >= end:
         raise ExploreError(f"the year range {start}–{end} has zero length: widen it to at least two years")
@@ -188,7 +192,7 @@ def compute(state: State, book: DealBook) -> Result:
                            "set it above 0")
     return simulate(book, state.deals, years=(start, end), draws=int(state.draws), seed=int(state.seed),
                     basis=state.basis, overrides=dict(state.overrides), production_scale=float(state.production_scale),
-                    demand=state.demand)
+                    demand=state.demand, framing=state.framing)
 
 
 def series(result: Result, metric: str, band: Sequence[float] = BAND) -> dict[str, np.ndarray]:
@@ -242,10 +246,105 @@ def explain(message: str) -> str:
     return message
 
 
-def sources_for(book: DealBook, ds: Dataset, deals: Sequence[str], basis: str) -> list[tuple[str, str, str | None]]:
-    """[(source_id, short citation, url or None)] of the sources behind these deals and basis."""
+def sources_for(book: DealBook, ds: Dataset, deals: Sequence[str], basis: str,
+                demand: str | None = None) -> list[tuple[str, str, str | None]]:
+    """[(source_id, short citation, url or None)] of the sources behind these deals, production basis and
+    demand basis (default: the book's)."""
     out = []
-    for s in book.source_ids(list(deals), basis, ds):
+    for s in book.source_ids(list(deals), basis, ds, demand):
         url = ds.source(s)["url"]
         out.append((s, ds.cite(s, "short"), str(url) if isinstance(url, str) and url.strip() else None))
     return out
+
+
+#: The metrics whose structural envelope the explorer shows (the two it draws).
+ENVELOPE_METRICS = ("self_sufficiency", "export_share")
+#: Draws per structural scenario behind the envelope: 100 × 24 scenarios (4 production bases × 3 demand
+#: bases × 2 framings) = 2,400 pooled draws, enough for a stable 5th and 95th percentile; about 0.25 s a
+#: deal on 2 cores, run once per deal and kept (`structural_envelope`).
+ENVELOPE_DRAWS = 100
+_ENVELOPES: dict[tuple[int, str, int], tuple[DealBook, pd.DataFrame]] = {}
+
+
+def structural_envelope(book: DealBook, deals: Sequence[str], seed: int = 0,
+                        metrics: Sequence[str] = ENVELOPE_METRICS) -> pd.DataFrame:
+    """The structural envelope of each deal, as `rekit.model.scenarios.envelope` gives it: per deal × year ×
+    metric, the 5th and 95th percentiles of the draws of every structural scenario pooled with equal weight
+    (every production basis × demand basis × framing, ENVELOPE_DRAWS draws each; columns envelope_p05,
+    envelope_p95) and the scenarios with the lowest and highest median (low_scenario, high_scenario).
+
+    The envelope is of the deals as sourced (no slider's override, IREL output × 1): it shows how far the
+    choices the sources leave open move the answer, beside the band of the choice in use. It covers every
+    model year (2024–2050), so the years shown never change it; it is computed once per deal (a deal's
+    envelope does not depend on the others run with it) and kept for the book.
+    """
+    frames = []
+    for deal in deals:
+        key = (id(book), str(deal), int(seed))
+        kept = _ENVELOPES.get(key)
+        if kept is None or kept[0] is not book:
+            try:
+                frame = envelope(book, [deal], years=YEARS, draws=ENVELOPE_DRAWS, seed=int(seed), metrics=list(metrics))
+            except (ModelError, DealError) as exc:
+                raise ExploreError(f"the structural envelope of {deal} cannot be computed: {exc}") from None
+            if len(_ENVELOPES) >= 256:  # many books in one process (tests): keep memory bounded
+                _ENVELOPES.clear()
+            kept = _ENVELOPES[key] = (book, frame)
+        frames.append(kept[1])
+    if not frames:
+        return pd.DataFrame(columns=["deal", "year", "metric", "unit", "envelope_p05", "envelope_p95", "low_scenario",
+                                     "high_scenario"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def scenario_words(label: str) -> str:
+    """A scenario label of rekit.model.scenarios in the explorer's words: 'production=targets demand=official
+    framing=chain' -> 'production targets, demand official, framing chain'; ALIKE stays as it is."""
+    if label == ALIKE:
+        return label
+    parts = [p.split("=", 1) for p in str(label).split()]
+    return ", ".join(f"{k} {v}" for k, v in parts if v)
+
+
+def coincident(lines: Mapping[str, np.ndarray], atol: float = 1e-9) -> dict[str, str]:
+    """{deal: the first earlier deal whose line it lies on} for the deals whose line coincides with another's
+    over every year shown (within `atol`, absolute: 1e-9 of a ratio), in the order given.
+
+    A chart draws such lines on top of each other, so only the last is seen: the legend and the panel say
+    'same as X' instead."""
+    out: dict[str, str] = {}
+    names = list(lines)
+    for i, deal in enumerate(names):
+        for other in names[:i]:
+            if other in out:
+                continue
+            a, b = np.asarray(lines[deal], dtype=float), np.asarray(lines[other], dtype=float)
+            if a.shape == b.shape and np.allclose(a, b, rtol=0.0, atol=atol, equal_nan=True):
+                out[deal] = other
+                break
+    return out
+
+
+def choices(state: State, book: DealBook) -> list[dict[str, str]]:
+    """Every choice in use, as the panel lists it: [{name, label, value, help}] for the production basis,
+    the demand basis, the framing, IREL's output scale, the years shown, the headline year, the draws and
+    the seed (the deal parameters moved away from the deals' values are listed apart, as overrides).
+
+    `help` is the basis's or framing's own description from data/deals.yml."""
+    basis = book.basis(state.basis)
+    demand = book.demand(state.demand)
+    framing = book.framing(state.framing)
+    draws = int(state.draws)
+    return [
+        {"name": "basis", "label": "production basis", "value": basis.name, "help": basis.description},
+        {"name": "demand", "label": "demand basis", "value": demand.name, "help": demand.description},
+        {"name": "framing", "label": "magnets per t of oxide", "value": framing.name, "help": framing.description},
+        {"name": "production_scale", "label": "IREL output ×", "value": f"{float(state.production_scale):.2f}",
+         "help": SLIDERS["production_scale"].help},
+        {"name": "years", "label": "years shown", "value": f"{state.years[0]}–{state.years[1]}",
+         "help": "the model always runs from 1 January 2024; the years only choose what is shown"},
+        {"name": "headline_year", "label": "headline year", "value": str(int(state.headline_year)), "help": ""},
+        {"name": "draws", "label": "draws", "value": f"{draws:,}" if draws else "0 (central values)",
+         "help": "0: every ranged input at its central value; more: the median and p05–p95 of that many draws"},
+        {"name": "seed", "label": "seed", "value": str(int(state.seed)), "help": "the random seed of the draws"},
+    ]

@@ -3,11 +3,14 @@
     from rekit.explore import explore
     explore(["status_quo", "toll_japan", "repm_scheme"])
 
-Controls (ipywidgets) for the deals to compare, the production basis, the demand basis, IREL's
-output scale, the yields, the partner's retained share, India's magnet demand and its growth,
+Controls (ipywidgets) for the deals to compare (a checkbox each, `DealPicker`), the production
+basis, the demand basis, the framing (magnets per t of oxide), IREL's output scale, the yields, the partner's retained share, India's magnet demand and its growth,
 the years, the draws and the headline year drive a plotly ``FigureWidget``
 (rekit.explore.figure) that is updated in place, and a panel (rekit.explore.panel) with the
-headline numbers and the sources of the figures in use. Every other deal parameter
+headline numbers (labelled central values or medians, as they are), the structural envelope beside
+them with the choice that gives each end, every choice in use, and the sources of the figures in
+use folded to a count ("show sources" unfolds them). "show medians and bands" beside the panel
+turns the draws on (BAND_DRAWS) and off. Every other deal parameter
 (rekit.model.deals.PARAMS: yields, composition, the partner's capacity, India's capacity and
 stocks, import caps, China's shares, the China shock) has a slider too, grouped by its
 ``Param.group`` in a collapsed accordion, "all deal parameters". The logic is in
@@ -24,10 +27,12 @@ the last good chart stays.
 
 Stable hooks for browser tests: the whole explorer has the CSS class ``rekit-explorer``; each
 control ``rekit-<name>`` (``rekit-retained-share``, ``rekit-deals``, ``rekit-years``,
-``rekit-partner-spare`` ...); the accordion of all deal parameters ``rekit-all-params``; the
+``rekit-partner-spare``, ``rekit-band``, ``rekit-show-sources`` ...); each deal's checkbox
+``rekit-deal-<name>`` (``rekit-deal-toll-japan``); the accordion of all deal parameters ``rekit-all-params``; the
 figure ``rekit-explorer-figure``; the panel ``rekit-panel``, inside which ``.rekit-headline``
 carries ``data-status`` (ok/error), ``data-year``, ``data-deals`` and ``data-updates``, and each
-number is a cell ``.rekit-ssr`` / ``.rekit-export-share`` with ``data-deal`` and ``data-value``.
+number is a cell ``.rekit-ssr`` / ``.rekit-export-share`` with ``data-deal`` and ``data-value``,
+and each choice in use an ``li[data-choice]`` of ``.rekit-choices`` with ``data-value``.
 """
 
 from __future__ import annotations
@@ -36,26 +41,89 @@ import os
 
 import functools
 import hashlib
+import re
 from contextlib import contextmanager
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import ipywidgets as w
 import pandas as pd
 import plotly.graph_objects as go
+import traitlets
 
 from rekit.data.dataset import Dataset, load
 from rekit.explore.figure import make_figure, update_figure
 from rekit.explore.panel import panel_html
 from rekit.explore.state import (ALL_PARAMS, OVERRIDABLE, PARAM_SLIDERS, SLIDERS, ExploreError, State, central_values,
-                                 compute, explain, group_title, headline_table, sliders, sources_for)
-from rekit.model.deals import PARAMS, YEARS, DealBook, DealError, load_deals
+                                 choices, compute, explain, group_title, headline_table, sliders, sources_for,
+                                 structural_envelope)
+from rekit.model.deals import FRAMINGS, PARAMS, YEARS, DealBook, DealError, load_deals
 from rekit.model.simulation import ModelError, Result
 
-__all__ = ["Explorer", "explore"]
+__all__ = ["BAND_DRAWS", "DealPicker", "Explorer", "explore"]
+
+#: The draws "show medians and bands" turns on (when the draws slider is at 0).
+BAND_DRAWS = 200
 
 
 def _css(name: str) -> str:
-    return "rekit-" + name.replace("_", "-")
+    """The CSS class of a control or deal: 'rekit-' and the name, '_' and anything but letters, digits
+    and '-' as '-' (a user's deal name may hold any character)."""
+    return "rekit-" + re.sub(r"[^A-Za-z0-9-]", "-", name)
+
+
+class DealPicker(w.GridBox):
+    """The deals to compare, a checkbox each (two columns): tick to show a deal, untick to hide it.
+
+    `value` is the tuple of the ticked deals, in the order given (a box ticked later comes last); setting it ticks those boxes
+    (an unknown name is refused with the names allowed), and ticking a box changes it, so it is
+    observed like any widget's value. `boxes` maps each deal to its Checkbox (CSS class
+    ``rekit-deal-<name>``)."""
+
+    value = traitlets.Tuple()
+
+    def __init__(self, options: Sequence[str], value: Sequence[str] = (), descriptions: dict[str, str] | None = None):
+        super().__init__(layout=w.Layout(grid_template_columns="repeat(2, 210px)", width="440px"))
+        self.options = tuple(options)
+        self._syncing = False
+        self.boxes = {}
+        for name in self.options:
+            box = w.Checkbox(value=name in value, description=name, indent=False, layout=w.Layout(width="205px"),
+                             tooltip=(descriptions or {}).get(name, name))
+            box.add_class("rekit-deal")
+            box.add_class(_css(name))
+            box.observe(self._box_changed, names="value")
+            self.boxes[name] = box
+        self.children = list(self.boxes.values())
+        self.value = tuple(value)
+
+    @traitlets.validate("value")
+    def _valid(self, proposal: Any) -> tuple:
+        given = tuple(proposal["value"])
+        unknown = [n for n in given if n not in self.options]
+        if unknown:
+            raise ExploreError(f"unknown deal {', '.join(map(repr, unknown))}; the deals are: {', '.join(self.options)}")
+        return tuple(dict.fromkeys(given))  # each once, in the order given
+
+    @traitlets.observe("value")
+    def _value_changed(self, change: Any) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            for name, box in self.boxes.items():
+                box.value = name in change["new"]
+        finally:
+            self._syncing = False
+
+    def _box_changed(self, _change: Any) -> None:
+        if self._syncing:
+            return
+        self._syncing = True
+        try:
+            kept = [n for n in self.value if self.boxes[n].value]
+            self.value = (*kept, *(n for n, b in self.boxes.items() if b.value and n not in kept))
+        finally:
+            self._syncing = False
 
 
 class Explorer(w.VBox):
@@ -72,7 +140,7 @@ class Explorer(w.VBox):
     def __init__(self, deals: Iterable[str] | None = None, basis: str = "output",
                  years: tuple[int, int] = (2024, 2035), draws: int = 0, *, headline_year: int = 2030,
                  seed: int = 0, book: DealBook | None = None, ds: Dataset | None = None,
-                 deals_file: str | os.PathLike | None = None, demand: str | None = None):
+                 deals_file: str | os.PathLike | None = None, demand: str | None = None, framing: str = "chain"):
         super().__init__()
         self.ds = ds or load()
         self.deals_file = deals_file or None
@@ -83,6 +151,7 @@ class Explorer(w.VBox):
             self.book.get(d)  # DealError naming the deals if unknown
         self.book.basis(basis)
         self.book.demand(demand)  # DealError naming the demand bases if unknown
+        self.book.framing(framing)  # DealError naming the framings if unknown
         start, end = (int(y) for y in years)
         if not YEARS[0] <= start <= YEARS[1] or not YEARS[0] <= end <= YEARS[1] or start > end:
             raise ExploreError(f"years: {start}–{end}; allowed: START <= END within {YEARS[0]}–{YEARS[1]}")
@@ -95,20 +164,26 @@ class Explorer(w.VBox):
         self.result: Result | None = None
         self.good_state: State | None = None
         self.table: pd.DataFrame | None = None
+        self.envelope: pd.DataFrame | None = None
+        self.envelope_error: str | None = None
+        self.same: dict[str, dict[str, str]] = {}
         self._hold = 0
         self._sources = functools.lru_cache(maxsize=64)(
-            lambda deals, basis: sources_for(self.book, self.ds, deals, basis) if deals else [])
+            lambda deals, basis, demand: sources_for(self.book, self.ds, deals, basis, demand) if deals else [])
 
         c: dict[str, Any] = {}
         narrow = w.Layout(width="400px")
         style = {"description_width": "150px"}
-        c["deals"] = w.SelectMultiple(options=self.deal_names, value=chosen, rows=min(len(self.deal_names), 7),
-                                      description="deals", style=style, layout=w.Layout(width="400px"))
+        descriptions = {n: self.book.get(n).description for n in self.deal_names}
+        c["deals"] = DealPicker(self.deal_names, chosen, descriptions)
         c["basis"] = w.Dropdown(options=list(self.book.bases), value=self.book.basis_name(basis), description="production basis",
                                 style=style, layout=narrow)
         demands = sorted(self.book.demands, key=lambda n: n != self.book.default_demand)
         c["demand"] = w.Dropdown(options=demands, value=demand or demands[0], description="demand basis",
                                  style=style, layout=narrow, tooltip="India's magnet demand: `rekit demand` lists the bases")
+        c["framing"] = w.Dropdown(options=list(FRAMINGS), value=framing, description="magnets per t oxide",
+                                  style=style, layout=narrow,
+                                  tooltip="chain: stoichiometry and yields (about 2.15 t/t); officials: their 'roughly three tonnes'")
         c["years"] = w.IntRangeSlider(value=(start, end), min=YEARS[0], max=YEARS[1], step=1, description="years",
                                       continuous_update=False, style=style, layout=narrow)
         c["headline_year"] = w.IntSlider(value=headline_year, min=start, max=end, step=1, description="headline year",
@@ -125,6 +200,10 @@ class Explorer(w.VBox):
             c[name] = w.FloatSlider(value=value, min=s.lo, max=hi, step=s.step, description=label,
                                     readout_format=s.fmt, continuous_update=False, style=style, layout=narrow,
                                     tooltip=s.help)
+        c["band"] = w.Checkbox(value=int(draws) > 0, description=f"show medians and bands ({BAND_DRAWS} draws)",
+                               indent=False, tooltip="off: central values, one run; on: the median and p05–p95 of the draws")
+        c["show_sources"] = w.ToggleButton(value=False, description="show sources", icon="list",
+                                           tooltip="list the sources of the figures in use (folded: their count)")
         c["reset"] = w.Button(description="Reset to the deals' values", layout=w.Layout(width="240px", margin="4px 0 0 156px"),
                               tooltip="put every slider back where the deals' sources put it")
         for name, ctl in c.items():
@@ -137,7 +216,8 @@ class Explorer(w.VBox):
         self.panel = w.HTML(value=panel_html(None, headline_year), layout=w.Layout(width="340px", padding="0 0 0 12px"))
         self.panel.add_class("rekit-panel")
 
-        left = w.VBox([c["deals"], c["basis"], c["demand"], c["years"], c["headline_year"], c["draws"]])
+        deals_box = w.VBox([w.HTML("<b>Deals</b> (tick to compare)"), c["deals"]])
+        left = w.VBox([deals_box, c["basis"], c["demand"], c["framing"], c["years"], c["headline_year"], c["draws"]])
         groups: dict[str, list] = {}
         for name in PARAM_SLIDERS:
             groups.setdefault(PARAMS[name].group, []).append(c[name])
@@ -147,12 +227,15 @@ class Explorer(w.VBox):
                                       layout=w.Layout(width="440px"))
         self.all_params.add_class("rekit-all-params")
         right = w.VBox([c[n] for n in SLIDERS] + [c["reset"], self.all_params])
-        self.children = [w.HBox([left, right]), w.HBox([self.figure, self.panel])]
+        side = w.VBox([w.HBox([c["band"], c["show_sources"]]), self.panel], layout=w.Layout(width="360px"))
+        self.children = [w.HBox([left, right]), w.HBox([self.figure, side])]
         self.add_class("rekit-explorer")
 
         for name, ctl in c.items():
             if name == "reset":
                 ctl.on_click(lambda _b: self.reset())
+            elif name == "show_sources":
+                ctl.observe(self._on_sources, names="value")
             else:
                 ctl.observe(self._on_change, names="value")
         self.update()
@@ -168,6 +251,7 @@ class Explorer(w.VBox):
             if abs(v - self.defaults[name]) > self.sliders[name].step / 2:
                 overrides[name] = v
         return State(deals=tuple(c["deals"].value), basis=c["basis"].value, demand=c["demand"].value,
+                     framing=c["framing"].value,
                      years=tuple(int(y) for y in c["years"].value), draws=int(c["draws"].value),
                      seed=self.seed,
                      production_scale=float(c["production_scale"].value), overrides=overrides,
@@ -206,6 +290,18 @@ class Explorer(w.VBox):
                 self._follow_years()
             elif owner in (self.controls["deals"], self.controls["headline_year"], self.controls["demand"]):
                 self._follow_deals()
+            elif owner is self.controls["band"]:
+                draws = self.controls["draws"]
+                if change["new"] and not draws.value:
+                    draws.value = BAND_DRAWS
+                elif not change["new"]:
+                    draws.value = 0
+            elif owner is self.controls["draws"]:
+                self.controls["band"].value = bool(change["new"])
+
+    def _on_sources(self, _change) -> None:
+        """Fold or unfold the sources: the panel is drawn again, nothing is recomputed."""
+        self._draw_panel(self.good_state or self.state, message=self.error)
 
     def _demand_label(self, demand: str | None) -> str:
         """The demand slider's label: the base year of the demand basis it sets."""
@@ -250,19 +346,26 @@ class Explorer(w.VBox):
             self.updates += 1
             self._draw_panel(self.good_state or state, message=self.error)
             return False
-        update_figure(self.figure, result, state.headline_year, self.deal_names)
+        try:
+            self.envelope, self.envelope_error = structural_envelope(self.book, state.deals, self.seed), None
+        except ExploreError as exc:  # the chart and numbers of the choice in use still stand; the panel says why
+            self.envelope, self.envelope_error = None, str(exc)
+        self.same = update_figure(self.figure, result, state.headline_year, self.deal_names, self.envelope)
         self.result, self.table, self.good_state, self.error = result, table, state, None
         self.updates += 1
         self._draw_panel(state)
         return True
 
     def _draw_panel(self, state: State, message: str | None = None) -> None:
-        sources = self._sources(tuple(state.deals), state.basis)
+        sources = self._sources(tuple(state.deals), state.basis, state.demand)
         descriptions = {n: self.book.get(n).description for n in self.deal_names}
         year = self.table["year"].iloc[0] if self.table is not None else state.headline_year
         self.panel.value = panel_html(self.table, int(year), sources, message=message, overrides=state.overrides,
                                       deal_values=self.defaults, draws=state.draws, basis=state.basis,
-                                      descriptions=descriptions, updates=self.updates)
+                                      descriptions=descriptions, updates=self.updates, choices=choices(state, self.book),
+                                      envelope=self.envelope, same=self.same,
+                                      show_sources=bool(self.controls["show_sources"].value),
+                                      envelope_error=self.envelope_error)
 
     # -- display ----------------------------------------------------------------------------
 
@@ -289,8 +392,8 @@ class Explorer(w.VBox):
 
     def __repr__(self) -> str:
         s = self.state
-        return (f"<rekit deal explorer: {', '.join(s.deals) or 'no deals'}; basis {s.basis!r}; "
-                f"{s.years[0]}-{s.years[1]}; draws {s.draws}>")
+        return (f"<rekit deal explorer: {', '.join(s.deals) or 'no deals'}; basis {s.basis!r}; demand {s.demand!r}; "
+                f"framing {s.framing!r}; {s.years[0]}-{s.years[1]}; draws {s.draws}>")
 
 
 def sync_figure_widget(figure: Any) -> None:
@@ -313,8 +416,9 @@ def explore(deals: Iterable[str] | None = None, basis: str = "output", years: tu
     `deals`: names from data/deals.yml (default: every preset); `basis`: a production basis;
     `years`: (start, end) within 2024–2050; `draws`: 0 for central values, or a few hundred for
     p05–p95 bands. Keyword arguments: `headline_year` (default 2030), `seed`, `book`, `ds`, and
-    `deals_file`, a user's deals file (the layout of data/deals.yml) whose deals join the presets, and
-    `demand`, India's magnet demand basis (default: the first of `rekit demand`).
+    `deals_file`, a user's deals file (the layout of data/deals.yml) whose deals join the presets,
+    `demand`, India's magnet demand basis (default: the first of `rekit demand`), and `framing`,
+    magnets per t of oxide (chain, the default, or officials).
     """
     return Explorer(deals, basis, years, draws, **kwargs)
 

@@ -153,7 +153,7 @@ def test_series_and_headline_table(book):
 def test_figure_restyled_in_place(book):
     fig = make_figure(book)
     n = len(fig.data)
-    assert n == len(METRICS_SHOWN) * (3 * len(book.deals) + 1)
+    assert n == len(METRICS_SHOWN) * (3 * len(book.deals) + 2)  # per panel: 3 traces a deal, the marker, the envelope
     res = compute(State(deals=("toll_japan",)), book)
     update_figure(fig, res, 2030, list(book.deals))
     assert len(fig.data) == n
