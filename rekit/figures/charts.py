@@ -35,7 +35,7 @@ from rekit.figures import render  # noqa: F401  (registers the renderer that wor
 from rekit.data.dataset import Dataset
 from rekit.data.periods import parse_period
 from rekit.model.deals import DealBook
-from rekit.model.simulation import METRICS, Result
+from rekit.model.simulation import METRICS, Result, canonical
 from rekit.model.supply import concentration_table
 
 # Okabe–Ito: blue, orange, bluish green, vermillion, reddish purple, sky blue, yellow, black
@@ -149,11 +149,40 @@ def _band(fig: go.Figure, x, low, mid, high, name: str, colour: str, unit: str, 
     ))
 
 
+ENVELOPE_LABEL = "every structural scenario, p05–p95"  # the legend's name for the lighter band
+
+
+def _envelope_band(fig: go.Figure, rows: pd.DataFrame, colour: str, unit: str, fmt: str, group: str,
+                   axes: dict | None = None, showlegend: bool = False) -> None:
+    """The structural envelope (rows of rekit.model.scenarios.envelope for one deal and metric, by year)
+    as a lighter band with dotted edges, drawn before (so behind) the scenario's own band."""
+    rows = rows.sort_values("year")
+    x, lo, hi = rows["year"].tolist(), rows["envelope_p05"].astype(float).tolist(), rows["envelope_p95"].astype(float).tolist()
+    edge = dict(color=rgba(colour, 0.45), width=1, dash="dot")
+    hover = f"{ENVELOPE_LABEL} %{{x}}: %{{y:{fmt}}} {plain(unit)}<extra></extra>"
+    fig.add_trace(go.Scatter(x=x, y=hi, mode="lines", line=edge, showlegend=False, legendgroup="envelope",
+                             name=f"{plain(group)} envelope p95", hovertemplate=hover, **(axes or {})))
+    fig.add_trace(go.Scatter(x=x, y=lo, mode="lines", line=edge, fill="tonexty", fillcolor=rgba(colour, 0.07),
+                             showlegend=showlegend, legendgroup="envelope", name=ENVELOPE_LABEL, hovertemplate=hover,
+                             **(axes or {})))
+
+
+def _envelope_of(envelope: pd.DataFrame | None, metric: str, deal: str) -> pd.DataFrame:
+    """The envelope's rows of one deal and metric; an old metric name (an alias) finds its metric's rows."""
+    if envelope is None:
+        return pd.DataFrame(columns=["year", "envelope_p05", "envelope_p95"])
+    same = envelope["metric"].map(canonical) == canonical(metric)
+    return envelope[same & (envelope["deal"] == deal)]
+
+
 def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, title: str,
-                     yaxis_title: str | None = None, fmt: str = ".2f", alt_year: int | None = None) -> go.Figure:
+                     yaxis_title: str | None = None, fmt: str = ".2f", alt_year: int | None = None,
+                     envelope: pd.DataFrame | None = None) -> go.Figure:
     """Small multiples of one model metric: one panel per deal (deals with identical results share a
     panel and the title says so), its median line inside its p05–p95 band in colour, the other
-    deals' medians in grey behind it for comparison."""
+    deals' medians in grey behind it for comparison. With `envelope` (rekit.model.scenarios.envelope's
+    frame), each panel also shows, as a lighter band behind its own, the p05–p95 of every structural
+    scenario pooled, labelled in the legend."""
     if metric not in METRICS:
         raise KeyError(f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}")
     unit = METRICS[metric][0]
@@ -179,40 +208,53 @@ def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, t
             fig.add_trace(go.Scatter(x=o["year"].tolist(), y=o["p50"].tolist(), mode="lines", name=f"{plain(group_label(other))} median (grey, for comparison)",
                                      line=dict(color=GREY, width=1), hoverinfo="skip", showlegend=False, legendgroup="others", **ref))
         rows = medians[group[0]]
+        env = _envelope_of(envelope, metric, group[0])
+        if not env.empty:
+            _envelope_band(fig, env, colours[group[0]], unit, fmt, label, axes=ref, showlegend=k == 0)
         _band(fig, rows["year"].tolist(), rows["p05"].tolist(), rows["p50"].tolist(), rows["p95"].tolist(), label,
               colours[group[0]], unit, fmt, axes=ref, showlegend=False)
     for ann in fig.layout.annotations:  # the panel titles
         ann.font = dict(size=13)
-    fig.update_layout(template="rekit", title=plain(title), height=140 + 230 * rows_n, showlegend=False)
+    fig.update_layout(template="rekit", title=plain(title), height=140 + 230 * rows_n, showlegend=envelope is not None,
+                      legend=dict(y=1 + 36 / (230 * rows_n)))  # above the panel titles
     fig.update_xaxes(title_text=None, dtick=2)
     for r in range(1, rows_n + 1):
         fig.update_yaxes(title_text=plain(yaxis_title or f"{metric.replace('_', ' ')} ({unit})") if r == (rows_n + 1) // 2 else None,
                          row=r, col=1)
     draws = (f"median and p05–p95 of {result.draws:,} draws (seed {result.seed})" if result.draws else "central values")
-    note = (f"Model: {draws}, production basis '{result.basis}'."
-            + (" Grey lines: the other deals' medians." if n > 1 else ""))
+    note = (f"Model: {draws}, production basis '{result.basis}', demand basis '{result.demand}'."
+            + (" Grey lines: the other deals' medians." if n > 1 else "")
+            + (f" Lighter band, dotted edges: {ENVELOPE_LABEL} (every production basis, demand basis and framing, "
+               "their draws pooled with equal weight)." if envelope is not None else ""))
     fig = add_sources(fig, ds, book.source_ids(list(result.deals), result.basis, ds), note)
     year = alt_year if alt_year in set(result.years.tolist()) else int(result.years[-1])
     parts = []
-    for g, label in zip(groups, labels):
+    for g, label in zip(groups, labels, strict=True):
         r = medians[g[0]].set_index("year")
-        parts.append(f"{label}: median {r.loc[year, 'p50']:{fmt}} (p05 {r.loc[year, 'p05']:{fmt}} to p95 {r.loc[year, 'p95']:{fmt}})")
+        env = _envelope_of(envelope, metric, g[0]).set_index("year")
+        around = (f"; {ENVELOPE_LABEL} {env.loc[year, 'envelope_p05']:{fmt}} to {env.loc[year, 'envelope_p95']:{fmt}}"
+                  if year in env.index else "")
+        parts.append(f"{label}: median {r.loc[year, 'p50']:{fmt}} (p05 {r.loc[year, 'p05']:{fmt}} to p95 {r.loc[year, 'p95']:{fmt}}{around})")
     set_alt(fig, f"{title}. Small multiples, one panel per deal, {int(result.years[0])} to {int(result.years[-1])}, "
                  f"{metric.replace('_', ' ')} in {unit}. In {year}: " + "; ".join(parts) + ".")
     return fig
 
 
-def self_sufficiency_chart(result: Result, ds: Dataset, book: DealBook) -> go.Figure:
-    """India's neodymium self-sufficiency (magnets from own oxide / magnet demand) under each deal."""
+def self_sufficiency_chart(result: Result, ds: Dataset, book: DealBook, envelope: pd.DataFrame | None = None) -> go.Figure:
+    """India's neodymium self-sufficiency (magnets from own oxide / magnet demand) under each deal; with
+    `envelope` (rekit.model.scenarios.envelope, metric self_sufficiency), its structural envelope behind."""
     fig = projection_chart(result, "self_sufficiency", ds, book,
                            "India's neodymium self-sufficiency under partner deals",
-                           "own magnets / NdFeB demand", alt_year=2030)
+                           "own magnets / NdFeB demand", alt_year=2030, envelope=envelope)
     fig.add_hline(y=1, line=dict(color="#888", dash="dot", width=1), row="all", col="all")
     return fig
 
 
-def export_share_chart(ds: Dataset, book: DealBook | None = None, result: Result | None = None) -> go.Figure:
-    """IREL's export share: every observed figure with its source, and deal projections as bands."""
+def export_share_chart(ds: Dataset, book: DealBook | None = None, result: Result | None = None,
+                       envelope: pd.DataFrame | None = None) -> go.Figure:
+    """IREL's export share: every observed figure with its source, and deal projections as bands; with
+    `envelope` (rekit.model.scenarios.envelope, metric export_share), each deal's structural envelope
+    as a lighter band behind its own."""
     obs = ds.series("re_export_share", entity="IREL")
     fig = go.Figure()
     if result is not None and book is not None:
@@ -220,6 +262,10 @@ def export_share_chart(ds: Dataset, book: DealBook | None = None, result: Result
         table = table[table["metric"] == "export_share"]
         groups = same_results(result, "export_share")
         colours = deal_colors([g[0] for g in groups])
+        for k, group in enumerate(groups):
+            env = _envelope_of(envelope, "export_share", group[0])
+            if not env.empty:
+                _envelope_band(fig, env, colours[group[0]], "", ".1%", group_label(group), showlegend=k == 0)
         for group in groups:
             rows = table[table["deal"] == group[0]]
             _band(fig, rows["year"].tolist(), rows["p05"].tolist(), rows["p50"].tolist(), rows["p95"].tolist(),
@@ -245,6 +291,9 @@ def export_share_chart(ds: Dataset, book: DealBook | None = None, result: Result
     if result is not None and book is not None:
         ids += book.source_ids(list(result.deals), result.basis, ds)
         note += f" Projections: median and p05–p95 of {max(result.draws, 1):,} draws, basis '{result.basis}'."
+        if envelope is not None:
+            note += (f" Lighter bands, dotted edges: {ENVELOPE_LABEL} (every production basis, demand basis and framing, "
+                     "their draws pooled with equal weight).")
     fig = add_sources(fig, ds, ids, note)
     seen = "; ".join(f"{r.period}: {r.value:.1%} ({r.status}, {r.publisher})" for r in obs.itertuples(index=False))
     alt = f"IREL's export share of its rare-earth output. Observed figures, one marker per source: {seen or 'none'}."
@@ -252,8 +301,13 @@ def export_share_chart(ds: Dataset, book: DealBook | None = None, result: Result
         end = int(result.years[-1])
         t = result.summary()
         t = t[(t["metric"] == "export_share") & (t["year"] == end)].set_index("deal")
-        alt += f" Projected median in {end}: " + "; ".join(
-            f"{group_label(g)} {t.loc[g[0], 'p50']:.1%}" for g in same_results(result, "export_share")) + "."
+        parts = []
+        for g in same_results(result, "export_share"):
+            env = _envelope_of(envelope, "export_share", g[0]).set_index("year")
+            around = (f" ({ENVELOPE_LABEL} {env.loc[end, 'envelope_p05']:.1%} to {env.loc[end, 'envelope_p95']:.1%})"
+                      if end in env.index else "")
+            parts.append(f"{group_label(g)} {t.loc[g[0], 'p50']:.1%}{around}")
+        alt += f" Projected median in {end}: " + "; ".join(parts) + "."
     return set_alt(fig, alt)
 
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 import html
 import re
 
+import numpy as np
 import pandas as pd
 
 from rekit.model.conversions import nd_to_nd2o3
 from rekit.data.dataset import Dataset
 from rekit.data.periods import parse_period
-from rekit.model.simulation import Result
+from rekit.model.deals import DealBook
+from rekit.model.scenarios import ALIKE, DIMENSIONS, Grid, scenarios
+from rekit.model.simulation import METRICS, Result, canonical
 from rekit.model.supply import concentration_table
 
 
@@ -86,6 +89,130 @@ def events_table(ds: Dataset, since: str | None = None) -> pd.DataFrame:
     if since:
         ev = ev[ev["date_start"] >= pd.Timestamp(parse_period(since).start)]
     return ev[["date", "actor", "kind", "title"]].astype(str).set_index("date")
+
+
+#: The structural choices (rekit.model.scenarios) in plain words, by dimension and name. A name not
+#: listed here (a basis from a user's own deals file) is written as its dimension and its name.
+CHOICE_WORDS: dict[str, dict[str, str]] = {
+    "production": {"output": "IREL's measured output", "capacity": "IREL at capacity", "targets": "IREL's stated ramp",
+                   "plan_2030": "IREL's 900 t plan for 2030"},
+    "demand": {"official": "the official demand", "industry": "the industry's demand forecast",
+               "imports": "finished-magnet imports as demand"},
+    "framing": {"chain": "the physical chain (about 2.15 t of magnet per t of oxide)",
+                "officials": "the officials' 3 t of magnet per t of oxide"},
+}
+
+
+def choice_words(dimension: str, name: str) -> str:
+    """One structural choice in plain words: ``choice_words("demand", "official")`` is "the official
+    demand"; a choice the kit does not know (a user's basis) is "demand basis 'name'"."""
+    known = CHOICE_WORDS.get(dimension, {})
+    if name in known:
+        return known[name]
+    what = {"production": "production basis", "demand": "demand basis"}.get(dimension, dimension)
+    return f"{what} '{name}'"
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def scenario_ends(low: str, high: str, book: DealBook) -> tuple[str, str]:
+    """The envelope's two ends (an envelope row's low_scenario and high_scenario labels) in plain
+    words, naming only the choices in which the two ends differ (a choice both ends share is not what
+    separates them), e.g. ("IREL's stated ramp (doubling within a year) and the official demand",
+    "IREL's plan of 900 t by 2030 and demand as finished-magnet imports only"). Where no structural
+    choice moves the median (ALIKE) both are ALIKE; a label this book does not make is given as it is."""
+    if low == ALIKE or high == ALIKE:
+        return ALIKE, ALIKE
+    by_label = {sc.label: sc for sc in scenarios(book)}
+    if low not in by_label or high not in by_label:
+        return low, high
+    lo, hi = by_label[low], by_label[high]
+    dims = [d for d in DIMENSIONS if getattr(lo, d) != getattr(hi, d)] or list(DIMENSIONS)
+    return (_and([choice_words(d, getattr(lo, d)) for d in dims]),
+            _and([choice_words(d, getattr(hi, d)) for d in dims]))
+
+
+def scenario_count(book: DealBook) -> str:
+    """How many structural scenarios the envelope pools and how they arise, e.g. "24 structural
+    scenarios (4 production bases x 3 demand bases x 2 framings)"."""
+    grid = scenarios(book)
+    names = {"production": "production bases", "demand": "demand bases", "framing": "framings"}
+    counts = [f"{len({getattr(sc, d) for sc in grid})} {names.get(d, d + ' choices')}" for d in DIMENSIONS]
+    return f"{len(grid)} structural scenarios ({' × '.join(counts)})"
+
+
+def scenario_sentence(result: Result, book: DealBook) -> str:
+    """The scenario a result was run in, in plain words, and what the envelope beside it pools, e.g.
+    "Chosen scenario: IREL's measured output, the official demand and the physical chain (…); 2,000
+    draws (seed 0). The envelope beside it pools all 24 structural scenarios (…), the same draws in each."."""
+    chosen = {"production": result.basis, "demand": result.demand or book.default_demand, "framing": result.framing}
+    words = _and([choice_words(d, chosen[d]) for d in DIMENSIONS if d in chosen])
+    draws = f"{result.draws:,} draws (seed {result.seed})" if result.draws else "central values"
+    return (f"Chosen scenario: {words}; {draws}. The envelope beside it pools all {scenario_count(book)}, "
+            "the same draws in each.")
+
+
+def envelope_of(grid: Grid, rtol: float = 1e-9) -> pd.DataFrame:
+    """The envelope frame of a grid run (rekit.model.scenarios.run_grid: envelope_p05, envelope_p95,
+    low_scenario, high_scenario by deal, year and metric), with the ends named ALIKE wherever every
+    scenario's median agrees within `rtol` (relative; 1e-12 absolute near zero): the same number
+    computed along two paths differs in its last bits, and such a difference is no choice giving an end."""
+    env = grid.envelope_frame()
+    medians = grid.frame().groupby(["deal", "year", "metric"], sort=False)["p50"].agg(["min", "max"])
+    spread = medians.reindex(pd.MultiIndex.from_frame(env[["deal", "year", "metric"]]))
+    alike = np.isclose(spread["max"].to_numpy(dtype=float), spread["min"].to_numpy(dtype=float), rtol=rtol, atol=1e-12)
+    env.loc[alike, ["low_scenario", "high_scenario"]] = ALIKE
+    return env
+
+
+def _envelope_rows(envelope: pd.DataFrame, metric: str, year: int) -> pd.DataFrame:
+    rows = envelope[(envelope["metric"].map(canonical) == canonical(metric)) & (envelope["year"] == year)]
+    if rows.empty:
+        raise KeyError(f"the envelope has no {metric} in {year}; it has {', '.join(map(str, sorted(set(envelope['metric']))))} "
+                       f"in {int(envelope['year'].min())}-{int(envelope['year'].max())}")
+    return rows.set_index("deal")
+
+
+def with_envelope(table: pd.DataFrame, envelope: pd.DataFrame, metric: str, year: int, book: DealBook,
+                  digits: int = 2) -> pd.DataFrame:
+    """`table` (one row per deal, as metric_table gives) with the structural envelope beside its band:
+    ``envelope p05`` and ``envelope p95`` (the 5th and 95th percentiles of the draws of every structural
+    scenario pooled with equal weight, from rekit.model.scenarios.envelope; the metric's unit) and, in
+    plain words, the choices that give its low and its high end (``lowest with``, ``highest with``)."""
+    rows = _envelope_rows(envelope, metric, year).reindex(table.index)
+    out = table.copy()
+    out["envelope p05"] = rows["envelope_p05"].astype(float).round(digits)
+    out["envelope p95"] = rows["envelope_p95"].astype(float).round(digits)
+    ends = [scenario_ends(str(lo), str(hi), book) for lo, hi in zip(rows["low_scenario"], rows["high_scenario"], strict=True)]
+    out["lowest with"] = [e[0] for e in ends]
+    out["highest with"] = [e[1] for e in ends]
+    return out
+
+
+def envelope_sentence(envelope: pd.DataFrame, metric: str, year: int, book: DealBook, deals: list[str] | None = None,
+                      fmt: str = ".2f") -> str:
+    """The structural envelope of `metric` in `year` for each deal, and which choices give its ends,
+    in words: "Over all 24 structural scenarios (…), pooled with equal weight, own-feedstock coverage
+    (ratio) in 2030 runs from 0.05 to 1.12 (p05–p95) under repm_scheme: lowest with …; highest with …".
+    Deals whose ends are the same choices share one clause; deals no choice moves are named as such."""
+    rows = _envelope_rows(envelope, metric, year)
+    names = [d for d in (deals or list(dict.fromkeys(rows.index))) if d in rows.index]
+    unit = METRICS[metric][0] if metric in METRICS else ""
+    spans = "; ".join(f"{rows.loc[d, 'envelope_p05']:{fmt}}–{rows.loc[d, 'envelope_p95']:{fmt}} under {d}" for d in names)
+    text = (f"Across all {scenario_count(book)}, pooled with equal weight, {metric.replace('_', ' ')}"
+            f"{f' ({unit})' if unit else ''} in {year} spans {spans} (p05–p95).")
+    groups: dict[tuple[str, str], list[str]] = {}
+    for d in names:
+        groups.setdefault(scenario_ends(str(rows.loc[d, "low_scenario"]), str(rows.loc[d, "high_scenario"]), book), []).append(d)
+    for (low, high), who in groups.items():
+        under = f" under {_and(who)}" if len(names) > 1 else ""
+        if low == ALIKE:
+            text += f" No structural choice moves the median{under}."
+        else:
+            text += f" {'Under ' + _and(who) + ', lowest' if under else 'Lowest'} with {low}; highest with {high}."
+    return text
 
 
 class Table:
@@ -160,22 +287,27 @@ def markdown_text(text: str) -> str:
 
 
 class Finding:
-    """A sentence stating a result, computed from the numbers: shown as Markdown (escaped: it renders
-    as plain text), and marked in its output metadata (``rekit.finding``) so the report's landing-page
-    card can quote it (the card's template escapes it)."""
+    """A sentence stating a result, computed from the numbers, and optionally a second one giving its
+    structural envelope (`envelope_sentence`): shown as Markdown (escaped: it renders as plain text),
+    one paragraph each, and marked in its output metadata (``rekit.finding``, ``rekit.envelope``) so the
+    report's landing-page card can quote both (the card's template escapes them)."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, envelope: str = ""):
         self.text = " ".join(text.split())
+        self.envelope = " ".join(envelope.split())
 
     def __repr__(self) -> str:
-        return self.text
+        return self.text + (f"\n{self.envelope}" if self.envelope else "")
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/markdown": markdown_text(self.text), "text/plain": self.text}, {"rekit": {"finding": self.text}}
+        md = markdown_text(self.text) + (f"\n\n{markdown_text(self.envelope)}" if self.envelope else "")
+        meta = {"finding": self.text, **({"envelope": self.envelope} if self.envelope else {})}
+        return {"text/markdown": md, "text/plain": repr(self)}, {"rekit": meta}
 
 
-def finding(text: str) -> Finding:
-    return Finding(text)
+def finding(text: str, envelope: str = "") -> Finding:
+    """A finding to show (see Finding); `envelope`, if given, is the sentence of its structural envelope."""
+    return Finding(text, envelope)
 
 
 def reaching_sentence(result: Result, metric: str, level: float, year: int | None = None) -> str:

@@ -369,6 +369,7 @@ class Rendered:
     files: dict[str, str] = field(default_factory=dict)
     finding: str = ""
     first_figure: dict | None = None
+    envelope: str = ""  # the finding's structural envelope, in words (the landing-page card shows it under the finding)
 
 
 def _finding(nb, first_alt: str = "") -> str:
@@ -387,6 +388,17 @@ def _finding(nb, first_alt: str = "") -> str:
             break
         out = f"{out} {sent}".strip()
     return out
+
+
+def _finding_envelope(nb) -> str:
+    """The structural envelope that came with the report's finding (``rekit.envelope`` beside
+    ``rekit.finding`` in the output's metadata, from `rekit.figures.headlines.finding`), or ''."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []) or []:
+            meta = (out.get("metadata") or {}).get("rekit")
+            if isinstance(meta, dict) and meta.get("finding"):
+                return " ".join(str(meta.get("envelope") or "").split())
+    return ""
 
 
 def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: bool = False, note: str = "",
@@ -474,7 +486,7 @@ def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: boo
         files[notebook_file] = nbformat.writes(nb)
     first_meta = ((first or {}).get("layout") or {}).get("meta") or {}
     finding = _finding(nb, str(first_meta.get("alt") or "") if isinstance(first_meta, dict) else "")
-    return Rendered(page, warnings, files, finding, first)
+    return Rendered(page, warnings, files, finding, first, _finding_envelope(nb))
 
 
 def _markup(text: str):
@@ -510,7 +522,7 @@ def to_html(nb, job: Job, *, show_input: bool, built: str, index_link: bool = Fa
 def write_report(out_dir: Path, rendered: Rendered, job: Job) -> Path:
     """Write a rendered report, its downloads and its record for the landing page (finding, first chart),
     all or none (`write_all_atomic`): a full disk leaves no chart CSV without its page."""
-    meta = {"finding": rendered.finding, "title": job.title, "figure": rendered.first_figure}
+    meta = {"finding": rendered.finding, "envelope": rendered.envelope, "title": job.title, "figure": rendered.first_figure}
     dest = out_dir / job.file
     files = {out_dir / name: text for name, text in rendered.files.items()}
     files[out_dir / f".{job.stem}.card.json"] = json.dumps(meta, default=str)
@@ -572,6 +584,7 @@ a { color: #1565c0; } .num { text-align: right; white-space: nowrap; }
 .card { border: 1px solid #ddd; border-radius: 6px; padding: 12px; background: #fff; }
 .card img { width: 100%; height: auto; border: 1px solid #eee; } .card h3 { font-size: 16px; margin: 8px 0 4px 0; }
 .card .finding { font-size: 14px; line-height: 1.4; color: #333; margin: 0; } .scroll { overflow-x: auto; }
+.card .envelope { font-size: 13px; line-height: 1.4; color: #555; margin: 6px 0 0 0; }
 """
 
 
@@ -652,6 +665,7 @@ def write_index(out_dir: Path, jobs: Sequence[Job], results: Mapping[str, Report
         fig = card.get("figure") or {}
         alt = ((fig.get("layout") or {}).get("meta") or {}).get("alt") if isinstance(fig, dict) else ""
         cards.append({"title": job.title, "href": job.file if exists else "", "finding": card.get("finding", ""),
+                      "envelope": card.get("envelope", ""),
                       "thumb": thumb.name if thumb.exists() else "", "thumb_alt": f"First chart of the report: {alt or job.title}",
                       "status": status})
     summary = f"{n_ok} ok, {n_failed} failed" + (f", {n_other} not built" if n_other else "")
