@@ -85,7 +85,7 @@ def __dir__() -> list[str]:
 _DATASETS: dict[tuple, Any] = {}
 
 
-def load(path: str | None = None) -> "Dataset":
+def load(path: str | None = None) -> Dataset:
     """The dataset: observations, sources, events and indicators as pandas tables, checked against
     the data package's rules (rekit.data.dataset.Dataset).
 
@@ -119,7 +119,7 @@ def load(path: str | None = None) -> "Dataset":
     return _DATASETS[key]
 
 
-def deals(extra: str | Mapping[str, Any] | None = None, data: str | None = None) -> "DealBook":
+def deals(extra: str | Mapping[str, Any] | None = None, data: str | None = None) -> DealBook:
     """The deal book: the partner-deal presets of ``deals.yml`` (``book.deals``), the production
     bases (``book.bases``), India's magnet-demand bases (``book.demands``) and the framings of
     tonnes of magnet per tonne of oxide (``book.framings``), each with its description and sources.
@@ -141,7 +141,7 @@ def deals(extra: str | Mapping[str, Any] | None = None, data: str | None = None)
     return load_deals(extra, ds=ds)
 
 
-def _book_and_names(given: Any, book: "DealBook | None", data: str | None) -> tuple["DealBook", list[str]]:
+def _book_and_names(given: Any, book: DealBook | None, data: str | None) -> tuple[DealBook, list[str]]:
     """The deal book and the deal names of `given`: a name, names, a dict of your own deals (name ->
     definition), or a list mixing names and such dicts."""
     from collections.abc import Mapping
@@ -174,7 +174,7 @@ def _choose(value: Any, allowed: Iterable[str], what: str) -> str:
 def simulate(deals: Any = None, *, years: tuple[int, int] = (2024, 2035), draws: int = 1000, seed: int = 0,
              basis: str = "output", demand: str | None = None, framing: str = "chain",
              metrics: Iterable[str] | str | None = None, overrides: Mapping[str, float] | None = None,
-             book: "DealBook | None" = None, data: str | None = None) -> "Result":
+             book: DealBook | None = None, data: str | None = None) -> Result:
     """Run partner deals through the model: a Monte Carlo of `draws` draws (same `seed`, same numbers).
 
     `deals` is a deal name, a list of names, or your own deals as a dict (name -> definition in the
@@ -219,7 +219,7 @@ def simulate(deals: Any = None, *, years: tuple[int, int] = (2024, 2035), draws:
 def sensitivity(deal: str, metric: str = "own_feedstock_coverage", *, year: int | None = None, method: str = "sobol",
                 n: int = 1024, seed: int = 0, basis: str | None = None, demand: str | None = None,
                 compare: str | None = None, groups: bool = False, years: tuple[int, int] | None = None,
-                framing: str | None = None, book: "DealBook | None" = None, data: str | None = None) -> "pd.DataFrame":
+                framing: str | None = None, book: DealBook | None = None, data: str | None = None) -> pd.DataFrame:
     """Rank the inputs of one deal's `metric` by their influence, year by year (SALib: Sobol indices
     S1/ST with bootstrap confidence, or Morris mu*), structural choices (production basis, demand
     basis, framing) among them unless fixed by `basis`, `demand`, `framing`.
@@ -251,7 +251,7 @@ def sensitivity(deal: str, metric: str = "own_feedstock_coverage", *, year: int 
 
 def goal(deal: str, metric: str, target: float, year: int, lever: str, *, draws: int = 1000, seed: int = 0,
          basis: str | None = None, demand: str | None = None, framing: str = "chain",
-         book: "DealBook | None" = None, data: str | None = None) -> "Goal":
+         book: DealBook | None = None, data: str | None = None) -> Goal:
     """The smallest value of `lever` at which `metric` of `deal` in `year` reaches `target`, for the
     median and for the p05 and p95 draws, found by bisection on the model (rekit.model.goal).
 
@@ -279,8 +279,8 @@ def goal(deal: str, metric: str, target: float, year: int, lever: str, *, draws:
                  framing=framing)
 
 
-def chart(result: "Result", metric: str | None = None, *, title: str | None = None, book: "DealBook | None" = None,
-          data: str | None = None) -> "go.Figure":
+def chart(result: Result, metric: str | None = None, *, title: str | None = None, book: DealBook | None = None,
+          data: str | None = None) -> go.Figure:
     """A plotly figure of one metric of a `simulate` result: one panel per deal, its median line in
     its p05-p95 band, the other deals' medians in grey, and the sources of the run under it.
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Mapping
+from collections.abc import Mapping
 
 __all__ = ["write_atomic", "write_all_atomic"]
 

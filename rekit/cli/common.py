@@ -18,7 +18,8 @@ import difflib
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Literal, NoReturn, Optional, get_args, get_origin
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal, NoReturn, get_args, get_origin
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -314,15 +315,16 @@ def write_records(table, format: str) -> bool:
 # options several commands share
 # ---------------------------------------------------------------------------------------------
 
-DataOption = Annotated[Optional[Path], typer.Option(
+DataOption = Annotated[Path | None, typer.Option(
     "--data", metavar="DIR", help="data folder (default: REKIT_DATA if set, else the bundled data/)")]
-DealsFileOption = Annotated[Optional[Path], typer.Option(
+DealsFileOption = Annotated[Path | None, typer.Option(
     "--deals", metavar="FILE", help="a YAML file of your own deals, in the same format as data/deals.yml")]
 YearsOption = Annotated[str, typer.Option(
     "--years", metavar="START-END", help="years to model (reach 2024-2050)")]
 SeedOption = Annotated[int, typer.Option(
     "--seed", metavar="S", help="random seed, a whole number >= 0; same seed, same output")]
 BasisOption = Annotated[str, typer.Option(
-    "--basis", metavar="B", help="IREL output path: output (measured output, then its plans under capacity; the default), capacity, targets or plan_2030 (reported: the old name of output)")]
+    "--basis", metavar="B", help="IREL output path: output (measured output, then its plans under capacity; the default), "
+                                 "capacity, targets or plan_2030 (reported: the old name of output)")]
 
 DrawsOption = Annotated[int, typer.Option("--draws", metavar="N", help="Monte Carlo draws, a whole number >= 1")]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 import typer
 
@@ -43,7 +43,7 @@ def _indicator(ds, name: str) -> str:
 
 @data_app.command("check", short_help="validate a data folder (default: the bundled data)")
 def check(
-    folder: Annotated[Optional[Path], typer.Argument(metavar="[DIR]", help="data folder (default: REKIT_DATA if set, else the bundled data/)",
+    folder: Annotated[Path | None, typer.Argument(metavar="[DIR]", help="data folder (default: REKIT_DATA if set, else the bundled data/)",
                                                      show_default=False)] = None,
     quick: Annotated[bool, typer.Option("--quick", help="only the checks load() runs (skip the Frictionless validator)")] = False,
 ) -> int:
@@ -97,9 +97,10 @@ def check(
 @data_app.command("show", short_help="the rows of one indicator with their sources")
 def show(
     indicator: Annotated[str, typer.Argument(metavar="INDICATOR", help="an indicator name (see `rekit data summary`)")],
-    entity: Annotated[Optional[str], typer.Option("--entity", metavar="NAME", help="only this entity (IREL, India, China, …)")] = None,
-    partner: Annotated[Optional[str], typer.Option("--partner", metavar="NAME", help="only this partner (Japan, World, …)")] = None,
-    format: Annotated[Literal["text", "csv"], typer.Option("--format", help="text (rows with scope, quote and source) or csv (every column)")] = "text",
+    entity: Annotated[str | None, typer.Option("--entity", metavar="NAME", help="only this entity (IREL, India, China, …)")] = None,
+    partner: Annotated[str | None, typer.Option("--partner", metavar="NAME", help="only this partner (Japan, World, …)")] = None,
+    format: Annotated[Literal["text", "csv"], typer.Option(
+        "--format", help="text (rows with scope, quote and source) or csv (every column)")] = "text",
     data: DataOption = None,
 ) -> int:
     """Print the rows of one indicator with scope, quote and source."""
@@ -137,8 +138,9 @@ def show(
 
 @data_app.command("conflicts", short_help="the disagreement register: figures that disagree, unresolved and resolved")
 def conflicts(
-    indicator: Annotated[Optional[str], typer.Option("--indicator", metavar="NAME", help="only this indicator")] = None,
-    format: Annotated[Literal["text", "csv"], typer.Option("--format", help="text (side by side) or csv (one row per pair, with a state column)")] = "text",
+    indicator: Annotated[str | None, typer.Option("--indicator", metavar="NAME", help="only this indicator")] = None,
+    format: Annotated[Literal["text", "csv"], typer.Option(
+        "--format", help="text (side by side) or csv (one row per pair, with a state column)")] = "text",
     data: DataOption = None,
 ) -> int:
     """The disagreement register: figures that measure the same thing and disagree.
@@ -227,11 +229,11 @@ def summary(
 
 @app.command("cite", short_help="a citation for a source (text, short or BibTeX), or for the kit")
 def cite(
-    source_id: Annotated[Optional[str], typer.Argument(metavar="SOURCE_ID", help="a source_id from data/sources.csv")] = None,
-    format: Annotated[Optional[str], typer.Option(
+    source_id: Annotated[str | None, typer.Argument(metavar="SOURCE_ID", help="a source_id from data/sources.csv")] = None,
+    format: Annotated[str | None, typer.Option(
         "--format", "-f", metavar="FORMAT", show_default=False,
         help="text (a full reference, the default), short (title, publisher, date) or bibtex")] = None,
-    style: Annotated[Optional[str], typer.Option("--style", hidden=True, help="the same as --format")] = None,
+    style: Annotated[str | None, typer.Option("--style", hidden=True, help="the same as --format")] = None,
     kit: Annotated[bool, typer.Option("--kit", help="cite the kit itself: rekit's version, the data version and the commit")] = False,
     data: DataOption = None,
 ) -> int:

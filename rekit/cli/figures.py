@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 import typer
 
@@ -21,7 +21,7 @@ def images(
     out: Annotated[str, typer.Option("--out", metavar="DIR", help="folder for the images")] = "reports/images",
     format: Annotated[Literal["png", "svg", "pdf"], typer.Option("--format", help="image format")] = "png",
     scale: Annotated[float, typer.Option("--scale", metavar="X", help="pixel scale for PNG, > 0")] = 2.0,
-    deal: Annotated[Optional[list[str]], typer.Option(
+    deal: Annotated[list[str] | None, typer.Option(
         "--deal", metavar="NAME",
         help="deals in the model charts (repeatable; default all; the flow chart shows the first, or toll_japan by default)")] = None,
     years: YearsOption = "2024-2035",

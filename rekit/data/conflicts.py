@@ -112,7 +112,7 @@ def find_conflicts(obs: pd.DataFrame, sources: pd.DataFrame, resolutions: pd.Dat
         out[f"{c}_b"] = b[c]
     out["also_a"], out["also_b"] = a["also"], b["also"]
     res = _resolution_index(resolutions)
-    found = [res.get(frozenset((x, y))) for x, y in zip(out["id_a"], out["id_b"])]
+    found = [res.get(frozenset((x, y))) for x, y in zip(out["id_a"], out["id_b"], strict=True)]
     for col in ("resolution", "decision", "preferred", "reason"):
         out[col] = pd.Series([f[col] if f else None for f in found], index=out.index, dtype="string")
     for col in ("partner", "scope_key", "also_a", "also_b"):

@@ -132,7 +132,7 @@ def resource_path(folder: str | os.PathLike, path: object) -> Path:
         raise _refused(shown, "holds a NUL character")
     posix, windows = PurePosixPath(path), PureWindowsPath(path)
     if posix.is_absolute() or windows.is_absolute() or windows.drive or path.startswith(("/", "\\")):
-        raise _refused(shown, f"is absolute: a resource must be a file inside the package folder, "
+        raise _refused(shown, "is absolute: a resource must be a file inside the package folder, "
                               "given relative to it (e.g. observations.csv)")
     if _URL.match(path):
         raise _refused(shown, "is a URL: a resource must be a file inside the package folder")
@@ -144,7 +144,7 @@ def resource_path(folder: str | os.PathLike, path: object) -> Path:
     except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError before Python 3.13)
         raise _refused(shown, "cannot be resolved: a loop of symbolic links") from None
     if target != root and root not in target.parents:
-        raise _refused(shown, f"leads outside the package folder (a symbolic link?): "
+        raise _refused(shown, "leads outside the package folder (a symbolic link?): "
                               "a resource must be a file inside it")
     try:
         mode = os.stat(target).st_mode

@@ -62,7 +62,7 @@ def foreign_keys(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -
             known = set(target[fk.reference].dropna())
             col = df[fk.field]
             bad = col.notna() & ~col.isin(known)
-            for row, value in zip(df.loc[bad, ROW], col[bad]):
+            for row, value in zip(df.loc[bad, ROW], col[bad], strict=True):
                 out.append(Problem(res.path, row, fk.field, f"{clip(value)} is not a {fk.reference} in {schema[fk.resource].path}"))
     return out
 
@@ -97,7 +97,7 @@ def bounded_values(obs: pd.DataFrame, file: str) -> list[Problem]:
 def periods(df: pd.DataFrame, column: str, file: str) -> list[Problem]:
     """Every period (or date) parses."""
     out = []
-    for row, text in zip(df[ROW], df[column]):
+    for row, text in zip(df[ROW], df[column], strict=True):
         if pd.isna(text):
             continue
         if len(text) > 40:  # no period is that long: do not echo the cell whole
@@ -127,7 +127,7 @@ def ascii_names(df: pd.DataFrame, columns: tuple[str, ...], file: str) -> list[P
         cells = df[column].tolist()
         if all(pd.isna(t) or t.isascii() for t in cells):  # the usual case
             continue
-        for row, text in zip(df[ROW].tolist(), cells):
+        for row, text in zip(df[ROW].tolist(), cells, strict=True):
             if pd.isna(text) or text.isascii():
                 continue
             first = next(c for c in text if not c.isascii())
@@ -152,7 +152,7 @@ def _parsed(text: object):
 def days(df: pd.DataFrame, column: str, file: str) -> list[Problem]:
     """Every cell of `column` is a real calendar day, YYYY-MM-DD (2026-02-30 and 2025-13-45 are refused)."""
     out = []
-    for row, text in zip(df[ROW], df[column]):
+    for row, text in zip(df[ROW], df[column], strict=True):
         if pd.isna(text):
             continue
         try:
@@ -168,7 +168,7 @@ def days(df: pd.DataFrame, column: str, file: str) -> list[Problem]:
 def read_after_published(src: pd.DataFrame, file: str) -> list[Problem]:
     """A source's publication `date` is not after the day it was `accessed` (a typing error in either)."""
     out = []
-    for row, d, a in zip(src[ROW], src["date"], src["accessed"]):
+    for row, d, a in zip(src[ROW], src["date"], src["accessed"], strict=True):
         pd_, pa = _parsed(d), _parsed(a)
         if pd_ is not None and pa is not None and pd_.start > pa.end:
             out.append(Problem(file, row, "date", f"published {d}, after it was accessed on {a}: "
@@ -179,10 +179,10 @@ def read_after_published(src: pd.DataFrame, file: str) -> list[Problem]:
 def reported_in_time(obs: pd.DataFrame, src: pd.DataFrame, file: str) -> list[Problem]:
     """A `reported` figure's period starts no later than its source's date: a source reports what
     has begun by the time it is published; a figure for later is a target or an estimate."""
-    published = {sid: _parsed(d) for sid, d in zip(src["source_id"].tolist(), src["date"].tolist())}
+    published = {sid: _parsed(d) for sid, d in zip(src["source_id"].tolist(), src["date"].tolist(), strict=True)}
     out = []
     cols = (obs[c].tolist() for c in (ROW, "status", "period", "source_id"))
-    for row, status, text, sid in zip(*cols):
+    for row, status, text, sid in zip(*cols, strict=True):
         if status != "reported":
             continue
         period, when = _parsed(text), published.get(sid)
@@ -240,9 +240,9 @@ def world_totals(obs: pd.DataFrame, file: str) -> list[Problem]:
     """No country's mine production exceeds the World total of the same source (edition), period and unit."""
     mp = obs[(obs["indicator"] == "mine_production").fillna(False).to_numpy()]
     cols = [mp[c].tolist() for c in ("entity", "source_id", "period", "unit", "value", ROW)]
-    world = {(s, p, u): v for e, s, p, u, v, _ in zip(*cols) if e == "World" and pd.notna(v)}
+    world = {(s, p, u): v for e, s, p, u, v, _ in zip(*cols, strict=True) if e == "World" and pd.notna(v)}
     out = []
-    for e, s, p, u, v, row in zip(*cols):
+    for e, s, p, u, v, row in zip(*cols, strict=True):
         w = world.get((s, p, u))
         if e != "World" and w is not None and pd.notna(v) and v > w:
             out.append(Problem(file, row, "value", f"{cut(e, 80)}'s {v:g} {u} exceeds the World total {w:g} of {s} for {p}"))
@@ -263,7 +263,7 @@ def origin_shares(obs: pd.DataFrame, file: str) -> list[Problem]:
                & (obs["status"] != "withdrawn").fillna(True).to_numpy() & obs["value"].notna().to_numpy()]
     groups: dict[tuple, dict[str, tuple[float, int]]] = {}
     cols = [rows[c].tolist() for c in ("indicator", "entity", "period", "scope_key", "partner", "value", ROW)]
-    for ind, ent, per, key, partner, v, row in zip(*cols):
+    for ind, ent, per, key, partner, v, row in zip(*cols, strict=True):
         g = groups.setdefault((ind, ent, per, None if pd.isna(key) else key), {})
         p = "" if pd.isna(partner) else str(partner)
         if p not in g or v < g[p][0]:
@@ -285,11 +285,12 @@ def duplicates(obs: pd.DataFrame, file: str) -> list[Problem]:
     first: dict[tuple, tuple[int, str]] = {}
     out = []
     lists = [obs[c].tolist() for c in cols]
-    for row, oid, *cells in zip(obs[ROW].tolist(), obs["id"].tolist(), *lists):
+    for row, oid, *cells in zip(obs[ROW].tolist(), obs["id"].tolist(), *lists, strict=True):
         key = tuple(None if (c is None or c is pd.NA or c != c) else c for c in cells)  # c != c: NaN
         if key in first:
             r0, id0 = first[key]
-            out.append(Problem(file, row, "id", f"{clip(oid)} repeats row {r0} ({clip(id0)}) in every other column: an exact duplicate under a new id"))
+            out.append(Problem(file, row, "id", f"{clip(oid)} repeats row {r0} ({clip(id0)}) in every other column: "
+                                                "an exact duplicate under a new id"))
         else:
             first[key] = (row, oid)
     return out
@@ -322,7 +323,7 @@ def sources_used(sources: pd.DataFrame, users: list[pd.DataFrame], file: str) ->
     used = set().union(*(set(u["source_id"].dropna()) for u in users))
     return [
         Problem(file, row, "source_id", f"{clip(sid)} is cited by no observation or event")
-        for row, sid in zip(sources[ROW], sources["source_id"])
+        for row, sid in zip(sources[ROW], sources["source_id"], strict=True)
         if pd.notna(sid) and sid not in used
     ]
 

@@ -110,7 +110,7 @@ def read_table(folder: Path, res: Resource) -> tuple[pd.DataFrame, list[Problem]
         numbers.append(i)
         if _CONTROL.search("".join(rec)) is None:  # the usual case: one search a row
             continue
-        for col, cell in zip(header, rec):
+        for col, cell in zip(header, rec, strict=True):
             if (bad := control_character(cell)) is not None:
                 problems.append(Problem(name, i, col if col in known else WHOLE_ROW,
                                         f"holds the control character {bad}: a cell is one line of plain text"))
@@ -138,7 +138,7 @@ def _check_field(name: str, fld, cells: list[str], rows: list[int]) -> tuple[pd.
     values: list = []
     pattern = re.compile(fld.pattern) if fld.pattern else None
     first_seen: dict[str, int] = {}
-    for cell, row in zip(cells, rows):
+    for cell, row in zip(cells, rows, strict=True):
         if cell == "":
             if fld.required:
                 problems.append(Problem(name, row, fld.name, "required, but empty"))

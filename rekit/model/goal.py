@@ -51,10 +51,13 @@ class Lever:
 
 
 LEVERS: dict[str, Lever] = {
-    "irel_output": Lever("x the production basis", 1.0, 1_000.0, "IREL's NdPr oxide output and capacity, as a multiple of the production basis"),
+    "irel_output": Lever("x the production basis", 1.0, 1_000.0,
+                         "IREL's NdPr oxide output and capacity, as a multiple of the production basis"),
     "partner_free_capacity": Lever("t magnet/yr", 1_000.0, 1_000_000.0, "the partner's sintered-magnet capacity free for India's oxide"),
-    "scheme_utilisation": Lever("share of each plant's allocation", 0.25, 1.0, "the output of each of the magnet scheme's plants at full ramp"),
-    "domestic_capacity": Lever("t magnet/yr", 1_000.0, 1_000_000.0, "sintered NdFeB magnet-making capacity in India beside the scheme's plants"),
+    "scheme_utilisation": Lever("share of each plant's allocation", 0.25, 1.0,
+                                "the output of each of the magnet scheme's plants at full ramp"),
+    "domestic_capacity": Lever("t magnet/yr", 1_000.0, 1_000_000.0,
+                               "sintered NdFeB magnet-making capacity in India beside the scheme's plants"),
     "oxide_imports": Lever("t NdPr oxide/yr", 500.0, 1_000_000.0, "NdPr oxide India's magnet makers can import a year"),
 }
 
@@ -244,7 +247,8 @@ def _limit(book, deal, metric, year, lever, spec, best, rising, draws, seed, dem
             movers.append(f"{other} ({ospec.doc})")
     most = f"{'at most' if rising else 'at least'} {best:.4g} (median) however large {lever} is (tried up to {_fmt(spec.most)} {spec.unit})"
     if movers:
-        return f"The metric gets to {most}; what limits it is what other levers supply: raising " + " or ".join(movers) + " moves it further."
+        return (f"The metric gets to {most}; what limits it is what other levers supply: raising "
+                + " or ".join(movers) + " moves it further.")
     return (f"The metric gets to {most}; no other lever moves it further either: the deal's own terms (its shares, "
             "the partner's retained share, demand) bound it.")
 

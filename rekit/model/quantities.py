@@ -29,7 +29,7 @@ class Quantity:
     note: str = ""
 
     @classmethod
-    def point(cls, value: float, unit: str, source: str, note: str = "") -> "Quantity":
+    def point(cls, value: float, unit: str, source: str, note: str = "") -> Quantity:
         return cls(value, value, value, unit, source, note)
 
     @property
@@ -82,7 +82,7 @@ class Schedule:
     kind: str = "annual"
 
     @classmethod
-    def constant(cls, q: Quantity) -> "Schedule":
+    def constant(cls, q: Quantity) -> Schedule:
         return cls(((0, q),))
 
     @property

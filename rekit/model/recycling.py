@@ -30,7 +30,7 @@ magnets is not reported (as of 2026-12-03), so that share is the caller's labell
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

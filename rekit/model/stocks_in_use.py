@@ -30,7 +30,7 @@ the magnet flows; a content fixed per end use keeps each element's balance exact
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 from scipy.special import ndtr
@@ -62,26 +62,26 @@ class Lifetime:
     source: str = ""
 
     @classmethod
-    def weibull(cls, scale, shape, source: str = "", name: str = "lifetime") -> "Lifetime":
+    def weibull(cls, scale, shape, source: str = "", name: str = "lifetime") -> Lifetime:
         """A Weibull lifetime, scale in years and shape dimensionless, both > 0 (else ModelError)."""
         return cls._checked("weibull", scale, shape, source, name)
 
     @classmethod
-    def normal(cls, mean, std, source: str = "", name: str = "lifetime") -> "Lifetime":
+    def normal(cls, mean, std, source: str = "", name: str = "lifetime") -> Lifetime:
         """A normal lifetime, mean and standard deviation in years, both > 0 (else ModelError)."""
         return cls._checked("normal", mean, std, source, name)
 
     @classmethod
-    def of(cls, kind: str, a, b, source: str = "", name: str = "lifetime") -> "Lifetime":
+    def of(cls, kind: str, a, b, source: str = "", name: str = "lifetime") -> Lifetime:
         """A lifetime by the name of its kind (as a data file gives it)."""
         if kind not in LIFETIME_KINDS:
             raise ModelError(f"{name}: unknown lifetime distribution {kind!r}; allowed: {', '.join(LIFETIME_KINDS)}")
         return cls._checked(kind, a, b, source, name)
 
     @classmethod
-    def _checked(cls, kind: str, a, b, source: str, name: str) -> "Lifetime":
+    def _checked(cls, kind: str, a, b, source: str, name: str) -> Lifetime:
         arrays = []
-        for label, v in zip(LIFETIME_KINDS[kind], (a, b)):
+        for label, v in zip(LIFETIME_KINDS[kind], (a, b), strict=True):
             arr = np.asarray(v, dtype=float)
             bad = ~(np.isfinite(arr) & (arr > 0))
             if bad.any():
@@ -179,7 +179,8 @@ def inflow_driven(inflow, lifetime: Lifetime, years: Sequence[int], content: Map
             raise ModelError(f"content: unknown element {e!r}; allowed: {', '.join(ELEMENTS)}")
         arr = np.asarray(c, dtype=float)
         if not (np.isfinite(arr) & (arr >= 0) & (arr <= 1)).all():
-            raise ModelError(f"content of {e}: t {e} per t magnet must lie in [0, 1]; got {float(arr[~((arr >= 0) & (arr <= 1))].flat[0])!r}")
+            given = float(arr[~((arr >= 0) & (arr <= 1))].flat[0])
+            raise ModelError(f"content of {e}: t {e} per t magnet must lie in [0, 1]; got {given!r}")
         contents[e] = arr
     result = StocksInUse(years, x, outflow, stock, contents)
     _check(result, tol, name)
@@ -226,7 +227,7 @@ def convolve(x: np.ndarray, p: np.ndarray, method: str = "auto") -> np.ndarray:
     r, k = np.tril_indices(n)  # row r (the year t) ≥ column k (the cohort c)
     toeplitz = np.zeros((n, n))
     for idx in np.ndindex(*lt_aligned):
-        sel = tuple(i if size > 1 else slice(None) for i, size in zip(idx, lt_aligned))
+        sel = tuple(i if size > 1 else slice(None) for i, size in zip(idx, lt_aligned, strict=True))
         pi = p[idx[len(batch) - len(lt_shape):]] if lt_shape else p
         toeplitz[r, k] = pi[r - k]  # M[t, c] = p[t − c] for t ≥ c, so out[t] = Σ_c x[c] M[t, c]
         rows = xb[sel].reshape(-1, n)
@@ -308,7 +309,7 @@ def lifetimes_for(end_uses: Sequence[str], table: Mapping[str, Lifetime]) -> Lif
                          f"give end uses of one kind per call")
     lts = [table[u] for u in end_uses]
     return Lifetime(lts[0].kind, np.array([float(lt.a) for lt in lts]), np.array([float(lt.b) for lt in lts]),
-                    "; ".join(f"{u}: {lt.source}" for u, lt in zip(end_uses, lts)))
+                    "; ".join(f"{u}: {lt.source}" for u, lt in zip(end_uses, lts, strict=True)))
 
 
 def inflow_from_units(units, kg_per_unit, years: Sequence[int], name: str = "units") -> np.ndarray:

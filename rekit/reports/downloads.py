@@ -17,7 +17,8 @@ import csv
 import html
 import io
 import json
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from rekit import csvcells
 
@@ -81,7 +82,8 @@ def figure_rows(fig: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
             link = t.get("link") or {}
             src, dst = _cells(link.get("source"), 0), _cells(link.get("target"), 0)
             val = _cells(link.get("value"), len(src))
-            for s, d, v in zip(src, dst, val):
+            # a hand-made sankey may give fewer targets than sources: plotly draws the links both give, so does the CSV
+            for s, d, v in zip(src, dst, val, strict=False):
                 rows.append([_text(labels[int(s)]) if int(s) < len(labels) else s,
                              _text(labels[int(d)]) if int(d) < len(labels) else d, v])
         unit = next((t.get("valuesuffix", "").strip() for t in data if t.get("type") == "sankey"), "")
@@ -165,7 +167,7 @@ def read_figure_csv(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
         break
     if columns is None:
         return head, []
-    return head, [dict(zip(columns, record)) for record in records if record]
+    return head, [dict(zip(columns, record, strict=True)) for record in records if record]
 
 
 def chart_file(stem: str, k: int) -> str:

@@ -86,7 +86,7 @@ def _not_a_scalar(value: Any) -> bool:
 
 
 @functools.lru_cache(maxsize=256)
-def _adapter(spec: "Spec", resolved: Any) -> TypeAdapter:
+def _adapter(spec: Spec, resolved: Any) -> TypeAdapter:
     from pydantic import TypeAdapter
 
     return TypeAdapter(spec.annotation(resolved))

@@ -24,7 +24,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from rekit.teaching.verdicts import Tolerance, Verdict, check_choice, check_number, record_verdict, reset_session
 

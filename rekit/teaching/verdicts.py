@@ -32,7 +32,8 @@ import math
 import numbers
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "Verdict", "Tolerance", "check_number", "check_choice", "session_summary", "reset_session", "VERDICT_MIME",
