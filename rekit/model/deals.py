@@ -58,7 +58,7 @@ FRAMING_KEYS = ("description", "magnets_per_oxide")
 STOCK_KEYS = ("date", "source", "note")
 BASIS_KINDS = ("annual", "fiscal", "run_rate")
 DEMAND_KEYS = ("description", "base", "base_year", "growth")
-HALT_KEYS = ("date", "source", "note")
+HALT_KEYS = ("date", "latest", "source", "note")
 SHOCK_KEYS = ("start", "event", "events", "note")
 YEARS = (2024, 2050)  # the reach of the data: first reported year to the end of the longest plan
 
@@ -212,6 +212,9 @@ class Deal:
     partner_plants: tuple[tuple[str, str], ...] = ()
     #: every events.csv id the China shock replays (china_shock.event and china_shock.events)
     shock_events: tuple[str, ...] = ()
+    #: the latest the exports may stop (export_halt.latest, ISO date): the halt's date is then uncertain
+    #: between export_halt and this (params["export_halt_year"]); None: the halt is on its date
+    export_halt_latest: str | None = None
 
     def sources(self) -> list[str]:
         """Every source a number of this deal rests on ("obs:ID", source ids, "assumption: …")."""
@@ -452,8 +455,14 @@ class _Reader:
         return {k: (Schedule(tuple(p)) if k != rest else None) for k, p in points.items()}, rest
 
     def halt(self, where: str, spec: Any) -> str | None:
+        """The halt's date (ISO); `latest`, if given, is read by halt_range."""
+        return self.halt_range(where, spec)[0]
+
+    def halt_range(self, where: str, spec: Any) -> tuple[str | None, str | None]:
+        """(date, latest) of an export_halt mapping: the date the exports may stop first and, with
+        `latest`, the last date they may stop (after the date); DealError names the key and value."""
         if spec is None:
-            return None
+            return None, None
         if not isinstance(spec, dict):
             raise DealError(f"{where}, key 'export_halt': expected {{date: YYYY-MM-DD, source: ID}}, got {spec!r}")
         for k in spec:
@@ -465,7 +474,12 @@ class _Reader:
         if "source" not in spec:
             raise DealError(f"{where}, key 'export_halt': the date {iso} needs a source (a source_id or 'assumption: why')")
         self._check_source(where, "export_halt", str(spec["source"]))
-        return iso
+        if spec.get("latest") is None:
+            return iso, None
+        latest = _iso(spec["latest"])
+        if latest is None or latest <= iso:
+            raise DealError(f"{where}, key 'export_halt': latest {spec['latest']!r} is not a date after {iso} ({DATE_FORM})")
+        return iso, latest
 
     def shock(self, where: str, spec: Any) -> tuple[str | None, str | None]:
         if spec is None:
@@ -578,6 +592,9 @@ def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict, demand: Deman
         params["demand_base"] = demand.base
         params["demand_growth"] = demand.growth
     shock_start, shock_event = r.shock(where, merged.get("china_shock"))
+    halt, halt_latest = r.halt_range(where, merged.get("export_halt"))
+    if halt:
+        params["export_halt_year"] = halt_schedule(halt, halt_latest, merged["export_halt"])
     shock = merged.get("china_shock") or {}
     shock_events = tuple(dict.fromkeys([*([shock["event"]] if shock.get("event") else []), *shock.get("events", [])]))
     return Deal(
@@ -590,12 +607,22 @@ def _resolve_deal(r: _Reader, name: str, raw: Any, defaults: dict, demand: Deman
         params=params,
         demand_base_year=demand.base_year if demand else 2025,
         origin=r.file,
-        export_halt=r.halt(where, merged.get("export_halt")),
+        export_halt=halt,
         shock_start=shock_start,
         shock_event=shock_event,
         partner_plants=pairs,
         shock_events=shock_events,
+        export_halt_latest=halt_latest,
     )
+
+
+def halt_schedule(date: str, latest: str | None, spec: Mapping[str, Any]) -> Schedule:
+    """When the exports stop, as a decimal year (decimal_year): a point on `date`, or with `latest` a
+    triangular range from `date` (its mode: the directive) to `latest`; its source is the spec's."""
+    t0 = decimal_year(date)
+    t1 = decimal_year(latest) if latest else t0
+    note = f"exports stop between {date} and {latest}" if latest else f"exports stop on {date}"
+    return Schedule.constant(Quantity(t0, t0, t1, "year", str(spec.get("source", "")), str(spec.get("note", note))))
 
 
 def _named(doc: dict, file: str, key: str, what: str, plural: str, keys: tuple[str, ...]) -> list[tuple[str, dict, str]]:

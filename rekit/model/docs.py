@@ -79,7 +79,9 @@ def parameter_table(book: DealBook | None = None) -> str:
             v, r, s = _schedule(deal.params[p])
             lines.append(f"| `{name}` | `{p}` | {v} | {r} | {s} |")
         if deal.export_halt:
-            lines.append(f"| `{name}` | export halt | {deal.export_halt} |  | 2012 agreement's exports stop (part of the year ships) |")
+            span = f"{deal.export_halt}–{deal.export_halt_latest}" if deal.export_halt_latest else ""
+            lines.append(f"| `{name}` | export halt | {deal.export_halt} | {span} | the flow to Toyotsu Rare Earths India under the "
+                         "2012 agreement stops (part of the year ships) |")
         if deal.shock_start:
             lines.append(f"| `{name}` | China shock | from {deal.shock_start} |  | modelled on event `{deal.shock_event}` |")
     return "\n".join(lines)
@@ -97,7 +99,8 @@ def bases_table(book: DealBook | None = None) -> str:
         v, r, s = _schedule(d.base)
         gv, gr, gs = _schedule(d.growth)
         default = " (default)" if name == book.default_demand else ""
-        lines.append(f"| demand `{name}`{default} | base {d.base_year}, growth a year | {v}; growth {gv} | {r}{'; ' + gr if gr else ''} |  | {s}; {gs} |")
+        ranges = f"{r}{'; ' + gr if gr else ''}"
+        lines.append(f"| demand `{name}`{default} | base {d.base_year}, growth a year | {v}; growth {gv} | {ranges} |  | {s}; {gs} |")
     return "\n".join(lines)
 
 
