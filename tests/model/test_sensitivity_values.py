@@ -1,0 +1,247 @@
+"""The sensitivity analysis' own bookkeeping by hand: a sampled key's factor, a factor's choices and
+sources, the parameters a run leaves out and why, one year's table from known outputs, bad input."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rekit.model.deals import load_deals
+from rekit.model.quantities import Quantity, Schedule
+from rekit.model.sensitivity import (
+    _GATE_WHY, GATED, Factor, _highest, _key, _one_year, _source, factors, not_applicable, sensitivity,
+)
+from rekit.model.simulation import ModelError
+
+
+def a(v, source="assumption: test"):
+    return {"value": v, "source": source}
+
+
+#: Four deals of our own, each switching on one gated mechanism or none.
+MINE = {"deals": {
+    "plain": {"description": "everything stocked", "shares": {"export": a(0), "toll": a(0), "domestic": a(0), "stock": "rest"}},
+    "tolls": {"description": "a partner with capacity, a tenth tolled",
+              "shares": {"export": a(0), "toll": a(0.1), "domestic": a(0), "stock": "rest"}, "partner_capacity": a(500)},
+    "tolls_rest": {"description": "a partner with capacity takes the rest",
+                   "shares": {"export": a(0), "stock": a(0), "domestic": a(0), "toll": "rest"}, "partner_capacity": a(500)},
+    "no_room": {"description": "a tenth tolled, but the partner has no capacity",
+                "shares": {"export": a(0), "toll": a(0.1), "domestic": a(0), "stock": "rest"}},
+    "schemed": {"description": "one scheme plant",
+                "shares": {"export": a(0), "toll": a(0), "domestic": a(0), "stock": "rest"},
+                "scheme_beneficiaries": {"value": 0, "low": 0, "high": 1, "source": "assumption: maybe one"}},
+}}
+
+
+@lru_cache(maxsize=1)
+def book():
+    return load_deals(MINE, name="test deals")
+
+
+# --- keys, factors, sources ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("key, factor", [
+    ("production:output", "production"), ("capacity:capacity", "capacity"), ("production", "production"),
+    ("scheme_allocation:L3", "scheme_allocation"), ("scheme_utilisation:L12", "scheme_utilisation"),
+    ("scheme_allocation:X3", "scheme_allocation:X3"), ("scheme_allocation:L", "scheme_allocation:L"),
+    ("scheme_allocation:Lx", "scheme_allocation:Lx"), ("share:toll", "share:toll"), ("eta_metal", "eta_metal"),
+    ("eta_metal:L1", "eta_metal:L1"), ("productions:x", "productions:x"),
+])
+def test_a_sampled_key_belongs_to_its_factor(key, factor):
+    assert _key(key) == factor
+
+
+def test_pick_maps_the_unit_interval_to_equal_thirds_and_halves():
+    three = Factor("c", "c", choices=("a", "b", "c"))
+    # floor(u * 3), at most 2: 0.3333 -> 0, 1/3 + 1e-9 -> 1, 0.7 -> 2, 1 -> 2 (not 3)
+    assert three.pick(np.array([0.0, 0.3333, 1 / 3 + 1e-9, 0.7, 1.0])).tolist() == [0, 0, 1, 2, 2]
+    assert Factor("c", "c", choices=("a", "b")).pick([0.49, 0.5, 1.0]).tolist() == [0, 1, 1]
+
+
+def sched(*sources_and_ranges):
+    return Schedule(tuple((2024 + i, Quantity(1.0, lo, hi, "t", src)) for i, (src, lo, hi) in enumerate(sources_and_ranges)))
+
+
+def test_a_factor_rests_on_assumptions_only_through_its_ranged_values():
+    guess = sched(("assumption: a guess", 0.5, 2.0), ("obs:x", 1.0, 1.0))  # the sourced point has no range: not counted
+    assert Factor("f", "g", (guess,)).source == "assumption"
+    assert Factor("f", "g", (sched(("  assumption: padded", 0.5, 2.0)),)).source == "assumption"
+    both = sched(("assumption: a guess", 0.5, 2.0), ("obs:x", 0.9, 1.1))
+    assert Factor("f", "g", (both,)).source == "partly assumption"
+    assert Factor("f", "g", (sched(("obs:x; an assumption beside it", 0.5, 2.0)),)).source == "partly assumption"
+    assert Factor("f", "g", (sched(("obs:x", 0.5, 2.0)),)).source == "sourced"
+    assert Factor("f", "g", choices=("a", "b")).source == "structural"
+
+
+@pytest.mark.parametrize("kinds, expected", [
+    (["structural"], "structural"), (["structural", "structural"], "structural"),
+    (["assumption"], "assumption"), (["assumption", "assumption"], "assumption"),
+    (["assumption", "sourced"], "partly assumption"), (["partly assumption"], "partly assumption"),
+    (["sourced", "partly assumption"], "partly assumption"), (["sourced"], "sourced"),
+    (["structural", "sourced"], "sourced"), (["structural", "assumption"], "partly assumption"),
+])
+def test_a_group_rests_on_its_members(kinds, expected):
+    by = {"structural": Factor("s", "g", choices=("a", "b")),
+          "assumption": Factor("f", "g", (sched(("assumption: x", 0, 2)),)),
+          "partly assumption": Factor("f", "g", (sched(("assumption: x", 0, 2), ("obs:y", 0, 2)),)),
+          "sourced": Factor("f", "g", (sched(("obs:y", 0, 2)),))}
+    assert _source([by[k] for k in kinds]) == expected
+
+
+def test_highest_is_the_largest_high_of_a_schedule():
+    assert _highest(None) == 0.0
+    assert _highest(sched(("x", 0.5, 2.0), ("x", 0.1, 3.5), ("x", 1.0, 1.0))) == 3.5
+
+
+# --- the gated parameters -----------------------------------------------------------------------
+
+def gated(mechanism):
+    return {p for p, g in GATED.items() if g == mechanism}
+
+
+def test_a_plain_deal_leaves_out_every_gated_parameter_with_its_reason():
+    out = not_applicable(book(), ["plain"])
+    assert out == {p: _GATE_WHY[g] for p, g in GATED.items()}
+    assert out["scheme_allocation"] == "no deal has a scheme plant (scheme_beneficiaries is 0)"
+    assert out["partner_spare"] == "no deal tolls oxide to a partner with capacity (partner_capacity or the toll share is 0)"
+    assert out["shock_months"] == "no deal has a China shock (china_shock)"
+
+
+@pytest.mark.parametrize("deals, on", [
+    (["tolls"], {"partner"}), (["tolls_rest"], {"partner"}), (["no_room"], set()), (["plain", "tolls"], {"partner"}),
+    (["schemed"], {"scheme"}), (["china_shock_2030"], {"shock", "scheme"}),  # the bundled shock is repm_scheme's
+])
+def test_a_mechanism_some_deal_has_is_sampled(deals, on):
+    out = not_applicable(book(), deals)
+    for mechanism in ("partner", "scheme", "shock"):
+        if mechanism in on:
+            assert not gated(mechanism) & set(out), mechanism
+        else:
+            assert gated(mechanism) <= set(out), mechanism
+
+
+def test_the_factors_leave_out_the_gated_parameters_and_say_so():
+    names = {f.name for f in factors(book(), ["plain"], "output", "official", "chain")}
+    assert not gated("partner") & names and not gated("scheme") & names
+    names = {f.name for f in factors(book(), ["tolls"], "output", "official", "chain")}
+    assert "partner_spare" in names  # ranged in the defaults, 0.05-0.5
+    table = sensitivity(book(), "plain", "oxide_stock", 2025, n=8, seed=0, basis="output", demand="official", framing="chain")
+    assert table.attrs["not_applicable"] == not_applicable(book(), ["plain"])
+
+
+# --- one year's table from known outputs -------------------------------------------------------
+
+def three_factors():
+    ranged = lambda src: (sched((src, 0.0, 2.0)),)  # noqa: E731
+    return [Factor("big", "g1", ranged("obs:x")), Factor("small", "g2", ranged("assumption: guess")),
+            Factor("none", "g2", ranged("obs:y"))]
+
+
+def one_year(method, y_of, n=256, seed=0):
+    from SALib.sample import morris as morris_sampler
+    from SALib.sample import sobol as sobol_sampler
+
+    facs = three_factors()
+    problem = {"num_vars": 3, "names": [f.name for f in facs], "bounds": [[0.0, 1.0]] * 3}
+    if method == "sobol":
+        X = sobol_sampler.sample(problem, n, calc_second_order=False, seed=seed)
+    else:
+        X = morris_sampler.sample(problem, n, num_levels=4, seed=seed)
+    keys = problem["names"]
+    return _one_year(problem, method, X, y_of(X), keys, {k: [f] for k, f in zip(keys, facs, strict=True)}, seed, 50)
+
+
+def test_one_year_of_sobol_ranks_a_linear_output_by_hand():
+    """y = 4·x1 + x2, x uniform on [0, 1]: Var = 16/12 + 1/12 = 17/12; S1 = ST = 16/17 = 0.941, 1/17 = 0.059, 0."""
+    t = one_year("sobol", lambda X: 4 * X[:, 0] + X[:, 1])
+    assert list(t.columns) == ["parameter", "group", "kind", "S1", "S1_conf", "ST", "ST_conf", "rank", "top3_share", "source", "flag"]
+    assert t["parameter"].tolist() == ["big", "small", "none"] and t["rank"].tolist() == [1, 2, 3]
+    assert t["ST"].tolist() == pytest.approx([16 / 17, 1 / 17, 0.0], abs=0.03)
+    assert t["S1"].tolist() == pytest.approx([16 / 17, 1 / 17, 0.0], abs=0.03)
+    assert t["group"].tolist() == ["g1", "g2", "g2"] and (t["kind"] == "ranged").all()
+    assert t["source"].tolist() == ["sourced", "assumption", "sourced"]
+    assert t["flag"].tolist() == [False, True, False]  # the guess is in the top three (of three)
+    assert t["top3_share"].tolist() == [1.0, 1.0, 1.0]  # three inputs: all in every resample's top three
+    assert (t["S1_conf"][:2] > 0).all() and (t["ST_conf"][:2] > 0).all()  # the bootstrap's half-widths
+
+
+def test_one_year_of_morris_ranks_by_mu_star():
+    """y = x1 − 4·x2: elementary effects are 1 and −4 everywhere (Δ = 2/3 on 4 levels): μ* = 4, 1, 0."""
+    t = one_year("morris", lambda X: X[:, 0] - 4 * X[:, 1], n=20)
+    assert list(t.columns) == ["parameter", "group", "kind", "mu_star", "mu_star_conf", "mu", "sigma",
+                               "rank", "top3_share", "source", "flag"]
+    assert t["parameter"].tolist() == ["small", "big", "none"]
+    assert t["mu_star"].tolist() == pytest.approx([4.0, 1.0, 0.0])
+    assert t["mu"].tolist() == pytest.approx([-4.0, 1.0, 0.0])
+    assert t["sigma"].tolist() == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)
+    assert t["top3_share"].isna().all()
+    assert t["flag"].tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize("method, cols", [("sobol", ["S1", "S1_conf", "ST", "ST_conf"]),
+                                          ("morris", ["mu_star", "mu_star_conf", "mu", "sigma"])])
+def test_one_year_no_input_moves_is_all_zeros_in_the_given_order(method, cols):
+    t = one_year(method, lambda X: np.full(len(X), 3.0), n=16)
+    assert list(t.columns) == ["parameter", "group", "kind", *cols, "rank", "top3_share", "source", "flag"]
+    assert t["parameter"].tolist() == ["big", "small", "none"] and t["rank"].tolist() == [1, 2, 3]
+    assert (t[cols] == 0.0).all().all()
+    assert t["top3_share"].isna().all() if method == "morris" else (t["top3_share"] == 0.0).all()
+    assert t["source"].tolist() == ["sourced", "assumption", "sourced"] and not t["flag"].any()
+
+
+def test_a_group_of_one_keeps_its_member_group_and_a_structural_member_makes_it_structural():
+    from SALib.sample import sobol as sobol_sampler
+
+    facs = [Factor("choice", "choice", choices=("a", "b")), *three_factors()[:2]]
+    problem = {"num_vars": 3, "names": ["choice", "big", "small"], "bounds": [[0.0, 1.0]] * 3,
+               "groups": ["mixed", "big_group", "mixed"]}
+    X = sobol_sampler.sample(problem, 64, calc_second_order=False, seed=0)
+    by_key = {"mixed": [facs[0], facs[2]], "big_group": [facs[1]]}
+    t = _one_year(problem, "sobol", X, 4 * X[:, 1] + X[:, 2], ["mixed", "big_group"], by_key, 0, 20).set_index("parameter")
+    assert t.loc["big_group", "group"] == "g1" and t.loc["mixed", "group"] == "mixed"
+    assert t.loc["big_group", "kind"] == "ranged" and t.loc["mixed", "kind"] == "structural"
+    assert t.loc["mixed", "source"] == "partly assumption"
+
+
+# --- the table of a run -------------------------------------------------------------------------
+
+def test_a_run_reports_the_years_asked_with_the_columns_first():
+    t = sensitivity(book(), "tolls", "oxide_tolled", years=(2025, 2026), n=8, seed=0, basis="output", demand="official",
+                    framing="chain")
+    assert list(t.columns[:4]) == ["year", "parameter", "group", "kind"]
+    assert sorted(set(t["year"])) == [2025, 2026] and t["year"].map(type).eq(int).all()
+    assert isinstance(t, pd.DataFrame)
+
+
+@pytest.mark.parametrize("n, message", [
+    (True, "n: True is not allowed; give a whole number >= 2 (a power of 2 for Sobol)"),
+    (1, "n: 1 is not allowed; give a whole number >= 2 (a power of 2 for Sobol)"),
+    (8.0, "n: 8.0 is not allowed; give a whole number >= 2 (a power of 2 for Sobol)"),
+])
+def test_n_must_be_a_whole_number_of_at_least_two(n, message):
+    with pytest.raises(ModelError) as caught:
+        sensitivity(book(), "tolls", n=n)
+    assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"method": "fast"}, "method 'fast' is not allowed; allowed: sobol, morris"),
+    ({"compare": "tolls"}, "compare: 'tolls' is the deal itself; give another deal"),
+])
+def test_bad_method_and_compare_word_for_word(kwargs, message):
+    with pytest.raises(ModelError) as caught:
+        sensitivity(book(), "tolls", **kwargs)
+    assert str(caught.value) == message
+
+
+def test_the_difference_of_two_deals_is_analysed():
+    one = sensitivity(book(), "tolls", "oxide_tolled", 2026, n=8, seed=0, basis="output", demand="official", framing="chain")
+    diff = sensitivity(book(), "tolls", "oxide_tolled", 2026, n=8, seed=0, basis="output", demand="official", framing="chain",
+                       compare="plain")
+    # plain tolls nothing: tolls − plain is tolls' own tolled oxide, so the indices are the same
+    merged = one.merge(diff, on=["year", "parameter"], suffixes=("", "_diff"))
+    assert len(merged) == len(one)
+    assert merged["ST"].tolist() == pytest.approx(merged["ST_diff"].tolist(), abs=1e-9)
