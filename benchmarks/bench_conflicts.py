@@ -66,8 +66,8 @@ def main() -> None:
     print(f"{'rows':>8} {'new ms':>9} {'old ms':>9} {'old/new':>8} {'pairs new':>10} {'pairs old':>10}")
     for n in args.rows:
         obs = many_rows(ds.observations, n)
-        new_ms = median_ms(lambda: find_conflicts(obs, ds.sources, ds.resolutions), args.repeat)
-        old_ms = median_ms(lambda: old_conflicts(obs), args.repeat)
+        new_ms = median_ms(lambda obs=obs: find_conflicts(obs, ds.sources, ds.resolutions), args.repeat)
+        old_ms = median_ms(lambda obs=obs: old_conflicts(obs), args.repeat)
         n_new, n_old = len(find_conflicts(obs, ds.sources, ds.resolutions)), len(old_conflicts(obs))
         print(f"{len(obs):>8} {new_ms:>9.0f} {old_ms:>9.0f} {old_ms / new_ms:>8.2f} {n_new:>10} {n_old:>10}")
 

@@ -77,7 +77,7 @@ def test_citations():
 
 def test_conflicts_keep_the_disagreements_the_field_knows():
     c = ds().conflicts()
-    pairs = {frozenset((a, b)) for a, b in zip(c["id_a"], c["id_b"])}
+    pairs = {frozenset((a, b)) for a, b in zip(c["id_a"], c["id_b"], strict=True)}
     # rare-earth magnet imports FY2024-25: CRISIL's 540 t against Moneycontrol's expected 700 t
     assert frozenset(("india_re_magnet_imports_fy2024_25_crisil", "india_re_magnet_imports_fy2024_25_moneycontrol")) in pairs
     # IREL's NdPr oxide capacity: 400-500 t (Aug 2025) against Primus's 1,500 t
@@ -93,7 +93,7 @@ def test_conflicts_compare_only_the_same_scope():
     """All permanent magnets (53,700 t) against rare-earth magnets (540 t), a budget part against its total,
     a withdrawn figure against anything: none is a disagreement."""
     c = ds().conflicts()
-    pairs = {frozenset((a, b)) for a, b in zip(c["id_a"], c["id_b"])}
+    pairs = {frozenset((a, b)) for a, b in zip(c["id_a"], c["id_b"], strict=True)}
     assert frozenset(("india_magnet_imports_fy2024_25_indian_express", "india_re_magnet_imports_fy2024_25_crisil")) not in pairs
     assert frozenset(("repm_scheme_outlay_capital_subsidy_ndtv_profit", "repm_scheme_outlay_total_ndtv_profit")) not in pairs
     withdrawn = set(ds().observations.query("status == 'withdrawn'")["id"])
@@ -108,7 +108,7 @@ def test_every_disagreement_is_resolved():
 def test_conflicts_respect_ranges():
     """400-500 and 450 agree; a lower bound ('over 1,000 t') agrees with anything above it."""
     c = ds().conflicts()
-    pairs = {frozenset((a, b)) for a, b in zip(c["id_a"], c["id_b"])}
+    pairs = {frozenset((a, b)) for a, b in zip(c["id_a"], c["id_b"], strict=True)}
     assert frozenset(("irel_re_exports_japan_2024_seed_outlook", "irel_re_exports_japan_2024_reuters_evmagz")) not in pairs
 
 

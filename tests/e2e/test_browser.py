@@ -279,7 +279,8 @@ def _one_chart_report(folder: Path, stem: str, heading: str, title: str):
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell("chart")
-    cell.outputs = [nbformat.v4.new_output("display_data", data=RekitRenderer().to_mimebundle(charts.mine_production_chart(load()).to_dict()))]
+    bundle = RekitRenderer().to_mimebundle(charts.mine_production_chart(load()).to_dict())
+    cell.outputs = [nbformat.v4.new_output("display_data", data=bundle)]
     nb.cells = [nbformat.v4.new_markdown_cell(heading), cell]
     (folder / f"{stem}.ipynb").write_text("{}")
     return nb, Job(notebook=folder / f"{stem}.ipynb", name=stem, params={}, effective={}, title=title, stem=stem)

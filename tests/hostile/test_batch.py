@@ -20,7 +20,10 @@ from pathlib import Path
 import pytest
 
 from hostile.cases import ROOT, expect, run_rekit
-from reports.test_batch_safety import tmp_path  # noqa: F401  (a short folder under /tmp: kernel sockets fit)
+from reports import test_batch_safety
+
+#: The batch-safety tests' short folder under /tmp as this module's tmp_path fixture (kernel sockets fit).
+tmp_path = test_batch_safety.tmp_path
 
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 TIMEOUT = 120  # seconds; the control row runs one notebook in a kernel

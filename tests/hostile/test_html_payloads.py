@@ -75,7 +75,7 @@ def _edits(folder: Path) -> list[tuple[str, int, str, str]]:
     edits: list[tuple[str, int, str, str]] = []
     events = _read(folder / "events.csv")
     for i, payloads in ((0, (IMG, SCRIPT, SVG, IMG)), (len(events) - 1, (SVG, IMG, SCRIPT, SVG))):
-        for column, p in zip(("title", "description", "actor", "quote"), payloads):
+        for column, p in zip(("title", "description", "actor", "quote"), payloads, strict=True):
             edits.append(("events.csv", i, column, p))
     cited_first, cited_last = events[0]["source_id"], events[-1]["source_id"]
     obs = _read(folder / "observations.csv")

@@ -141,7 +141,7 @@ def test_rekit_goal_answers_in_a_sentence_and_as_a_row():
 def test_rekit_goal_refuses_bad_input_without_a_traceback(args, fragment):
     base = {"--deal": "repm_scheme", "--metric": "own_feedstock_coverage", "--target": "0.3", "--year": "2032",
             "--lever": "irel_output"}
-    given = dict(zip(args[::2], args[1::2]))
+    given = dict(zip(args[::2], args[1::2], strict=True))
     argv = [x for k, v in {**base, **given}.items() for x in (k, v)]
     p = rekit("goal", *argv)
     assert p.returncode == 2, p.stderr

@@ -86,7 +86,7 @@ def test_toll_korea_stocks_what_star_groups_free_capacity_cannot_take():
     # Here Korea alone is held to 0.09: 8,000 * 0.09 = 720 t binds, Japan's 10,200 * 0.09 = 918 t does not.
     res = simulate(book(), ["toll_japan", "toll_korea"], years=(2024, 2035), draws=0, basis="capacity",
                    overrides={"partner_spare": 0.09})
-    made = dict(zip(res.deals, res.flows["made_T"][:, list(res.years).index(2028), 0]))
+    made = dict(zip(res.deals, res.flows["made_T"][:, list(res.years).index(2028), 0], strict=True))
     assert made["toll_japan"] == pytest.approx(360 * 2.1525, rel=1e-3)
     assert made["toll_korea"] == pytest.approx(720, rel=1e-9)
     ssr = {d: res.at("own_feedstock_coverage", d, 2030)[0] for d in res.deals}
@@ -356,17 +356,20 @@ def test_unknown_deal_lists_the_valid_names():
 
 
 def test_unknown_demand_basis_and_metric_are_refused_naming_the_allowed():
-    with pytest.raises(ModelError, match="unknown demand basis 'oficial' \\(did you mean 'official'\\?\\); allowed: official, industry, imports"):
+    with pytest.raises(ModelError,
+                       match="unknown demand basis 'oficial' \\(did you mean 'official'\\?\\); allowed: official, industry, imports"):
         simulate(book(), ["toll_japan"], demand="oficial")
     res = simulate(book(), ["toll_japan"], years=(2024, 2026), draws=0)
-    with pytest.raises(ModelError, match="metric 'self_sufficency' is not known \\(did you mean 'self_sufficiency'\\?\\); allowed: production"):
+    with pytest.raises(ModelError,
+                       match="metric 'self_sufficency' is not known \\(did you mean 'self_sufficiency'\\?\\); allowed: production"):
         res.summary(metrics=["self_sufficency"])
     with pytest.raises(ModelError, match="metric 'ssr'"):
         res.at("ssr", "toll_japan", 2025)
 
 
 @pytest.mark.parametrize("deal, fragment", [
-    ({"description": "x", "shares": {"export": assumption(0.5), "toll": assumption(0.3), "domestic": assumption(0), "stock": assumption(0)}},
+    ({"description": "x",
+      "shares": {"export": assumption(0.5), "toll": assumption(0.3), "domestic": assumption(0), "stock": assumption(0)}},
      "deal 'bad', key 'shares': shares do not close to 1: export 0.5 + toll 0.3 + domestic 0 + stock 0 = 0.8"),
     ({"description": "x", "eta_metal": assumption(1.2)}, "key 'eta_metal': value 1.2 is outside (0, 1]"),
     ({"description": "x", "eta_magnet": assumption(0)}, "key 'eta_magnet': value 0 is outside (0, 1]"),

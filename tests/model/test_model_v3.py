@@ -282,7 +282,7 @@ def test_cli_officials_framing_and_the_old_basis_name():
                              capture_output=True, text=True)
         assert out.returncode == 0, out.stderr
         header, row = out.stdout.strip().splitlines()[:2]
-        return float(dict(zip(header.split(","), row.split(",")))["mean"])
+        return float(dict(zip(header.split(","), row.split(","), strict=True))["mean"])
 
     chain, officials = run(), run("--framing", "officials")
     # the same oxide makes about 3 / 2.15 = 1.39 times the magnets in the officials' framing (the draws of both

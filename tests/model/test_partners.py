@@ -66,7 +66,7 @@ def test_the_difference_between_japan_and_korea_traces_to_the_partners_plants():
     res = simulate(book(), ["toll_japan", "toll_korea"], years=(2024, 2035), draws=0, basis="capacity",
                    overrides={"partner_spare": 0.05})
     i = list(res.years).index(2030)
-    made = dict(zip(res.deals, res.flows["made_T"][:, i, 0]))
+    made = dict(zip(res.deals, res.flows["made_T"][:, i, 0], strict=True))
     assert made["toll_japan"] == pytest.approx(510, rel=1e-9)
     assert made["toll_korea"] == pytest.approx(400, rel=1e-9)
     plants = {d: sum(p.capacity.value for _, _, p in book().partner_capacity_terms(d)) for d in res.deals}
@@ -107,7 +107,8 @@ def test_an_unknown_plant_is_refused_with_the_partners_plants():
 
 
 def test_a_partner_without_a_sourced_capacity_cannot_carry_a_deal():
-    with pytest.raises(DealError, match=r"partner 'tdk' has no plant with a sourced capacity \(magnet capacity not reported as of 2026-12-03"):
+    with pytest.raises(DealError,
+                       match=r"partner 'tdk' has no plant with a sourced capacity \(magnet capacity not reported as of 2026-12-03"):
         load_deals(_deal(["tdk"]), ds=load())
 
 

@@ -85,7 +85,8 @@ def test_ramp_and_scheme_capacity():
 
 @pytest.mark.parametrize("kw, message", [
     (dict(collection={"ev_4w": 1.2, "wind": 0.8}), "collection rate of ev_4w: 1.2 is not allowed; allowed: a share from 0 to 1"),
-    (dict(recovery={**RECOVERY, "Dy": -0.1}), "recovery rate of Dy (hydrometallurgical): -0.1 is not allowed; allowed: a share from 0 to 1"),
+    (dict(recovery={**RECOVERY, "Dy": -0.1}),
+     "recovery rate of Dy (hydrometallurgical): -0.1 is not allowed; allowed: a share from 0 to 1"),
     (dict(dismantling=float("nan")), "dismantling rate: nan is not allowed; allowed: a share from 0 to 1"),
     (dict(collection={"ev_4w": 0.5, "wind": 0.8, "toaster": 0.1}), "collection: unknown end use 'toaster'; allowed: ev_4w, wind"),
     (dict(collection={"ev_4w": 0.5}), "collection: no rate given for end use 'wind'; give one for each of ev_4w, wind"),

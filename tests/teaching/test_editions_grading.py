@@ -97,7 +97,7 @@ def gradebook(built, tmp_path_factory):
 
 def _points(df, student):
     rows = df[(df["student"] == student) & df["exercise"].str.match(r"\d")]
-    return dict(zip(rows["exercise"], rows["points"])), dict(zip(rows["exercise"], rows["status"]))
+    return dict(zip(rows["exercise"], rows["points"], strict=True)), dict(zip(rows["exercise"], rows["status"], strict=True))
 
 
 def test_grading_a_correct_submission(gradebook):
