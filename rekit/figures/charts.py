@@ -95,8 +95,9 @@ def add_sources(fig: go.Figure, ds: Dataset, source_ids, note: str = "", xshift:
     list them as numbered references instead."""
     text = " ".join(t for t in (note, sources_text(ds, source_ids)) if t)
     lines = textwrap.wrap(text, SOURCE_WRAP, break_on_hyphens=False) or [""]
-    fig.add_annotation(text="<br>".join(plain(line) for line in lines), xref="paper", yref="paper", x=0, y=0, yshift=-60, xshift=xshift, xanchor="left",
-                       yanchor="top", showarrow=False, align="left", font=dict(size=12, color="#444"), name=SOURCES_NAME)
+    fig.add_annotation(text="<br>".join(plain(line) for line in lines), xref="paper", yref="paper", x=0, y=0, yshift=-60,
+                       xshift=xshift, xanchor="left", yanchor="top", showarrow=False, align="left",
+                       font=dict(size=12, color="#444"), name=SOURCES_NAME)
     fig.update_layout(margin=dict(b=80 + 17 * len(lines)), height=(fig.layout.height or 460) + 17 * len(lines))
     fig.layout.meta = {**(fig.layout.meta or {}), "sources": list(dict.fromkeys(source_ids)), "note": note,
                        "source_lines": len(lines)}
@@ -144,8 +145,9 @@ def _band(fig: go.Figure, x, low, mid, high, name: str, colour: str, unit: str, 
                              hoverinfo="skip", showlegend=False, legendgroup=group, name=f"{text} p05", **(axes or {})))
     fig.add_trace(go.Scatter(
         x=x, y=mid, mode="lines", name=text, line=dict(color=colour, width=2.5), legendgroup=group,
-        customdata=list(zip(low, high)), showlegend=showlegend, **(axes or {}),
-        hovertemplate=f"<b>{text}</b> %{{x}}: %{{y:{fmt}}} {plain(unit)} (p05–p95 %{{customdata[0]:{fmt}}}–%{{customdata[1]:{fmt}}})<extra></extra>",
+        customdata=list(zip(low, high, strict=True)), showlegend=showlegend, **(axes or {}),
+        hovertemplate=(f"<b>{text}</b> %{{x}}: %{{y:{fmt}}} {plain(unit)} "
+                       f"(p05–p95 %{{customdata[0]:{fmt}}}–%{{customdata[1]:{fmt}}})<extra></extra>"),
     ))
 
 
@@ -198,15 +200,15 @@ def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, t
                         vertical_spacing=0.16 / max(rows_n - 1, 1) if rows_n > 1 else 0.1, horizontal_spacing=0.04)
     colours = deal_colors([g[0] for g in groups])
     medians = {g[0]: table[table["deal"] == g[0]].sort_values("year") for g in groups}
-    for k, (group, label) in enumerate(zip(groups, labels)):
-        axes = dict(row=k // cols + 1, col=k % cols + 1)
+    for k, (group, label) in enumerate(zip(groups, labels, strict=True)):
         ref = dict(xaxis=f"x{'' if k == 0 else k + 1}", yaxis=f"y{'' if k == 0 else k + 1}")
         for other in groups:
             if other is group or n == 1:
                 continue
             o = medians[other[0]]
-            fig.add_trace(go.Scatter(x=o["year"].tolist(), y=o["p50"].tolist(), mode="lines", name=f"{plain(group_label(other))} median (grey, for comparison)",
-                                     line=dict(color=GREY, width=1), hoverinfo="skip", showlegend=False, legendgroup="others", **ref))
+            fig.add_trace(go.Scatter(x=o["year"].tolist(), y=o["p50"].tolist(), mode="lines",
+                                     name=f"{plain(group_label(other))} median (grey, for comparison)", line=dict(color=GREY, width=1),
+                                     hoverinfo="skip", showlegend=False, legendgroup="others", **ref))
         rows = medians[group[0]]
         env = _envelope_of(envelope, metric, group[0])
         if not env.empty:
@@ -234,7 +236,8 @@ def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, t
         env = _envelope_of(envelope, metric, g[0]).set_index("year")
         around = (f"; {ENVELOPE_LABEL} {env.loc[year, 'envelope_p05']:{fmt}} to {env.loc[year, 'envelope_p95']:{fmt}}"
                   if year in env.index else "")
-        parts.append(f"{label}: median {r.loc[year, 'p50']:{fmt}} (p05 {r.loc[year, 'p05']:{fmt}} to p95 {r.loc[year, 'p95']:{fmt}}{around})")
+        parts.append(f"{label}: median {r.loc[year, 'p50']:{fmt}} "
+                     f"(p05 {r.loc[year, 'p05']:{fmt}} to p95 {r.loc[year, 'p95']:{fmt}}{around})")
     set_alt(fig, f"{title}. Small multiples, one panel per deal, {int(result.years[0])} to {int(result.years[-1])}, "
                  f"{metric.replace('_', ' ')} in {unit}. In {year}: " + "; ".join(parts) + ".")
     return fig
@@ -338,14 +341,16 @@ def mine_production_chart(ds: Dataset, edition: str | None = None, top: int = 6)
     stack.append(("Other (World minus the countries shown)", other, other / world, newest.reindex(years), GREY))
     for name, values, shares, editions, colour in stack:
         fig.add_trace(go.Bar(x=years, y=values, name=plain(name), marker_color=colour,
-                             customdata=list(zip(shares, map(plain, editions))),
-                             hovertemplate=f"<b>{plain(name)}</b> %{{x}}: %{{y:,.0f}} t REO (%{{customdata[0]:.1%}}; %{{customdata[1]}})<extra></extra>"))
-    fig.add_trace(go.Scatter(x=years, y=world, mode="markers", name="World (USGS)", marker=dict(symbol="line-ew-open", size=28, color="#000"),
+                             customdata=list(zip(shares, map(plain, editions), strict=True)),
+                             hovertemplate=(f"<b>{plain(name)}</b> %{{x}}: %{{y:,.0f}} t REO "
+                                            "(%{customdata[0]:.1%}; %{customdata[1]})<extra></extra>")))
+    fig.add_trace(go.Scatter(x=years, y=world, mode="markers", name="World (USGS)",
+                             marker=dict(symbol="line-ew-open", size=28, color="#000"),
                              hovertemplate="World %{x}: %{y:,.0f} t REO<extra></extra>"))
     per_year = table.groupby("year").agg(top3=("top3_share", "first"), hhi=("hhi", "first"), edition=("edition", "first")).reindex(years)
     fig.add_trace(go.Scatter(x=years, y=per_year["top3"], yaxis="y2", mode="lines+markers+text", name="top-3 share",
                              line=dict(color="#000", width=2, dash="dot"), text=[f"HHI {h:,.0f}" for h in per_year["hhi"]],
-                             textposition="top center", customdata=list(zip(per_year["hhi"], map(plain, per_year["edition"]))),
+                             textposition="top center", customdata=list(zip(per_year["hhi"], map(plain, per_year["edition"]), strict=True)),
                              hovertemplate="top-3 share %{x}: %{y:.1%}<br>HHI %{customdata[0]:,.0f} (%{customdata[1]})<extra></extra>"))
     fig.update_layout(template="rekit", barmode="stack", title="World rare-earth mine production and its concentration",
                       xaxis=dict(title="year", tickmode="array", tickvals=years),
@@ -397,15 +402,15 @@ def timeline_chart(ds: Dataset, since: str | None = None) -> go.Figure:
         rows = ev[mask]
         for col in ([1, 2] if two else [1]):
             fig.add_trace(go.Scatter(
-                x=rows["date_start"], y=[lab for lab, m in zip(labels, mask) if m], mode="markers", name=label,
+                x=rows["date_start"], y=[lab for lab, m in zip(labels, mask, strict=True) if m], mode="markers", name=label,
                 marker=dict(size=11, color=colour, line=dict(color="white", width=1)), legendgroup=kind, showlegend=col == 1,
-                customdata=list(zip(rows["date"].map(plain), rows["description"].map(lambda d: wrapped(d, 70)))),
+                customdata=list(zip(rows["date"].map(plain), rows["description"].map(lambda d: wrapped(d, 70)), strict=True)),
                 hovertemplate="<b>%{customdata[0]}</b> %{y}<br>%{customdata[1]}<extra></extra>",
             ), row=1, col=col)
     per_label = 20 + 15 * max((lab.count("<br>") for lab in labels), default=0)
     fig.update_layout(template="rekit", title="Export controls, directives and deals: the timeline",
-                      legend=dict(orientation="h", xref="container", x=0.01, yref="container", y=0.99 - 60 / (240 + per_label * len(labels)),
-                                  yanchor="top"),
+                      legend=dict(orientation="h", xref="container", x=0.01, yref="container",
+                                  y=0.99 - 60 / (240 + per_label * len(labels)), yanchor="top"),
                       height=240 + per_label * len(labels), margin=dict(l=LABEL_MARGIN, t=140))
     fig.update_yaxes(categoryorder="array", categoryarray=labels[::-1], title="", showgrid=True, automargin=False,
                      tickfont=dict(size=11))
@@ -495,7 +500,7 @@ def origin_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealB
         for j, flow in enumerate(routes):
             value = float(np.median(np.broadcast_to(flows[(flow, o)], result.flows["G"].shape)[i, t] * content))
             links.append((k, 3 + j, value, ORIGIN_COLOURS[o]))
-    for j, flow in enumerate(routes):
+    for j in range(len(routes)):
         total = sum(v for s_, t_, v, _ in links if t_ == 3 + j)
         links.append((3 + j, 6, total, GREY))
     links = [x for x in links if x[2] > 1e-9]
@@ -527,7 +532,7 @@ def china_share_stages_chart(result: Result, deal: str, ds: Dataset, book: DealB
     table = result.summary(metrics=[*STAGES, "china_share_magnet"])
     table = table[table["deal"] == deal]
     fig = go.Figure()
-    colours = dict(zip(STAGES, ("#E69F00", "#CC79A7", "#000000", "#D55E00")))
+    colours = dict(zip(STAGES, ("#E69F00", "#CC79A7", "#000000", "#D55E00"), strict=True))
     for metric, label in STAGES.items():
         r = table[table["metric"] == metric].sort_values("year")
         _band(fig, r["year"].tolist(), r["p05"].tolist(), r["p50"].tolist(), r["p95"].tolist(), label, colours[metric], "share", ".0%")

@@ -67,20 +67,57 @@ def concentration_headline(ds: Dataset, edition: list[str] | None = None) -> pd.
     return out.round({"top3_share": 3, "hhi": 0, "leader_share": 3})
 
 
-def flows_table(result: Result, deal: str, year: int) -> pd.DataFrame:
-    """Flows of one deal and year: Nd flows in t Nd (with their Nd2O3 equivalent, the form IREL ships), magnets in t magnet."""
+#: The metrics flows_table shows (the grid run for its envelope needs them all).
+FLOW_METRICS = ("production", "exports", "tolled", "domestic", "stocked", "losses", "magnets_returned",
+                "magnets_kept_by_partner", "magnets_domestic", "magnet_demand", "self_sufficiency")
+
+
+def flows_table(result: Result, deal: str, year: int, envelope: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Flows of one deal and year: Nd flows in t Nd (with their Nd2O3 equivalent, the form IREL ships), magnets in t magnet.
+    With `envelope` (envelope_of a grid run over these metrics), each flow's structural envelope beside its band
+    (``envelope p05``, ``envelope p95``: the p05 and p95 of every structural scenario's draws pooled, in the row's unit)."""
     _pick_year(result, year)
     t = result.summary()
     t = t[(t["deal"] == deal) & (t["year"] == year)]
     if t.empty:
         raise KeyError(f"deal {deal!r} is not in this result; it has {', '.join(result.deals)}")
-    keep = ["production", "exports", "tolled", "domestic", "stocked", "losses", "magnets_returned",
-            "magnets_kept_by_partner", "magnets_domestic", "magnet_demand", "self_sufficiency"]
+    keep = list(FLOW_METRICS)
     t = t.set_index("metric").loc[keep, ["unit", "p05", "p50", "p95"]]
     oxide = t["p50"].where(t["unit"] == "t Nd").map(nd_to_nd2o3)  # t Nd2O3 = t Nd / 0.857 (rekit.conversions)
     t = t.round({"p05": 2, "p50": 2, "p95": 2}).rename(columns={"p50": "median"})
+    if envelope is not None:
+        env = envelope[(envelope["deal"] == deal) & (envelope["year"] == year)].set_index("metric")
+        missing = [m for m in keep if m not in env.index]
+        if missing:
+            raise KeyError(f"the envelope has no {', '.join(missing)} for {deal} in {year}; run the grid with these metrics")
+        t["envelope p05"] = env.loc[keep, "envelope_p05"].astype(float).round(2)
+        t["envelope p95"] = env.loc[keep, "envelope_p95"].astype(float).round(2)
     t["median as t Nd2O3"] = oxide.map(lambda x: "" if pd.isna(x) else f"{x:.1f}")
     return t
+
+
+def metric_words(metric: str) -> str:
+    """A metric's name in words, from its registry description (an alias: its metric's): what comes
+    before its first " (" or ":" ("magnets India gets from its own oxide", "own-feedstock coverage"), or
+    its name with spaces where that is a formula or names two metrics ("export share", "ssr oxide")."""
+    def words_of(name: str) -> str:
+        return (METRICS[name][1] if name in METRICS else "").split(" (")[0].split(":")[0].strip()
+
+    name = canonical(metric)
+    words = words_of(name)
+    shared = sum(words_of(m) == words for m in METRICS if canonical(m) == m) > 1  # "stage self-sufficiency" twice
+    return words if words and not shared and not any(ch in words for ch in "/=·") else name.replace("_", " ")
+
+
+def band_sentence(result: Result, metric: str, year: int, fmt: str = ".2f") -> str:
+    """Each deal's median `metric` in `year` with its p05–p95 band, in words and with its unit, from the
+    result: "In 2030, magnets India gets from its own oxide: 577 t magnet under toll_japan (p05–p95 521–633),
+    in the chosen scenario (production basis output, demand basis official)."."""
+    t = metric_table(result, metric, year, digits=12)
+    unit, what = METRICS[metric][0], metric_words(metric)
+    parts = [f"{t.loc[d, 'median']:{fmt}} {unit} under {d} (p05–p95 {t.loc[d, 'p05']:{fmt}}–{t.loc[d, 'p95']:{fmt}})" for d in t.index]
+    return (f"In {year}, {what}: " + "; ".join(parts)
+            + f", in the chosen scenario (production basis {result.basis}, demand basis {result.demand}).")
 
 
 def events_table(ds: Dataset, since: str | None = None) -> pd.DataFrame:
@@ -201,7 +238,7 @@ def envelope_sentence(envelope: pd.DataFrame, metric: str, year: int, book: Deal
     names = [d for d in (deals or list(dict.fromkeys(rows.index))) if d in rows.index]
     unit = METRICS[metric][0] if metric in METRICS else ""
     spans = "; ".join(f"{rows.loc[d, 'envelope_p05']:{fmt}}–{rows.loc[d, 'envelope_p95']:{fmt}} under {d}" for d in names)
-    text = (f"Across all {scenario_count(book)}, pooled with equal weight, {metric.replace('_', ' ')}"
+    text = (f"Across all {scenario_count(book)}, pooled with equal weight, {metric_words(metric)}"
             f"{f' ({unit})' if unit else ''} in {year} spans {spans} (p05–p95).")
     groups: dict[tuple[str, str], list[str]] = {}
     for d in names:
