@@ -10,6 +10,9 @@ deals and draws, one step per year for the stocks); this module names the system
 Processes (index: name):
     0 outside: mines, refiners and magnet makers abroad, and losses
     1 oxide: IREL's separation output and India's NdPr oxide stock
+    1a toyotsu: Toyotsu Rare Earths India (a Toyota Tsusho unit), which takes IREL's rare earths under the
+       2012 intergovernmental agreement, processes them in India and ships them all to Japan; it holds
+       no stock, so what it takes in a year leaves that year (its flow in is its exports)
     2 reduction: NdPr oxide to NdPr metal in India
     3 magnets: alloy, sintering and machining in India, swarf recycled in the plant
     4 partner: a tolling partner abroad, with magnets in the pipeline back to India
@@ -28,7 +31,7 @@ import numpy as np
 from rekit.model.conversions import ELEMENTS
 
 DIMENSIONS = ("deal", "year", "draw", "element")
-PROCESSES = ("outside", "oxide", "reduction", "magnets", "partner", "use")
+PROCESSES = ("outside", "oxide", "toyotsu", "reduction", "magnets", "partner", "use")
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,9 @@ class Stock:
 FLOWS = (
     Flow("irel_output", "outside", "oxide", "t NdPr oxide", "IREL's separated NdPr oxide (min of its path and capacity)"),
     Flow("oxide_imports", "outside", "oxide", "t NdPr oxide", "NdPr oxide imported for magnet making"),
-    Flow("exports", "oxide", "outside", "t NdPr oxide", "exports under the 2012 agreement"),
+    Flow("to_toyotsu", "oxide", "toyotsu", "t NdPr oxide", "IREL's oxide supplied to Toyotsu Rare Earths India under the 2012 "
+         "agreement, until the halt (a date between the June 2025 directive and the end of supplies)"),
+    Flow("exports", "toyotsu", "outside", "t NdPr oxide", "what Toyotsu Rare Earths India ships to Japan: all it takes (no stock)"),
     Flow("tolled", "oxide", "partner", "t NdPr oxide", "oxide sent to a tolling partner"),
     Flow("to_reduction", "oxide", "reduction", "t NdPr oxide", "oxide reduced to metal in India"),
     Flow("reduction_loss", "reduction", "outside", "t element", "rare earth lost in reduction (beyond the oxygen)"),
