@@ -26,7 +26,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from rekit.data.dataset import Dataset, load
 from rekit.data.units import unit_kind
@@ -82,10 +83,13 @@ _MASS, _SHARE, _RATIO = ("mass",), ("share",), ("share", "ratio")
 #: sensitivity analysis should move together (they are correlated by construction).
 PARAMS: dict[str, Param] = {
     # process yields (beyond stoichiometry)
-    "eta_metal": Param("ratio", _RATIO, 0, 1, True, "reduction of NdPr oxide to metal: t metal recovered per t metal in the oxide (beyond stoichiometry)", "yields"),
-    "eta_alloy": Param("ratio", _RATIO, 0, 1, True, "alloy making, strip casting and sintering: t rare earth in blocks per t in the metal charged", "yields"),
+    "eta_metal": Param("ratio", _RATIO, 0, 1, True,
+                       "reduction of NdPr oxide to metal: t metal recovered per t metal in the oxide (beyond stoichiometry)", "yields"),
+    "eta_alloy": Param("ratio", _RATIO, 0, 1, True,
+                       "alloy making, strip casting and sintering: t rare earth in blocks per t in the metal charged", "yields"),
     "eta_magnet": Param("ratio", _RATIO, 0, 1, True, "machining: t finished part per t sintered block (block-to-part yield)", "yields"),
-    "swarf_recovery": Param("ratio", _RATIO, 0, 1, False, "rare earths recovered from machining swarf that is recycled (t per t)", "yields"),
+    "swarf_recovery": Param("ratio", _RATIO, 0, 1, False,
+                            "rare earths recovered from machining swarf that is recycled (t per t)", "yields"),
     "swarf_recycled": Param("share", _SHARE, 0, 1, False, "share of machining swarf sent back to recycling", "yields"),
     # composition
     "w_ndpr": Param("ratio", _RATIO, 0, 1, True, "Nd + Pr in a finished sintered NdFeB magnet (t per t magnet)", "composition"),
@@ -96,35 +100,56 @@ PARAMS: dict[str, Param] = {
     "retained_share": Param("share", _SHARE, 0, 1, False, "share of the tolled magnets the partner keeps as payment", "partner"),
     "partner_capacity": Param("t magnet/yr", _MASS, 0, math.inf, False, "the partner's total sintered-magnet capacity", "partner"),
     "partner_spare": Param("share", _SHARE, 0, 1, False, "share of the partner's capacity free for India's oxide", "partner"),
-    "partner_lead_months": Param("months", ("duration", "ratio"), 0, 60, False, "months from oxide shipped to magnets back in India (carried as a pipeline: any length up to five years)", "partner"),
+    "partner_lead_months": Param("months", ("duration", "ratio"), 0, 60, False,
+                                 "months from oxide shipped to magnets back in India (carried as a pipeline: any length up to five "
+                                 "years)", "partner"),
     "partner_heavy_china": Param("share", _SHARE, 0, 1, False, "China's share of the partner's Dy and Tb", "china"),
     # India
     "domestic_capacity": Param("t magnet/yr", _MASS, 0, math.inf, False, "sintered NdFeB magnet-making capacity in India", "india"),
-    "stock_initial": Param("t NdPr oxide", _MASS, 0, math.inf, False, "NdPr oxide stock on the date it was observed (stock_observed in the deals file); the model back-casts the stock at the start of 2024 from it", "india"),
-    "stock_draw": Param("share", _SHARE, 0, 1, False, "stock_draw_max_share: the largest share of the oxide stock held at the start of a year that magnet makers in India may draw in that year (all of the stock: IREL's reserve and oxide a route could not take)", "india"),
-    "oxide_import_cap": Param("t NdPr oxide/yr", _MASS, 0, math.inf, False, "NdPr oxide India's magnet makers can import a year", "imports"),
+    "stock_initial": Param("t NdPr oxide", _MASS, 0, math.inf, False,
+                           "NdPr oxide stock on the date it was observed (stock_observed in the deals file); the model back-casts "
+                           "the stock at the start of 2024 from it", "india"),
+    "stock_draw": Param("share", _SHARE, 0, 1, False,
+                        "stock_draw_max_share: the largest share of the oxide stock held at the start of a year that magnet makers "
+                        "in India may draw in that year (all of the stock: IREL's reserve and oxide a route could not take)", "india"),
+    "oxide_import_cap": Param("t NdPr oxide/yr", _MASS, 0, math.inf, False,
+                              "NdPr oxide India's magnet makers can import a year", "imports"),
     "oxide_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's imported NdPr oxide", "china"),
-    "metal_import_cap": Param("t NdPr metal/yr", _MASS, 0, math.inf, False, "NdPr metal India's magnet makers can import a year", "imports"),
+    "metal_import_cap": Param("t NdPr metal/yr", _MASS, 0, math.inf, False,
+                              "NdPr metal India's magnet makers can import a year", "imports"),
     "metal_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's imported NdPr metal", "china"),
     "heavy_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's imported Dy and Tb", "china"),
     "heavy_stock_initial": Param("t Dy+Tb", _MASS, 0, math.inf, False, "Dy and Tb held by magnet makers in India at the start", "india"),
     "magnet_china_share": Param("share", _SHARE, 0, 1, False, "China's share of India's finished NdFeB magnet imports", "china"),
     # India's magnet scheme, beneficiary by beneficiary (rekit.model.simulation.scheme_capacity)
-    "scheme_beneficiaries": Param("count", ("count",), 0, 5, False, "beneficiaries of India's magnet scheme with a plant (up to five)", "scheme"),
-    "scheme_oxide_beneficiaries": Param("count", ("count",), 0, 5, False, "beneficiaries IREL assures NdPr oxide to (the lowest bidders, L1 first); the others source their own", "scheme"),
-    "scheme_allocation": Param("t magnet/yr", _MASS, 0, 1200, False, "sintered NdFeB capacity allocated to one beneficiary (600-1,200 t/yr in steps of 100; each beneficiary drawn on its own)", "scheme"),
-    "scheme_assured_oxide": Param("t NdPr oxide/yr", _MASS, 0, math.inf, False, "NdPr oxide IREL assures a year to the oxide beneficiaries together; the rest of its output is stocked", "scheme"),
-    "scheme_first_sale": Param("years", ("duration",), 0, 10, False, "years from the tender's technical bids (30 June 2026) to a beneficiary's first sale: the award plus the gestation, which sales may beat", "scheme"),
-    "scheme_ramp_years": Param("years", ("duration",), 0, 10, False, "years from a beneficiary's first sale to its full utilisation (linear)", "scheme"),
-    "scheme_utilisation": Param("share", _SHARE, 0, 1, False, "a beneficiary's output at full ramp, as a share of its allocation", "scheme"),
+    "scheme_beneficiaries": Param("count", ("count",), 0, 5, False,
+                                  "beneficiaries of India's magnet scheme with a plant (up to five)", "scheme"),
+    "scheme_oxide_beneficiaries": Param("count", ("count",), 0, 5, False,
+                                        "beneficiaries IREL assures NdPr oxide to (the lowest bidders, L1 first); the others source "
+                                        "their own", "scheme"),
+    "scheme_allocation": Param("t magnet/yr", _MASS, 0, 1200, False,
+                               "sintered NdFeB capacity allocated to one beneficiary (600-1,200 t/yr in steps of 100; each "
+                               "beneficiary drawn on its own)", "scheme"),
+    "scheme_assured_oxide": Param("t NdPr oxide/yr", _MASS, 0, math.inf, False,
+                                  "NdPr oxide IREL assures a year to the oxide beneficiaries together; the rest of its output is "
+                                  "stocked", "scheme"),
+    "scheme_first_sale": Param("years", ("duration",), 0, 10, False,
+                               "years from the tender's technical bids (30 June 2026) to a beneficiary's first sale: the award plus "
+                               "the gestation, which sales may beat", "scheme"),
+    "scheme_ramp_years": Param("years", ("duration",), 0, 10, False,
+                               "years from a beneficiary's first sale to its full utilisation (linear)", "scheme"),
+    "scheme_utilisation": Param("share", _SHARE, 0, 1, False,
+                                "a beneficiary's output at full ramp, as a share of its allocation", "scheme"),
     # China shock (zero unless a deal sets it)
-    "shock_months": Param("months", ("duration", "ratio"), 0, 120, False, "length of a cut in China's exports to India, from china_shock.start", "shock"),
+    "shock_months": Param("months", ("duration", "ratio"), 0, 120, False,
+                          "length of a cut in China's exports to India, from china_shock.start", "shock"),
     "shock_cut_heavy": Param("share", _SHARE, 0, 1, False, "share of China-origin Dy and Tb cut during the shock", "shock"),
     "shock_cut_oxide": Param("share", _SHARE, 0, 1, False, "share of China-origin NdPr oxide cut during the shock", "shock"),
     "shock_cut_metal": Param("share", _SHARE, 0, 1, False, "share of China-origin NdPr metal cut during the shock", "shock"),
     "shock_cut_magnet": Param("share", _SHARE, 0, 1, False, "share of China-origin finished magnets cut during the shock", "shock"),
     # demand (set by a demand basis; here so a run can override them)
-    "demand_base": Param("t magnet", _MASS, 0, math.inf, False, "India's sintered NdFeB magnet demand in the demand basis's base year", "demand"),
+    "demand_base": Param("t magnet", _MASS, 0, math.inf, False,
+                         "India's sintered NdFeB magnet demand in the demand basis's base year", "demand"),
     "demand_growth": Param("ratio", _RATIO, 0, 1, False, "annual growth rate of India's magnet demand", "demand"),
 }
 #: Parameters a deal may not set: they come from the demand basis (a run may override them).
@@ -230,7 +255,7 @@ class DealBook:
     deals: dict[str, Deal]
     demands: dict[str, Demand] = field(default_factory=dict)
     default_demand: str = ""
-    framings: dict[str, "Framing"] = field(default_factory=dict)
+    framings: dict[str, Framing] = field(default_factory=dict)
     stock_date: str = ""  # ISO date of the observed stock that stock_initial gives
     partners: dict[str, Partner] = field(default_factory=dict)
 
@@ -239,7 +264,7 @@ class DealBook:
         difference between two partner deals traces back to."""
         return [(p, k, self.partners[p].plants[k]) for p, k in self.get(deal).partner_plants]
 
-    def framing(self, name: str) -> "Framing":
+    def framing(self, name: str) -> Framing:
         if name not in FRAMINGS:
             raise DealError(f"unknown framing {name!r}{_hint(name, FRAMINGS)}; allowed: {', '.join(FRAMINGS)}")
         return self.framings.get(name) or Framing(name, "", None)
@@ -272,7 +297,7 @@ class DealBook:
         refs = {q.source for q in [*b.schedule.quantities, *b.capacity.quantities, *self.demand(demand).quantities]}
         for name in deals:
             refs.update(self.get(name).sources())
-        by_obs = dict(zip(ds.observations["id"], ds.observations["source_id"]))
+        by_obs = dict(zip(ds.observations["id"], ds.observations["source_id"], strict=True))
         known = set(ds.sources["source_id"])
         out = set()
         for ref in refs:
@@ -434,7 +459,8 @@ class _Reader:
                     raise _unknown(f"{at}, key 'shares'", k, SHARE_KEYS)
             missing = [k for k in SHARE_KEYS if k not in row]
             if missing:
-                raise DealError(f"{at}, key 'shares': missing {', '.join(missing)} (give all of {', '.join(SHARE_KEYS)}; one may be `rest`)")
+                raise DealError(f"{at}, key 'shares': missing {', '.join(missing)} "
+                                f"(give all of {', '.join(SHARE_KEYS)}; one may be `rest`)")
             rests = [k for k in SHARE_KEYS if row[k] == "rest"]
             if len(rests) > 1:
                 raise DealError(f"{at}, key 'shares': only one share may be `rest`, got {', '.join(rests)}")
