@@ -227,3 +227,33 @@ def test_check_nonnegative_names_the_first_negative_flow_deal_year_and_draw():
     fl["shortfall"][0, 0, 0] = 0.0
     with pytest.raises(NegativeFlowError, match="deal 'a', year 2025: flow 'shortfall' is negative \\(nan t in draw 0\\)"):
         check_nonnegative(fl, ["a", "b"], [2024, 2025, 2026], scale=1.0)
+
+
+# --- the metrics' mapping and the deals' stack --------------------------------------------------
+
+def test_arrays_read_an_old_name_as_its_metric_once():
+    from rekit.model.simulation import METRICS, Arrays
+
+    fl = {"c_nd": np.array(0.6), "u1": np.zeros((1, 2, 1)), "u2": np.zeros((1, 2, 1)), "q": np.array(2.0),
+          "demand": np.array([100.0, 200.0]).reshape(1, 2, 1), "G": np.array([25.0, 150.0]).reshape(1, 2, 1)}
+    arrays = Arrays(fl)
+    # G / D: 25 / 100 = 0.25, 150 / 200 = 0.75
+    np.testing.assert_allclose(arrays["ssr_magnet"][0, :, 0], [0.25, 0.75])
+    assert arrays["ssr_magnet"] is arrays["magnet_self_sufficiency"]  # computed once, the alias reads the same array
+    assert len(arrays) == len(METRICS) and list(arrays) == list(METRICS)
+    with pytest.raises(KeyError):
+        arrays["not_a_metric"]
+
+
+def test_stack_gives_deal_year_draw_with_axes_only_where_needed():
+    from rekit.model.simulation import _stack
+
+    parts = {"a": np.array([[1.0]]), "b": np.arange(6.0).reshape(3, 2)}  # (1, 1) and (years 3, draws 2)
+    out = _stack(["a", "b"], lambda d: parts[d])
+    assert out.shape == (2, 3, 2)
+    np.testing.assert_array_equal(out[0], np.ones((3, 2)))
+    np.testing.assert_array_equal(out[1], parts["b"])
+    shared = np.array([[5.0, 6.0]])
+    same = _stack(["a", "b", "c"], lambda d: shared)  # one shared draw: a view of it for every deal
+    assert same.shape == (3, 1, 2) and np.shares_memory(same, shared)
+    np.testing.assert_array_equal(same[2], shared)
