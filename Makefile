@@ -10,7 +10,7 @@ DOCS_STAMP := $(VENV)/.rekit-docs-installed
 LOCK := requirements.lock
 
 .DEFAULT_GOAL := help
-.PHONY: help env browser pyc test reports data-check clean lab docs lock
+.PHONY: help env browser pyc test reports data-check clean lab docs lock app
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,3 +75,7 @@ clean:  ## remove the environment and caches (keeps reports/)
 
 lab: env  ## open JupyterLab with the rekit kernel, the explorer one click away
 	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/explorer.ipynb
+
+PORT ?= 8866
+app: env  ## run the deal explorer as a web app (Voilà) on 127.0.0.1:8866 until Ctrl-C (another port: make app PORT=N)
+	$(BIN)/rekit explore --serve --port $(PORT)

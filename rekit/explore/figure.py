@@ -31,9 +31,9 @@ __all__ = ["ENVELOPE_NAME", "FIG_HEIGHT", "FIG_WIDTH", "METRICS_SHOWN", "make_fi
 #: The two metrics drawn, top and bottom: (metric, panel title, axis title, number format).
 #: `self_sufficiency` is own-feedstock coverage under its old name (rekit.model.simulation.METRICS).
 METRICS_SHOWN: tuple[tuple[str, str, str, str], ...] = (
-    ("self_sufficiency", "Own-feedstock coverage: magnets from IREL's oxide / India's NdFeB magnet demand",
-     "% of magnet demand (t magnet / t magnet)", ".0%"),
-    ("export_share", "Export share: IREL's neodymium exported / its output", "% of IREL's output (t Nd / t Nd)", ".0%"),
+    ("self_sufficiency", "Own-feedstock coverage: magnets from IREL's oxide (t magnet) / India's NdFeB magnet demand (t magnet)",
+     "% of magnet demand", ".0%"),
+    ("export_share", "Export share: IREL's neodymium exported (t Nd) / its output (t Nd)", "% of IREL's Nd output", ".0%"),
 )
 FIG_WIDTH, FIG_HEIGHT = 720, 620
 #: The legend name of the structural envelope's bars.

@@ -4,8 +4,9 @@
     explore(["status_quo", "toll_japan", "repm_scheme"])
 
 Controls (ipywidgets) for the deals to compare (a checkbox each, `DealPicker`), the production
-basis, the demand basis, the framing (magnets per t of oxide), IREL's output scale, the yields, the partner's retained share, India's magnet demand and its growth,
-the years, the draws and the headline year drive a plotly ``FigureWidget``
+basis, the demand basis, the framing (magnets per t of oxide), IREL's output scale, the yields,
+the partner's retained share, India's magnet demand and its growth, the years, the draws and the
+headline year drive a plotly ``FigureWidget``
 (rekit.explore.figure) that is updated in place, and a panel (rekit.explore.panel) with the
 headline numbers (labelled central values or medians, as they are), the structural envelope beside
 them with the choice that gives each end, every choice in use, and the sources of the figures in
@@ -90,7 +91,7 @@ class DealPicker(w.GridBox):
             box = w.Checkbox(value=name in value, description=name, indent=False, layout=w.Layout(width="205px"),
                              tooltip=(descriptions or {}).get(name, name))
             box.add_class("rekit-deal")
-            box.add_class(_css(name))
+            box.add_class(_css("deal-" + name))
             box.observe(self._box_changed, names="value")
             self.boxes[name] = box
         self.children = list(self.boxes.values())
@@ -201,8 +202,10 @@ class Explorer(w.VBox):
                                     readout_format=s.fmt, continuous_update=False, style=style, layout=narrow,
                                     tooltip=s.help)
         c["band"] = w.Checkbox(value=int(draws) > 0, description=f"show medians and bands ({BAND_DRAWS} draws)",
-                               indent=False, tooltip="off: central values, one run; on: the median and p05–p95 of the draws")
+                               indent=False, layout=w.Layout(width="230px"),
+                               tooltip="off: central values, one run; on: the median and p05–p95 of the draws")
         c["show_sources"] = w.ToggleButton(value=False, description="show sources", icon="list",
+                                           layout=w.Layout(width="120px"),
                                            tooltip="list the sources of the figures in use (folded: their count)")
         c["reset"] = w.Button(description="Reset to the deals' values", layout=w.Layout(width="240px", margin="4px 0 0 156px"),
                               tooltip="put every slider back where the deals' sources put it")
