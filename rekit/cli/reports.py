@@ -11,9 +11,7 @@ before papermill, nbconvert or a kernel is loaded, so a refused command answers 
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Optional, Sequence
@@ -29,13 +27,17 @@ app = new_app()
 notebooks_app = new_app(help="Keep the notebooks' stored outputs current.")
 
 #: rekit.reports.runner.DEFAULT_TIMEOUT as the help shows it (not imported here: the runner loads
-#: the kernel machinery); tests/cli/test_app.py checks that the two agree.
+#: papermill's and nbconvert's modules); tests/cli/test_app.py checks that the two agree.
 DEFAULT_TIMEOUT_TEXT = "1800"
 
 TimeoutOption = Annotated[Optional[float], typer.Option(
     "--timeout", metavar="SECONDS", show_default=False,
     help=f"longest a cell may run, in seconds, > 0 (default: {DEFAULT_TIMEOUT_TEXT})")]
 NotebooksOption = Annotated[Optional[Path], typer.Option("--notebooks", metavar="DIR", hidden=True)]
+SchedulerOption = Annotated[Optional[str], typer.Option(
+    "--scheduler", metavar="ADDR", show_default=False,
+    help="run the notebooks on the Dask scheduler at ADDR (tcp://HOST:PORT; default: $REKIT_SCHEDULER if set, "
+         "else local processes); not with --jobs")]
 OutOption = Annotated[Optional[str], typer.Option("--out", metavar="DIR", show_default=False, help="output folder (default: reports/)")]
 
 
@@ -55,23 +57,6 @@ def _rel(p: Path | None) -> str:
         return os.path.relpath(p)
     except ValueError:
         return str(p)
-
-
-@contextlib.contextmanager
-def _term_as_interrupt():
-    """While reports build, SIGTERM cleans up as Ctrl-C does (kernels and temporary sockets removed)."""
-    def handler(signum, frame):
-        raise Terminated
-
-    try:
-        old = signal.signal(signal.SIGTERM, handler)
-    except ValueError:  # not the main thread
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, old)
 
 
 def _interrupted(exc: KeyboardInterrupt, what: str) -> int:
@@ -175,6 +160,7 @@ def run(
         "--deals", metavar="FILE", help="a deals file of your own (YAML, as data/deals.yml) for the notebook's deals_file")] = None,
     self_contained: Annotated[bool, typer.Option(
         "--self-contained", help="one HTML file with plotly.js and the CSS inlined (about 5 MB) that works copied alone")] = False,
+    scheduler: SchedulerOption = None,
 ) -> int:
     """Build one report from a notebook.
 
@@ -200,10 +186,8 @@ def run(
     from rekit.reports.runner import DEFAULT_TIMEOUT, run_one
 
     try:
-        with _term_as_interrupt():
-            result = run_one(notebook, params, out_dir, show_input=show,
-                             timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
-                             keep_ipynb=keep_ipynb, folder=folder, self_contained=self_contained)
+        result = run_one(notebook, params, out_dir, show_input=show, timeout=DEFAULT_TIMEOUT if timeout is None else timeout,
+                         keep_ipynb=keep_ipynb, folder=folder, self_contained=self_contained, scheduler=scheduler)
     except KeyboardInterrupt as exc:
         return _interrupted(exc, "the last good report is kept")
     for w in result.warnings:
@@ -221,7 +205,8 @@ def run(
 def reports(
     jobs: Annotated[Optional[int], typer.Option(
         "--jobs", "-j", metavar="N", show_default=False,
-        help=f"notebooks run at once, >= 1 (default: the number of cores, {os.cpu_count()})")] = None,
+        help=f"notebooks run at once in local processes, >= 1 (default: the number of cores, {os.cpu_count()})")] = None,
+    scheduler: SchedulerOption = None,
     only: Annotated[Optional[list[str]], typer.Option(
         "--only", metavar="NAME", help="only the reports of this notebook (or this report file name without .html); repeatable")] = None,
     out: OutOption = None,
@@ -230,8 +215,6 @@ def reports(
     timeout: TimeoutOption = None,
     keep_ipynb: Annotated[bool, typer.Option("--keep-ipynb", help="also keep each executed notebook beside its report")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
-    cold: Annotated[bool, typer.Option(
-        "--cold", help="do not pre-import each notebook's modules in its kernel before it runs (slower; for debugging)")] = False,
     deals: Annotated[Optional[Path], typer.Option(
         "--deals", metavar="FILE", help="a deals file of your own for every notebook that takes one (overrides batch.yml's deals_file)")] = None,
     force: Annotated[bool, typer.Option(
@@ -239,11 +222,14 @@ def reports(
 ) -> int:
     """Build every report listed in notebooks/batch.yml, in parallel.
 
-    Build every notebook x parameter set of a batch file, in parallel, then write index.html.
-    Every entry is checked before anything runs.
+    Build every notebook x parameter set of a batch file, each one job in a local process (--jobs)
+    or on a Dask cluster (--scheduler), then write index.html. Every entry is checked before
+    anything runs.
     """
     if jobs is not None:
         at_least("--jobs", jobs, 1)
+    if jobs is not None and scheduler is not None:
+        fail(f"--jobs {jobs} and --scheduler {scheduler}: give one (a Dask cluster sets its own workers)")
     out_dir = out_folder("--out", out)
     positive_seconds("--timeout", timeout)
     _check_data_env()
@@ -257,10 +243,9 @@ def reports(
     from rekit.reports.runner import DEFAULT_TIMEOUT, run_batch
 
     try:
-        with _term_as_interrupt():
-            res = run_batch(batch, out_dir, jobs=jobs, only=only or None, show_input=True if show_input else None,
-                            timeout=DEFAULT_TIMEOUT if timeout is None else timeout, progress=not quiet,
-                            keep_ipynb=keep_ipynb, warm=not cold, deals=deals, force=force)
+        res = run_batch(batch, out_dir, jobs=jobs, only=only or None, show_input=True if show_input else None,
+                        timeout=DEFAULT_TIMEOUT if timeout is None else timeout, progress=not quiet,
+                        keep_ipynb=keep_ipynb, deals=deals, force=force, scheduler=scheduler)
     except KeyboardInterrupt as exc:
         return _interrupted(exc, "reports already built are in place, the others keep their last good version")
     for r in res.results:

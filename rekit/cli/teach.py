@@ -5,7 +5,8 @@
 * ``rekit teach build --out DIR``: rekit.teaching.editions.build - DIR/student/ (no solution or
   hidden cells, no outputs) and DIR/instructor/ (everything);
 * ``rekit teach grade SUBMISSION.ipynb... --format csv|table``: rekit.teaching.grading.grade -
-  each submission run in a fresh kernel with the hidden checks appended; the gradebook on stdout.
+  each submission run in a fresh kernel with the hidden checks appended, one job on local processes
+  (``--jobs``) or a Dask cluster (``--scheduler``); the gradebook on stdout.
 
 Options are checked before anything heavy is imported (nbformat, nbclient, pandas).
 """
@@ -18,7 +19,7 @@ from typing import Annotated, Literal, Optional
 
 import typer
 
-from rekit.cli.common import fail, new_app, positive_seconds
+from rekit.cli.common import at_least, fail, new_app, positive_seconds
 
 teach_app = new_app(help="teaching notebooks: student and instructor editions, grading submissions")
 
@@ -57,11 +58,21 @@ def grade(
     notebooks: Annotated[Optional[Path], typer.Option(
         "--notebooks", metavar="DIR",
         help="instructor notebooks with the hidden checks (default: notebooks/teaching)")] = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", "-j", metavar="N", show_default=False, help="submissions graded at once in local processes, >= 1 (default: 1)")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", metavar="ADDR", show_default=False,
+        help="grade on the Dask scheduler at ADDR (tcp://HOST:PORT; default: $REKIT_SCHEDULER if set); its workers "
+             "must see the submissions at the same paths")] = None,
 ) -> int:
     """Run each submission in a fresh kernel with the instructor's hidden checks appended and print the
     gradebook: one row per student and exercise with points, partial credit and the feedback. A broken
     submission (not a notebook, a timeout, a dead kernel) gets a row saying so."""
     positive_seconds("--timeout", timeout)
+    if jobs is not None:
+        at_least("--jobs", jobs, 1)
+    if jobs is not None and scheduler is not None:
+        fail(f"--jobs {jobs} and --scheduler {scheduler}: give one (a Dask cluster sets its own workers)")
     if not submissions:
         fail("no submissions given; pass one or more SUBMISSION.ipynb files")
     paths = [Path(p) for p in submissions]
@@ -72,6 +83,6 @@ def grade(
         fail(f"--notebooks: no folder at {notebooks}")
     from rekit.teaching.grading import format_gradebook, grade as grade_submissions
 
-    df = grade_submissions(paths, timeout=timeout, notebooks=notebooks)
+    df = grade_submissions(paths, timeout=timeout, notebooks=notebooks, jobs=jobs, scheduler=scheduler)
     sys.stdout.write(format_gradebook(df, format))
     return 0

@@ -1,28 +1,21 @@
-"""What keeps a report run safe to interrupt, kill or run twice: signals, the run folder, the folder lock.
+"""What keeps a report run safe to interrupt or run twice: the one signal mechanism and the folder lock.
 
 * `Stop`: while reports build, SIGINT, SIGTERM and SIGHUP only *record* the signal; the runner
-  looks at it between steps and then stops in order (kernels shut down, the index written,
-  temporary files removed). Raising KeyboardInterrupt from the handler instead - Python's default -
-  can land anywhere, including inside the import machinery of the main thread, which then keeps
-  the global import lock: the worker threads block on their next import and the batch never ends
-  (or, if the exception is caught on the way, the Ctrl-C is lost and the batch runs to the end).
-  After the run the signal is raised again, as the command line expects it: `Interrupted` (a
-  KeyboardInterrupt: exit 130) for SIGINT, `Interrupted` that is also `rekit.errors.Terminated`
-  for SIGTERM (exit 143), SystemExit(129) for SIGHUP - 128 + the signal's number, as shells do.
-  An orderly stop has `STOP_GRACE` seconds (a container's runtime sends SIGKILL 10 s after
-  SIGTERM); if the run is still going then - a read that blocks (a FIFO given as a file), a library
-  that does not return - or on a second signal, `Stop` gives up: it kills every process started
-  from the run folder with its process group (the kernels and what their notebooks started),
-  removes the folder and exits at once with the same status. Files are only ever moved into place
-  whole, so the reports already there stay as they were; the index may then not say the run was
-  interrupted.
-* `RunFolder`: every temporary file of a run (the kernels' sockets and connection files, the
-  executed notebooks) lives under one folder ``rekit-run-<pid>-XXXX`` in the system's temporary
-  folder, with the owner's pid and start time in ``owner``. A run killed with SIGKILL cannot remove
-  it; the next run removes every such folder whose owner is dead (and kills any process still
-  started from it, such as a kernel, with its process group: what the kernel's notebook started).
+  looks at it between steps and then stops in order (jobs not started cancelled, running ones
+  asked to stop, the index written). Raising KeyboardInterrupt from the handler instead - Python's
+  default - can land anywhere, including inside the import machinery, which then keeps the global
+  import lock. After the run the signal is raised again, as the command line expects it:
+  `Interrupted` (a KeyboardInterrupt: exit 130) for SIGINT, `TerminatedRun` (also
+  `rekit.errors.Terminated`: exit 143) for SIGTERM, SystemExit(129) for SIGHUP - 128 + the
+  signal's number, as shells do. An orderly stop has `STOP_GRACE` seconds (a container's runtime
+  sends SIGKILL 10 s after SIGTERM); if the run is still going then - a read that blocks, a library
+  that does not return - or on a second signal, `Stop` gives up: the functions given to
+  `on_give_up` run (the runner's kills its executor's workers, whose kernels end with them) and the
+  process exits at once with the same status. Files are only ever moved into place whole, so the
+  reports already there stay as they were.
 * `FolderLock`: two runs into the same output folder take turns (a `filelock` lock on
   ``.rekit-reports.lock``, on Linux, macOS and Windows); the second says whose turn it is and waits.
+* `clean_partial_files`: the ``.NAME.XXXX.tmp`` files a killed run left while writing (rekit.atomic).
 """
 
 from __future__ import annotations
@@ -30,10 +23,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -41,10 +32,9 @@ from typing import Callable, Iterator
 
 from rekit.errors import Terminated
 
-__all__ = ["Interrupted", "TerminatedRun", "Stop", "RunFolder", "FolderLock", "RUN_PREFIX", "LOCK_NAME", "clean_stale_runs",
-           "kill_started_from", "exit_code", "clean_partial_files", "STOP_GRACE", "disk_full"]
+__all__ = ["Interrupted", "TerminatedRun", "Stop", "FolderLock", "LOCK_NAME", "exit_code", "clean_partial_files",
+           "STOP_GRACE", "disk_full"]
 
-RUN_PREFIX = "rekit-run-"
 LOCK_NAME = ".rekit-reports.lock"
 _SIGNALS = tuple(s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s is not None)
 
@@ -117,8 +107,8 @@ class Stop:
                 fn()
             except BaseException:
                 pass
-        message = (f"rekit: error: {signal.Signals(signum).name}, then {why}: stopped at once; kernels killed, "
-                   f"reports already in place kept, temporary files removed\n")
+        message = (f"rekit: error: {signal.Signals(signum).name}, then {why}: stopped at once; workers and kernels "
+                   f"killed, reports already in place kept\n")
         try:
             os.write(2, message.encode("utf-8", "replace"))
         finally:
@@ -174,128 +164,6 @@ class Stop:
             raise TerminatedRun(signum, message)
         print(f"rekit: error: {message}", file=sys.stderr)
         raise SystemExit(exit_code(signum))
-
-
-# ---------------------------------------------------------------------------------------------
-# The run folder
-# ---------------------------------------------------------------------------------------------
-
-
-def _start_time(pid: int) -> str | None:
-    """A process's start time (clock ticks since boot, /proc/PID/stat field 22): tells a reused pid apart."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            stat = f.read().decode("ascii", "replace")
-        return stat[stat.rindex(")") + 2:].split()[19]
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-def _alive(pid: int, started: str | None) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    now = _start_time(pid)
-    return now is None or started is None or now == started
-
-
-def kill_started_from(folder: str | os.PathLike, sig: int = signal.SIGKILL) -> list[int]:
-    """Kill every process whose command line names a path inside `folder` (a kernel started with its
-    connection file there, the kernels' fork server, a launcher), with its process group when it leads
-    one (a kernel's group holds what its notebook started); returns their pids. Linux only."""
-    needle = os.fsencode(str(folder).rstrip("/") + "/")
-    me = os.getpid()
-    my_group = os.getpgrp()
-    killed = []
-    try:
-        pids = [int(p) for p in os.listdir("/proc") if p.isdigit()]
-    except OSError:
-        return killed
-    for pid in pids:
-        if pid == me:
-            continue
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as f:
-                cmd = f.read()
-        except OSError:
-            continue
-        if needle in cmd:
-            try:
-                if os.getpgid(pid) == pid and pid != my_group:
-                    os.killpg(pid, sig)
-                else:
-                    os.kill(pid, sig)
-                killed.append(pid)
-            except OSError:
-                pass
-    return killed
-
-
-def clean_stale_runs(tmp: str | os.PathLike | None = None) -> list[Path]:
-    """Remove the run folders left by runs that were killed (owner dead), after killing what still runs
-    from them; returns the folders removed. A folder without a readable owner is left alone unless it
-    is more than a day old (it may be one being created right now)."""
-    base = Path(tmp or tempfile.gettempdir())
-    removed = []
-    try:
-        candidates = [p for p in base.iterdir() if p.name.startswith(RUN_PREFIX) and p.is_dir()]
-    except OSError:
-        return removed
-    for folder in candidates:
-        try:
-            pid_text, _, started = (folder / "owner").read_text(encoding="ascii").strip().partition(" ")
-            stale = not _alive(int(pid_text), started or None)
-        except (OSError, ValueError):
-            try:
-                stale = time.time() - folder.stat().st_mtime > 86400
-            except OSError:
-                continue
-        if stale:
-            kill_started_from(folder)
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
-
-
-_tempdir_lock = threading.Lock()
-
-
-class RunFolder:
-    """This run's temporary folder (see the module docstring). `path` exists from `__enter__` to `__exit__`."""
-
-    def __init__(self) -> None:
-        self.path: Path | None = None
-        self.cleaned: list[Path] = []
-
-    def __enter__(self) -> "RunFolder":
-        self.cleaned = clean_stale_runs()
-        self.path = Path(tempfile.mkdtemp(prefix=f"{RUN_PREFIX}{os.getpid()}-"))
-        (self.path / "owner").write_text(f"{os.getpid()} {_start_time(os.getpid()) or ''}".strip(), encoding="ascii")
-        return self
-
-    @contextlib.contextmanager
-    def as_tempdir(self) -> Iterator[None]:
-        """Make `tempfile` create its files in the run folder while inside (for code that takes no folder,
-        such as the kernel pool, whose socket folder must be found and removed after a SIGKILL)."""
-        with _tempdir_lock:
-            old = tempfile.tempdir
-            tempfile.tempdir = str(self.path)
-            try:
-                yield
-            finally:
-                tempfile.tempdir = old
-
-    def remove(self) -> None:
-        """Kill what runs from the folder (kernels with their process groups, the fork server) and remove it."""
-        if self.path is not None:
-            kill_started_from(self.path)
-            shutil.rmtree(self.path, ignore_errors=True)
-
-    def __exit__(self, *exc) -> None:
-        self.remove()
 
 
 # ---------------------------------------------------------------------------------------------

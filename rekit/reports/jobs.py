@@ -3,7 +3,6 @@ notebook (title, imports) and checking every entry's parameters before anything 
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
 import os
@@ -117,37 +116,6 @@ def _first_heading(nb_json: dict) -> str | None:
     return None
 
 
-def _code_sources(nb_json: dict) -> list[str]:
-    out = []
-    for cell in nb_json.get("cells", []):
-        if cell.get("cell_type") == "code":
-            src = cell.get("source", "")
-            out.append("".join(src) if isinstance(src, list) else src)
-    return out
-
-
-def notebook_imports(nb_json: dict) -> list[str]:
-    """Modules a notebook imports (absolute imports found anywhere in its code cells), in order."""
-    mods: list[str] = []
-    for src in _code_sources(nb_json):
-        # IPython magics and shell escapes are not Python: blank them out before parsing
-        lines = ["" if ln.lstrip().startswith(("%", "!")) else ln for ln in src.splitlines()]
-        try:
-            tree = ast.parse("\n".join(lines))
-        except SyntaxError:
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                mods += [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module and node.module != "__future__":
-                mods.append(node.module)
-                mods += [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
-    seen: dict[str, None] = {}
-    for m in mods:
-        seen.setdefault(m, None)
-    return list(seen)
-
-
 @dataclass
 class Job:
     """One report to build: a notebook and the parameters that differ from its defaults."""
@@ -159,7 +127,6 @@ class Job:
     title: str
     stem: str
     show_input: bool = False
-    modules: list[str] = field(default_factory=list)
     problem: str | None = None  # why the notebook cannot run at all (unreadable): the report fails, the batch goes on
 
     @property
@@ -193,7 +160,7 @@ def make_job(notebook: str | os.PathLike, params: Mapping[str, Any] | None = Non
     if title is None:
         title = heading if not changed else f"{heading} ({', '.join(f'{k}={slug_text(v)}' for k, v in changed.items())})"
     return Job(notebook=path, name=name, params=changed, effective=effective, title=title,
-               stem=report_stem(name, changed), show_input=bool(show_input), modules=notebook_imports(nb_json))
+               stem=report_stem(name, changed), show_input=bool(show_input))
 
 
 def unreadable_job(path: Path, folder: Path, params: Mapping[str, Any], title: str | None, problem: str) -> Job:

@@ -9,7 +9,10 @@
 `Executor` is the interface: ``submit(fn, *args)`` returns a future (``result()``, ``done()``,
 ``cancel()``), ``map(fn, *iterables)`` yields the results in order, ``as_completed(futures)``
 yields futures as they finish, ``close()`` cancels what is pending and shuts the workers down;
-``with`` closes it. A function given to an executor must be importable by name (a module-level
+``with`` closes it. ``interrupt()`` asks the running jobs to stop: a local worker process gets
+SIGTERM (a job may catch it to stop its own work in order: the report runner shuts its kernel
+down), a Dask job is cancelled (its worker's thread finishes on its own); ``kill()`` ends the
+local worker processes at once (SIGKILL). A function given to an executor must be importable by name (a module-level
 function of rekit or a library), and its arguments picklable.
 
 - `LocalExecutor(jobs)`: ``concurrent.futures.ProcessPoolExecutor`` with ``jobs`` processes,
@@ -33,6 +36,7 @@ import concurrent.futures as cf
 import importlib.metadata
 import multiprocessing
 import os
+import signal
 from typing import Any, Callable, Iterable, Iterator
 
 from rekit.errors import FailedError, RekitError
@@ -66,6 +70,14 @@ class Executor:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def interrupt(self, futures: Iterable[Any] = ()) -> None:
+        """Cancel `futures` still pending and ask the running jobs to stop (see the module docstring)."""
+        for f in futures:
+            f.cancel()
+
+    def kill(self) -> None:
+        """End the running jobs at once, where the executor can (local processes); a no-op elsewhere."""
 
     def map(self, fn: Callable[..., Any], *iterables: Iterable[Any], names: Iterable[str] | None = None) -> Iterator[Any]:
         """fn(*args) for each tuple of the iterables' items, in order; every job is submitted first.
@@ -102,6 +114,11 @@ def result_of(future: Any, label: str, where: str) -> Any:
         raise
 
 
+def _note_pid(pids: Any) -> None:
+    """A local worker's first act: say its pid to the parent (so `interrupt` and `kill` can reach it)."""
+    pids.put(os.getpid())
+
+
 class LocalExecutor(Executor):
     """`jobs` local processes (``concurrent.futures.ProcessPoolExecutor``, spawned)."""
 
@@ -110,7 +127,11 @@ class LocalExecutor(Executor):
             raise RekitError(f"--jobs: {jobs!r} is not allowed; give a whole number >= 1 (processes to run jobs in)")
         self.jobs = jobs
         self.where = f"{jobs} local process{'es' if jobs > 1 else ''}"
-        self._pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+        context = multiprocessing.get_context("spawn")
+        self._pids_queue = context.SimpleQueue()
+        self._pids: set[int] = set()
+        self._pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_note_pid,
+                                            initargs=(self._pids_queue,))
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> cf.Future:
         return self._pool.submit(fn, *args)
@@ -120,6 +141,22 @@ class LocalExecutor(Executor):
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _signal_workers(self, sig: int) -> None:
+        while not self._pids_queue.empty():
+            self._pids.add(self._pids_queue.get())
+        for pid in sorted(self._pids):
+            try:
+                os.kill(pid, sig)
+            except OSError:  # already gone
+                pass
+
+    def interrupt(self, futures: Iterable[Any] = ()) -> None:
+        super().interrupt(futures)
+        self._signal_workers(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self._signal_workers(getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 def _installed_rekit() -> str:
@@ -171,6 +208,9 @@ class DaskExecutor(Executor):
         import distributed
 
         return iter(distributed.as_completed(list(futures)))
+
+    def interrupt(self, futures: Iterable[Any] = ()) -> None:
+        self._client.cancel(list(futures))
 
     def close(self) -> None:
         self._client.close()

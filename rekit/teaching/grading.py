@@ -15,6 +15,11 @@
 5. reads the graded verdicts (``application/vnd.rekit.verdict+json`` with points) from the hidden
    cells' outputs.
 
+Each submission is one job on `rekit.run`'s executor: `jobs` local processes (default 1), or the
+Dask scheduler at `scheduler` (or ``REKIT_SCHEDULER``), whose workers must see the submissions
+and the instructor notebooks at the same paths (a shared folder). A submission whose worker died
+gets a "broken" row naming it and why; the others are graded.
+
 The gradebook (a DataFrame, `COLUMNS`) has one row per student, notebook and exercise: status
 (correct, partial, wrong, unanswered, invalid, or error when the check could not run), points, the most the exercise gives, the credit (points / max), and the feedback the student
 would see; a student cell that raised adds a row (exercise ``-``) naming the cell, and a broken
@@ -222,14 +227,24 @@ def _where(run, student_cells, started: list[int]) -> str:
     return ""
 
 
+def grade_job(path: Path, sources: Mapping[str, Path], timeout: float, kernel_name: str,
+              student_id: str | None) -> list[dict[str, Any]]:
+    """`grade_one` with positional arguments: the job one submission is on the executor."""
+    return grade_one(path, sources=sources, timeout=timeout, kernel_name=kernel_name, student_id=student_id)
+
+
 def grade(submissions: Iterable[str | os.PathLike], *, timeout: float = 300, kernel_name: str = "rekit",
-          notebooks: str | os.PathLike | None = None, student_ids: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """Grade every submission (each in a fresh kernel) and return the gradebook (`COLUMNS`), in the order given.
+          notebooks: str | os.PathLike | None = None, student_ids: Mapping[str, str] | None = None,
+          jobs: int | None = None, scheduler: str | None = None) -> pd.DataFrame:
+    """Grade every submission (each in a fresh kernel, one job on the executor) and return the gradebook
+    (`COLUMNS`), in the order given.
 
     `notebooks` is the folder of instructor notebooks (default notebooks/teaching/, or an
     instructor edition written by `build`); `student_ids` maps a submission path to the id to
-    grade it with, instead of the one in its parameters cell. Raises GradingError when there is
-    nothing to grade or `timeout` is not positive."""
+    grade it with, instead of the one in its parameters cell; `jobs` local processes (default 1) or
+    the Dask `scheduler` run the jobs (rekit.run.executor.open_executor). Raises GradingError when
+    there is nothing to grade or `timeout` is not positive; RekitError for `jobs` below 1 or both
+    `jobs` and `scheduler`; FailedError for a scheduler that does not answer."""
     paths = [Path(p) for p in submissions]
     if not paths:
         raise GradingError("no submissions given; pass one or more .ipynb files")
@@ -237,9 +252,16 @@ def grade(submissions: Iterable[str | os.PathLike], *, timeout: float = 300, ker
         raise GradingError(f"timeout: got {timeout!r}; allowed: a number of seconds above 0")
     sources = {p.stem: p for p in source_notebooks(notebooks)}
     ids = {str(Path(k)): v for k, v in (student_ids or {}).items()}
+    from rekit.run.executor import JobFailed, open_executor, result_of
+
     rows: list[dict[str, Any]] = []
-    for path in paths:
-        rows += grade_one(path, sources=sources, timeout=timeout, kernel_name=kernel_name, student_id=ids.get(str(path)))
+    with open_executor(jobs=jobs, scheduler=scheduler) as ex:
+        futures = [ex.submit(grade_job, path, sources, timeout, kernel_name, ids.get(str(path))) for path in paths]
+        for path, f in zip(paths, futures, strict=True):
+            try:
+                rows += result_of(f, f"submission {path.name}", ex.where)
+            except JobFailed as exc:
+                rows.append(_row(path.stem, "", "*", "broken", 0, 0, f"not graded: {exc}", path))
     return pd.DataFrame(rows, columns=COLUMNS)
 
 

@@ -43,7 +43,7 @@ COMMANDS = {
     ("concentration",): ["--edition", "--format"],
     ("images",): ["--out", "--format", "--scale", "--deal", "--draws"],
     ("run",): ["NOTEBOOK", "-p, --param NAME VALUE", "--out", "--show-input", "--list-params", "--timeout", "--keep-ipynb"],
-    ("reports",): ["--jobs", "--only", "--out", "--batch", "--show-input", "--timeout", "--keep-ipynb", "--quiet", "--cold"],
+    ("reports",): ["--jobs", "--only", "--out", "--batch", "--show-input", "--timeout", "--keep-ipynb", "--quiet", "--scheduler"],
     ("notebooks",): ["refresh", "check"],
     ("notebooks", "refresh"): ["NAME", "--timeout"],
     ("notebooks", "check"): ["NAME"],

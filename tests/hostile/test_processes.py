@@ -26,7 +26,11 @@ from pathlib import Path
 import pytest
 
 from hostile.cases import BUG, ROOT
-from reports.test_batch_safety import _mount_tmpfs, fill, finish, make_folder, start, tmp_path, wait_for  # noqa: F401
+from reports import test_batch_safety
+from reports.test_batch_safety import _mount_tmpfs, fill, finish, make_folder, start, wait_for
+
+#: The batch-safety tests' short folder under /tmp as this module's tmp_path fixture (kernel sockets fit).
+tmp_path = test_batch_safety.tmp_path
 
 GRACE = 10.0  # seconds a container's runtime waits between SIGTERM and SIGKILL
 WAIT = 240  # seconds a run may take to reach the point a row wants, on a busy machine (a limit)
@@ -83,7 +87,7 @@ def clean(out: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# A notebook's children end with its kernel: ok, failed, timed out; forked kernels and usual ones
+# A notebook's children end with its kernel: ok, failed, timed out
 # ---------------------------------------------------------------------------------------------
 
 # the ok and failed rows keep their children 5 s before ending, so the test sees them run (at 0 s they
@@ -95,11 +99,10 @@ CHILD_ROWS = [  # (id, spawner's parameters, extra arguments, exit status, fragm
 ]
 
 
-@pytest.mark.parametrize("fork", [True, False], ids=["forked", "usual"])
 @pytest.mark.parametrize("params, args, code, fragment", [r[1:] for r in CHILD_ROWS], ids=[r[0] for r in CHILD_ROWS])
-def test_a_notebooks_children_end_with_its_kernel(tmp_path, params, args, code, fragment, fork):
+def test_a_notebooks_children_end_with_its_kernel(tmp_path, params, args, code, fragment):
     nbs = make_folder(tmp_path, f"reports:\n  - notebook: spawner\n    parameters: {params}\n")
-    proc = start(tmp_path, *args, fork=fork)
+    proc = start(tmp_path, *args)
     pids = wait_for_spawned(proc, nbs)
     got, out, err = finish(proc, tmp_path)
     clean(out + err)

@@ -2,7 +2,7 @@
 
 Each run gets its own TMPDIR, so "no temporary folder left behind" and "no orphan process" are
 checked exactly: the folder must be empty afterwards, and no process may still have a path inside
-it on its command line (the kernels' connection files and the fork server's socket live there).
+it on its command line (each job's kernel has its connection file and sockets in a folder there).
 The notebooks are the fixtures in tests/fixtures/notebooks: `sleepy` (writes sleepy.started in its
 folder when its long cell starts, then sleeps, or kills its own kernel with die=true), `sample`,
 `broken` (raises in its fifth cell, counting the markdown cell) and `truncated` (half a notebook file, invalid JSON).
@@ -49,14 +49,11 @@ def make_folder(tmp_path: Path, batch: str) -> Path:
     return nbs
 
 
-def start(tmp_path: Path, *args: str, command: tuple[str, ...] = ("reports", "-q"), fork: bool = True) -> subprocess.Popen:
-    """``python -m rekit.cli COMMAND --out T/out ARGS`` on the notebooks of T/nb, TMPDIR T/tmp (kernels
-    forked from the fork server, or with `fork` False started the usual way)."""
+def start(tmp_path: Path, *args: str, command: tuple[str, ...] = ("reports", "-q")) -> subprocess.Popen:
+    """``python -m rekit.cli COMMAND --out T/out ARGS`` on the notebooks of T/nb, TMPDIR T/tmp."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REKIT_NOTEBOOKS": str(tmp_path / "nb"),
            "TMPDIR": str(tmp_path / "tmp"), "PYTHONUNBUFFERED": "1"}
-    env.pop("REKIT_NO_FORK", None)
-    if not fork:
-        env["REKIT_NO_FORK"] = "1"
+    env.pop("REKIT_SCHEDULER", None)
     return subprocess.Popen([sys.executable, "-m", "rekit.cli", *command, "--out", str(tmp_path / "out"), *args],
                             env=env, stdout=open(tmp_path / "stdout", "w"), stderr=open(tmp_path / "stderr", "w"),
                             start_new_session=True, cwd=tmp_path)
@@ -77,7 +74,7 @@ def finish(proc: subprocess.Popen, tmp_path: Path) -> tuple[int, str, str]:
 
 
 def started_from(folder: Path) -> list[str]:
-    """Command lines of live processes naming a path inside `folder` (kernels, fork server, launchers)."""
+    """Command lines of live processes naming a path inside `folder` (kernels, by their connection file)."""
     needle = str(folder) + "/"
     found = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
@@ -129,10 +126,11 @@ def test_sigterm_while_a_cell_runs_stops_the_batch_cleanly_and_exits_143(tmp_pat
     assert no_strays(tmp_path / "tmp") == []
 
 
-def test_ctrl_c_while_the_kernel_pool_starts_is_not_lost(tmp_path):
-    """Ctrl-C just as the output folder is locked: the runner is then starting kernels and importing
-    papermill and nbconvert. It used to raise KeyboardInterrupt inside an import, leaving the import
-    lock held, and the batch hung or ran to the end. A fresh folder still gets an index."""
+def test_ctrl_c_while_the_workers_start_is_not_lost(tmp_path):
+    """Ctrl-C just as the output folder is locked: the runner is then writing the assets and its
+    workers are starting (importing papermill and nbconvert). A KeyboardInterrupt raised inside an
+    import used to leave the import lock held, and the batch hung or ran to the end. A fresh folder
+    still gets an index."""
     make_folder(tmp_path, SLEEPY_AND_SAMPLE)
     proc = start(tmp_path)
     wait_for(proc, (tmp_path / "out" / ".rekit-reports.lock").exists, "the output folder's lock")
@@ -148,17 +146,20 @@ def test_ctrl_c_while_the_kernel_pool_starts_is_not_lost(tmp_path):
     assert no_strays(tmp_path / "tmp") == []
 
 
-def test_sigkill_leaks_nothing_the_next_run_does_not_clean(tmp_path):
+def test_sigkill_leaks_nothing(tmp_path):
+    """SIGKILL of the run itself: its worker process sees its parent gone, kills the kernel with its
+    process group and removes the job's temporary folder; nothing runs on, nothing is left."""
     nbs = make_folder(tmp_path, SLEEPY_AND_SAMPLE)
     proc = start(tmp_path, "-j", "1")
     wait_for(proc, (nbs / "sleepy.started").exists, "the sleepy cell")
     proc.send_signal(signal.SIGKILL)
     assert proc.wait(timeout=60) == -signal.SIGKILL
-    # the fork server sees its parent gone and kills the kernels: nothing runs on
     assert no_strays(tmp_path / "tmp") == []
-    left = os.listdir(tmp_path / "tmp")
-    assert len(left) == 1 and left[0].startswith(f"rekit-run-{proc.pid}-"), left  # one folder, named by its owner
-    # the next run removes it, and recovers: it builds what the killed run did not
+    deadline = time.monotonic() + 30  # the worker removes the job's folder on its way out
+    while os.listdir(tmp_path / "tmp") and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert os.listdir(tmp_path / "tmp") == []
+    # the next run recovers: it builds what the killed run did not
     (nbs / "batch.yml").write_text("reports:\n  - notebook: sample\n")
     again = start(tmp_path)
     got, out, err = finish(again, tmp_path)

@@ -50,7 +50,7 @@ def test_missing_or_invalid_deals_file_names_the_file_and_the_problem(tmp_path):
     with pytest.raises(ReportError, match=r"--deals: .*nope\.yml: no such file"):
         R.run_batch(None, tmp_path / "out", deals=tmp_path / "nope.yml", progress=False)
     with pytest.raises(ReportError, match=r"--deals: .*bad\.yml: "):
-        R.run_one("self_sufficiency", out_dir=tmp_path / "out", deals=bad, warm=False)
+        R.run_one("self_sufficiency", out_dir=tmp_path / "out", deals=bad)
 
 
 def test_run_batch_passes_the_deals_file_to_notebooks_that_take_one(deals_file, tmp_path):
@@ -71,7 +71,7 @@ def test_run_batch_passes_the_deals_file_to_notebooks_that_take_one(deals_file, 
 
 def test_a_notebook_without_deals_refuses_deals(deals_file, tmp_path):
     with pytest.raises(ReportError, match="takes no deals file"):
-        R.run_one("supply_concentration", out_dir=tmp_path / "out", deals=deals_file, warm=False)
+        R.run_one("supply_concentration", out_dir=tmp_path / "out", deals=deals_file)
 
 
 def test_self_contained_refused_when_plotly_cannot_be_inlined(monkeypatch, tmp_path):
@@ -79,5 +79,5 @@ def test_self_contained_refused_when_plotly_cannot_be_inlined(monkeypatch, tmp_p
 
     monkeypatch.setattr(plotly.offline, "get_plotlyjs", lambda: "")
     with pytest.raises(ReportError, match="--self-contained: plotly.js"):
-        R.run_one("supply_concentration", out_dir=tmp_path / "out", self_contained=True, warm=False)
+        R.run_one("supply_concentration", out_dir=tmp_path / "out", self_contained=True)
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").glob("*.html"))

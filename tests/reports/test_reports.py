@@ -168,9 +168,9 @@ def test_index_lists_every_report_with_parameters_status_and_errors(batch):
     assert not EXTERNAL.search(raw)
 
 
-def test_cold_kernels_give_the_same_outputs(batch, notebooks, tmp_path):
-    """The fork-server kernels ("warm") behave as ordinary ones: same outputs."""
-    r = R.run_one(notebooks / "sample.ipynb", {"n": 5, "deals": ["toll_korea"]}, tmp_path, keep_ipynb=True, warm=False)
+def test_one_report_alone_gives_the_batchs_outputs(batch, notebooks, tmp_path):
+    """`run_one` (one job on one process) and the batch (two processes) run the same notebook alike."""
+    r = R.run_one(notebooks / "sample.ipynb", {"n": 5, "deals": ["toll_korea"]}, tmp_path, keep_ipynb=True)
     assert r.ok
     texts = []
     for path in (batch["out"] / "sample--deals-toll_korea_n-5.ipynb", tmp_path / "sample--deals-toll_korea_n-5.ipynb"):

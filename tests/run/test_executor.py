@@ -7,10 +7,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -22,8 +20,8 @@ from rekit.model.deals import load_deals
 from rekit.model.sensitivity import sensitivity
 from rekit.run.chunks import chunked
 from rekit.run.executor import DaskExecutor, JobFailed, LocalExecutor, open_executor
+from run.cluster import DASK, Cluster, free_port
 
-DASK = Path(sys.executable).with_name("dask")
 ROOT = Path(__file__).resolve().parents[2]
 # a small Sobol analysis: N = 32 gives 32 x (k + 2) rows; chunks of 100 rows make a dozen jobs or more
 SOBOL = dict(deal="toll_japan", metric="self_sufficiency", years=(2024, 2030), n=32, seed=7)
@@ -40,69 +38,6 @@ def book():
 def local_table(book):
     """The analysis run here, in one go: what every chunked run must equal."""
     return sensitivity(book, **SOBOL)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def stop(proc: subprocess.Popen) -> None:
-    """SIGTERM the process's group, then SIGKILL it if it is still there after 10 s."""
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(10)
-
-
-class Cluster:
-    """A real Dask scheduler and workers on 127.0.0.1, each its own process group."""
-
-    def __init__(self, tmp: Path):
-        self.tmp = tmp
-        self.port = free_port()
-        self.address = f"tcp://127.0.0.1:{self.port}"
-        self.procs: list[subprocess.Popen] = []
-        self.workers: list[subprocess.Popen] = []
-
-    def start(self, proc_args: list[str], log: str, env: dict[str, str] | None = None) -> subprocess.Popen:
-        out = open(self.tmp / log, "wb")
-        p = subprocess.Popen([str(DASK), *proc_args], stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
-                             start_new_session=True, env={**os.environ, **(env or {})})
-        self.procs.append(p)
-        return p
-
-    def scheduler(self) -> None:
-        self.start(["scheduler", "--host", "127.0.0.1", "--port", str(self.port), "--no-dashboard"], "scheduler.log")
-
-    def worker(self, env: dict[str, str] | None = None) -> subprocess.Popen:
-        p = self.start(["worker", self.address, "--nthreads", "1", "--no-nanny", "--no-dashboard",
-                        "--host", "127.0.0.1", "--death-timeout", "60"], f"worker{len(self.workers)}.log", env)
-        self.workers.append(p)
-        return p
-
-    def close(self) -> None:
-        for p in reversed(self.procs):
-            stop(p)
-
-
-@pytest.fixture
-def cluster(tmp_path):
-    if not DASK.exists():
-        pytest.skip(f"no dask command at {DASK} (install the kit's dependencies)")
-    c = Cluster(tmp_path)
-    try:
-        c.scheduler()
-        c.worker()
-        c.worker()
-        yield c
-    finally:
-        c.close()
-        assert all(p.poll() is not None for p in c.procs)  # nothing left running
 
 
 def test_local_executor_map_submit_and_as_completed():
