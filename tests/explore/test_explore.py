@@ -17,13 +17,14 @@ from rekit.data.dataset import load
 from rekit.errors import RekitError
 from rekit.model.deals import PARAMS, YEARS, load_deals
 import rekit.explore
-from rekit.explore.figure import METRICS_SHOWN, make_figure, trace_index, update_figure
+from rekit.explore.figure import ENVELOPE_NAME, METRICS_SHOWN, make_figure, trace_index, update_figure
 from rekit.explore.panel import panel_html, web_url
 from rekit.explore.state import (
-    ALL_PARAMS, MASS_FLOOR, MASS_HEADROOM, OVERRIDABLE, PARAM_SLIDERS, SLIDERS, ExploreError, State, central_values,
-    compute, explain, group_title, headline_table, series, slider,
+    ALL_PARAMS, ENVELOPE_DRAWS, MASS_FLOOR, MASS_HEADROOM, OVERRIDABLE, PARAM_SLIDERS, SLIDERS, ExploreError, State,
+    central_values, coincident, compute, explain, group_title, headline_table, scenario_words, series, slider,
 )
-from rekit.explore.widget import Explorer, explore
+from rekit.explore.widget import BAND_DRAWS, DealPicker, Explorer, explore
+from rekit.model.scenarios import envelope
 from rekit.model.simulation import ModelError, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -550,3 +551,112 @@ deals:
     assert 'data-deals="my_toll toll_japan"' in ex.panel.value
     with pytest.raises(RekitError, match="missing.yml"):
         explore(["toll_japan"], ds=ds, deals_file=tmp_path / "missing.yml")
+
+
+# --- what the panel says, the deal checkboxes, the envelope, the toggles ----------------------------
+
+
+def test_coincident_names_the_first_line_each_lies_on():
+    lines = {"a": np.array([0.0, 0.0, 0.1]), "b": np.array([0.0, 0.0, 0.1]), "c": np.array([0.0, 0.0, 0.2]),
+             "d": np.array([0.0, 0.0, 0.1 + 1e-12]), "e": np.array([0.0, 0.0, 0.2])}
+    # b and d lie on a (d within 1e-9), e on c; a and c are the first of their lines
+    assert coincident(lines) == {"b": "a", "d": "a", "e": "c"}
+    assert coincident({"a": np.array([0.0, 0.1]), "b": np.array([0.0, 0.1 + 1e-6])}) == {}
+
+
+def test_deals_are_ticked_not_ctrl_clicked(ex):
+    picker = ex.controls["deals"]
+    assert isinstance(picker, DealPicker) and set(picker.boxes) == set(ex.deal_names)
+    assert [n for n, b in picker.boxes.items() if b.value] == [n for n in ex.deal_names if n in DEALS]
+    assert "rekit-deal-toll-korea" in picker.boxes["toll_korea"]._dom_classes
+    picker.boxes["toll_korea"].value = True  # what a click on its checkbox does
+    assert ex.state.deals == (*DEALS, "toll_korea") and _mid(ex, "toll_korea").visible is True
+    assert 'data-deals="status_quo toll_japan repm_scheme toll_korea"' in ex.panel.value
+    picker.boxes["status_quo"].value = False
+    assert ex.state.deals == ("toll_japan", "repm_scheme", "toll_korea") and _mid(ex, "status_quo").visible is False
+    with pytest.raises(ExploreError, match="unknown deal 'nope'"):
+        ex.set(deals=("nope",))
+
+
+def _choice(panel: str, name: str) -> str:
+    m = re.search(rf'data-choice="{name}" data-value="([^"]*)"', panel)
+    assert m, f"no choice {name} in the panel"
+    return html.unescape(m.group(1))
+
+
+def test_the_panel_shows_every_choice_in_use(ex, book):
+    page = ex.panel.value
+    assert (_choice(page, "basis"), _choice(page, "demand"), _choice(page, "framing")) == ("output", "official", "chain")
+    assert _choice(page, "years") == "2024–2035" and _choice(page, "draws") == "0 (central values)"
+    assert book.demands["official"].description.split(",")[0] in html.unescape(page)
+    official = _value(page, "repm_scheme")
+    ex.set(demand="imports", framing="officials")
+    page = ex.panel.value
+    assert (_choice(page, "demand"), _choice(page, "framing")) == ("imports", "officials")
+    # the model itself under those choices, central values
+    ref = simulate(book, DEALS, years=(2024, 2035), draws=0, demand="imports", framing="officials")
+    assert _value(page, "repm_scheme") == pytest.approx(float(ref.at("self_sufficiency", "repm_scheme", 2030)[0]), rel=1e-5)
+    # finished-magnet imports (460-900 t in 2025) are a far smaller demand than the official ~4,000 t
+    assert _value(page, "repm_scheme") > 2 * official
+
+
+def test_the_structural_envelope_stands_beside_the_band(ex, book):
+    env = envelope(book, ["toll_japan"], years=(2024, 2050), draws=ENVELOPE_DRAWS, metrics=["self_sufficiency"])
+    row = env[env["year"] == 2030].iloc[0]
+    m = re.search(r'class="rekit-envelope" data-deal="toll_japan" data-metric="self_sufficiency" data-low="([^"]+)" '
+                  r'data-high="([^"]+)" title="low end: ([^;]+); high end: ([^"]+)"', ex.panel.value)
+    assert m, "no envelope for toll_japan's own-feedstock coverage"
+    assert (float(m.group(1)), float(m.group(2))) == (pytest.approx(row.envelope_p05, rel=1e-5),
+                                                      pytest.approx(row.envelope_p95, rel=1e-5))
+    assert m.group(1) != m.group(2)  # the choices move toll_japan's coverage
+    # the choice that gives each end, in words: 'production=targets demand=official framing=chain' -> '...'
+    assert html.unescape(m.group(3)) == scenario_words(row.low_scenario) and "production " in m.group(3)
+    assert scenario_words("production=targets demand=official framing=chain") == (
+        "production targets, demand official, framing chain")
+    # in the chart: grey bars at the headline year, one a deal shown, p05 to p95
+    bars = ex.figure.data[trace_index(ex.deal_names)[(0, "", "envelope")]]
+    i = list(ex.state.deals).index("toll_japan")
+    assert bars.visible is True and bars.name == ENVELOPE_NAME
+    assert bars.y[i] - bars.error_y.arrayminus[i] == pytest.approx(row.envelope_p05)
+    assert bars.y[i] + bars.error_y.array[i] == pytest.approx(row.envelope_p95)
+
+
+def test_coinciding_lines_are_marked(ex):
+    # toll_japan and repm_scheme export the same share every year (the 2012 agreement's third in 2024,
+    # 15% in 2025 as the exports stop, nothing from 2026), so their export-share lines coincide
+    ex.set(deals=("toll_japan", "repm_scheme"))
+    assert ex.same["export_share"] == {"repm_scheme": "toll_japan"}
+    assert "repm_scheme: same line as toll_japan" in ex.figure.layout.annotations[1].text
+    assert _mid(ex, "repm_scheme", panel=1).name == "repm_scheme (same as toll_japan)"
+    assert 'class="rekit-export-share" data-deal="repm_scheme" data-value="0" data-same-as="toll_japan"' in ex.panel.value
+    assert "same line" not in ex.figure.layout.annotations[0].text
+
+
+def test_central_values_and_medians_are_labelled_and_the_band_toggles_the_draws(ex):
+    assert 'data-kind="central"' in ex.panel.value and "In 2030: central values" in ex.panel.value
+    assert "not the median the reports give" in ex.panel.value
+    ex.controls["band"].value = True
+    assert ex.controls["draws"].value == BAND_DRAWS and ex.state.draws == BAND_DRAWS
+    assert 'data-kind="median"' in ex.panel.value and f"medians of {BAND_DRAWS} draws" in ex.panel.value
+    assert "median" in _mid(ex, "toll_japan").hovertemplate
+    ex.controls["draws"].value = 0  # the slider back to 0 unticks the band
+    assert ex.controls["band"].value is False and 'data-kind="central"' in ex.panel.value
+    assert "(central value)" in _mid(ex, "toll_japan").hovertemplate
+
+
+def test_sources_fold_to_a_count_and_unfold_without_recomputing(ex):
+    page = ex.panel.value
+    count = int(re.search(r'class="rekit-sources" data-count="(\d+)"', page).group(1))
+    assert count == page.count("<li data-source=") and count > 3
+    assert f"<b>Sources</b>: {count} behind" in page and 'data-count="%d" open' % count not in page
+    updates, result = ex.updates, ex.result
+    ex.controls["show_sources"].value = True
+    assert f'data-count="{count}" open' in ex.panel.value
+    assert ex.updates == updates and ex.result is result  # drawn again, not recomputed
+
+
+def test_axes_say_percent_of_what():
+    fig = make_figure(load_deals())
+    assert fig.layout.yaxis.title.text == "% of magnet demand" and fig.layout.yaxis.tickformat == ".0%"
+    assert fig.layout.yaxis2.title.text == "% of IREL's Nd output" and fig.layout.yaxis2.tickformat == ".0%"
+    assert "(t magnet)" in fig.layout.annotations[0].text and "(t Nd)" in fig.layout.annotations[1].text
