@@ -171,6 +171,18 @@ def _choose(value: Any, allowed: Iterable[str], what: str) -> str:
     return choose(value, list(allowed), what)
 
 
+def _years(value: Any) -> tuple[int, int]:
+    """(first, last) from a pair of whole numbers (a tuple, a list, numpy integers); anything else is refused
+    naming the value (a third year would otherwise reach the model as a stray argument)."""
+    import operator
+
+    try:
+        first, last = value
+        return operator.index(first), operator.index(last)
+    except (TypeError, ValueError):
+        raise _usage(f"years: {value!r} is not allowed; give (first, last), two whole numbers such as (2024, 2035)") from None
+
+
 def simulate(deals: Any = None, *, years: tuple[int, int] = (2024, 2035), draws: int = 1000, seed: int = 0,
              basis: str = "output", demand: str | None = None, framing: str = "chain",
              metrics: Iterable[str] | str | None = None, overrides: Mapping[str, float] | None = None,
@@ -211,7 +223,7 @@ def simulate(deals: Any = None, *, years: tuple[int, int] = (2024, 2035), draws:
     framing = _choose(framing, book.framings or ("chain", "officials"), "framing")
     shown = [metrics] if isinstance(metrics, str) else list(metrics or [])
     shown = [_choose(m, METRICS, "metric") for m in shown]
-    res = run(book, names, years=tuple(years), draws=draws, seed=seed, basis=basis, demand=demand, framing=framing,
+    res = run(book, names, years=_years(years), draws=draws, seed=seed, basis=basis, demand=demand, framing=framing,
               overrides=overrides)
     return dataclasses.replace(res, metrics=tuple(shown)) if shown else res
 

@@ -187,6 +187,22 @@ def test_unknown_deal_message_names_the_value_and_the_deals_file_s_presets():
     assert text.endswith("allowed: " + ", ".join(presets))
 
 
+@pytest.mark.parametrize("years", [(2024, 2025, 2030), (2024,), "2024-2030", (2024.0, 2030)])
+def test_years_other_than_a_pair_of_whole_numbers_are_refused_naming_them(years):
+    # a third year used to reach the model's check_years() as a stray argument: a TypeError traceback
+    with pytest.raises(RekitError) as caught:
+        rekit.simulate("toll_japan", years=years, draws=0)
+    assert str(caught.value) == (f"years: {years!r} is not allowed; give (first, last), two whole numbers "
+                                 "such as (2024, 2035)")
+
+
+def test_years_as_a_list_or_numpy_integers_are_a_pair():
+    import numpy as np
+
+    assert list(rekit.simulate("toll_japan", years=[2024, 2026], draws=0).years) == [2024, 2025, 2026]
+    assert list(rekit.simulate("toll_japan", years=np.array([2030, 2031]), draws=0).years) == [2030, 2031]
+
+
 @pytest.mark.parametrize("call, kwargs, message", [
     (rekit.sensitivity, {"deal": "toll_japan", "metric": "nope_metric"}, "unknown metric 'nope_metric'"),
     (rekit.goal, {"deal": "toll_japan", "metric": "own_feedstock_coverage", "target": 0.5, "year": 2030, "lever": "levr"},
