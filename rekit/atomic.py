@@ -16,28 +16,32 @@ from __future__ import annotations
 
 import os
 import tempfile
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
+from typing import TypeVar
 
 __all__ = ["write_atomic", "write_all_atomic"]
+
+#: A path given as text or as a path object (a Mapping's key type is exact, so dict[Path, str] needs its own).
+PathT = TypeVar("PathT", bound="str | os.PathLike[str]")
 
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)  # read once, at import (os.umask is process-wide and not thread-safe to probe later)
 
 
-def write_atomic(path: str | os.PathLike, content: str | bytes, mode: int | None = None) -> None:
+def write_atomic(path: str | os.PathLike[str], content: str | bytes, mode: int | None = None) -> None:
     """Write `content` to `path` whole (see the module). An OSError names `path` as its filename."""
     write_all_atomic({Path(path): content}, mode=mode)
 
 
-def write_all_atomic(files: Mapping[str | os.PathLike, str | bytes], mode: int | None = None) -> None:
+def write_all_atomic(files: Mapping[PathT, str | bytes], mode: int | None = None) -> None:
     """Write every file (path -> content) to a temporary file beside it, then move them all into place,
     in the order given: a failure while writing (a full disk) leaves none of them, and no temporary
     file. An OSError names the file that could not be written (its `filename`), not the temporary one."""
     staged: list[tuple[str, Path]] = []
     try:
-        for path, content in files.items():
-            path = Path(path)
+        for given, content in files.items():
+            path = Path(given)
             try:
                 fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
                 staged.append((tmp, path))

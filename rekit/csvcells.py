@@ -37,7 +37,7 @@ import io
 import numbers
 import re
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import Any, TextIO, overload
 
 __all__ = ["FORMULA_START", "PLAIN_NUMBER", "is_dangerous", "neutralise", "neutralise_row", "writer", "csv_text",
            "frame_csv"]
@@ -112,6 +112,12 @@ def csv_text(rows: Iterable[Iterable[Any]]) -> str:
     return buf.getvalue()
 
 
+@overload
+def frame_csv(frame: Any, stream: None = None, float_format: str | None = None) -> str: ...
+@overload
+def frame_csv(frame: Any, stream: TextIO, float_format: str | None = None) -> None: ...
+
+
 def frame_csv(frame: Any, stream: TextIO | None = None, float_format: str | None = None) -> str | None:
     """A pandas DataFrame as CSV, without its index: its column names and text cells neutralised
     (columns of numbers are left as they are), numbers and missing values written by pandas
@@ -136,6 +142,10 @@ def frame_csv(frame: Any, stream: TextIO | None = None, float_format: str | None
     if not carriage:
         return safe.to_csv(stream, index=False, float_format=float_format, lineterminator="\n")
     text = safe.to_csv(index=False, float_format=float_format, lineterminator="\r\n")
-    out = io.StringIO() if stream is None else stream
-    _Writer(out, cells_are_safe=True).writerows(csv.reader(io.StringIO(text, newline="")))
-    return out.getvalue() if stream is None else None
+    rows = csv.reader(io.StringIO(text, newline=""))
+    if stream is not None:
+        _Writer(stream, cells_are_safe=True).writerows(rows)
+        return None
+    buf = io.StringIO()
+    _Writer(buf, cells_are_safe=True).writerows(rows)
+    return buf.getvalue()

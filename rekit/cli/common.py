@@ -19,7 +19,7 @@ import os
 import sys
 from pathlib import Path
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal, NoReturn, get_args, get_origin
+from typing import Annotated, Any, Literal, NoReturn, get_args, get_origin, overload
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -177,7 +177,7 @@ class Group(TyperGroup):
 class App(typer.Typer):
     """typer.Typer whose commands are `Command`s; plain help (no rich), no tracebacks."""
 
-    def command(self, *args: Any, cls: type | None = None, **kwargs: Any):  # type: ignore[override]
+    def command(self, *args: Any, cls: type | None = None, **kwargs: Any):
         return super().command(*args, cls=cls or Command, **kwargs)
 
 
@@ -224,6 +224,12 @@ def positive_seconds(option: str, value: float | None) -> None:
     """UsageError unless `value` (seconds) is None or > 0."""
     if value is not None and not value > 0:
         fail(f"{option}: {value:g} is not allowed; it must be > 0 seconds")
+
+
+@overload
+def out_folder(option: str, value: str) -> Path: ...
+@overload
+def out_folder(option: str, value: None) -> None: ...
 
 
 def out_folder(option: str, value: str | None) -> Path | None:

@@ -152,9 +152,10 @@ def diff_folders(old: Path, new: Path) -> DataDiff:
     tables: dict[str, TableDiff] = {}
     for name in list(res_new) + [n for n in res_old if n not in res_new]:
         r_new, r_old = res_new.get(name), res_old.get(name)
-        key, new_rows = _rows(new, r_new, "NEW") if r_new else (_key_of(r_old), {})
+        either = r_new if r_new is not None else res_old[name]  # the name is in one descriptor at least
+        key, new_rows = _rows(new, r_new, "NEW") if r_new else (_key_of(either), {})
         _, old_rows = _rows(old, r_old, "OLD") if r_old else (key, {})
-        td = TableDiff((r_new or r_old)["path"], key)
+        td = TableDiff(either["path"], key)
         td.added = [k for k in new_rows if k not in old_rows]
         td.removed = [k for k in old_rows if k not in new_rows]
         for k in new_rows.keys() & old_rows.keys():

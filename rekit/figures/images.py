@@ -43,8 +43,8 @@ def find_browser() -> str | None:
 
 def write_images(items: Iterable[tuple[go.Figure, str | os.PathLike]], scale: float = 2.0, timeout: float = 60) -> list[Path]:
     """Write each (figure, path) with one browser; the format comes from the path's suffix."""
-    items = [(fig, Path(path)) for fig, path in items]
-    for _, path in items:
+    pairs = [(fig, Path(path)) for fig, path in items]
+    for _, path in pairs:
         if path.suffix.lstrip(".") not in FORMATS:
             raise ImageExportError(f"{path}: unknown image format {path.suffix!r}; allowed: {', '.join('.' + f for f in FORMATS)}")
     browser = find_browser()
@@ -57,7 +57,7 @@ def write_images(items: Iterable[tuple[go.Figure, str | os.PathLike]], scale: fl
 
     os.environ["BROWSER_PATH"] = browser
     specs = []
-    for fig, path in items:
+    for fig, path in pairs:
         path.parent.mkdir(parents=True, exist_ok=True)
         specs.append({"fig": fig.to_dict() if isinstance(fig, go.Figure) else fig, "path": str(path),
                       "opts": {"format": path.suffix.lstrip("."), "scale": scale}})
@@ -67,12 +67,12 @@ def write_images(items: Iterable[tuple[go.Figure, str | os.PathLike]], scale: fl
         raise ImageExportError(f"the browser at {browser} could not render the images: {exc}") from exc
     if errors:
         raise ImageExportError(f"{len(errors)} image(s) failed: " + "; ".join(map(str, errors)))
-    missing = [str(p) for _, p in items if not p.exists()]
+    missing = [str(p) for _, p in pairs if not p.exists()]
     if missing:
         raise ImageExportError(f"no image written at {', '.join(missing)}")
-    for fig, path in items:
+    for fig, path in pairs:
         write_alt(fig, path)
-    return [p for _, p in items]
+    return [p for _, p in pairs]
 
 
 def figure_alt(fig) -> str:

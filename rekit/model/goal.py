@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rekit.model.deals import YEARS, DealBook, DealError
+from rekit.model.deals import DEFAULT_BASIS, YEARS, DealBook, DealError
 from rekit.model.simulation import METRICS, ModelError, check_metrics, check_years, simulate
 
 
@@ -178,7 +178,7 @@ def goal(book: DealBook, deal: str, metric: str, target: float, year: int, lever
         raise ModelError(str(exc)) from None
     spec = LEVERS[lever]
     runs = 0
-    kw = {"basis": basis} if basis is not None else {}
+    basis = basis if basis is not None else DEFAULT_BASIS  # simulate()'s own default
 
     seen: dict[tuple[float, str], np.ndarray] = {}  # the draws read at each lever value: doublings serve all three quantiles
 
@@ -188,7 +188,7 @@ def goal(book: DealBook, deal: str, metric: str, target: float, year: int, lever
             runs += 1
             overrides, scale = _settings(lever, value)
             res = simulate(book, [deal], years=(YEARS[0], int(year)), draws=draws, seed=seed, demand=demand,
-                           framing=framing, overrides=overrides, production_scale=scale, **kw)
+                           framing=framing, overrides=overrides, production_scale=scale, basis=basis)
             seen[(value, which)] = np.array(res.at(which, deal, int(year)))  # a copy: the run itself is let go
         return seen[(value, which)]
 
@@ -197,7 +197,7 @@ def goal(book: DealBook, deal: str, metric: str, target: float, year: int, lever
         return {"p05": float(p05), "p50": float(p50), "p95": float(p95)}
 
     baseline = float(np.median(simulate(book, [deal], years=(YEARS[0], int(year)), draws=draws, seed=seed,
-                                        demand=demand, framing=framing, **kw).at(metric, deal, int(year))))
+                                        demand=demand, framing=framing, basis=basis).at(metric, deal, int(year))))
     runs += 1
     at_zero, at_most = q(run(0.0)), q(run(spec.most))
     rising = at_most["p50"] >= at_zero["p50"]
@@ -227,12 +227,12 @@ def goal(book: DealBook, deal: str, metric: str, target: float, year: int, lever
     if lever == "irel_output" and found["p50"] is not None:
         output_t = float(np.median(run(found["p50"], "oxide_production")))
     limit = "" if found["p50"] is not None else _limit(book, deal, metric, year, lever, spec, at_most["p50"], rising,
-                                                       draws, seed, demand, framing, kw)
+                                                       draws, seed, demand, framing, basis)
     return Goal(deal, metric, METRICS[metric][0], float(target), int(year), lever, spec.unit, rising, baseline,
                 at_most["p50"], found["p50"], found["p05"], found["p95"], output_t, limit, runs)
 
 
-def _limit(book, deal, metric, year, lever, spec, best, rising, draws, seed, demand, framing, kw) -> str:
+def _limit(book, deal, metric, year, lever, spec, best, rising, draws, seed, demand, framing, basis) -> str:
     """What stops the metric: the most it reaches, and the other levers that move it further from there."""
     overrides, scale = _settings(lever, spec.most)
     movers = []
@@ -241,7 +241,7 @@ def _limit(book, deal, metric, year, lever, spec, best, rising, draws, seed, dem
             continue
         o2, s2 = _settings(other, ospec.most)
         res = simulate(book, [deal], years=(YEARS[0], int(year)), draws=draws, seed=seed, demand=demand,
-                       framing=framing, overrides={**overrides, **o2}, production_scale=scale * s2, **kw)
+                       framing=framing, overrides={**overrides, **o2}, production_scale=scale * s2, basis=basis)
         m = float(np.median(res.at(metric, deal, int(year))))
         if (m > best * (1 + 1e-6) + 1e-9) if rising else (m < best * (1 - 1e-6) - 1e-9):
             movers.append(f"{other} ({ospec.doc})")

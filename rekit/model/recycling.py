@@ -171,10 +171,10 @@ def recycle(eol, end_uses: Sequence[str], years: Sequence[int], content: Mapping
     if route not in ROUTES:
         raise ModelError(f"route {route!r} is not a recycling route; allowed: {', '.join(ROUTES)}")
     end_uses = tuple(end_uses)
-    years = np.asarray(years)
+    yrs = np.asarray(years)
     x = np.asarray(eol, dtype=float)
-    if x.ndim < 2 or x.shape[-2:] != (len(end_uses), len(years)):
-        raise ModelError(f"end-of-life outflow: expected shape (..., {len(end_uses)} end uses, {len(years)} years); "
+    if x.ndim < 2 or x.shape[-2:] != (len(end_uses), len(yrs)):
+        raise ModelError(f"end-of-life outflow: expected shape (..., {len(end_uses)} end uses, {len(yrs)} years); "
                          f"got {x.shape}")
     unknown = [u for u in collection if u not in end_uses]
     if unknown:
@@ -217,7 +217,7 @@ def recycle(eol, end_uses: Sequence[str], years: Sequence[int], content: Mapping
         held = (processed * (c[..., None] if c.ndim else c)).sum(axis=-2)
         recovered[e] = held * rec[e]
         loss[e] = held - recovered[e]
-    out = Recycled(years, end_uses, route, collected, not_collected, dismantling_loss, over_capacity, processed,
+    out = Recycled(yrs, end_uses, route, collected, not_collected, dismantling_loss, over_capacity, processed,
                    recovered, loss)
     _check(out, x, cont, tol)
     return out

@@ -164,12 +164,12 @@ def inflow_driven(inflow, lifetime: Lifetime, years: Sequence[int], content: Map
     `method`: how the cohort sum is computed (see `convolve`); every method gives the same numbers.
     """
     x = np.asarray(inflow, dtype=float)
-    years = np.asarray(years)
-    if x.ndim == 0 or x.shape[-1] != len(years):
-        raise ModelError(f"{name}: the last axis must be the {len(years)} years {years[0]}-{years[-1]}; "
+    yrs = np.asarray(years)
+    if x.ndim == 0 or x.shape[-1] != len(yrs):
+        raise ModelError(f"{name}: the last axis must be the {len(yrs)} years {yrs[0]}-{yrs[-1]}; "
                          f"got shape {x.shape}")
-    check_series(x, years, name)
-    _, p = survival_table(lifetime, len(years))
+    check_series(x, yrs, name)
+    _, p = survival_table(lifetime, len(yrs))
     outflow = convolve(x, p, method)
     x = np.broadcast_to(x, outflow.shape)
     stock = np.cumsum(x - outflow, axis=-1)
@@ -182,7 +182,7 @@ def inflow_driven(inflow, lifetime: Lifetime, years: Sequence[int], content: Map
             given = float(arr[~((arr >= 0) & (arr <= 1))].flat[0])
             raise ModelError(f"content of {e}: t {e} per t magnet must lie in [0, 1]; got {given!r}")
         contents[e] = arr
-    result = StocksInUse(years, x, outflow, stock, contents)
+    result = StocksInUse(yrs, x, outflow, stock, contents)
     _check(result, tol, name)
     return result
 
@@ -251,19 +251,19 @@ def _check(result: StocksInUse, tol: float, name: str) -> None:
             raise ModelError(f"{name}: {what} negative in {result.years[idx[-1]]} at {idx[:-1]}: {arr[idx]:.3g} t magnet")
 
 
-def check_series(x: np.ndarray, years: Sequence[int], name: str) -> None:
+def check_series(x: np.ndarray, years: Sequence[int] | np.ndarray, name: str) -> None:
     """Refuse a series with gaps (NaN, naming the years), infinite or negative values (ModelError)."""
     x = np.asarray(x, dtype=float)
-    years = np.asarray(years)
+    yrs = np.asarray(years)
     missing = np.isnan(x)
     if missing.any():
-        gap = sorted({int(y) for y in years[np.nonzero(missing.reshape(-1, x.shape[-1]).any(axis=0))[0]]})
+        gap = sorted({int(y) for y in yrs[np.nonzero(missing.reshape(-1, x.shape[-1]).any(axis=0))[0]]})
         raise ModelError(f"{name}: the series has gaps in {', '.join(map(str, gap))}; give a value for every year "
-                         f"{years[0]}-{years[-1]}")
+                         f"{yrs[0]}-{yrs[-1]}")
     bad = ~np.isfinite(x) | (x < 0)
     if bad.any():
         idx = tuple(np.argwhere(bad)[0])
-        raise ModelError(f"{name}: {float(x[idx])!r} t in {years[idx[-1]]} is not allowed; allowed: a finite number ≥ 0")
+        raise ModelError(f"{name}: {float(x[idx])!r} t in {yrs[idx[-1]]} is not allowed; allowed: a finite number ≥ 0")
 
 
 def check_end_uses(given: Sequence[str], known: Sequence[str], where: str = "end use") -> None:
@@ -320,10 +320,10 @@ def inflow_from_units(units, kg_per_unit, years: Sequence[int], name: str = "uni
     against the batch axes (for example drawn per draw). The bottom-up demand of one end use.
     """
     u = np.asarray(units, dtype=float)
-    years = np.asarray(years)
-    if u.ndim == 0 or u.shape[-1] != len(years):
-        raise ModelError(f"{name}: the last axis must be the {len(years)} years {years[0]}-{years[-1]}; got shape {u.shape}")
-    check_series(u, years, name)
+    yrs = np.asarray(years)
+    if u.ndim == 0 or u.shape[-1] != len(yrs):
+        raise ModelError(f"{name}: the last axis must be the {len(yrs)} years {yrs[0]}-{yrs[-1]}; got shape {u.shape}")
+    check_series(u, yrs, name)
     k = np.asarray(kg_per_unit, dtype=float)
     if not (np.isfinite(k) & (k >= 0)).all():
         raise ModelError(f"{name}: kg magnet per unit {float(k[~(np.isfinite(k) & (k >= 0))].flat[0])!r} is not allowed; "

@@ -133,10 +133,10 @@ def cite_source(ds: Any, source_id: str, fmt: str = "text") -> str:
                               "year": date[:4]}
     if len(date) >= 7:
         fields["month"] = date[5:7]
-    if val("url"):
-        fields["url"] = val("url")
-    if val("accessed"):
-        fields["urldate"] = val("accessed")
+    if url := val("url"):
+        fields["url"] = url
+    if accessed := val("accessed"):
+        fields["urldate"] = accessed
     if val("reports_on"):
         fields["note"] = _bib_escape(f"Reporting {val('reports_on')}")
     kind = "online" if val("url") else "misc"

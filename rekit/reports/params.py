@@ -253,9 +253,7 @@ def spec_for(name: str, default: Any = _MISSING, help: str = "") -> Spec:
     if name in SPECS:
         return SPECS[name]
     m = _RANGE.search(help or "")
-    lo = hi = None
-    if m:
-        lo, hi = m.group(1), m.group(2)
+    lo, hi = (m.group(1), m.group(2)) if m else ("", "")  # read only when the comment gives a range
     if isinstance(default, bool):
         return Bool()
     if isinstance(default, int):
@@ -342,7 +340,8 @@ def _inspect_python(path: Path) -> dict[str, dict[str, str]] | None:
         flat = "".join(line[:line.index("#")].strip() if "#" in line else line.strip() for line in lines[:-1])
         return flat + (lines[-1].strip() if lines else "")
 
-    groups, acc = [], []
+    groups: list[str] = []
+    acc: list[str] = []
     for line in src.splitlines():
         if not line.strip() or line.strip().startswith("#"):
             continue

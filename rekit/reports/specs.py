@@ -416,7 +416,8 @@ class ListOf(Spec):
         checks = [BeforeValidator(_read_list), Field(min_length=self.min_len)]
         if self.unique:
             checks.append(AfterValidator(_no_repeats))
-        return Annotated[list[self.item.annotation(resolved)], *checks]
+        # a type built at run time from the spec for pydantic; mypy reads Annotated[...] only as a static annotation
+        return Annotated[list[self.item.annotation(resolved)], *checks]  # type: ignore[misc]
 
     def offending(self, value: Any, exc: ValidationError) -> str | None:
         loc = exc.errors()[0]["loc"]

@@ -354,7 +354,7 @@ def grade_answer(key: str, answer: Any, ds=None, *, student_id: str | None = Non
     v.revealed, v.attempt, v.max_points = True, 0, ex.points
     credit = 1.0 if v.correct else 0.0
     if (v.status == "wrong" and ex.unit == "share" and isinstance(v.given, float) and 1 < v.given <= 100
-            and ex.tolerance.accepts(v.given / 100, v.expected)):
+            and ex.tolerance is not None and ex.tolerance.accepts(v.given / 100, v.expected)):
         credit = ex.percent_credit
         v.message += f" Partial credit ({credit:.0%}): the right value, given as a percentage."
     v.points = credit * ex.points

@@ -209,7 +209,7 @@ class Tolerance:
             raise ValueError(f"sig: got {self.sig!r}; allowed: a whole number of significant figures, 1 or more")
         for n in ("abs", "rel"):
             v = getattr(self, n)
-            if v is not None and not (isinstance(v, numbers.Real) and math.isfinite(v) and v >= 0):
+            if v is not None and not (isinstance(v, numbers.Real) and math.isfinite(v) and float(v) >= 0):
                 raise ValueError(f"{n}: got {v!r}; allowed: a finite number >= 0")
 
     def width(self, expected: float) -> float:
@@ -220,6 +220,7 @@ class Tolerance:
             return 0.5 * 10.0 ** (math.floor(math.log10(abs(expected))) - self.sig + 1)
         if self.abs is not None:
             return float(self.abs)
+        assert self.rel is not None  # __post_init__ let exactly one of sig, abs and rel through
         return abs(expected) * float(self.rel)
 
     def accepts(self, answer: float, expected: float) -> bool:
@@ -348,9 +349,9 @@ def check_choice(answer: Any, expected: str, options: Sequence[str] = (), *, hin
         return _record(Verdict(exercise, "correct", answer, expected, f"You gave {answer!r}.{source}", "", revealed=True),
                        record)
     if options and norm(answer) not in {norm(o) for o in options}:
-        shown = ", ".join(repr(o) for o in options)
+        choices = ", ".join(repr(o) for o in options)
         return _record(Verdict(exercise, "invalid", answer, expected,
-                               f"{answer!r} is not one of the possible answers: {shown}.", steps[0] if steps else "",
+                               f"{answer!r} is not one of the possible answers: {choices}.", steps[0] if steps else "",
                                revealed=reveal), record)
     attempt = _step(exercise, norm(answer), True) if record else REVEAL_AFTER
     shown = reveal or attempt >= REVEAL_AFTER
