@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -23,10 +24,13 @@ from rekit.cli import data, figures, model, reports, teach
 from rekit.cli.common import Group, Stopped
 from rekit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, RekitError, Terminated
 
-try:  # typer >= 0.2x carries its own copy of click, whose errors all derive from typer.TyperException
+if TYPE_CHECKING:  # the type checker reads the installed typer (>= 0.2x), which has TyperException
     from typer import TyperException as CommandLineError
-except ImportError:  # pragma: no cover - typer with click as a separate package
-    from click import ClickException as CommandLineError
+else:
+    try:  # typer >= 0.2x carries its own copy of click, whose errors all derive from typer.TyperException
+        from typer import TyperException as CommandLineError
+    except ImportError:  # pragma: no cover - typer with click as a separate package
+        from click import ClickException as CommandLineError
 
 __all__ = ["app", "main", "report_error"]
 
