@@ -11,6 +11,11 @@ Prints, for draws = 0 (central values) and draws = 200 (p05-p95 bands), the medi
                                  `interact`-style callback that redraws would do; and the ratio to the
                                  in-place update.
 Target: well under 100 ms per update.
+
+Then, once: the structural envelope of the deals (rekit.explore.state.structural_envelope: every
+production basis × demand basis × framing, computed once per deal and kept), first time and again;
+and with --app, the web app (`rekit explore --serve`'s server): seconds until the server answers,
+and until the first page (a kernel started, the kit imported, the explorer drawn) has arrived.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--updates", type=int, default=50, help="updates timed per figure (median reported)")
     ap.add_argument("--deals", nargs="+", default=["status_quo", "toll_japan", "partner_plant_india", "repm_scheme"])
+    ap.add_argument("--app", action="store_true", help="also time the web app's start and first page")
     args = ap.parse_args()
 
     import plotly.graph_objects as go
@@ -78,6 +84,35 @@ def main() -> None:
         print(f"  update in place (model + figure):  {inplace:8.2f}")
         print(f"  full slider update (+ panel):      {widget:8.2f}")
         print(f"  rebuild figure (plain way):        {plain:8.2f}   ratio {plain / inplace:.1f}x the in-place update")
+
+    from rekit.explore.state import ENVELOPE_DRAWS, structural_envelope
+
+    fresh = load_deals(ds=ds)  # a book whose envelopes are not kept yet
+    t = time.perf_counter()
+    structural_envelope(fresh, args.deals)
+    first = time.perf_counter() - t
+    t = time.perf_counter()
+    structural_envelope(fresh, args.deals)
+    again = (time.perf_counter() - t) * 1000
+    print(f"structural envelope, {len(args.deals)} deals x 24 scenarios x {ENVELOPE_DRAWS} draws, 2024-2050: "
+          f"first {first:.2f} s, kept {again:.2f} ms")
+
+    if args.app:
+        import urllib.request
+
+        from rekit.explore.serve import AppServer
+
+        t = time.perf_counter()
+        server = AppServer(0, {"deals": args.deals})
+        try:
+            server.start()
+            up = time.perf_counter() - t
+            with urllib.request.urlopen(server.url, timeout=300) as r:
+                r.read()
+            page = time.perf_counter() - t
+        finally:
+            server.stop()
+        print(f"web app: server answers after {up:.1f} s; first page (kernel, kit, explorer) after {page:.1f} s")
 
 
 if __name__ == "__main__":
