@@ -135,9 +135,9 @@ def factors(book: DealBook, deals: list[str], basis: str | None = None, demand: 
             add("nd_as_ndpr_oxide", "production", Schedule.constant(ND_AS_NDPR_OXIDE))
     for f in frs:
         add("magnets_per_oxide", "composition", f.magnets_per_oxide)
-    for d in dems:
-        add("demand_base", "demand", d.base)
-        add("demand_growth", "demand", d.growth)
+    for dem in dems:
+        add("demand_base", "demand", dem.base)
+        add("demand_growth", "demand", dem.growth)
     idle = not_applicable(book, deals)
     for name in deals:
         d = book.get(name)
@@ -231,7 +231,7 @@ def sensitivity(book: DealBook, deal: str, metric: str = "self_sufficiency", yea
     facs = factors(book, names, basis, demand, framing)
     if not facs:
         raise ModelError(f"deal {deal!r}: no input has a range and no choice is left open; there is nothing to analyse")
-    problem = {"num_vars": len(facs), "names": [f.name for f in facs], "bounds": [[0.0, 1.0]] * len(facs)}
+    problem: dict = {"num_vars": len(facs), "names": [f.name for f in facs], "bounds": [[0.0, 1.0]] * len(facs)}
     if groups:
         problem["groups"] = [f.group for f in facs]
     if method == "sobol":
@@ -265,8 +265,8 @@ def _one_year(problem, method, X, y, keys, by_key, seed, num_resamples) -> pd.Da
     base = pd.DataFrame({"parameter": keys, "group": group, "kind": kind})
     top3 = np.full(len(keys), np.nan)
     if float(np.var(y)) == 0.0:  # a metric the inputs cannot move this year (say, no tolling): every index is zero
-        cols = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf", "mu", "sigma")
-        out = base.assign(**{c: 0.0 for c in cols})
+        zeros = ("S1", "S1_conf", "ST", "ST_conf") if method == "sobol" else ("mu_star", "mu_star_conf", "mu", "sigma")
+        out = base.assign(**{c: 0.0 for c in zeros})
         out["rank"] = np.arange(1, len(keys) + 1)
         out["top3_share"] = 0.0 if method == "sobol" else np.nan
         out["source"] = srcs
@@ -326,14 +326,15 @@ def evaluate(book: DealBook, names: list[str], facs: list[Factor], X: np.ndarray
     for combo in np.unique(combos, axis=0) if len(X) else []:
         rows = np.flatnonzero((combos == combo).all(axis=1)) if cats else np.arange(len(X))
         pick = dict(default)
-        for name, i in zip(cats, combo):
+        for name, i in zip(cats, combo, strict=True):
             pick[name] = cats[name].choices[int(i)]
         for lo in range(0, len(rows), chunk):
             r = rows[lo: lo + chunk]
             U = X[r]
             width = len(r)
 
-            def sample(key: str, s: Schedule, years_: np.ndarray = years) -> np.ndarray:
+            def sample(key: str, s: Schedule, years_: np.ndarray = years, U: np.ndarray = U, width: int = width) -> np.ndarray:
+                # U and width bound now (build_inputs calls this before the loop moves on)
                 k = _key(key)
                 if k in col and not facs[col[k]].structural:
                     return s.from_u(U[:, col[k]], years_)
