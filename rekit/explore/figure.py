@@ -13,7 +13,7 @@ in the legend and under the panel's title. Every deal keeps its colour whichever
 from __future__ import annotations
 
 from contextlib import nullcontext
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -73,7 +73,7 @@ def make_figure(book: DealBook, width: int = FIG_WIDTH, height: int = FIG_HEIGHT
     colours = deal_colors(names)
     fig = make_subplots(rows=len(METRICS_SHOWN), cols=1, shared_xaxes=True, vertical_spacing=0.1,
                         subplot_titles=[t for _, t, _, _ in METRICS_SHOWN])
-    for panel, (metric, _, _, fmt) in enumerate(METRICS_SHOWN):
+    for panel, (_metric, _, _, fmt) in enumerate(METRICS_SHOWN):
         row = panel + 1
         for deal in names:
             c = colours[deal]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import jinja2
 import pandas as pd
@@ -92,13 +92,14 @@ def panel_html(table: pd.DataFrame | None, year: int, sources: Sequence[tuple] =
                               "same": (same or {}).get(m, {}).get(r.deal), "envelope": env})
             rows.append({"deal": r.deal, "description": (descriptions or {}).get(r.deal, ""),
                          "colour": colours.get(r.deal, "#222"), "cells": cells})
+    own = dict(deal_values or {})
     moved = [{"name": k, "label": slider(k).label, "value": format(v, slider(k).fmt),
-              "own": None if (deal_values or {}).get(k) is None else format(deal_values[k], slider(k).fmt)}
+              "own": None if own.get(k) is None else format(own[k], slider(k).fmt)}
              for k, v in (overrides or {}).items()]
     cited = [{"id": s[0], "text": s[1], "url": web_url(s[2] if len(s) > 2 else None)} for s in sources]
     return _templates().get_template("panel.html.j2").render(
         status="error" if message else "ok", year=int(year), deals=deals, updates=int(updates), font=FONT,
-        message=message, rows=rows, table_year=int(table["year"].iloc[0]) if rows else int(year), band=band,
+        message=message, rows=rows, table_year=int(table["year"].iloc[0]) if table is not None and rows else int(year), band=band,
         basis=basis, draws=int(draws), overrides=moved, sources=cited, choices=list(choices),
         envelope_rows=envelope_rows, envelope_draws=ENVELOPE_DRAWS, show_sources=bool(show_sources),
         envelope_error=envelope_error,

@@ -16,7 +16,8 @@ words by `explain`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -29,9 +30,10 @@ from rekit.model.simulation import ModelError, Result, simulate
 from rekit.errors import RekitError
 
 __all__ = [
-    "ALL_PARAMS", "BAND", "ENVELOPE_DRAWS", "ENVELOPE_METRICS", "ExploreError", "GROUP_TITLES", "MASS_FLOOR", "MASS_HEADROOM", "OVERRIDABLE", "PARAM_SLIDERS",
-    "SLIDERS", "Slider", "State", "central_values", "choices", "coincident", "compute", "explain", "group_title", "headline_table", "series",
-    "scenario_words", "slider", "sliders", "sources_for", "structural_envelope",
+    "ALL_PARAMS", "BAND", "ENVELOPE_DRAWS", "ENVELOPE_METRICS", "ExploreError", "GROUP_TITLES", "MASS_FLOOR",
+    "MASS_HEADROOM", "OVERRIDABLE", "PARAM_SLIDERS", "SLIDERS", "Slider", "State", "central_values", "choices",
+    "coincident", "compute", "explain", "group_title", "headline_table", "series", "scenario_words", "slider",
+    "sliders", "sources_for", "structural_envelope",
 ]
 
 #: The quantiles drawn and shown: p05, median, p95.

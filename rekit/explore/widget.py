@@ -44,7 +44,9 @@ import functools
 import hashlib
 import re
 from contextlib import contextmanager
-from typing import Any, Iterable, Sequence
+from pathlib import Path
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import ipywidgets as w
 import pandas as pd
@@ -145,7 +147,7 @@ class Explorer(w.VBox):
         super().__init__()
         self.ds = ds or load()
         self.deals_file = deals_file or None
-        self.book = book or load_deals(self.deals_file, ds=self.ds)
+        self.book = book or load_deals(Path(self.deals_file) if self.deals_file else None, ds=self.ds)
         self.deal_names = list(self.book.deals)
         chosen = tuple(self.deal_names if deals is None else ([deals] if isinstance(deals, str) else list(deals)))
         for d in chosen:
@@ -255,7 +257,7 @@ class Explorer(w.VBox):
                 overrides[name] = v
         return State(deals=tuple(c["deals"].value), basis=c["basis"].value, demand=c["demand"].value,
                      framing=c["framing"].value,
-                     years=tuple(int(y) for y in c["years"].value), draws=int(c["draws"].value),
+                     years=(int(c["years"].value[0]), int(c["years"].value[1])), draws=int(c["draws"].value),
                      seed=self.seed,
                      production_scale=float(c["production_scale"].value), overrides=overrides,
                      headline_year=int(c["headline_year"].value))

@@ -76,7 +76,8 @@ def _read_address(proc: subprocess.Popen, timeout: float = 180) -> str:
         if "running at http://127.0.0.1:" in line:
             return line.split("running at ", 1)[1].strip()
     proc.kill()
-    raise AssertionError(f"no address from rekit explore --serve; stdout: {''.join(seen)}; stderr: {proc.stderr.read() if proc.stderr else ''}")
+    err = proc.stderr.read() if proc.stderr else ""
+    raise AssertionError(f"no address from rekit explore --serve; stdout: {''.join(seen)}; stderr: {err}")
 
 
 def _model_ssr(deals: tuple[str, ...], demand: str, deal: str, year: int) -> float:

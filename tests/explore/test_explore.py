@@ -325,7 +325,7 @@ def test_every_deal_parameter_has_a_slider(every, book):
     assert sections.selected_index is None
     inside = {x.description: x for x in _descendants(acc) if isinstance(x, widgets.FloatSlider)}
     assert set(inside) == set(PARAM_SLIDERS) and not set(inside) & set(SLIDERS)
-    for title, box in zip(sections.titles, sections.children):
+    for title, box in zip(sections.titles, sections.children, strict=True):
         names = [x.description for x in box.children]
         assert names and {group_title(PARAMS[n].group) for n in names} == {title}
 
@@ -648,7 +648,7 @@ def test_sources_fold_to_a_count_and_unfold_without_recomputing(ex):
     page = ex.panel.value
     count = int(re.search(r'class="rekit-sources" data-count="(\d+)"', page).group(1))
     assert count == page.count("<li data-source=") and count > 3
-    assert f"<b>Sources</b>: {count} behind" in page and 'data-count="%d" open' % count not in page
+    assert f"<b>Sources</b>: {count} behind" in page and f'data-count="{count}" open' not in page
     updates, result = ex.updates, ex.result
     ex.controls["show_sources"].value = True
     assert f'data-count="{count}" open' in ex.panel.value
