@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from rekit.cli import data, figures, model, reports, teach
+from rekit.cli import data, explore, figures, model, reports, teach
 from rekit.cli.common import Group, Stopped
 from rekit.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED, EXIT_USAGE, RekitError, Terminated
 
@@ -63,6 +63,7 @@ app.add_typer(data.data_app, name="data", help="check and browse the dataset")
 app.add_typer(data.app)  # cite
 app.add_typer(model.app)  # deals, simulate, concentration
 app.add_typer(figures.app)  # images
+app.add_typer(explore.app)  # explore --serve
 app.add_typer(reports.app)  # run, reports
 app.add_typer(reports.notebooks_app, name="notebooks", help="keep the notebooks' stored outputs current")
 app.add_typer(teach.teach_app, name="teach", help="teaching notebooks: student and instructor editions, grading")
