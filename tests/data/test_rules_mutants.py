@@ -22,13 +22,14 @@ EV = "events.csv"
 
 
 def table(columns: str, *rows: tuple, first_row: int = 2) -> pd.DataFrame:
-    """A typed table: `columns` space-separated, one tuple a row, and the csv_row column counting
-    records as a spreadsheet does (the header is row 1, so the first record is row 2)."""
+    """A typed table as the loader makes it (rekit.data.tables): `columns` space-separated, one tuple
+    a row; value, low and high as float64 (NaN when empty), every other column as pandas' "string"
+    dtype (pd.NA when empty); and the csv_row column counting records as a spreadsheet does (the
+    header is row 1, so the first record is row 2)."""
     names = columns.split()
     df = pd.DataFrame([list(r) for r in rows], columns=names, dtype=object)
-    for c in ("value", "low", "high"):
-        if c in df.columns:
-            df[c] = df[c].astype(float)
+    for c in names:
+        df[c] = df[c].astype(float) if c in ("value", "low", "high") else df[c].astype("string")
     df["csv_row"] = list(range(first_row, first_row + len(rows)))
     return df
 
@@ -114,9 +115,10 @@ def test_low_value_and_high_are_in_order():
 def test_a_period_that_does_not_parse_is_named_and_a_long_cell_is_not_echoed_whole():
     forty = "x" * 40   # parsed: the parser's own message
     forty_one = "y" * 41  # not parsed: no period is that long
-    df = table("period", (NA,), ("2024",), ("2024Q1",), (forty,), (forty_one,), ("FY2024-25",))
+    df = table("period", (NA,), ("2024",), ("2024Q1",), (forty,), (forty_one,), ("FY2024-25",), ("2024-13",))
     got = rules.periods(df, "period", OBS)
-    assert [(p.file, p.row, p.column) for p in got] == [(OBS, 4, "period"), (OBS, 5, "period"), (OBS, 6, "period")]
+    assert [(p.file, p.row, p.column) for p in got] == [(OBS, 4, "period"), (OBS, 5, "period"), (OBS, 6, "period"),
+                                                        (OBS, 8, "period")]
     assert got[0].message.startswith("'2024Q1' is not a year (2024), a fiscal year (FY2024-25)")
     assert got[1].message.startswith(f"'{forty}' is not a year (2024)")
     assert got[2].message == f"'{forty_one}' is not a period"
@@ -270,6 +272,8 @@ def test_no_country_mines_more_than_the_world_total_of_the_same_source_period_an
                 (NA, "China", "s1", "2024", "t REO", 500),                 # 9: no indicator
                 ("mine_production", "World", "s2", "2024", "t REO", NA),   # 10: a World row without a value
                 ("mine_production", "X" * 90, "s1", "2024", "t REO", 101),  # 11: a long name, cut
+                ("mine_production", "World", "s3", "2024", "t REO", 100),  # 12: two World rows for s3:
+                ("mine_production", "World", "s3", "2024", "t REO", 90),   # 13: the last is the total, never a country
                 )
     assert rules.world_totals(obs, OBS) == [
         P(OBS, 2, "value", "China's 120 t REO exceeds the World total 100 of s1 for 2024"),
@@ -317,6 +321,21 @@ def test_origin_shares_name_the_last_counted_row_and_an_unnamed_partner():
 # -- duplicates, resolutions, sources used, export controls ------------------------------------
 
 
+def test_origin_shares_allow_a_sum_of_one_and_1e_9_and_cut_long_names():
+    long_partner, long_entity = "P" * 45, "E" * 45
+    obs = table(SHARES,
+                ("import_share_x", "India", "2024", NA, "A", "reported", 1.0),   # 2
+                ("import_share_x", "India", "2024", NA, "B", "reported", 1e-9),  # 3: 1.0 + 1e-9, exactly the limit
+                ("import_share_x", long_entity, "2024", NA, long_partner, "reported", 0.6),  # 4
+                ("import_share_x", long_entity, "2024", NA, "B", "reported", 0.6),           # 5: 1.2
+                )
+    # names are cut to 40 characters: 39 and an ellipsis
+    assert rules.origin_shares(obs, OBS) == [
+        P(OBS, 5, "value", f"the origin shares of {'E' * 39}…'s import_share_x for 2024 sum to 1.2 (B 0.6, {'P' * 39}… 0.6)"
+                           + TOO_MUCH),
+    ]
+
+
 def test_an_exact_duplicate_under_a_new_id_is_named_with_the_first_row():
     obs = table("id entity value note",
                 ("a", "India", 1.0, NA),      # 2
@@ -327,6 +346,7 @@ def test_an_exact_duplicate_under_a_new_id_is_named_with_the_first_row():
                 )
     obs["value"] = obs["value"].astype(object)
     obs.loc[1, "value"] = 1  # an int equal to the float 1.0 is the same figure
+    obs["note"] = pd.Series([float("nan"), None, pd.NA, float("nan"), float("nan")], dtype=object)
     assert rules.duplicates(obs, OBS) == [
         P(OBS, 3, "id", "'b' repeats row 2 ('a') in every other column: an exact duplicate under a new id"),
         P(OBS, 4, "id", "'c' repeats row 2 ('a') in every other column: an exact duplicate under a new id"),
@@ -411,13 +431,18 @@ def test_check_runs_every_rule_and_names_each_tables_own_file():
                 ("o7", "reserves", "India", NA, "s1", NA, NA, "reported", "w", NA, NA, "2030", "t REO", 1, NA, NA))
     src = table("source_id date accessed tier reports_on",
                 ("s1", "2024-06-01", "2024-05-01", "wire-republished", NA),
-                ("s2", "2024-06", "2024-13-45", "primary", NA))
+                ("s2", "2024-06", "2024-13-45", "primary", NA),
+                ("s3", "2024Q9", "2024-01-01", "primary", NA))
     ev = table("id date kind actor source_id number",
                ("e1", "2024-02-30", "export_control", "MOFCOM", "s1", " "))
     ind = table("indicator", ("mine_production",))
-    res = table("resolution_id rows decision preferred decided", ("r\u0440", "o2", "range", NA, "2024"))
-    got = rules.check({"observations": obs, "sources": src, "events": ev, "indicators": ind, "resolutions": res}, schema)
-    assert sorted((p.file, p.row, p.column) for p in got) == sorted([
+    res = table("resolution_id rows decision preferred decided", ("r\u0440", "o2", "range", NA, "2024"),
+                ("r2", "o2 zz", "range", NA, "2024-01-01"))
+    tables = {"observations": obs, "sources": src, "events": ev, "indicators": ind, "resolutions": res}
+    got = rules.check(tables, schema)
+    assert P("data/res.csv", 3, "rows", "'zz' is not an id in data/obs.csv") in got
+    expected = sorted([
+        ("data/res.csv", 3, "rows"),            # resolutions: an unknown id
         ("data/res.csv", 2, "rows"),            # resolutions: one row only
         ("data/res.csv", 2, "resolution_id"),   # ascii names of resolutions (no pattern here)
         ("data/res.csv", 2, "decided"),         # days: a year is not a day
@@ -437,4 +462,11 @@ def test_check_runs_every_rule_and_names_each_tables_own_file():
         ("data/obs.csv", 4, "note"),            # provenance: an assumption without a note
         ("data/src.csv", 3, "source_id"),       # sources_used: s2
         ("data/ev.csv", 2, "number"),           # control_measures
+        ("data/src.csv", 4, "date"),            # periods of sources: 2024Q9
+        ("data/src.csv", 4, "source_id"),       # sources_used: s3
     ])
+    assert sorted((p.file, p.row, p.column) for p in got) == expected
+    # a package without resolutions: the same, less theirs
+    del tables["resolutions"], schema["resolutions"]
+    got = rules.check(tables, schema)
+    assert sorted((p.file, p.row, p.column) for p in got) == [e for e in expected if e[0] != "data/res.csv"]
