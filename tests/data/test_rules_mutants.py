@@ -415,7 +415,8 @@ def test_check_runs_every_rule_and_names_each_tables_own_file():
         "observations": Resource("observations", "data/obs.csv", tuple(field(n, r"^[a-z0-9_]+$" if n == "id" else None) for n in (
             "id", "indicator", "entity", "partner", "source_id", "derived_from", "scope_key", "status", "quote",
             "note", "revision", "period", "unit", "value", "low", "high")), (ForeignKey("source_id", "sources", "source_id"),)),
-        "sources": Resource("sources", "data/src.csv", tuple(field(n) for n in ("source_id", "date", "accessed", "tier", "reports_on")), ()),
+        "sources": Resource("sources", "data/src.csv",
+                            tuple(field(n) for n in ("source_id", "date", "accessed", "tier", "reports_on")), ()),
         "events": Resource("events", "data/ev.csv", tuple(field(n) for n in ("id", "date", "kind", "actor", "source_id", "number")), ()),
         "indicators": Resource("indicators", "data/ind.csv", (field("indicator"),), ()),
         "resolutions": Resource("resolutions", "data/res.csv", tuple(field(n) for n in ("resolution_id", "rows", "decision",
