@@ -196,8 +196,19 @@ def build_time() -> str:
     return _dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S %Z").strip()
 
 
+def deals_file_label(path: str | os.PathLike) -> str:
+    """A deals file as a page shows it: its name and the first 12 hex digits of its SHA-256, not its
+    folder (``my_deals.yml (sha256 1a2b3c4d5e6f)``); a file that cannot be read shows its name alone."""
+    try:
+        digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    except OSError:
+        return Path(path).name
+    return f"{Path(path).name} (sha256 {digest})"
+
+
 def _param_rows(job: Job) -> list[dict]:
-    return [{"name": k, "value": _value_text(v), "changed": k in job.params} for k, v in job.effective.items()]
+    return [{"name": k, "value": deals_file_label(v) if k == "deals_file" and v else _value_text(v),
+             "changed": k in job.params} for k, v in job.effective.items()]
 
 
 _data_cache: dict[tuple, Any] = {}
@@ -424,6 +435,8 @@ def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: boo
     first = None
     k = 0
     param_values = dict(job.effective)
+    if deals_file:  # by its name and hash, as the page shows it
+        param_values["deals_file"] = deals_file_label(deals_file)
     for cell in nb.cells:
         for out in cell.get("outputs", []) or []:
             data = out.get("data") or {}
@@ -461,9 +474,11 @@ def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: boo
             warnings.append(f"{job.file}: the model inputs could not be listed ({exc})")
     params = _param_rows(job)
     header = render("report_header.html.j2", note=note, index_link=index_link, name=job.name, built=built,
-                    notebook_file=notebook_file, deals_file=deals_file, params=params, footer=True)
+                    notebook_file=notebook_file, deals_file=deals_file and deals_file_label(deals_file), params=params,
+                    footer=True)
     footer = render("report_footer.html.j2", sources=sources.entries() if ds is not None else [], params=params,
-                    assumptions=rows, deals_file=deals_file, methods=METHODS, info=info, formulas=_formulas(),
+                    assumptions=rows, deals_file=deals_file and deals_file_label(deals_file), methods=METHODS, info=info,
+                    formulas=_formulas(),
                     citation=citation.cite_kit("text", title=job.title, built=info["built"]),
                     bibtex=citation.cite_kit("bibtex", title=job.title, built=info["built"]), downloads=dl)
     resources = {

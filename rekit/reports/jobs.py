@@ -93,10 +93,13 @@ def slug_text(value: Any) -> str:
 
 
 def report_stem(name: str, params: Mapping[str, Any]) -> str:
-    """``<notebook>`` for the defaults, ``<notebook>--<slug>`` otherwise (slug short and file-safe)."""
+    """``<notebook>`` for the defaults, ``<notebook>--<slug>`` otherwise (slug short and file-safe), from the
+    parameters alone: a deals file counts by its file name."""
     base = name.replace("/", ".")
     if not params:
         return base
+    if params.get("deals_file"):  # a deals file by its name, not its folder (a temporary path would change the name)
+        params = {**params, "deals_file": Path(str(params["deals_file"])).name}
     raw = "_".join(f"{k}-{slug_text(v)}" for k, v in sorted(params.items()))
     slug = re.sub(r"[^A-Za-z0-9_.+=-]+", "-", raw).strip("-")
     if slug != raw or len(slug) > 48:
@@ -183,6 +186,7 @@ class BatchEntry:
     title: str | None
     where: str
     deals_file: str | None = None  # the batch file's `deals_file`, for notebooks that take one
+    folder: Path | None = None  # where the notebook is: the batch file's folder, else the kit's notebooks
 
 
 def check_deals_file(value: str | os.PathLike, where: str = "--deals") -> str:
@@ -211,9 +215,8 @@ def with_deals_file(params: Mapping[str, Any] | None, notebook: Path, deals_file
 def batch_notebook(value: Any, folder: Path, where: str) -> str:
     """The name of a notebook a batch file lists, checked to stay in `folder` (the batch file's folder).
 
-    A batch file runs only the notebooks of its own folder (the kit's, or a user's beside their
-    batch file): an entry names one as ``NAME`` or ``SUB/NAME`` (``.ipynb`` optional), relative to
-    that folder. An absolute path, a ``~``, a ``..`` part, a backslash, or a name that leads out
+    A batch file runs the notebooks of its own folder, or else the kit's (`_notebook_folder`): an
+    entry names one as ``NAME`` or ``SUB/NAME`` (``.ipynb`` optional), relative to that folder. An absolute path, a ``~``, a ``..`` part, a backslash, or a name that leads out
     of the folder once symbolic links are resolved, is refused (ReportError starting with `where`).
     Returns the name without ``.ipynb``; whether that notebook exists is `make_job`'s to say.
     """
@@ -289,7 +292,8 @@ def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
         if title is not None and (not isinstance(title, str) or not title.strip()):
             raise ReportError(f"{where}'title' must be text (quote it in the batch file), got {title!r}")
         name = batch_notebook(item["notebook"], folder, where)
-        entries.append(BatchEntry(name, params, title.strip() if title else None, where, batch_deals))
+        entries.append(BatchEntry(name, params, title.strip() if title else None, where, batch_deals,
+                                  _notebook_folder(name, folder, where)))
     all_nb = doc.get("all_notebooks", False)
     if not isinstance(all_nb, bool):
         raise ReportError(f"{path}: 'all_notebooks' must be true or false")
@@ -304,8 +308,24 @@ def load_batch(path: str | os.PathLike) -> tuple[list[BatchEntry], Path]:
         for name in list_notebooks(folder, recursive=False):
             if name not in exclude:
                 where = f"{path.name}, all_notebooks ({name}): "
-                entries.append(BatchEntry(batch_notebook(name, folder, where), {}, None, where, batch_deals))
+                entries.append(BatchEntry(batch_notebook(name, folder, where), {}, None, where, batch_deals, folder))
     return entries, folder
+
+
+def _notebook_folder(name: str, folder: Path, where: str) -> Path | None:
+    """The folder a batch file's notebook is in: the batch file's own, else the kit's notebooks (a batch
+    file anywhere may name those by name); None when it is in neither (`jobs_from_batch` says so)."""
+    for place in (folder, notebooks_dir()):
+        if (place / f"{name}.ipynb").is_file():
+            batch_notebook(name, place, where)  # checked to stay inside that folder too
+            return place
+    return None
+
+
+def _in_neither(e: BatchEntry, folder: Path) -> str:
+    mine, theirs = list_notebooks(folder), list_notebooks(notebooks_dir())
+    return (f"{e.where}unknown notebook {e.notebook!r}: it is neither beside the batch file ({folder}: "
+            f"{', '.join(mine) or 'no notebooks'}) nor one of the kit's ({', '.join(theirs) or 'none'})")
 
 
 def jobs_from_batch(batch_file: Path, only: Sequence[str] | None, show_input: bool | None,
@@ -317,13 +337,17 @@ def jobs_from_batch(batch_file: Path, only: Sequence[str] | None, show_input: bo
     problems: list[str] = []
     seen: dict[tuple, Job] = {}
     for e in entries:
+        if e.folder is None:
+            problems.append(_in_neither(e, folder))
+            continue
         try:
             params = e.parameters
+            place = e.folder
             if deals_file or e.deals_file:
-                params = with_deals_file(params, find_notebook(e.notebook, folder), deals_file or e.deals_file)
-            job = make_job(e.notebook, params, title=e.title, folder=folder, show_input=show_input, where=e.where)
+                params = with_deals_file(params, find_notebook(e.notebook, place), deals_file or e.deals_file)
+            job = make_job(e.notebook, params, title=e.title, folder=place, show_input=show_input, where=e.where)
         except NotebookUnreadable as exc:  # that report fails when the batch runs; the others still build
-            job = unreadable_job(find_notebook(e.notebook, folder), folder, e.parameters, e.title, str(exc))
+            job = unreadable_job(find_notebook(e.notebook, place), place, e.parameters, e.title, str(exc))
         except (ReportError, ParameterError) as exc:
             msg = str(exc)
             problems.append(msg if msg.startswith(e.where) else f"{e.where}{msg}")

@@ -89,7 +89,7 @@ def _recorded_job(stem: str, e: Mapping[str, Any]) -> Job | None:
 def _report_files(out: Path, stem: str) -> list[Path]:
     """Every file a report has in the folder: its page, failed page, card, thumbnail, notebook, chart CSVs."""
     named = [out / f"{stem}.html", out / f"{stem}.failed.html", out / f".{stem}.card.json", out / f"{stem}.thumb.png",
-             out / f"{stem}.ipynb"]
+             out / f"{stem}.thumb.png.alt.txt", out / f"{stem}.ipynb"]
     return named + sorted(out.glob(f"{stem}.chart-*.csv"))
 
 

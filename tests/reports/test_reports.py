@@ -238,3 +238,52 @@ def test_run_writes_one_report(notebooks, tmp_path, capsys):
     text = page.read_text()
     assert "jp-InputArea-editor" in text  # --show-input
     assert (tmp_path / "plotly.min.js").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# one folder, one index: reports built alone, notebooks gone, batch files anywhere
+# ---------------------------------------------------------------------------------------------
+
+
+def test_a_report_built_alone_joins_the_index_and_goes_with_its_notebook(batch, notebooks, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(batch["out"], out)
+    extra = tmp_path / "extra.ipynb"
+    shutil.copy(notebooks / "sample.ipynb", extra)
+    assert R.run_one(extra, {"n": 2}, out).ok
+    index = html.unescape((out / "index.html").read_text())
+    assert 'href="extra--n-2.html"' in index and "sample--deals-toll_korea_n-5.html" in index
+    assert json.loads((out / ".rekit-reports.json").read_text())["extra--n-2"]["status"] == "ok"
+    extra.unlink()  # its notebook is gone: the next run removes the report, its files and its entry
+    R.run_batch(notebooks / "batch.yml", out, only="sample", progress=False)
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(("extra", ".extra"))) == []
+    assert "extra--n-2" not in (out / "index.html").read_text()
+    assert "extra--n-2" not in json.loads((out / ".rekit-reports.json").read_text())
+
+
+def test_a_batch_file_anywhere_names_the_kits_notebooks(tmp_path):
+    """A batch file in an empty folder: `supply_concentration` is the kit's; `nosuch` is in neither place."""
+    from rekit.paths import notebooks_dir
+    from rekit.reports.jobs import jobs_from_batch
+
+    (tmp_path / "batch.yml").write_text("reports:\n  - notebook: supply_concentration\n")
+    jobs, _ = jobs_from_batch(tmp_path / "batch.yml", None, None)
+    assert [(j.name, j.notebook) for j in jobs] == [("supply_concentration", notebooks_dir() / "supply_concentration.ipynb")]
+    (tmp_path / "batch.yml").write_text("reports:\n  - notebook: nosuch\n")
+    with pytest.raises(R.ReportError, match=r"^batch.yml, report 1: unknown notebook 'nosuch': it is neither beside the "
+                                            r"batch file \(.*: no notebooks\) nor one of the kit's \(.*supply_concentration"):
+        jobs_from_batch(tmp_path / "batch.yml", None, None)
+
+
+def test_a_deals_file_counts_by_its_name_in_file_names_and_by_name_and_hash_on_pages(tmp_path):
+    from rekit.reports.html import deals_file_label
+
+    one, two = tmp_path / "a" / "my_deals.yml", tmp_path / "b" / "my_deals.yml"
+    for p in (one, two):
+        p.parent.mkdir()
+        p.write_text("deals: {}\n")
+    assert R.report_stem("nd_flows", {"deals_file": str(one)}) == R.report_stem("nd_flows", {"deals_file": str(two)}) \
+        == "nd_flows--deals_file-my_deals.yml"
+    # sha256 of the 10 bytes "deals: {}\n", its first 12 hex digits (`printf 'deals: {}\n' | sha256sum`)
+    assert deals_file_label(one) == "my_deals.yml (sha256 ad9891b949a7)"
+    assert str(tmp_path) not in deals_file_label(one)
