@@ -91,6 +91,10 @@ def test_an_unquoted_css_import_is_dropped_alone():
     assert (out, removed) == ("<style>\nbody{color:red;}</style><p>keep; this</p>", ["https://f.example/f.css"])
 
 
+def test_a_fetching_link_is_dropped_whatever_the_case_of_its_attributes():
+    assert H.make_offline("<LINK REL=StyleSheet HREF='https://cdn.example/x'>") == ("", ["https://cdn.example/x"])
+
+
 def test_an_offline_page_without_anything_to_fetch_is_unchanged():
     page = '<p><a href="https://example.org">a link is not fetched</a><img src="local.png"></p>'
     assert H.make_offline(page) == (page, [])
@@ -129,7 +133,7 @@ def test_the_interrupted_banner_without_items_or_body_goes_first(tmp_path):
 
 @pytest.mark.parametrize("value, text", [
     (None, ""), (float("nan"), ""), ("nan", ""), ("<NA>", ""), ("NaT", ""), (pd.NA, ""), (pd.NaT, ""),
-    ("IBM", "IBM"), (2024, "2024"), ("", ""),
+    ("IBM", "IBM"), (2024, "2024"), (1.5, "1.5"), ("", ""),
 ])
 def test_a_missing_field_is_empty_text(value, text):
     assert H._field({"x": value}, "x") == text
