@@ -88,11 +88,11 @@ def figure_rows(fig: Mapping[str, Any]) -> tuple[list[str], list[list[Any]]]:
                              _text(labels[int(d)]) if int(d) < len(labels) else d, v])
         unit = next((t.get("valuesuffix", "").strip() for t in data if t.get("type") == "sankey"), "")
         return ["from", "to", f"value ({unit})" if unit else "value"], rows
-    extra_n = 0
+    extra_n = 0  # detail columns: as many as the longest customdata row of any trace (not its first row's)
     for t in data:
         cd = t.get("customdata")
-        if isinstance(cd, list) and cd and isinstance(cd[0], (list, tuple)):
-            extra_n = max(extra_n, len(cd[0]))
+        if isinstance(cd, list):
+            extra_n = max([extra_n] + [len(r) for r in cd if isinstance(r, (list, tuple))])
     columns = ["series", "x", "y"] + [f"detail_{i + 1}" for i in range(extra_n)]
     rows = []
     for k, t in enumerate(data):

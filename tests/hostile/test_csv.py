@@ -142,6 +142,16 @@ def test_a_chart_csv_gives_back_the_characters_escaped_for_plotly():
     assert rows == [{"series": "A & B <img src=x>", "x": "'=1+1<2", "y": "1.5", "detail_1": "line one line two & more"}]
 
 
+def test_a_chart_csv_has_a_column_for_every_detail_of_the_longest_hover_row():
+    # the first point carries one detail, the second two: 3 + 2 = 5 columns; the detail columns used
+    # to be counted from the first row only, so the second row's "r" had no column (6 cells under 5 names)
+    fig = {"data": [{"type": "scatter", "name": "a", "x": [1, 2], "y": [3, 4], "customdata": [["p"], ["q", "r"]]}]}
+    records = list(csv.reader(io.StringIO(downloads.figure_csv(fig), newline="")))
+    assert records == [["# title:"], ["series", "x", "y", "detail_1", "detail_2"], ["a", "1", "3", "p", ""], ["a", "2", "4", "q", "r"]]
+    head, rows = downloads.read_figure_csv(downloads.figure_csv(fig))
+    assert rows[1] == {"series": "a", "x": "2", "y": "4", "detail_1": "q", "detail_2": "r"}
+
+
 # --- each writer, through the command line and the report runner --------------------------------
 
 DEAL_TEMPLATE = """\
