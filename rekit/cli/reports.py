@@ -14,7 +14,8 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional, Sequence
+from typing import Annotated, Any
+from collections.abc import Sequence
 
 import typer
 
@@ -30,22 +31,22 @@ notebooks_app = new_app(help="Keep the notebooks' stored outputs current.")
 #: papermill's and nbconvert's modules); tests/cli/test_app.py checks that the two agree.
 DEFAULT_TIMEOUT_TEXT = "1800"
 
-TimeoutOption = Annotated[Optional[float], typer.Option(
+TimeoutOption = Annotated[float | None, typer.Option(
     "--timeout", metavar="SECONDS", show_default=False,
     help=f"longest a cell may run, in seconds, > 0 (default: {DEFAULT_TIMEOUT_TEXT})")]
-NotebooksOption = Annotated[Optional[Path], typer.Option("--notebooks", metavar="DIR", hidden=True)]
-SchedulerOption = Annotated[Optional[str], typer.Option(
+NotebooksOption = Annotated[Path | None, typer.Option("--notebooks", metavar="DIR", hidden=True)]
+SchedulerOption = Annotated[str | None, typer.Option(
     "--scheduler", metavar="ADDR", show_default=False,
     help="run the notebooks on the Dask scheduler at ADDR (tcp://HOST:PORT; default: $REKIT_SCHEDULER if set, "
          "else local processes); not with --jobs")]
-OutOption = Annotated[Optional[str], typer.Option("--out", metavar="DIR", show_default=False, help="output folder (default: reports/)")]
+OutOption = Annotated[str | None, typer.Option("--out", metavar="DIR", show_default=False, help="output folder (default: reports/)")]
 
 
 def _warn(msg: str) -> None:
     print(f"rekit: warning: {msg}", file=sys.stderr)
 
 
-def _err(msg: str) -> None:
+def _err(msg: object) -> None:
     for line in str(msg).splitlines() or [""]:
         print(f"rekit: error: {line}", file=sys.stderr)
 
@@ -147,7 +148,7 @@ def run(
     notebook: Annotated[str, typer.Argument(
         metavar="NOTEBOOK", help="a notebook in notebooks/, by name without .ipynb (teaching/NAME for a subfolder), "
                                  "or a path to an .ipynb file")],
-    param: Annotated[Optional[list[Any]], typer.Option(
+    param: Annotated[list[Any] | None, typer.Option(
         "-p", "--param", metavar=PAIR_METAVAR, help="set a parameter (repeatable); see --list-params")] = None,
     out: OutOption = None,
     show_input: Annotated[bool, typer.Option("--show-input", help="show the code cells in the report (default: hidden)")] = False,
@@ -156,7 +157,7 @@ def run(
     timeout: TimeoutOption = None,
     keep_ipynb: Annotated[bool, typer.Option("--keep-ipynb", help="also keep the executed notebook beside the report")] = False,
     notebooks: NotebooksOption = None,
-    deals: Annotated[Optional[Path], typer.Option(
+    deals: Annotated[Path | None, typer.Option(
         "--deals", metavar="FILE", help="a deals file of your own (YAML, as data/deals.yml) for the notebook's deals_file")] = None,
     self_contained: Annotated[bool, typer.Option(
         "--self-contained", help="one HTML file with plotly.js and the CSS inlined (about 5 MB) that works copied alone")] = False,
@@ -203,20 +204,21 @@ def run(
 
 @app.command("reports", epilog=REPORTS_EPILOG, short_help="build every report listed in notebooks/batch.yml, in parallel")
 def reports(
-    jobs: Annotated[Optional[int], typer.Option(
+    jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", metavar="N", show_default=False,
         help=f"notebooks run at once in local processes, >= 1 (default: the number of cores, {os.cpu_count()})")] = None,
     scheduler: SchedulerOption = None,
-    only: Annotated[Optional[list[str]], typer.Option(
+    only: Annotated[list[str] | None, typer.Option(
         "--only", metavar="NAME", help="only the reports of this notebook (or this report file name without .html); repeatable")] = None,
     out: OutOption = None,
-    batch: Annotated[Optional[Path], typer.Option("--batch", metavar="FILE", help="batch file (default: notebooks/batch.yml)")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", metavar="FILE", help="batch file (default: notebooks/batch.yml)")] = None,
     show_input: Annotated[bool, typer.Option("--show-input", help="show the code cells in every report")] = False,
     timeout: TimeoutOption = None,
     keep_ipynb: Annotated[bool, typer.Option("--keep-ipynb", help="also keep each executed notebook beside its report")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
-    deals: Annotated[Optional[Path], typer.Option(
-        "--deals", metavar="FILE", help="a deals file of your own for every notebook that takes one (overrides batch.yml's deals_file)")] = None,
+    deals: Annotated[Path | None, typer.Option(
+        "--deals", metavar="FILE",
+        help="a deals file of your own for every notebook that takes one (overrides batch.yml's deals_file)")] = None,
     force: Annotated[bool, typer.Option(
         "--force", help="rebuild every report, even those unchanged since their last good build")] = False,
 ) -> int:
@@ -260,7 +262,7 @@ def reports(
     return 1 if res.failures else 0
 
 
-NamesArgument = Annotated[Optional[list[str]], typer.Argument(
+NamesArgument = Annotated[list[str] | None, typer.Argument(
     metavar="[NAME]...", show_default=False, help="notebooks (default: every notebook in notebooks/)")]
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 import typer
 
@@ -27,7 +27,7 @@ teach_app = new_app(help="teaching notebooks: student and instructor editions, g
 @teach_app.command("build", short_help="write the student and instructor editions of the teaching notebooks")
 def build(
     out: Annotated[str, typer.Option("--out", metavar="DIR", help="folder for the editions (student/ and instructor/)")],
-    notebooks: Annotated[Optional[Path], typer.Option(
+    notebooks: Annotated[Path | None, typer.Option(
         "--notebooks", metavar="DIR", help="folder of the teaching notebooks (default: notebooks/teaching)")] = None,
 ) -> int:
     """Write DIR/student/ (no solution or hidden cells, outputs cleared, a note where a solution was) and
@@ -51,16 +51,16 @@ def build(
 
 @teach_app.command("grade", short_help="grade submissions into a gradebook (csv or table)")
 def grade(
-    submissions: Annotated[Optional[list[str]], typer.Argument(
+    submissions: Annotated[list[str] | None, typer.Argument(
         metavar="SUBMISSION.ipynb...", show_default=False, help="the students' notebooks")] = None,
     format: Annotated[Literal["csv", "table"], typer.Option("--format", help="gradebook format")] = "table",
     timeout: Annotated[float, typer.Option("--timeout", metavar="S", help="seconds each cell may run, > 0")] = 300.0,
-    notebooks: Annotated[Optional[Path], typer.Option(
+    notebooks: Annotated[Path | None, typer.Option(
         "--notebooks", metavar="DIR",
         help="instructor notebooks with the hidden checks (default: notebooks/teaching)")] = None,
-    jobs: Annotated[Optional[int], typer.Option(
+    jobs: Annotated[int | None, typer.Option(
         "--jobs", "-j", metavar="N", show_default=False, help="submissions graded at once in local processes, >= 1 (default: 1)")] = None,
-    scheduler: Annotated[Optional[str], typer.Option(
+    scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="ADDR", show_default=False,
         help="grade on the Dask scheduler at ADDR (tcp://HOST:PORT; default: $REKIT_SCHEDULER if set); its workers "
              "must see the submissions at the same paths")] = None,

@@ -44,7 +44,8 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from rekit.reports.html import INDEX, Rendered, build_time, render_report, to_html
 from rekit.reports.jobs import Job

@@ -28,7 +28,8 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from rekit.errors import Terminated
 
@@ -132,7 +133,7 @@ class Stop:
         return signal.Signals(self.signum).name if self.signum is not None else ""
 
     @contextlib.contextmanager
-    def catching(self) -> Iterator["Stop"]:
+    def catching(self) -> Iterator[Stop]:
         """Record SIGINT/SIGTERM/SIGHUP instead of raising, while inside (main thread only; elsewhere a no-op)."""
         if threading.current_thread() is not threading.main_thread():
             yield self
@@ -181,7 +182,7 @@ class FolderLock:
         self.path = Path(out_dir) / LOCK_NAME
         self.stop = stop
         self.on_wait = on_wait
-        self._lock = None
+        self._lock: Any = None  # a filelock.FileLock while held (filelock is imported on first use)
 
     def _holder(self) -> str:
         try:
@@ -198,7 +199,7 @@ class FolderLock:
         except OSError:
             pass
 
-    def __enter__(self) -> "FolderLock":
+    def __enter__(self) -> FolderLock:
         import filelock
 
         lock = filelock.FileLock(self.path, preserve_lock_file=True, on_acquired=self._write_pid)

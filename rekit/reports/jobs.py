@@ -9,7 +9,8 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
+from collections.abc import Mapping, Sequence
 
 from rekit.data.jsonfile import read_json
 from rekit.paths import notebooks_dir
@@ -216,8 +217,9 @@ def batch_notebook(value: Any, folder: Path, where: str) -> str:
     """The name of a notebook a batch file lists, checked to stay in `folder` (the batch file's folder).
 
     A batch file runs the notebooks of its own folder, or else the kit's (`_notebook_folder`): an
-    entry names one as ``NAME`` or ``SUB/NAME`` (``.ipynb`` optional), relative to that folder. An absolute path, a ``~``, a ``..`` part, a backslash, or a name that leads out
-    of the folder once symbolic links are resolved, is refused (ReportError starting with `where`).
+    entry names one as ``NAME`` or ``SUB/NAME`` (``.ipynb`` optional), relative to that folder. An
+    absolute path, a ``~``, a ``..`` part, a backslash, or a name that leads out of the folder once
+    symbolic links are resolved, is refused (ReportError starting with `where`).
     Returns the name without ``.ipynb``; whether that notebook exists is `make_job`'s to say.
     """
     form = (f"name a notebook of the batch file's folder {folder}, as NAME or SUB/NAME (without .ipynb); "

@@ -37,7 +37,8 @@ import importlib.metadata
 import multiprocessing
 import os
 import signal
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterable, Iterator
 
 from rekit.errors import FailedError, RekitError
 
@@ -83,16 +84,16 @@ class Executor:
         """fn(*args) for each tuple of the iterables' items, in order; every job is submitted first.
         A job that fails raises `JobFailed` naming it (``names`` gives each job's name, default
         "job I"), and the jobs still pending are cancelled."""
-        futures = [self.submit(fn, *args) for args in zip(*iterables)]
+        futures = [self.submit(fn, *args) for args in zip(*iterables, strict=False)]  # itertools.repeat may pad
         labels = list(names) if names is not None else [f"job {i + 1} of {len(futures)}" for i in range(len(futures))]
         try:
-            for label, f in zip(labels, futures):
+            for label, f in zip(labels, futures, strict=True):
                 yield result_of(f, label, self.where)
         finally:
             for f in futures:
                 f.cancel()
 
-    def __enter__(self) -> "Executor":
+    def __enter__(self) -> Executor:
         return self
 
     def __exit__(self, *exc: Any) -> None:

@@ -21,11 +21,12 @@ and the instructor notebooks at the same paths (a shared folder). A submission w
 gets a "broken" row naming it and why; the others are graded.
 
 The gradebook (a DataFrame, `COLUMNS`) has one row per student, notebook and exercise: status
-(correct, partial, wrong, unanswered, invalid, or error when the check could not run), points, the most the exercise gives, the credit (points / max), and the feedback the student
-would see; a student cell that raised adds a row (exercise ``-``) naming the cell, and a broken
-submission one row (exercise ``*``) saying what is wrong. `format_gradebook(df, "csv" | "table")`
-writes it out; in CSV, text that a spreadsheet would read as a formula is neutralised by the kit's
-one rule (rekit.csvcells).
+(correct, partial, wrong, unanswered, invalid, or error when the check could not run), points, the
+most the exercise gives, the credit (points / max), and the feedback the student would see; a
+student cell that raised adds a row (exercise ``-``) naming the cell, and a broken submission one
+row (exercise ``*``) saying what is wrong. `format_gradebook(df, "csv" | "table")` writes it out; in
+CSV, text that a spreadsheet would read as a formula is neutralised by the kit's one rule
+(rekit.csvcells).
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ import ast
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -205,7 +207,7 @@ def grade_one(path: str | os.PathLike, *, sources: Mapping[str, Path] | None = N
             if err:
                 rows.append(_row(student, name, "-", "error", 0, 0, f"cell {i} ({_first_line(cell.source)}) raised "
                                  f"{err}; the exercises were graded from what ran", path))
-    for key, cell in zip(keys, checks):
+    for key, cell in zip(keys, checks, strict=True):
         record = _verdict(cell.get("outputs", []))
         if record is None:
             err = _error_text(cell.get("outputs", [])) or "no verdict"

@@ -92,7 +92,7 @@ def gradebook(built, tmp_path_factory):
     bad = folder / "garbled.ipynb"
     bad.write_text('{"cells": [', encoding="utf-8")
     paths.append(bad)
-    return grading.grade(paths, notebooks=TEACHING, timeout=300)
+    return grading.grade(paths, notebooks=TEACHING, timeout=300, jobs=2)  # two local processes, one submission a job
 
 
 def _points(df, student):
