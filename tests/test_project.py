@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 
@@ -60,6 +62,58 @@ def test_makefile_targets_named_in_readme_exist():
     targets = set(re.findall(r"^([a-z-]+):", (ROOT / "Makefile").read_text(), re.M))
     for cmd in re.findall(r"`make ([a-z-]+)`", (ROOT / "README.md").read_text()):
         assert cmd in targets, f"README names `make {cmd}`, which the Makefile lacks"
+
+
+BIN = Path(sys.executable).parent
+
+
+def test_make_test_lints_and_type_checks_before_anything_slow():
+    """`make test` runs lint and types right after the environment, so a finding stops it in seconds."""
+    makefile = (ROOT / "Makefile").read_text()
+    prereqs = re.search(r"^test: ([a-z ]+?)\s+##", makefile, re.M).group(1).split()
+    assert prereqs[:3] == ["env", "lint", "types"] and "browser" in prereqs[3:]
+    assert "ruff check" in makefile and "nbqa ruff notebooks" in makefile and "$(BIN)/mypy" in makefile
+
+
+def test_the_lint_settings_catch_an_unused_import_and_a_zip_without_strict(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("import os\n\n\ndef pairs(a, b):\n    return list(zip(a, b))\n")
+    out = subprocess.run([str(BIN / "ruff"), "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"),
+                          "--output-format", "concise", str(bad)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1, out.stderr
+    assert re.findall(r":\d+:\d+: ([A-Z]+\d+) ", out.stdout) == ["F401", "B905"]
+
+
+def test_the_type_settings_catch_an_optional_used_unchecked(tmp_path):
+    bad = tmp_path / "bad.py"
+    bad.write_text("def first(xs: list[int] | None) -> int:\n    return xs[0]\n")
+    # the project's settings and cache (make types has filled it); a file named on the line replaces `files`
+    out = subprocess.run([str(BIN / "mypy"), "--config-file", str(ROOT / "pyproject.toml"), str(bad)],
+                         capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert 'bad.py:2: error: Value of type "list[int] | None" is not indexable  [index]' in out.stdout
+
+
+@pytest.mark.parametrize("stage", ["lint", "types"])
+def test_ci_run_ends_by_naming_the_check_that_stopped_make_test(tmp_path, stage):
+    """.ci/run's last line names the check that failed, in the words the Makefile's own target prints;
+    here a stand-in `make test` prints them (the real one would run the whole suite)."""
+    words = re.search(rf'echo "({stage}: [a-z]+ found the [a-z]+ above \(make {stage}\))"; exit 1',
+                      (ROOT / "Makefile").read_text()).group(1)
+    (tmp_path / ".ci").mkdir()
+    shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
+    (tmp_path / "Makefile").write_text(f"test:\n\t@echo 'x.py:1:1: F401 an unused import'\n\t@echo '{words}'; exit 1\n")
+    out = subprocess.run(["bash", str(tmp_path / ".ci" / "run")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2  # make's status when a recipe fails
+    assert out.stdout.splitlines()[-1] == f"{stage} failed: see its findings above (run make {stage}); the tests did not run"
+
+
+def test_ci_run_ends_with_the_skip_count_when_the_tests_ran(tmp_path):
+    (tmp_path / ".ci").mkdir()
+    shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
+    (tmp_path / "Makefile").write_text("test:\n\t@echo 'lint: ruff check rekit tests'\n\t@echo 'skipped: 0'\n")
+    out = subprocess.run(["bash", str(tmp_path / ".ci" / "run")], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.splitlines()[-1] == "skipped: 0"
 
 
 def test_rekit_kernel_runs_in_this_environment():
