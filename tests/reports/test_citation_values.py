@@ -206,3 +206,43 @@ def test_cite_gives_the_kit_or_a_source_and_asks_for_one_of_them(kit):
 ])
 def test_only_an_http_address_is_a_web_link(url, ok):
     assert citation.is_web_link(url) is ok
+
+
+def test_the_default_format_is_text(kit):
+    assert citation.cite_kit(built="2025-07-01").startswith("The rekit contributors (2025). ")
+    assert citation.cite("ibm_2024:v2", ds=DS) == citation.cite_source(DS, "ibm_2024:v2", "text")
+    assert citation.cite("ibm_2024:v2", ds=DS).startswith("IBM & Co (2024-03-05). ")
+
+
+def test_a_source_is_cited_from_the_bundled_data_when_no_dataset_is_given(monkeypatch):
+    monkeypatch.delenv("REKIT_DATA", raising=False)
+    with pytest.raises(CitationError) as exc:
+        citation.cite("no_such_source_zz", "bibtex")
+    assert str(exc.value).startswith("unknown source 'no_such_source_zz'")
+
+
+def test_a_dataset_that_refuses_a_source_without_words_gets_them():
+    class Refusing:
+        def source(self, source_id):
+            raise KeyError()
+
+    with pytest.raises(CitationError) as exc:
+        citation.cite_source(Refusing(), "x", "bibtex")
+    assert str(exc.value) == "unknown source 'x'"
+
+
+def test_bibtex_fields_of_a_source_typed_as_the_loader_types_them():
+    columns = ["source_id", "title", "publisher", "date", "url", "accessed", "tier", "reports_on"]
+    sources = pd.DataFrame([
+        ["USGS_MCS:2025", "Mineral Commodity Summaries", "USGS", "2025-01", pd.NA, pd.NA, "official", pd.NA],
+        ["nodate", 2024.5, "P", pd.NA, pd.NA, pd.NA, "official", pd.NA],
+    ], columns=columns)
+    sources = sources.astype({c: "string" for c in columns if c != "title"})
+    ds = Dataset(observations=pd.DataFrame(), sources=sources, events=pd.DataFrame(), indicators=pd.DataFrame(),
+                 path=Path("data"))
+    # capitals kept in the key; a month from "2025-01" (7 characters); no url: a misc entry
+    assert citation.cite_source(ds, "USGS_MCS:2025", "bibtex") == (
+        "@misc{USGS_MCS:2025,\n  title = {Mineral Commodity Summaries},\n  author = {{USGS}},\n  year = {2025},\n"
+        "  month = {01}\n}")
+    # a number as title is its text; no date: no year, no month
+    assert citation.cite_source(ds, "nodate", "bibtex") == "@misc{nodate,\n  title = {2024.5},\n  author = {{P}}\n}"
