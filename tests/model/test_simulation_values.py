@@ -154,6 +154,17 @@ def test_ramp_integral_by_hand():
     np.testing.assert_allclose(ramp_integral(np.array([0.5, 1.0, 2.5]), 1.0, 0.0), [0.0, 0.0, 1.5])
     # a ramp per draw (broadcast): ramps 1 and 4 at y = 2: 1/2 + 1 = 1.5; 4 / 8 = 0.5
     np.testing.assert_allclose(ramp_integral(2.0, 0.0, np.array([1.0, 4.0])), [1.5, 0.5])
+    # a ramp shorter than a year, 0.5: at y = 0.25, 0.0625 / 1 = 0.0625; at y = 1, 0.25 + 0.5 = 0.75
+    np.testing.assert_allclose(ramp_integral(np.array([0.25, 1.0]), 0.0, 0.5), [0.0625, 0.75])
+
+
+def test_ramp_integral_gives_floats_for_any_real_numbers():
+    from fractions import Fraction
+
+    # first 0, ramp 2, x 3: 2^2 / 4 + 1 = 2 (exact inputs, a float out)
+    for out in (ramp_integral(Fraction(3), 0, 2), ramp_integral(3, 0, Fraction(2)), ramp_integral([3, 1], 0, [2, 2])):
+        assert np.asarray(out).dtype == np.float64
+    np.testing.assert_allclose(ramp_integral([3, 1], 0, [2, 2]), [2.0, 0.25])
 
 
 def test_scheme_capacity_by_hand():
@@ -195,6 +206,8 @@ def test_prev_shifts_one_year_later_with_the_year_before_first():
 def test_yr_reads_one_year_of_an_array():
     a = np.arange(12.0).reshape(2, 3, 2)
     np.testing.assert_array_equal(_yr(a, 1), [[2, 3], [8, 9]])
+    two = np.arange(8.0).reshape(2, 2, 2)  # two years: year 1 is the second
+    np.testing.assert_array_equal(_yr(two, 1), [[2, 3], [6, 7]])
     one = np.arange(4.0).reshape(2, 1, 2)  # one year: every year's value
     np.testing.assert_array_equal(_yr(one, 2), [[0, 1], [2, 3]])
     flat = np.array([[5.0, 6.0]])  # (D, N) already
@@ -209,6 +222,8 @@ def nonnegative_flows():
 def test_check_nonnegative_tolerates_rounding_below_zero():
     fl = nonnegative_flows()
     fl["G"][1, 2, 1] = -0.9e-6  # tolerance 1e-9 x 1000 t = 1e-6 t
+    check_nonnegative(fl, ["a", "b"], [2024, 2025, 2026], scale=1000.0)
+    fl["G"][1, 2, 1] = -1e-9 * 1000.0  # exactly at the tolerance: still accepted
     check_nonnegative(fl, ["a", "b"], [2024, 2025, 2026], scale=1000.0)
 
 
@@ -241,8 +256,9 @@ def test_arrays_read_an_old_name_as_its_metric_once():
     np.testing.assert_allclose(arrays["ssr_magnet"][0, :, 0], [0.25, 0.75])
     assert arrays["ssr_magnet"] is arrays["magnet_self_sufficiency"]  # computed once, the alias reads the same array
     assert len(arrays) == len(METRICS) and list(arrays) == list(METRICS)
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError) as caught:
         arrays["not_a_metric"]
+    assert caught.value.args == ("not_a_metric",)
 
 
 def test_stack_gives_deal_year_draw_with_axes_only_where_needed():
@@ -257,3 +273,38 @@ def test_stack_gives_deal_year_draw_with_axes_only_where_needed():
     same = _stack(["a", "b", "c"], lambda d: shared)  # one shared draw: a view of it for every deal
     assert same.shape == (3, 1, 2) and np.shares_memory(same, shared)
     np.testing.assert_array_equal(same[2], shared)
+
+
+def test_div_is_zero_where_the_divisor_is_and_broadcasts_both_ways():
+    from rekit.model.simulation import _div
+
+    out = _div(np.array([[1.0], [2.0]]), np.array([2.0, 0.0, 4.0]))  # (2, 1) over (3,): (2, 3)
+    np.testing.assert_array_equal(out, [[0.5, 0.0, 0.25], [1.0, 0.0, 0.5]])
+    out = _div(np.array([3.0, 6.0]), np.array([[3.0], [0.0]]))  # (2,) over (2, 1): (2, 2)
+    np.testing.assert_array_equal(out, [[1.0, 2.0], [0.0, 0.0]])
+
+
+def test_stack_of_one_deal():
+    from rekit.model.simulation import _stack
+
+    part = np.array([[1.0, 2.0]])
+    out = _stack(["only"], lambda d: part)
+    assert out.shape == (1, 1, 2)
+    np.testing.assert_array_equal(out[0], part)
+
+
+def test_scheme_capacity_by_year_and_draw_for_the_second_deal():
+    """Deal 0 has no plant; deal 1 has one (rint 1.2 = 1) and two oxide beneficiaries, more than its plants: only
+    the plant counts. Its allocation is given by year (1000, 1000, 600 t), its utilisation by draw (0.5, 1):
+    a step on 1 January 2027, so K = allocation x utilisation from 2027, nothing in 2026."""
+    yrs = np.array([2026, 2027, 2028])
+    first = np.full((2, 1, 1), 2027 - SCHEME_BIDS_OPENED)
+    plants = np.array([[[0.0, 0.0]], [[1.2, 0.8]]])  # (D, 1, N = 2): rint gives 1 plant in either draw
+    ox_plants = np.array([[[0.0, 0.0]], [[2.0, 2.0]]])  # (D, 1, N = 2)
+    alloc = np.array([1000.0, 1000.0, 600.0]).reshape(1, 3, 1)  # by year, the same for both deals
+    util = np.array([0.5, 1.0]).reshape(1, 1, 2)  # by draw
+    ox, other = scheme_capacity(yrs, plants, ox_plants, [alloc, alloc], [first, first], [np.zeros((1, 1, 1))] * 2,
+                                [util, util])
+    assert ox.shape == other.shape == (2, 3, 2)
+    assert not ox[0].any() and not other.any()
+    np.testing.assert_allclose(ox[1], [[0.0, 0.0], [500.0, 1000.0], [300.0, 600.0]])  # 1000 x 0.5, 1000 x 1; 600 x 0.5, 600 x 1
