@@ -193,6 +193,14 @@ def test_neutralising_puts_a_quote_before_dangerous_text_only():
     d = dt.date(2024, 1, 1)
     assert csvcells.neutralise(d) is d  # its text, 2024-01-01, is safe: the object itself is kept
     assert csvcells.neutralise_row(["=1", 2, "x", None]) == ["'=1", 2, "x", None]
+    # a number is never text, even one whose text would be neutralised
+    assert csvcells.neutralise(float("-inf")) == float("-inf") and csvcells.neutralise(np.float64("-inf")) == float("-inf")
+
+    class Formula:
+        def __str__(self) -> str:
+            return "=1+1"
+
+    assert csvcells.neutralise(Formula()) == "'=1+1"  # judged by the text the writer will write
 
 
 def test_the_writer_quotes_line_breaks_and_ends_lines_as_asked():
@@ -222,6 +230,19 @@ def test_a_frame_neutralises_its_names_and_text_but_not_its_numbers():
     assert csvcells.frame_csv(frame, stream) is None
     assert stream.getvalue() == "'=name,n,x\n'=1,-1,-0.5\nok,2,\n,3,1.25\n"
     assert list(frame.columns) == ["=name", "n", "x"] and frame.iloc[0, 0] == "=1"  # the frame itself is left alone
+
+
+def test_a_frame_neutralises_a_text_column_after_a_number_column_and_keeps_numbers_as_numbers():
+    frame = pd.DataFrame({"n": [1.5, float("-inf")], "a": ["=1", None], "b": [None, "y"]})
+    assert csvcells.frame_csv(frame) == "n,a,b\n1.5,'=1,\n-inf,,y\n"
+
+
+def test_a_frame_with_a_carriage_return_keeps_its_numbers_and_their_format():
+    frame = pd.DataFrame({"a": ["x\r", "y"], "b": [1.25, float("-inf")]})
+    assert csvcells.frame_csv(frame, float_format="%.1f") == 'a,b\n"x\r",1.2\ny,-inf\n'
+    stream = io.StringIO()
+    csvcells.frame_csv(frame, stream, float_format="%.1f")
+    assert stream.getvalue() == 'a,b\n"x\r",1.2\ny,-inf\n'
 
 
 def test_a_frame_with_a_carriage_return_quotes_that_cell():
