@@ -25,7 +25,8 @@ import tempfile
 import threading
 from pathlib import Path
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from rekit.atomic import write_all_atomic, write_atomic
 from rekit.reports.jobs import Job, ReportError, ReportResult
@@ -76,7 +77,8 @@ _HEADER_CSS = """
 .rekit-source-list li { margin-bottom: 4px; } .rekit-nolink { color: #666; word-break: break-all; }
 .rekit-table-scroll, .rekit-table-wrap { overflow-x: auto; max-width: 100%; }
 .rekit-table { border-collapse: collapse; font-size: 14px; } .rekit-table th, .rekit-table td { border-bottom: 1px solid #e3e3e3;
-  padding: 4px 8px; text-align: left; vertical-align: top; } .rekit-table .num, .rekit-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
+  padding: 4px 8px; text-align: left; vertical-align: top; }
+.rekit-table .num, .rekit-table td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .rekit-table th { background: #f5f5f5; } .changed { font-weight: bold; }
 .rekit-cite pre { white-space: pre-wrap; background: #f7f7f7; padding: 8px; } .rekit-provenance { color: #555; font-size: 13px; }
 .rekit-failed { color: #b71c1c; }
@@ -152,7 +154,8 @@ def make_offline(page: str) -> tuple[str, list[str]]:
         return f'<a href="{html.escape(url)}">[{m.group(1).lower()}: {html.escape(url)}]</a>'
 
     page = _SCRIPT_RE.sub(drop, page)
-    page = _LINK_RE.sub(lambda m: drop(m) if re.search(r"rel\s*=\s*[\"']?(stylesheet|preload|modulepreload|icon|prefetch|dns-prefetch|preconnect)", m.group(0), re.I) else m.group(0), page)
+    fetching = r"rel\s*=\s*[\"']?(stylesheet|preload|modulepreload|icon|prefetch|dns-prefetch|preconnect)"
+    page = _LINK_RE.sub(lambda m: drop(m) if re.search(fetching, m.group(0), re.I) else m.group(0), page)
     page = _EMBED_RE.sub(to_link, page)
     page = _IMPORT_RE.sub(drop, page)
     return page, removed
@@ -291,7 +294,7 @@ class Sources:
             sid = None
             if token.startswith("obs:"):
                 if by_obs is None:
-                    by_obs = dict(zip(self.ds.observations["id"], self.ds.observations["source_id"]))
+                    by_obs = dict(zip(self.ds.observations["id"], self.ds.observations["source_id"], strict=True))
                 sid = by_obs.get(token[4:])
             elif token in set(self.ds.sources["source_id"]):
                 sid = token
@@ -324,10 +327,11 @@ def assumptions(book, deals: Sequence[str], basis: str | None, sources: Sources)
     def add(owner: str, name: str, schedule, unit: str | None = None) -> None:
         for year, q in getattr(schedule, "points", ()):
             text = str(q.source)
+            ids = set(sources.ds.sources["source_id"])
             rows.append({"owner": owner, "name": name, "year": str(year) if year else "all",
                          "value": _fmt_num(q.value), "range": "" if q.low == q.high else f"{_fmt_num(q.low)}–{_fmt_num(q.high)}",
                          "unit": unit or q.unit, "refs": sources.refs(text),
-                         "text": " ".join(t for t in text.split() if not t.startswith("obs:") and t not in set(sources.ds.sources["source_id"])),
+                         "text": " ".join(t for t in text.split() if not t.startswith("obs:") and t not in ids),
                          "note": getattr(q, "note", "") or ""})
 
     if basis:
@@ -589,10 +593,13 @@ def write_assets(out_dir: Path) -> None:
 _INDEX_CSS = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 24px; color: #222; }
 h1 { font-size: 22px; margin: 0 0 4px 0; } .sub { color: #666; margin-bottom: 16px; }
-table { border-collapse: collapse; width: 100%; } th, td { border-bottom: 1px solid #e3e3e3; padding: 6px 8px; text-align: left; vertical-align: top; }
-th { background: #f5f5f5; font-weight: 600; } td.params { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; white-space: pre-wrap; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border-bottom: 1px solid #e3e3e3; padding: 6px 8px; text-align: left; vertical-align: top; }
+th { background: #f5f5f5; font-weight: 600; }
+td.params { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; white-space: pre-wrap; }
 .changed { font-weight: bold; } .ok { color: #1b5e20; font-weight: 600; } .failed { color: #b71c1c; font-weight: 600; }
-.notrun { color: #777; } td.built { white-space: nowrap; font-size: 12px; } .err { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; color: #b71c1c; white-space: pre-wrap; }
+.notrun { color: #777; } td.built { white-space: nowrap; font-size: 12px; }
+.err { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; color: #b71c1c; white-space: pre-wrap; }
 a { color: #1565c0; } .num { text-align: right; white-space: nowrap; }
 .intro { max-width: 60em; } .intro p { font-size: 16px; line-height: 1.5; } h2 { font-size: 19px; margin-top: 28px; }
 .cards { list-style: none; padding: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 16px; }

@@ -126,7 +126,7 @@ def test_sankey_balances():
     ds, book, res = setup()
     fig = all_charts()["sankey"]
     link = fig.data[0].link
-    out_of_irel = sum(v for s, v in zip(link.source, link.value) if s == 0)
+    out_of_irel = sum(v for s, v in zip(link.source, link.value, strict=True) if s == 0)
     assert out_of_irel == pytest.approx(float(res.at("production", "toll_japan", 2030).mean()), rel=0.02)
     with pytest.raises(KeyError, match="not in this result"):
         charts.flows_sankey(res, "export_halt", 2030, ds, book)
@@ -176,14 +176,14 @@ def test_origin_sankey_colours_links_by_origin_and_splits_each_route():
     link = fig.data[0].link
     # central values: one draw, so each link is the flow itself; made in India (node 3) gets India, China and
     # other origin, and their sum is the route's link to India's magnets (node 6)
-    into = {s: v for s, t, v in zip(link.source, link.target, link.value) if t == 3}
-    out = [v for s, t, v in zip(link.source, link.target, link.value) if s == 3 and t == 6]
+    into = {s: v for s, t, v in zip(link.source, link.target, link.value, strict=True) if t == 3}
+    out = [v for s, t, v in zip(link.source, link.target, link.value, strict=True) if s == 3 and t == 6]
     assert set(into) == {0, 1, 2} and out == [pytest.approx(sum(into.values()))]
     # the China link is the rare-earth mass origin_flows gives (t magnet) times w_NdPr + w_h (t element per t magnet)
     fl = res.flows
     china = float(origin_flows(fl)[("magnets_india", "China")][0, 0, 0] * (fl["w_ndpr"] + fl["w_h"]).ravel()[0])
     assert into[1] == pytest.approx(china)
-    colours = {s: c for s, c in zip(link.source, link.color) if s < 3}
+    colours = {s: c for s, c in zip(link.source, link.color, strict=True) if s < 3}
     assert colours[1] == charts.rgba(charts.ORIGIN_COLOURS["China"], 0.45)
     assert "by origin" in charts.alt_text(fig)
     with pytest.raises(KeyError):
