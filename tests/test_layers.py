@@ -22,8 +22,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "rekit"
 # `run` (the executor) sits beside explore, teaching and reports: teaching and reports submit jobs
 # to it, and it runs the model's functions, so it uses data and model only.
 FORBIDDEN = {
-    "data": ("model", "figures", "explore", "teaching", "reports", "run", "cli", "params", "exercises"),
-    "model": ("figures", "explore", "teaching", "reports", "run", "cli", "params", "exercises"),
+    "data": ("model", "parameters", "figures", "explore", "teaching", "reports", "run", "cli", "params", "exercises"),
+    "model": ("parameters", "figures", "explore", "teaching", "reports", "run", "cli", "params", "exercises"),
+    # notebook parameters: checked against the data and the model, used by reports and the command line
+    "parameters": ("figures", "explore", "teaching", "reports", "run", "cli", "params", "exercises"),
     "figures": ("explore", "teaching", "reports", "run", "cli", "params", "exercises"),
     "explore": ("teaching", "reports", "run", "cli", "params", "exercises"),
     "teaching": ("reports", "cli", "params", "exercises"),

@@ -291,7 +291,7 @@ def sensitivity(
     from rekit.run.executor import SCHEDULER_ENV
     from rekit.model.sensitivity import sensitivity as analyse
     from rekit.model.simulation import METRICS
-    from rekit.reports.params import nearest_power_of_two
+    from rekit.parameters.registry import nearest_power_of_two
 
     book = deal_book(deals_file, load_data(data))
     metric = choose(metric, list(METRICS), "metric")

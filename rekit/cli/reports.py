@@ -85,7 +85,7 @@ def _check_data_env() -> None:
 
 def _print_params(notebook: str, folder: Path | None) -> int:
     from rekit.reports.jobs import find_notebook
-    from rekit.reports.params import declared
+    from rekit.parameters.registry import declared
 
     path = find_notebook(notebook, folder)
     decl = declared(path)

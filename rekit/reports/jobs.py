@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 from rekit.data.jsonfile import read_json
 from rekit.paths import notebooks_dir
-from rekit.reports.params import ParameterError, check, declared
+from rekit.parameters.registry import ParameterError, check, declared
 from rekit.errors import RekitError
 
 
@@ -192,7 +192,7 @@ class BatchEntry:
 
 def check_deals_file(value: str | os.PathLike, where: str = "--deals") -> str:
     """The absolute path of a deals file that exists and reads; ReportError naming the file and the problem."""
-    from rekit.reports.params import deals_file_problem
+    from rekit.parameters.registry import deals_file_problem
 
     path, problem = deals_file_problem(value)
     if problem:

@@ -92,7 +92,7 @@ def test_every_error_class_of_the_kit_is_a_rekit_error_with_its_status():
     from rekit.model.deals import DealError
     from rekit.model.simulation import ModelError
     from rekit.reports.jobs import ReportError
-    from rekit.reports.params import ParameterError
+    from rekit.parameters.registry import ParameterError
     from rekit.reports.stored import RefreshError
 
     usage = [PeriodError, YamlFileError, ExploreError, ImageExportError, DealError, ModelError, ReportError, ParameterError]
@@ -300,10 +300,10 @@ def test_commands_import_only_what_they_use(args, status, forbidden):
 
 
 def test_declared_parameters_match_papermills_reading(tmp_path):
-    """rekit.reports.params.declared reads the parameters cell without papermill; same answer."""
+    """rekit.parameters.registry.declared reads the parameters cell without papermill; same answer."""
     from papermill.inspection import inspect_notebook
 
-    from rekit.reports.params import declared
+    from rekit.parameters.registry import declared
 
     fixtures = [p for p in sorted((ROOT / "tests" / "fixtures" / "notebooks").glob("*.ipynb")) if p.stem != "truncated"]
     notebooks = sorted((ROOT / "notebooks").rglob("*.ipynb")) + fixtures  # (truncated.ipynb is not a notebook)

@@ -250,7 +250,7 @@ CHART_NOTEBOOK = {
     "title": "# India's neodymium self-sufficiency under partner deals",
     "parameters": 'deals = ["status_quo", "toll_japan"]  # deals to compare; names from data/deals.yml\n'
                   "draws = 200  # Monte Carlo draws; 1..100000",
-    "check": 'from rekit.reports.params import check\n\np = check({"deals": deals, "draws": draws})',
+    "check": 'from rekit.parameters.registry import check\n\np = check({"deals": deals, "draws": draws})',
     "chart": "import rekit.data, rekit.model\nfrom rekit.figures import charts\n\n"
              "ds = rekit.data.load()\nbook = rekit.model.load_deals(ds=ds)\n"
              'result = rekit.model.simulate(book, p["deals"], years=(2024, 2035), draws=p["draws"])\n'

@@ -38,7 +38,7 @@ def _expected_ssr(deals: list[str], year: int, **overrides: float) -> float:
 
 
 def _notebook_deals() -> list[str]:
-    from rekit.reports.params import defaults
+    from rekit.parameters.registry import defaults
 
     from browser_fixtures import NOTEBOOKS
     return list(defaults(NOTEBOOKS / "explorer.ipynb")["deals"])
@@ -176,7 +176,7 @@ STORY = {
     "title": "# Self-sufficiency in brief",
     "parameters": 'deals = ["toll_japan", "repm_scheme"]  # deals to compare; names from data/deals.yml\n'
                   "draws = 100  # Monte Carlo draws; 1..100000",
-    "code": "from rekit.reports.params import check\nfrom rekit.data.dataset import load\nfrom rekit.model.deals import load_deals\n"
+    "code": "from rekit.parameters.registry import check\nfrom rekit.data.dataset import load\nfrom rekit.model.deals import load_deals\n"
             "from rekit.model.simulation import simulate\nfrom rekit.figures import charts, headlines\n\n"
             'p = check({"deals": deals, "draws": draws})\nds = load()\nbook = load_deals(ds=ds)\n'
             'result = simulate(book, p["deals"], years=(2024, 2035), draws=p["draws"])\n'

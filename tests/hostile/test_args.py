@@ -13,7 +13,7 @@ import re
 import pytest
 
 from hostile.cases import expect, run_rekit
-from rekit.reports import params as P
+from rekit.parameters import registry as P
 
 DEEP = "[" * 100_000  # a 100,000-deep JSON array
 DEEP_IN_BOUNDS = "[" * 4_000 + "]" * 4_000  # 8,000 characters, within the length bound, 4,000 deep
@@ -78,7 +78,7 @@ def test_a_one_year_range_and_a_plain_range_still_run():
 
 @pytest.mark.parametrize("value", ["", "a", "A-1_b.c", "x" * 64, "2024.s1", "x" * 65, "a b", "é", "a/b", "a\tb", "１"])
 def test_the_student_id_rule_agrees_with_the_exercises(value):
-    """The parameter's rule (rekit.reports.params, which may not import teaching) and the exercises'
+    """The parameter's rule (rekit.parameters.registry, which may not import teaching) and the exercises'
     (rekit.teaching.exercises.STUDENT_ID) accept the same ids; "" means the shared values in both."""
     from rekit.teaching.exercises import STUDENT_ID
 

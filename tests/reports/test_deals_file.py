@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rekit.reports import params as P
+from rekit.parameters import registry as P
 from rekit.reports import runner as R
 from rekit.reports.jobs import ReportError, jobs_from_batch
 from rekit.paths import BUNDLED_NOTEBOOKS

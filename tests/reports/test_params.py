@@ -1,5 +1,5 @@
-"""Notebook parameters: the spec types on pydantic (rekit.reports.specs) and the registry and check
-(rekit.reports.params). No kernel runs here.
+"""Notebook parameters: the spec types on pydantic (rekit.parameters.specs) and the registry and check
+(rekit.parameters.registry). No kernel runs here.
 
 Every refusal names the parameter, the value given and what is allowed; where a value would leave a
 report with nothing to show (a timeline after the last event, a year the model does not reach, an
@@ -20,8 +20,8 @@ from hypothesis import strategies as st
 
 import rekit.params
 from rekit.data.periods import parse_period
-from rekit.reports import params as P
-from rekit.reports.specs import AnyValue, Bool, Choice, Float, Int, ListOf, PeriodText, Refused, Str
+from rekit.parameters import registry as P
+from rekit.parameters.specs import AnyValue, Bool, Choice, Float, Int, ListOf, PeriodText, Refused, Str
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "tests" / "fixtures" / "notebooks"
@@ -246,6 +246,6 @@ def test_importing_the_registry_does_not_load_pydantic():
     import subprocess
     import sys
 
-    code = "import sys, rekit.reports.params; print('pydantic' in sys.modules)"
+    code = "import sys, rekit.parameters.registry; print('pydantic' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -18,7 +18,7 @@ in a second with a message naming the parameter, the value given and what is all
 ``parameter 'draws': got -5; allowed: an integer from 1 to 100000``.
 
 What is allowed comes from `SPECS` (shared names: years, draws, seed, deals, ...; the spec types,
-on pydantic, are in rekit.reports.specs). Where a value could leave a report with nothing to show,
+on pydantic, are in rekit.parameters.specs). Where a value could leave a report with nothing to show,
 the bound comes from the model or the data: years within the model's years
 (rekit.model.deals.YEARS), deal and basis names from data/deals.yml, USGS editions that report
 mine production, and a `since` no later than the last event in data/events.csv. A parameter a
@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from rekit.errors import RekitError
-from rekit.reports.specs import AnyValue, Bool, Choice, Float, Int, ListOf, Matching, PeriodText, Refused, Spec, Str
+from rekit.parameters.specs import AnyValue, Bool, Choice, Float, Int, ListOf, Matching, PeriodText, Refused, Spec, Str
 
 __all__ = [
     "ParameterError", "SPECS", "check", "check_parameters", "declared", "spec_for", "defaults", "Declared",

@@ -8,7 +8,7 @@ typed on the command line arrive as text (``"1000"``, ``"no"``, ``"a,b"``), valu
 notebook as Python values; both are accepted.
 
 `coerce(value)` returns the normalised value or raises `Refused`; `describe()` says what is
-allowed in words (``an integer from 1 to 100000``). The registry (rekit.reports.params) turns a
+allowed in words (``an integer from 1 to 100000``). The registry (rekit.parameters.registry) turns a
 refusal into a message naming the parameter, the value given and what is allowed; pydantic's own
 messages are not shown, because they speak of types, not of what the parameter means.
 
