@@ -28,8 +28,9 @@ OBS = [
 ]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def r() -> _Reader:
+    """A fresh reader for each test (cheap: five rows), so every test exercises its construction."""
     obs = pd.DataFrame(OBS, columns=["id", "status", "source_id", "unit", "value", "low", "high"])
     sources = pd.DataFrame({"source_id": ["src_a", "src_b"]})
     events = pd.DataFrame({"id": ["ctrl_1", "ctrl_2", "mou"], "kind": ["export_control", "export_control", "agreement"]})
@@ -318,6 +319,7 @@ def test_the_china_shock_gives_its_start_and_event(r):
     ({"start": "2030-01", "evnt": "ctrl_1"},
      "w, key 'china_shock': unknown key 'evnt' (did you mean 'event'?); allowed: start, event, events, note"),
     ({"event": "ctrl_1"}, f"w, key 'china_shock': start None is not {DATE_FORM}"),
+    ({"start": "2030-13"}, f"w, key 'china_shock': start '2030-13' is not {DATE_FORM}"),
     ({"start": "2030-01", "events": "ctrl_1"}, "w, key 'china_shock': events must be a list of events.csv ids, got 'ctrl_1'"),
     ({"start": "2030-01", "event": "ctrl_22"},
      "w, key 'china_shock': event 'ctrl_22' is not an id in events.csv (did you mean 'ctrl_2'?); the known export controls are: "
@@ -340,3 +342,60 @@ def test_the_bundled_parameters_refuse_a_zero_yield():
     """The bounds a deals file meets are PARAMS'; a yield's lower bound is open."""
     assert PARAMS["eta_metal"].open_lo and PARAMS["eta_metal"].lo == 0 and PARAMS["eta_metal"].hi == 1
     assert np.isinf(PARAMS["partner_capacity"].hi) and not PARAMS["partner_capacity"].open_lo
+
+
+def test_the_reader_keeps_its_file_name(r):
+    assert r.file == "mine.yml"
+
+
+def test_the_halt_alone_names_where_it_is_refused(r):
+    assert refused(r.halt, "w", {"date": "2026-04-31", "source": "src_a"}) == \
+        f"w, key 'export_halt': date '2026-04-31' is not {DATE_FORM}"
+
+
+def test_a_value_with_a_bad_source_names_the_key(r):
+    assert refused(r.quantity, "w", "m", {"value": 5, "source": "nowhere"}, MASS) == \
+        "w, key 'm': source 'nowhere' is neither a source_id, obs:ID nor 'assumption'"
+
+
+def test_a_number_of_exactly_1e12_is_within_reach(r):
+    unbounded = Param("t NdPr oxide", ("mass",), 0, math.inf, False, "a mass")
+    assert r.quantity("w", "m", {"value": 1e12, "source": "src_a"}, unbounded).value == 1e12
+
+
+def test_a_schedule_names_its_key_and_keeps_its_kind_when_given_one_value(r):
+    assert r.schedule("w", "m", {"value": 3, "source": "src_a"}, MASS, "fiscal") == Schedule(((0, q(3)),), "fiscal")
+    assert refused(r.schedule, "w", "m", {"value": 1001, "source": "src_a"}, MASS) == \
+        "w, key 'm': value 1001 is outside [0, 1000] (an oxide mass)"
+    assert refused(r.schedule, "w", "m", {2070: {"value": 1, "source": "src_a"}}, MASS) == \
+        "w, key 'm': year 2070 is not a year from 2014 to 2050"
+
+
+@pytest.mark.parametrize("spec, message", [
+    (5, "w, key 'm': value 5 needs a source: write {value: 5, source: assumption} or {obs: ID} "
+        "(allowed keys: obs, value, low, high, source, note)"),
+    ({}, "w, key 'm': give `value` (with `source`) or `obs`"),
+])
+def test_a_schedule_that_is_neither_years_nor_a_value_is_refused(r, spec, message):
+    assert refused(r.schedule, "w", "m", spec, MASS) == message
+
+
+def test_a_share_may_come_from_an_observation_of_a_share_and_stays_within_0_1(r):
+    shares, rest = r.shares("w", {"export": {"obs": "frac"}, "toll": share(0), "domestic": share(0), "stock": "rest"})
+    assert shares["export"].quantities[0].value == 0.4 and shares["export"].quantities[0].unit == "share"
+    assert refused(r.shares, "w", {"export": {"obs": "ox"}, "toll": share(0), "domestic": share(0), "stock": "rest"}) == \
+        "w, key 'shares.export': obs 'ox' is in 't NdPr oxide', but shares.export needs share"
+    assert refused(r.shares, "w", {"export": share(1.5), "toll": share(0), "domestic": share(0), "stock": "rest"}) == \
+        "w, key 'shares.export': value 1.5 is outside [0, 1] (a share of IREL's output)"
+    assert refused(r.shares, "w", {2026: {"export": share(0), "toll": share(0), "domestic": share(-0.1), "stock": "rest"}}) == \
+        "w, year 2026, key 'shares.domestic': value -0.1 is outside [0, 1] (a share of IREL's output)"
+
+
+def test_shares_other_than_the_rest_may_reach_one_plus_a_billionth():
+    # 1e-06 + 0.999999001 is 1 + 1e-9 exactly in floats: the tolerance's edge, accepted
+    assert 1e-06 + 0.999999001 == 1 + 1e-9
+    reader = _Reader(Dataset(observations=pd.DataFrame(OBS, columns=["id", "status", "source_id", "unit", "value", "low", "high"]),
+                             sources=pd.DataFrame({"source_id": ["src_a"]}), events=pd.DataFrame(), indicators=pd.DataFrame(),
+                             path=Path(".")), "f")
+    shares, rest = reader.shares("w", {"export": share(1e-06), "toll": share(0.999999001), "domestic": share(0), "stock": "rest"})
+    assert rest == "stock"
