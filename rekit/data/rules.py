@@ -377,6 +377,7 @@ def check(tables: dict[str, pd.DataFrame], schema: dict[str, Resource]) -> list[
         *periods(src, "date", f_src),
         *periods(ev, "date", f_ev),
         *provenance(obs, f_obs),
-        *sources_used(src, [obs, ev], f_src),
+        *sources_used(src, [obs, ev, *(t for n, t in tables.items() if n not in ("observations", "events", "sources")
+                                        and "source_id" in t.columns)], f_src),
         *control_measures(ev, f_ev),
     ]
