@@ -245,3 +245,55 @@ def test_the_difference_of_two_deals_is_analysed():
     merged = one.merge(diff, on=["year", "parameter"], suffixes=("", "_diff"))
     assert len(merged) == len(one)
     assert merged["ST"].tolist() == pytest.approx(merged["ST_diff"].tolist(), abs=1e-9)
+
+
+# --- the factors of a run, by hand from the book ------------------------------------------------
+
+def by_name(*args, **kwargs) -> dict[str, Factor]:
+    return {f.name: f for f in factors(*args, **kwargs)}
+
+
+def test_a_basis_given_by_name_gives_the_paths_of_that_basis_only():
+    b = book()
+    fs = by_name(b, ["plain"], "capacity", "official", "chain")
+    assert fs["production"].schedules == (b.basis("capacity").schedule,)  # the capacity basis' path is ranged
+    assert fs["capacity"].schedules == (b.basis("capacity").capacity,)
+    assert fs["production"].group == fs["capacity"].group == "production"
+    assert "nd_as_ndpr_oxide" not in fs  # the capacity basis is in t NdPr oxide already
+    assert "production_basis" not in fs and "demand_basis" not in fs and "framing" not in fs
+    assert fs["demand_base"].schedules == (b.demand("official").base,) and fs["demand_base"].group == "demand"
+    assert fs["demand_growth"].schedules == (b.demand("official").growth,)
+    assert "magnets_per_oxide" not in fs  # the chain framing states no ratio
+    fs = by_name(b, ["plain"], "capacity", "industry", "officials")
+    assert fs["demand_base"].schedules == (b.demand("industry").base,)
+    assert fs["magnets_per_oxide"].schedules == (b.framing("officials").magnets_per_oxide,)
+    assert fs["magnets_per_oxide"].group == "composition"
+
+
+def test_a_basis_in_t_nd_brings_its_conversion_factor():
+    fs = by_name(book(), ["plain"], "output", "official", "chain")
+    assert book().basis("output").in_nd and fs["nd_as_ndpr_oxide"].group == "production"
+
+
+def test_the_structural_factors_choose_among_the_books_entries_in_order():
+    b = book()
+    fs = by_name(b, ["plain"])
+    assert fs["production_basis"].choices == tuple(b.bases) and fs["production_basis"].group == "production_basis"
+    assert fs["demand_basis"].choices == tuple(b.demands) and fs["demand_basis"].group == "demand_basis"
+    assert fs["framing"].choices == ("chain", "officials") and fs["framing"].group == "framing"
+    # every basis's path is the one factor `production`, read from each basis (the ranged and the point ones)
+    assert fs["production"].schedules == tuple(dict.fromkeys(x.schedule for x in b.bases.values()))
+
+
+def test_a_book_of_two_bases_and_two_demands_still_chooses_and_of_one_does_not():
+    from dataclasses import replace
+
+    b = book()
+    two = replace(b, bases={k: b.bases[k] for k in ("output", "capacity")},
+                  demands={k: b.demands[k] for k in ("official", "industry")})
+    fs = by_name(two, ["plain"])
+    assert fs["production_basis"].choices == ("output", "capacity")
+    assert fs["demand_basis"].choices == ("official", "industry")
+    one = replace(b, bases={"capacity": b.bases["capacity"]}, demands={"official": b.demands["official"]})
+    fs = by_name(one, ["plain"])
+    assert "production_basis" not in fs and "demand_basis" not in fs and "framing" in fs
