@@ -34,6 +34,7 @@ from rekit.data.units import unit_kind
 from rekit.data.yamlfile import MAX_NUMBER, YamlFileError, read_yaml
 from rekit.errors import RekitError
 from rekit.model.conversions import ndpr_oxide_split
+from rekit.model import demand as bottom_up_demand
 from rekit.model.quantities import Quantity, Schedule
 from rekit.paths import BUNDLED_DATA, DEALS_FILE
 
@@ -821,6 +822,12 @@ def load_deals(extra: str | Path | Mapping[str, Any] | None = None, ds: Dataset 
     bundled = ds.path / DEALS_FILE if (ds.path / DEALS_FILE).exists() else BUNDLED_DATA / DEALS_FILE
     doc = _read_yaml(bundled)
     book = _build(doc, bundled.name, ds, None, {})
+    if (ds.path / "end_use_units.csv").is_file() and bottom_up_demand.BASIS not in book.demands:
+        # the bottom-up basis is computed from the data's end uses (rekit.model.demand), beside the top-down ones
+        bu = bottom_up_demand.bottom_up(ds.path)
+        growth = Schedule(tuple((float(y), q) for y, q in bu.growth))
+        book.demands[bottom_up_demand.BASIS] = Demand(bottom_up_demand.BASIS, bu.description, Schedule.constant(bu.base),
+                                                      bu.base_year, growth)
     if extra is None:
         return book
     if isinstance(extra, Mapping):
