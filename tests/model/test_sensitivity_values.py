@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rekit.model.conversions import ND_AS_NDPR_OXIDE
 from rekit.model.deals import load_deals
 from rekit.model.quantities import Quantity, Schedule
 from rekit.model.sensitivity import (
@@ -30,6 +31,9 @@ MINE = {"deals": {
                    "shares": {"export": a(0), "stock": a(0), "domestic": a(0), "toll": "rest"}, "partner_capacity": a(500)},
     "no_room": {"description": "a tenth tolled, but the partner has no capacity",
                 "shares": {"export": a(0), "toll": a(0.1), "domestic": a(0), "stock": "rest"}},
+    "ranged_toll": {"description": "a ranged tenth tolled to a partner with capacity",
+                    "shares": {"export": a(0), "toll": {"value": 0.1, "low": 0.0, "high": 0.2, "source": "assumption: test"},
+                               "domestic": a(0), "stock": "rest"}, "partner_capacity": a(500)},
     "schemed": {"description": "one scheme plant",
                 "shares": {"export": a(0), "toll": a(0), "domestic": a(0), "stock": "rest"},
                 "scheme_beneficiaries": {"value": 0, "low": 0, "high": 1, "source": "assumption: maybe one"}},
@@ -262,7 +266,7 @@ def test_a_basis_given_by_name_gives_the_paths_of_that_basis_only():
     assert "nd_as_ndpr_oxide" not in fs  # the capacity basis is in t NdPr oxide already
     assert "production_basis" not in fs and "demand_basis" not in fs and "framing" not in fs
     assert fs["demand_base"].schedules == (b.demand("official").base,) and fs["demand_base"].group == "demand"
-    assert fs["demand_growth"].schedules == (b.demand("official").growth,)
+    assert fs["demand_growth"].schedules == (b.demand("official").growth,) and fs["demand_growth"].group == "demand"
     assert "magnets_per_oxide" not in fs  # the chain framing states no ratio
     fs = by_name(b, ["plain"], "capacity", "industry", "officials")
     assert fs["demand_base"].schedules == (b.demand("industry").base,)
@@ -273,6 +277,13 @@ def test_a_basis_given_by_name_gives_the_paths_of_that_basis_only():
 def test_a_basis_in_t_nd_brings_its_conversion_factor():
     fs = by_name(book(), ["plain"], "output", "official", "chain")
     assert book().basis("output").in_nd and fs["nd_as_ndpr_oxide"].group == "production"
+    assert fs["nd_as_ndpr_oxide"].schedules == (Schedule.constant(ND_AS_NDPR_OXIDE),)
+
+
+def test_a_ranged_share_is_a_factor_of_the_shares_group():
+    fs = by_name(book(), ["ranged_toll"], "capacity", "official", "chain")
+    assert fs["share:toll"].group == "shares" and fs["share:toll"].schedules == (book().get("ranged_toll").shares["toll"],)
+    assert "share:export" not in fs  # a point: not a factor
 
 
 def test_the_structural_factors_choose_among_the_books_entries_in_order():
@@ -297,3 +308,25 @@ def test_a_book_of_two_bases_and_two_demands_still_chooses_and_of_one_does_not()
     one = replace(b, bases={"capacity": b.bases["capacity"]}, demands={"official": b.demands["official"]})
     fs = by_name(one, ["plain"])
     assert "production_basis" not in fs and "demand_basis" not in fs and "framing" in fs
+
+
+@pytest.mark.parametrize("metric, fixed, one, other", [
+    ("oxide_production", "basis", "capacity", "output"),
+    ("magnet_demand", "demand", "industry", "official"),
+    ("ssr_oxide", "framing", "officials", "chain"),
+])
+def test_evaluate_runs_the_basis_demand_and_framing_given_by_name(metric, fixed, one, other):
+    """The same design over the deal's ranged inputs, under two named choices of one structural dimension,
+    gives two different paths over 2024-2030 (each choice's own production path, demand or magnets per oxide)."""
+    from rekit.model.sensitivity import evaluate
+
+    names = {"basis": "capacity", "demand": "official", "framing": "chain"}
+    years = np.arange(2024, 2031)
+    out = []
+    for choice in (one, other):
+        kw = {**names, fixed: choice}
+        facs = factors(book(), ["plain"], kw["basis"], kw["demand"], kw["framing"])
+        X = np.full((2, len(facs)), 0.5)
+        out.append(evaluate(book(), ["plain"], facs, X, years, metric, **kw))
+    assert out[0].shape == out[1].shape == (2, len(years))
+    assert not np.allclose(out[0][0], out[1][0], rtol=0.1)  # apart by more than a tenth in some year
