@@ -55,13 +55,13 @@ def main() -> None:
     print(f"deal explorer, {len(args.deals)} deals ({', '.join(args.deals)}), 2024-2035, "
           f"median of {args.updates} updates (ms)")
     for draws in (0, 200):
-        def state(i=0):
+        def state(i=0, draws=draws):
             return State(deals=tuple(args.deals), years=(2024, 2035), draws=draws,
                          overrides={"retained_share": shares[i % len(shares)]})
 
         live = go.FigureWidget(make_figure(book))
 
-        def in_place(i=0):
+        def in_place(i=0, live=live):
             update_figure(live, compute(state(i), book), 2030, names)
 
         def rebuild(i=0):
@@ -72,7 +72,7 @@ def main() -> None:
         ex = explore(args.deals, draws=draws, ds=ds, book=book)
         slider = ex.controls["retained_share"]
 
-        def full(i=0):
+        def full(i=0, slider=slider):
             slider.value = shares[i % len(shares)] if slider.value != shares[i % len(shares)] else shares[(i + 1) % len(shares)]
 
         model = median_ms(lambda i=0: compute(state(i), book), args.updates)
