@@ -94,7 +94,8 @@ def main() -> None:
     t = time.perf_counter()
     structural_envelope(fresh, args.deals)
     again = (time.perf_counter() - t) * 1000
-    print(f"structural envelope, {len(args.deals)} deals x 24 scenarios x {ENVELOPE_DRAWS} draws, 2024-2050: "
+    scenarios = len(fresh.bases) * len(fresh.demands) * max(len(fresh.framings), 1)
+    print(f"structural envelope, {len(args.deals)} deals x {scenarios} scenarios x {ENVELOPE_DRAWS} draws, 2024-2050: "
           f"first {first:.2f} s, kept {again:.2f} ms")
 
     if args.app:

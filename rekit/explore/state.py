@@ -261,9 +261,9 @@ def sources_for(book: DealBook, ds: Dataset, deals: Sequence[str], basis: str,
 
 #: The metrics whose structural envelope the explorer shows (the two it draws).
 ENVELOPE_METRICS = ("self_sufficiency", "export_share")
-#: Draws per structural scenario behind the envelope: 100 × 24 scenarios (4 production bases × 3 demand
-#: bases × 2 framings) = 2,400 pooled draws, enough for a stable 5th and 95th percentile; about 0.25 s a
-#: deal on 2 cores, run once per deal and kept (`structural_envelope`).
+#: Draws per structural scenario behind the envelope: with the bundled book's 4 production bases × 4 demand
+#: bases × 2 framings, 100 × 32 = 3,200 pooled draws, enough for a stable 5th and 95th percentile; about
+#: 0.3 s a deal on 2 cores, run once per deal and kept (`structural_envelope`).
 ENVELOPE_DRAWS = 100
 _ENVELOPES: dict[tuple[int, str, int], tuple[DealBook, pd.DataFrame]] = {}
 
