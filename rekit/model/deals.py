@@ -59,7 +59,7 @@ FRAMINGS = ("chain", "officials")
 FRAMING_KEYS = ("description", "magnets_per_oxide")
 STOCK_KEYS = ("date", "source", "note")
 BASIS_KINDS = ("annual", "fiscal", "run_rate")
-DEMAND_KEYS = ("description", "base", "base_year", "growth")
+DEMAND_KEYS = ("description", "base", "base_year", "growth", "from")
 HALT_KEYS = ("date", "latest", "source", "note")
 SHOCK_KEYS = ("start", "event", "events", "note")
 YEARS = (2024, 2050)  # the reach of the data: first reported year to the end of the longest plan
@@ -349,6 +349,7 @@ class _Reader:
 
     def __init__(self, ds: Dataset, file: str):
         self.file = file
+        self.path = ds.path  # the data folder (the bottom-up demand basis reads its end-use tables)
         # the columns a quantity reads, by observation id (ids are unique: observations.csv's key),
         # as plain dicts: a deal file refers to observations a few hundred times, and building a
         # pandas row for each (Dataset.obs) was most of the time it took to read one
@@ -695,6 +696,14 @@ def _bases(r: _Reader, doc: dict, file: str) -> dict[str, Basis]:
 def _demands(r: _Reader, doc: dict, file: str) -> dict[str, Demand]:
     out = {}
     for name, raw, where in _named(doc, file, "demand_bases", "demand basis", "demand bases", DEMAND_KEYS):
+        if "from" in raw:  # computed from the data's end uses (rekit.model.demand), beside the top-down bases
+            if raw["from"] != "end_uses" or any(k not in ("from", "description") for k in raw):
+                raise DealError(f"{where}: 'from' takes end_uses (the bottom-up demand of data/end_use_units.csv), "
+                                f"with no base, base_year or growth of its own; got {raw!r}")
+            bu = bottom_up_demand.bottom_up(r.path)
+            out[name] = Demand(name, str(raw.get("description") or bu.description).strip(), Schedule.constant(bu.base),
+                               bu.base_year, Schedule(tuple((float(y), q) for y, q in bu.growth)))
+            continue
         missing = [k for k in ("base", "base_year", "growth") if k not in raw]
         if missing:
             raise DealError(f"{where}: missing {', '.join(missing)}")
@@ -822,12 +831,6 @@ def load_deals(extra: str | Path | Mapping[str, Any] | None = None, ds: Dataset 
     bundled = ds.path / DEALS_FILE if (ds.path / DEALS_FILE).exists() else BUNDLED_DATA / DEALS_FILE
     doc = _read_yaml(bundled)
     book = _build(doc, bundled.name, ds, None, {})
-    if (ds.path / "end_use_units.csv").is_file() and bottom_up_demand.BASIS not in book.demands:
-        # the bottom-up basis is computed from the data's end uses (rekit.model.demand), beside the top-down ones
-        bu = bottom_up_demand.bottom_up(ds.path)
-        growth = Schedule(tuple((float(y), q) for y, q in bu.growth))
-        book.demands[bottom_up_demand.BASIS] = Demand(bottom_up_demand.BASIS, bu.description, Schedule.constant(bu.base),
-                                                      bu.base_year, growth)
     if extra is None:
         return book
     if isinstance(extra, Mapping):
