@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from rekit.model.conversions import ELEMENTS, ND_PER_ND2O3, PR_PER_PR6O11
-from rekit.model.simulation import ModelError
+from rekit.model.stocks_in_use import ModelError
 
 __all__ = ["ROUTES", "RECYCLING_SCHEME", "RecyclingScheme", "Recycled", "check_rate", "ramp", "recycle",
            "ndpr_oxide_equivalent", "scheme_capacity"]

@@ -36,10 +36,18 @@ import numpy as np
 from scipy.special import ndtr
 
 from rekit.data.dataset import Dataset, load
+from rekit.errors import RekitError
 from rekit.model.conversions import ELEMENTS
-from rekit.model.simulation import ModelError
 
-__all__ = ["END_USES_FILE", "LIFETIME_KINDS", "Lifetime", "StocksInUse", "inflow_driven", "check_end_uses", "check_series",
+
+class ModelError(RekitError, ValueError):
+    """Bad input to the stock model or recycling (exit 2): the message names the parameter, the value and what is allowed.
+
+    Its own class (not rekit.model.simulation's ModelError, which the simulation imports this module beside)
+    so that the simulation can run the stock model without an import cycle."""
+
+
+__all__ = ["ModelError", "END_USES_FILE", "LIFETIME_KINDS", "Lifetime", "StocksInUse", "inflow_driven", "check_end_uses", "check_series",
            "end_use_lifetimes", "lifetimes_for", "inflow_from_units"]
 
 #: The data package's table of end uses and their magnets' lifetimes.

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rekit.model.recycling import RECYCLING_SCHEME, ramp, recycle, scheme_capacity
-from rekit.model.simulation import ModelError
+from rekit.model.stocks_in_use import ModelError
 from rekit.model.stocks_in_use import Lifetime, inflow_driven
 
 USES = ("ev_4w", "wind")

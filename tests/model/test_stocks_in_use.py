@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rekit.model.simulation import ModelError
-from rekit.model.stocks_in_use import Lifetime, check_end_uses, inflow_driven
+from rekit.model.stocks_in_use import Lifetime, ModelError, check_end_uses, inflow_driven
 
 LN2 = np.log(2.0)
 
