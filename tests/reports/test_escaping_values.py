@@ -235,6 +235,8 @@ def test_a_frame_neutralises_its_names_and_text_but_not_its_numbers():
 def test_a_frame_neutralises_a_text_column_after_a_number_column_and_keeps_numbers_as_numbers():
     frame = pd.DataFrame({"n": [1.5, float("-inf")], "a": ["=1", None], "b": [None, "y"]})
     assert csvcells.frame_csv(frame) == "n,a,b\n1.5,'=1,\n-inf,,y\n"
+    # an empty first cell is no text to look for a carriage return in
+    assert csvcells.frame_csv(pd.DataFrame({"a": [None, "=x"], "n": [1, 2]})) == "a,n\n,1\n'=x,2\n"
 
 
 def test_a_frame_with_a_carriage_return_keeps_its_numbers_and_their_format():
