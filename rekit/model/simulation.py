@@ -46,7 +46,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
 
@@ -55,7 +55,7 @@ import pandas as pd
 
 from rekit.model import metrics
 from rekit.model.conversions import ELEMENTS, ND_AS_NDPR_OXIDE, ND_PER_ND2O3, PR_PER_PR6O11, year_fraction_before
-from rekit.model.deals import (DEFAULT_BASIS, DEMAND_PARAMS, PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, DealError,
+from rekit.model.deals import (DEFAULT_BASIS, DEMAND_PARAMS, PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, DealError, Demand,
                                Param, decimal_year)
 from rekit.model.flows import MassBalanceError, check_balance
 from rekit.model import origin
@@ -450,6 +450,23 @@ def _stack(chosen: list[Deal], get: Callable[[Deal], np.ndarray]) -> np.ndarray:
     return np.stack([np.broadcast_to(p, (rows, cols)) for p in parts])
 
 
+def demand_path(dem: Demand, yrs: np.ndarray, width: int, sample: Sampler, overrides: Mapping[str, float] | None = None) -> np.ndarray:
+    """India's magnet demand, t magnet, (1, years, width): the basis's base in its base year grown at its
+    growth (each unless overridden), D(y) = base · Π(1 + g) from the base year to y. The one input a
+    demand basis sets (build_inputs; simulate_demands calls it for each further basis)."""
+    base_s, growth_s = dem.base, dem.growth
+    if overrides and "demand_base" in overrides:
+        base_s = Schedule.constant(Quantity.point(float(overrides["demand_base"]), "t magnet", "user override"))
+    if overrides and "demand_growth" in overrides:
+        growth_s = Schedule.constant(Quantity.point(float(overrides["demand_growth"]), "ratio", "user override"))
+    span = np.arange(min(yrs[0], dem.base_year), max(yrs[-1], dem.base_year) + 1)
+    growth = np.broadcast_to(sample("demand_growth", growth_s, span), (len(span), width))
+    cum = np.cumprod(1.0 + growth, axis=0)
+    base = np.broadcast_to(sample("demand_base", base_s), (1, width))[0]
+    window = cum[yrs[0] - span[0]: yrs[-1] - span[0] + 1]
+    return (window * (base / cum[dem.base_year - span[0]]))[None]
+
+
 def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | None, yrs: np.ndarray, width: int,
                  sample: Sampler, overrides: Mapping[str, float] | None = None, production_scale: float = 1.0,
                  framing: str = "chain") -> dict[str, np.ndarray]:
@@ -501,18 +518,7 @@ def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | N
         if p in DEMAND_PARAMS:
             continue
         inp[p] = _stack(chosen, param(p))
-    # demand: base and growth from the basis unless overridden
-    base_s, growth_s = dem.base, dem.growth
-    if overrides and "demand_base" in overrides:
-        base_s = Schedule.constant(Quantity.point(float(overrides["demand_base"]), "t magnet", "user override"))
-    if overrides and "demand_growth" in overrides:
-        growth_s = Schedule.constant(Quantity.point(float(overrides["demand_growth"]), "ratio", "user override"))
-    span = np.arange(min(yrs[0], dem.base_year), max(yrs[-1], dem.base_year) + 1)
-    growth = np.broadcast_to(sample("demand_growth", growth_s, span), (len(span), width))
-    cum = np.cumprod(1.0 + growth, axis=0)
-    base = np.broadcast_to(sample("demand_base", base_s), (1, width))[0]
-    window = cum[yrs[0] - span[0]: yrs[-1] - span[0] + 1]
-    inp["demand"] = (window * (base / cum[dem.base_year - span[0]]))[None]
+    inp["demand"] = demand_path(dem, yrs, width, sample, overrides)
     # part-year export halt and China shock
     inp["export_active"] = np.array([[year_fraction_before(d.export_halt, int(y)) if d.export_halt else 1.0 for y in yrs]
                                      for d in chosen])[:, :, None]
@@ -711,7 +717,8 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
     out = {k: np.empty((n_years, D, N)) for k in STEP_KEYS}  # year first: each year's (D, N) slice is contiguous
     s0, floor = np.empty((D, N)), np.zeros((D, N))
     worst = np.zeros((n_years, 8))  # each year's largest residual of each balance, and most negative flow (NaN if any is NaN)
-    scale = max(1.0, float(np.max(np.minimum(fl["P"], fl["cap_irel"]))), float(np.max(fl["demand"])))
+    stock_scale = max(1.0, float(np.max(np.minimum(fl["P"], fl["cap_irel"]))))  # the back-cast's: oxide, not demand
+    scale = max(stock_scale, float(np.max(fl["demand"])))
     workers = THREADS if D * N >= 2 * MIN_THREAD_ELEMENTS else 1
     step = max(1, -(-N // workers))  # draws per block: one block per thread
     blocks = [slice(lo, min(lo + step, N)) for lo in range(0, N, step)]
@@ -720,7 +727,7 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
     def run(i: int) -> None:
         sl = blocks[i]
         block = Flows({k: v[..., sl] if np.ndim(v) and np.shape(v)[-1] == N > 1 else v for k, v in fl.items()})
-        block["S_start"], floor[:, sl] = _opening_stock(block, shocked, n_years, scale)
+        block["S_start"], floor[:, sl] = _opening_stock(block, shocked, n_years, stock_scale)
         s0[:, sl] = block["S_start"]
         _step_years(block, shocked, n_years, {k: v[:, :, sl] for k, v in out.items()}, worsts[i] if check else None)
 
@@ -880,10 +887,7 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
         returned = yr(kept_all, t) * delivered
         dem_t = np.broadcast_to(yr(fl["demand"], t), (D, N))
         supply = returned + G
-        gap = np.maximum(dem_t - supply, 0)
-        m_imp = gap * yr(fl["a_mag"], t)
-        m_exp = np.maximum(supply - dem_t, 0)
-        short = gap - m_imp
+        m_imp, m_exp, short = magnet_use(supply, dem_t, yr(fl["a_mag"], t))
         if worst is not None:  # inputs − outputs − stock change, each process in its own material, this year
             in_metal = (u1 + u2 + u3) * f_oxt
             metal_in = in_metal * em + u4
@@ -908,6 +912,32 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
                      ("g_ndpr", g_ndpr), ("S", S), ("H", H), ("HIm", HIm), ("L", L), ("delivered", delivered),
                      ("magnet_imports", m_imp), ("magnet_exports", m_exp), ("shortfall", short)):
             out[k][t] = v
+
+
+#: The flows a run's demand basis decides: demand itself and the magnets' use (magnet_use). No other
+#: flow or stock reads demand, so one run serves every demand basis (with_demand, simulate_demands).
+DEMAND_FLOWS = ("demand", "magnet_imports", "magnet_exports", "shortfall")
+
+
+def magnet_use(supply, demand, available):
+    """(magnet imports, magnet exports, shortfall), t magnet, from the magnets made and returned (`supply`)
+    and `demand`: demand beyond supply is imported as far as China lets it (`available`, the share of
+    imports not cut, 1 without a shock), the rest is short; supply beyond demand is exported. The
+    only place demand enters the year loop, and nothing it gives feeds a later year."""
+    gap = np.maximum(demand - supply, 0)
+    imports = gap * available
+    return imports, np.maximum(supply - demand, 0), gap - imports
+
+
+def with_demand(fl: Flows, demand: np.ndarray) -> Flows:
+    """The flows of the same run under another demand (t magnet, broadcastable to (D, Y, N)): every
+    flow but DEMAND_FLOWS shared (the same arrays), those recomputed by magnet_use exactly as the
+    year loop computes them, derived flows recomputed when read. The use process balances by
+    construction (imports + made + returned − exports = demand − shortfall); the others are the run's."""
+    out = Flows({k: v for k, v in fl.items() if k not in DERIVED and k not in DEMAND_FLOWS})
+    out["demand"] = np.broadcast_to(demand, fl["S"].shape)
+    out["magnet_imports"], out["magnet_exports"], out["shortfall"] = magnet_use(fl["returned"] + fl["G"], out["demand"], fl["a_mag"])
+    return out
 
 
 def balance_residuals(fl: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -991,7 +1021,7 @@ def _origin_masses(fl: Flows) -> dict:
 
 
 def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
-    c, own_oxide, ox_need = fl["c_nd"], fl["own_oxide"], fl["ox_need"]
+    c, own_oxide = fl["c_nd"], fl["own_oxide"]  # demand (ox_need) is read only by the metrics that use it (scenarios.demand_dependent)
     m: dict[str, Callable[[], metrics.ArrayLike]] = {
         "production": lambda: fl["O"] * c,
         "exports": lambda: fl["X"] * c,
@@ -1014,8 +1044,8 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
         "oxide_imported": lambda: fl["u3"],
         "oxide_stock_drawn": lambda: fl["u2"],
         "oxide_stock": lambda: fl["S"],
-        "oxide_gap": lambda: ox_need - fl["O"],
-        "stock_cover_years": lambda: metrics.stock_cover(fl["S"], ox_need),
+        "oxide_gap": lambda: fl["ox_need"] - fl["O"],
+        "stock_cover_years": lambda: metrics.stock_cover(fl["S"], fl["ox_need"]),
         "metal_india": lambda: (fl["u1"] + fl["u2"] + fl["u3"]) * fl["f_ox"] * fl["eta_metal"],
         "metal_imported": lambda: fl["u4"],
         "heavy_imported": lambda: fl["HIm"],
@@ -1024,7 +1054,7 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
         "magnet_imports": lambda: fl["magnet_imports"],
         "magnet_exports": lambda: fl["magnet_exports"],
         "magnet_shortfall": lambda: fl["shortfall"],
-        "ssr_oxide": lambda: metrics.self_sufficiency(fl["O"], ox_need),
+        "ssr_oxide": lambda: metrics.self_sufficiency(fl["O"], fl["ox_need"]),
         "ssr_metal": lambda: metrics.self_sufficiency(arrays["metal_india"], fl["demand"] * fl["w_ndpr"] / fl["eta_am"]),
         "import_reliance": lambda: metrics.import_reliance(fl["G"], fl["magnet_imports"] + fl["returned"], fl["magnet_exports"]),
         "china_share_oxide": lambda: metrics.china_share(_div(fl["u3"] * fl["ch_ox"], fl["a_ox"]), fl["O"] + fl["u3"]),
@@ -1064,6 +1094,19 @@ def simulate(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (202
     and the sign of every flow are checked after (`check=False` skips both, for sensitivity
     analysis, which checks one run of its design).
     """
+    return simulate_demands(book, deals, [demand], years, draws, seed, basis, overrides, production_scale, check, framing)[0]
+
+
+def simulate_demands(book: DealBook, deals: Iterable[str], demands: Sequence[str | None], years: tuple[int, int] = (2024, 2035),
+                     draws: int = 1000, seed: int = 0, basis: str = DEFAULT_BASIS, overrides: Mapping[str, float] | None = None,
+                     production_scale: float = 1.0, check: bool = True, framing: str = "chain") -> list[Result]:
+    """simulate() under each demand basis of `demands` (None: the default), one Result each, the flows run once.
+
+    Demand enters a run only in DEMAND_FLOWS (magnet_use): the year loop, the back-cast and the checks
+    run once, with the first basis, and each other basis's demand is put in by with_demand. The
+    numbers are those of one simulate() per basis, bit for bit (tests/model/test_grid_demand.py);
+    rekit.model.scenarios runs its grid this way.
+    """
     names = tuple(deals)
     if not names:
         raise ModelError("deals: give at least one deal")
@@ -1075,7 +1118,7 @@ def simulate(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (202
     try:
         b = book.basis(basis)
         book.framing(framing)
-        dem = book.demand(demand)
+        dems = [book.demand(d) for d in demands]
         chosen = [apply_overrides(book.get(n), overrides) for n in names]
     except DealError as exc:
         raise ModelError(str(exc)) from None
@@ -1092,13 +1135,20 @@ def simulate(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (202
             cache[k] = s.draw(key, seed, n, years)
         return cache[k]
 
-    inp = build_inputs(book, chosen, b.name, dem.name, yrs, width, sample, overrides, production_scale, framing=framing)
-    _check_inputs(names, yrs, inp)
+    if not dems:
+        raise ModelError("demands: give at least one demand basis")
+    inp = build_inputs(book, chosen, b.name, dems[0].name, yrs, width, sample, overrides, production_scale, framing=framing)
+    paths = [inp["demand"], *(demand_path(dem, yrs, width, sample, overrides) for dem in dems[1:])]  # the one input that differs
+    for path in paths:
+        _check_inputs(names, yrs, {**inp, "demand": path})
     fl = run_system(inp, len(yrs), check=check, names=names, years=yrs)
     if check:
         check_origin_balance(fl, names, yrs)
-    fl = crop(fl, int(shown[0]) - START, int(shown[-1]) - START + 1)
-    return Result(names, shown, Arrays(fl), b.name, n, seed, dem.name, fl, framing)
+    out = []
+    for i, (dem, path) in enumerate(zip(dems, paths, strict=True)):
+        f = crop(fl if i == 0 else with_demand(fl, path), int(shown[0]) - START, int(shown[-1]) - START + 1)
+        out.append(Result(names, shown, Arrays(f), b.name, n, seed, dem.name, f, framing))
+    return out
 
 
 def crop(fl: Flows, lo: int, hi: int) -> Flows:
@@ -1195,4 +1245,4 @@ def demand_bases(book: DealBook) -> pd.DataFrame:
 __all__ = ["ALIASES", "FORMULAS", "METRICS", "MassBalanceError", "ModelError", "NegativeFlowError", "Result", "START",
            "apply_overrides", "canonical", "check_nonnegative", "crop", "balance_residuals", "build_inputs",
            "check_metrics", "check_origin_balance", "check_years", "demand_bases", "metric_array", "metric_catalogue", "run_system",
-           "simulate"]
+           "simulate", "simulate_demands", "DEMAND_FLOWS", "magnet_use", "with_demand"]
