@@ -139,6 +139,8 @@ CHOICE_WORDS: dict[str, dict[str, str]] = {
                "imports": "finished-magnet imports as demand"},
     "framing": {"chain": "the physical chain (about 2.15 t of magnet per t of oxide)",
                 "officials": "the officials' 3 t of magnet per t of oxide"},
+    "partner": {"plants": "the partners' named plants", "home": "the partners' home-country plants only",
+                "national": "the partner country's national alloy output"},
 }
 
 

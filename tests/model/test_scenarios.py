@@ -29,8 +29,12 @@ def test_grid_frame_has_one_row_per_deal_scenario_year_and_metric():
     table = grid(book(), ["repm_scheme", "toll_japan"], years=(2024, 2026), draws=50, seed=1,
                  demands=["official", "imports"], metrics=["self_sufficiency", "magnet_demand"])
     s = len(book().bases) * 2 * len(FRAMINGS)
-    assert len(table) == 2 * s * 3 * 2  # deals x scenarios x years x metrics
-    assert list(table.columns) == ["deal", "year", "metric", "unit", "production", "demand", "framing", "p05", "p50", "p95"]
+    # repm_scheme has no partner (one value, none); toll_japan three partner alternatives (plants, home, national)
+    assert len(table) == (1 + 3) * s * 3 * 2  # (deal, partner alternative) x scenarios x years x metrics
+    assert list(table.columns) == ["deal", "year", "metric", "unit", "production", "demand", "framing", "partner",
+                                   "p05", "p50", "p95"]
+    assert set(table[table["deal"] == "repm_scheme"]["partner"]) == {"none"}
+    assert set(table[table["deal"] == "toll_japan"]["partner"]) == {"plants", "home", "national"}
     assert (table["p05"] <= table["p50"]).all() and (table["p50"] <= table["p95"]).all()
 
 
@@ -47,14 +51,15 @@ def test_each_scenarios_quantiles_are_those_of_its_own_run():
 
 def test_envelope_pools_every_scenarios_draws_with_equal_weight():
     chosen = dict(productions=["output", "capacity"], demands=["official", "imports"], framings=["chain"])
-    env = envelope(book(), ["toll_japan"], years=(2024, 2030), draws=300, seed=5, metrics=["self_sufficiency"], **chosen)
+    env = envelope(book(), ["toll_japan"], years=(2024, 2030), draws=300, seed=5, metrics=["self_sufficiency"],
+                   partners=["plants"], **chosen)
     pooled, medians = [], {}
     for sc in scenarios(book(), **chosen):
         res = simulate(book(), ["toll_japan"], years=(2024, 2030), draws=300, seed=5, basis=sc.production,
                        demand=sc.demand, framing=sc.framing)
         d = res.at("self_sufficiency", "toll_japan", 2030)
         pooled.append(d)
-        medians[sc.label] = np.median(d)
+        medians[sc.label_for(True)] = np.median(d)  # toll_japan names partners: its labels say partner=plants
     row = env[env["year"] == 2030].iloc[0]
     want = np.percentile(np.concatenate(pooled), [5, 95])  # 4 scenarios x 300 draws, each draw weight 1/1200
     # the pool is held in float32: 7 significant digits
@@ -140,10 +145,11 @@ def test_simulate_grid_csv_writes_one_tidy_row_per_deal_scenario_year_and_metric
               "--metric", "own_feedstock_coverage")
     assert p.returncode == 0, p.stderr
     table = pd.read_csv(io.StringIO(p.stdout))
-    assert list(table.columns) == ["deal", "year", "metric", "unit", "production", "demand", "framing", "p05", "p50", "p95",
-                                   "data_version"]
+    assert list(table.columns) == ["deal", "year", "metric", "unit", "production", "demand", "framing", "partner",
+                                   "p05", "p50", "p95", "data_version"]
     b = book()
     assert len(table) == len(b.bases) * len(b.demands) * len(FRAMINGS) * 2  # scenarios x 2 years, one deal and metric
+    assert set(table["partner"]) == {"none"}  # repm_scheme names no partner
     assert set(table["production"]) == set(b.bases) and set(table["demand"]) == set(b.demands)
 
 
@@ -164,10 +170,31 @@ def test_simulate_csv_rows_carry_the_envelope_around_their_own_band():
 @pytest.mark.parametrize("args, fragment", [
     (("simulate", "--grid", "--metric", "own_feedstock_covrage"), "did you mean own_feedstock_coverage"),
     (("simulate", "--grid", "--years", "2024-2050", "--draws", "10000000"), "draws in each of"),
-    (("simulate", "--grid", "--basis", "capacity"), "--basis: --grid runs every production basis, demand basis and framing"),
+    (("simulate", "--grid", "--basis", "capacity"), "--basis: --grid runs every production basis, demand basis, framing and "
+                                                    "partner alternative"),
+    (("simulate", "--grid", "--jobs", "0"), "--jobs: 0 is not allowed; give a whole number >= 1"),
+    (("simulate", "--jobs", "2"), "--jobs: runs the scenarios of --grid on an executor; give it with --grid"),
+    (("simulate", "--partner", "hom"), "(did you mean home?)"),
+    (("simulate", "--deal", "status_quo", "--partner", "home"), "partner alternative 'home' applies to none of the deals"),
     (("simulate", "--grid", "--demand", "imports", "--framing", "officials"), "leave out --demand and --framing"),
 ])
 def test_bad_grid_input_is_refused_without_a_traceback(args, fragment):
     p = rekit(*args)
     assert p.returncode == 2, p.stderr
     assert fragment in p.stderr and "Traceback" not in p.stderr
+
+
+def test_simulate_table_shows_the_envelope_and_the_choice_at_each_end():
+    p = rekit("simulate", "--deal", "toll_korea", "--years", "2029-2029", "--draws", "20", "--metric", "magnets_returned")
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    header = next(line for line in lines if line.split()[:2] == ["deal", "year"])
+    assert header.split() == ["deal", "year", "median", "p05", "p95", "envelope", "p05", "envelope", "p95", "lowest", "with",
+                              "highest", "with"]
+    row = next(line for line in lines if line.startswith("toll_korea")).split()
+    median, env_lo, env_hi = float(row[2]), float(row[5]), float(row[6])
+    assert env_lo <= median <= env_hi
+    # each end named production/demand/framing/partner: toll_korea names a partner (alternatives plants, home)
+    for end in row[-2:]:
+        production, demand, framing, partner = end.split("/")
+        assert partner in ("plants", "home") and framing in FRAMINGS
