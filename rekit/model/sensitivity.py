@@ -10,7 +10,9 @@ Two kinds of input are factors, each on [0, 1]:
   to t NdPr oxide factor where a basis is given in t Nd, the officials' magnets per oxide, and
   the demand basis's base and growth (`demand_base`, `demand_growth`);
 - structural choices, as categorical factors: `production_basis` (the book's production bases),
-  `demand_basis` (its demand bases) and `framing` (chain or officials). A categorical factor
+  `demand_basis` (its demand bases), `framing` (chain or officials) and, for a deal that names
+  partner companies, `partner_alternative` (the readings of their capacity the data support:
+  rekit.model.scenarios.partner_alternatives; a deal lacking one keeps its own). A categorical factor
   with k choices maps its uniform draw u to choice number min(floor(u·k), k − 1) in the book's
   order, so each choice has probability 1/k (equal weight, as the envelope pools them;
   rekit.model.scenarios). SALib sees a uniform factor on [0, 1] like any other; the mapping
@@ -49,7 +51,8 @@ The same seed gives the same table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,11 +60,13 @@ import pandas as pd
 from rekit.model.conversions import ND_AS_NDPR_OXIDE
 from rekit.model.deals import DEMAND_PARAMS, FRAMINGS, PARAMS, SHARE_KEYS, YEARS, DealBook, DealError
 from rekit.model.quantities import Schedule
+from rekit.model.scenarios import DEFAULT_PARTNER, PARTNER_CHOICES, partner_alternatives
 from rekit.model.simulation import ModelError, build_inputs, check_metrics, check_years, metric_array, run_system
 
 METHODS = ("sobol", "morris")
 #: The structural dimensions as categorical factors: factor name -> what it chooses.
-STRUCTURAL = {"production_basis": "production basis", "demand_basis": "demand basis", "framing": "framing"}
+STRUCTURAL = {"production_basis": "production basis", "demand_basis": "demand basis", "framing": "framing",
+              "partner_alternative": "partner alternative"}
 #: The years reported when none are given: the model's start to the README's horizon.
 DEFAULT_YEARS = (YEARS[0], 2035)
 
@@ -74,6 +79,8 @@ class Factor:
     group: str
     schedules: tuple[Schedule, ...] = ()
     choices: tuple[str, ...] = ()
+    #: the `partner_alternative` factor's: per deal, its partner_capacity under each choice (None: it lacks the choice, keeps its own)
+    capacities: tuple[tuple[str, tuple[Schedule | None, ...]], ...] = ()
 
     @property
     def structural(self) -> bool:
@@ -106,8 +113,27 @@ def _key(key: str) -> str:
     return key
 
 
+def partner_factor(book: DealBook, deals: list[str], ds: Any = None) -> Factor | None:
+    """The structural factor `partner_alternative` (the grid's `partner`, rekit.model.scenarios): the partner
+    alternatives of the deals that name partners (PARTNER_CHOICES order), None where fewer than two. `ds` (the
+    dataset) gives the `national` alternative; loaded when None and needed."""
+    named = [d for d in deals if book.get(d).partner_plants]
+    if not named:
+        return None
+    if ds is None:
+        from rekit.data.dataset import load
+
+        ds = load()
+    alts = {d: partner_alternatives(book, d, ds) for d in named}
+    choices = tuple(a for a in PARTNER_CHOICES if any(a in x for x in alts.values()))
+    if len(choices) < 2:
+        return None
+    caps = tuple((d, tuple(alts[d][a].capacity if a in alts[d] else None for a in choices)) for d in named)
+    return Factor("partner_alternative", "partner_alternative", choices=choices, capacities=caps)
+
+
 def factors(book: DealBook, deals: list[str], basis: str | None = None, demand: str | None = None,
-            framing: str | None = None) -> list[Factor]:
+            framing: str | None = None, ds: Any = None) -> list[Factor]:
     """The factors of a run: structural choices not fixed by name, then every ranged input (one per key)."""
     bases = [book.basis(basis)] if basis is not None else list(book.bases.values())
     dems = [book.demand(demand)] if demand is not None else list(book.demands.values())
@@ -119,6 +145,9 @@ def factors(book: DealBook, deals: list[str], basis: str | None = None, demand: 
         out["demand_basis"] = Factor("demand_basis", "demand_basis", choices=tuple(d.name for d in dems))
     if framing is None and len(frs) > 1:
         out["framing"] = Factor("framing", "framing", choices=tuple(f.name for f in frs))
+    partner = partner_factor(book, deals, ds)
+    if partner is not None:
+        out["partner_alternative"] = partner
     ranged: dict[str, tuple[str, list[Schedule]]] = {}
 
     def add(key: str, group: str, s: Schedule | None) -> None:
@@ -191,7 +220,7 @@ def sensitivity(book: DealBook, deal: str, metric: str = "self_sufficiency", yea
                 method: str = "sobol", n: int = 1024, seed: int = 0, basis: str | None = None,
                 demand: str | None = None, compare: str | None = None, groups: bool = False,
                 years: tuple[int, int] | None = None, framing: str | None = None,
-                num_resamples: int = 100, evaluator=None) -> pd.DataFrame:
+                num_resamples: int = 100, evaluator=None, ds: Any = None) -> pd.DataFrame:
     """Rank the inputs of one deal's `metric` (or of deal − compare) by their influence, year by year.
 
     Returns one row per year and input (or group), each year's most influential first: `year`,
@@ -204,7 +233,8 @@ def sensitivity(book: DealBook, deal: str, metric: str = "self_sufficiency", yea
     power of 2 is best; Morris: n trajectories). Inputs are checked before anything runs.
     `evaluator` computes the design (default `evaluate`, here, in one go); it has `evaluate`'s
     signature: rekit.run.chunks gives one that splits the rows over an executor, one that saves
-    the design to a file and one that reads results computed elsewhere.
+    the design to a file and one that reads results computed elsewhere. `ds` (the dataset) gives
+    the partner alternative `national` (loaded when None and a deal names partners).
     """
     if method not in METHODS:
         raise ModelError(f"method {method!r} is not allowed; allowed: {', '.join(METHODS)}")
@@ -228,7 +258,7 @@ def sensitivity(book: DealBook, deal: str, metric: str = "self_sufficiency", yea
     span = (int(year), int(year)) if year is not None else (years or DEFAULT_YEARS)
     check_years(*span)
     run_years = check_years(YEARS[0], span[1])
-    facs = factors(book, names, basis, demand, framing)
+    facs = factors(book, names, basis, demand, framing, ds)
     if not facs:
         raise ModelError(f"deal {deal!r}: no input has a range and no choice is left open; there is nothing to analyse")
     problem: dict = {"num_vars": len(facs), "names": [f.name for f in facs], "bounds": [[0.0, 1.0]] * len(facs)}
@@ -318,7 +348,7 @@ def evaluate(book: DealBook, names: list[str], facs: list[Factor], X: np.ndarray
     chosen = [book.get(d) for d in names]
     cats = {f.name: f for f in facs if f.structural}
     default = {"production_basis": basis or book.basis(None).name, "demand_basis": demand or book.demand(None).name,
-               "framing": framing or FRAMINGS[0]}
+               "framing": framing or FRAMINGS[0], "partner_alternative": DEFAULT_PARTNER}
     idx = {name: f.pick(X[:, col[name]]) for name, f in cats.items()}
     combos = np.stack([idx[name] for name in cats], axis=1) if cats else np.zeros((len(X), 0), dtype=int)
     out = np.empty((len(X), len(years)))
@@ -328,6 +358,17 @@ def evaluate(book: DealBook, names: list[str], facs: list[Factor], X: np.ndarray
         pick = dict(default)
         for name, i in zip(cats, combo, strict=True):
             pick[name] = cats[name].choices[int(i)]
+        run_deals = chosen
+        if "partner_alternative" in cats:  # each deal that has the alternative reads its partner capacity so
+            alt = cats["partner_alternative"]
+            k = alt.choices.index(pick["partner_alternative"])
+            caps: dict[str, Schedule] = {}
+            for deal, per in alt.capacities:
+                cap = per[k]
+                if cap is not None:
+                    caps[deal] = cap
+            run_deals = [replace(d, params={**d.params, "partner_capacity": caps[d.name]}) if d.name in caps else d
+                         for d in chosen]
         for lo in range(0, len(rows), chunk):
             r = rows[lo: lo + chunk]
             U = X[r]
@@ -341,7 +382,7 @@ def evaluate(book: DealBook, names: list[str], facs: list[Factor], X: np.ndarray
                 central = s.draw(key, 0, 0, years_)
                 return np.broadcast_to(central, (max(1, central.shape[0]), width))
 
-            inp = build_inputs(book, chosen, pick["production_basis"], pick["demand_basis"], years, width, sample,
+            inp = build_inputs(book, run_deals, pick["production_basis"], pick["demand_basis"], years, width, sample,
                                framing=pick["framing"])
             fl = run_system(inp, len(years), check=first, names=tuple(names), years=years)
             first = False
@@ -350,4 +391,5 @@ def evaluate(book: DealBook, names: list[str], facs: list[Factor], X: np.ndarray
     return out
 
 
-__all__ = ["DEFAULT_YEARS", "Factor", "GATED", "METHODS", "STRUCTURAL", "evaluate", "factors", "not_applicable", "sensitivity"]
+__all__ = ["DEFAULT_YEARS", "Factor", "GATED", "METHODS", "STRUCTURAL", "evaluate", "factors", "not_applicable", "partner_factor",
+           "sensitivity"]
