@@ -122,23 +122,44 @@ def simulate(
     list_metrics: Annotated[bool, typer.Option(
         "--list-metrics", help="list every metric with its unit, formula and reference, and exit")] = False,
     grid: Annotated[bool, typer.Option(
-        "--grid", help="run every structural scenario (production basis x demand basis x framing): one row per "
-                       "deal, scenario, year and metric with p05, p50, p95")] = False,
+        "--grid", help="run every structural scenario (production basis x demand basis x framing x partner "
+                       "alternative): one row per deal, scenario, year and metric with p05, p50, p95")] = False,
+    partner: Annotated[Optional[str], typer.Option(
+        "--partner", metavar="ALT", help="read a tolling partner's capacity as: plants (the named companies' plants "
+                                         "summed; default), home (their home-country plants only) or national (the "
+                                         "country's NdFeB alloy output, where the data hold one)")] = None,
+    jobs: Annotated[Optional[int], typer.Option(
+        "--jobs", metavar="N", help="with --grid: run the scenarios on N local processes (same numbers as one run)")] = None,
+    scheduler: Annotated[Optional[str], typer.Option(
+        "--scheduler", metavar="tcp://HOST:PORT",
+        help="with --grid: run the scenarios on this Dask scheduler (default: $REKIT_SCHEDULER when set)")] = None,
     data: DataOption = None,
 ) -> int:
-    """Run the partner-deal model and print quantiles by deal, year and metric.
+    """Run the partner-deal model and print quantiles by deal, year and metric, beside the structural envelope.
 
-    --format csv/json add the structural envelope to every row: envelope_p05 and envelope_p95 over
-    the draws of every production basis x demand basis x framing pooled with equal weight, and the
-    scenarios whose medians are lowest and highest (low_scenario, high_scenario). --grid gives
-    each scenario's own p05, p50, p95 instead.
+    Every format gives, beside the band of the chosen scenario (p05-p95 over the draws), the
+    structural envelope: envelope_p05 and envelope_p95 over the draws of every production basis x
+    demand basis x framing (x partner alternative, for a deal with partners) pooled with equal
+    weight, and the scenarios whose medians are lowest and highest (low_scenario, high_scenario;
+    the table writes them production/demand/framing[/partner]). --grid gives each scenario's own
+    p05, p50, p95 instead (--format table: the medians side by side; csv/json: one row per deal,
+    scenario, year and metric), on N processes with --jobs N or on a Dask cluster with --scheduler
+    (or $REKIT_SCHEDULER), with the same numbers.
 
     A Monte Carlo over every ranged parameter; the same seed gives the same output. Every run
     starts in 2024 (the stock back-cast from its December 2025 observation); --years only chooses
     the years shown.
+
+    Examples: rekit simulate --deal repm_scheme --years 2030-2035;
+    rekit simulate --grid --deal toll_japan --metric own_feedstock_coverage --format csv --jobs 2.
     """
+    import os
+
+    import pandas as pd
+
     from rekit.model.simulation import METRICS, metric_catalogue
     from rekit.model.simulation import simulate as run_model
+    from rekit.run.executor import SCHEDULER_ENV
 
     if list_metrics:
         for r in metric_catalogue().itertuples():
@@ -149,51 +170,88 @@ def simulate(
     metrics = [choose(m, list(METRICS), "metric") for m in metric] if metric else None
     ds = load_data(data)
     book = deal_book(deals_file, ds)
+    from rekit.model.scenarios import PARTNER_CHOICES, grid_bytes, scenarios
+
+    if partner is not None:
+        partner = choose(partner, list(PARTNER_CHOICES), "partner alternative")
     if grid:  # a choice given beside --grid would be ignored: say so rather than run without it
         held = [o for o, given in (("--basis", book.basis_name(basis) != book.basis_name(None)), ("--demand", demand is not None),
-                                   ("--framing", framing != "chain")) if given]
+                                   ("--framing", framing != "chain"), ("--partner", partner is not None)) if given]
         if held:
-            fail(f"{', '.join(held)}: --grid runs every production basis, demand basis and framing; leave out {' and '.join(held)}")
-    if grid or format != "table":  # every scenario is run: memory for all of them
-        from rekit.model.scenarios import scenarios
-
-        runs = len(scenarios(book))
-        model_inputs(book, deal, basis, draws, seed, span, demand, runs_per_draw=runs, noun=f"draws in each of {runs} scenarios")
+            fail(f"{', '.join(held)}: --grid runs every production basis, demand basis, framing and partner alternative; "
+                 f"leave out {' and '.join(held)}")
+    elif jobs is not None or scheduler is not None:
+        fail(f"{'--jobs' if jobs is not None else '--scheduler'}: runs the scenarios of --grid on an executor; give it with --grid")
+    if jobs is not None:
+        at_least("--jobs", jobs, 1)
+    if jobs is not None and scheduler is not None:
+        fail("--jobs and --scheduler: give one (local processes or a Dask cluster)")
+    # every scenario is run (the envelope beside every table, or the grid): memory for all of them, before one run's
+    picked = [choose(n, list(book.deals), "deal") for n in deal] if deal else list(book.deals)
+    n_partner = len(PARTNER_CHOICES) if any(book.get(d).partner_plants for d in picked) else 1
+    runs = len(scenarios(book)) * n_partner
+    need = grid_bytes(len(picked), span, draws, runs, len(metrics or METRICS), len(book.demands), keep_envelope=not grid)
+    limit, how = memory_limit()
+    if need > limit:
+        fail(f"--draws: {draws:,} draws in each of {runs} structural scenarios of {len(picked)} deal{'s' if len(picked) != 1 else ''} "
+             f"over {span[0]}-{span[1]} would take about {_size(need)} of memory; the limit is {_size(limit)} ({how}); "
+             "give fewer draws, deals, years or metrics")
     names, basis, demand = model_inputs(book, deal, basis, draws, seed, span, demand)
     if grid:
-        return _grid(book, names, span, draws, seed, metrics, format, ds.version)
-    res = run_model(book, names, years=span, draws=draws, seed=seed, basis=basis, demand=demand, framing=framing)
-    table = res.summary(metrics=metrics)
-    if format != "table":
-        from rekit.model.scenarios import envelope
+        return _grid(book, names, span, draws, seed, metrics, format, ds, jobs,
+                     scheduler if scheduler is not None else os.environ.get(SCHEDULER_ENV) or None)
+    from rekit.model.scenarios import envelope, with_partner
 
-        env = envelope(book, names, years=span, draws=draws, seed=seed, metrics=list(dict.fromkeys(table["metric"])))
-        table = table.merge(env.drop(columns="unit"), on=["deal", "year", "metric"], how="left", sort=False)
+    run_book = with_partner(book, names, partner, ds) if partner is not None else book
+    res = run_model(run_book, names, years=span, draws=draws, seed=seed, basis=basis, demand=demand, framing=framing)
+    table = res.summary(metrics=metrics)
+    shown = metrics or ["oxide_production", "own_feedstock_coverage", "magnet_self_sufficiency"]
+    env = envelope(book, names, years=span, draws=draws, seed=seed, ds=ds,
+                   metrics=list(dict.fromkeys(table["metric"])) if format != "table" else shown)
+    table = table.merge(env.drop(columns="unit"), on=["deal", "year", "metric"], how="left", sort=False)
     table["data_version"] = ds.version
     if not write_records(table, format):
-        show = table[table["metric"].isin(metrics or ["oxide_production", "own_feedstock_coverage", "magnet_self_sufficiency"])]
-        wide = show.pivot_table(index=["deal", "year"], columns="metric", values="p50", sort=False)
-        print(f"median of {res.draws} draws (seed {res.seed}, basis {res.basis}, demand {res.demand}, framing {framing}, "
-              f"data {ds.version}); "
-              "--format csv for p05/p50/p95 of every metric")
-        print(wide.to_string(float_format=lambda x: f"{x:,.3g}"))
+        chosen = f"production {res.basis}, demand {res.demand}, framing {framing}" + (f", partner {partner}" if partner else "")
+        print(f"median and p05-p95 of {res.draws} draws in the chosen scenario ({chosen}; seed {res.seed}, data {ds.version}); "
+              "envelope: p05-p95 of every structural scenario's draws pooled with equal weight, and the scenarios with the "
+              "lowest and highest median (production/demand/framing[/partner]); --format csv for every metric")
+        for m, g in table[table["metric"].isin(shown)].groupby("metric", sort=False):
+            out = pd.DataFrame({
+                "deal": g["deal"], "year": g["year"], "median": g["p50"], "p05": g["p05"], "p95": g["p95"],
+                "envelope p05": g["envelope_p05"], "envelope p95": g["envelope_p95"],
+                "lowest with": g["low_scenario"].map(_short), "highest with": g["high_scenario"].map(_short)})
+            print(f"\n{m} ({METRICS[m][0]})")
+            print(out.to_string(index=False, float_format=lambda x: f"{x:,.3g}"))
     return 0
 
 
+def _short(label: str) -> str:
+    """'production=capacity demand=official framing=chain partner=home' as 'capacity/official/chain/home'."""
+    parts = [p.partition("=") for p in str(label).split(" ")]
+    return "/".join(v for _, eq, v in parts) if all(eq for _, eq, _ in parts) else str(label)
+
+
 def _grid(book, names: list[str], span: tuple[int, int], draws: int, seed: int, metrics: list[str] | None, format: str,
-          version: str) -> int:
-    """`rekit simulate --grid`: every scenario's quantiles (csv/json), or their medians side by side (table)."""
+          ds, jobs: int | None, scheduler: str | None) -> int:
+    """`rekit simulate --grid`: every scenario's quantiles (csv/json), or their medians side by side (table);
+    on an executor (rekit.run) with --jobs or --scheduler, with the same numbers."""
     from rekit.model.scenarios import grid
 
-    table = grid(book, names, years=span, draws=draws, seed=seed, metrics=metrics)
-    table["data_version"] = version
+    if jobs is not None or scheduler is not None:
+        from rekit.run.executor import open_executor
+
+        with open_executor(jobs=jobs, scheduler=scheduler) as ex:
+            table = grid(book, names, years=span, draws=draws, seed=seed, metrics=metrics, ds=ds, mapper=ex.map)
+    else:
+        table = grid(book, names, years=span, draws=draws, seed=seed, metrics=metrics, ds=ds)
+    table["data_version"] = ds.version
     if not write_records(table, format):
         show = table[table["metric"].isin(metrics or ["own_feedstock_coverage"])].copy()
-        show["scenario"] = show["production"] + "/" + show["demand"] + "/" + show["framing"]
+        show["scenario"] = show["production"] + "/" + show["demand"] + "/" + show["framing"] + "/" + show["partner"]
         for m, g in show.groupby("metric", sort=False):
             wide = g.pivot_table(index="scenario", columns=["deal", "year"], values="p50", sort=False)
-            print(f"{m}: median of {max(draws, 1)} draws a scenario (production/demand/framing; seed {seed}, data {version}); "
-                  "--format csv for p05/p50/p95")
+            print(f"{m}: median of {max(draws, 1)} draws a scenario (production/demand/framing/partner; seed {seed}, "
+                  f"data {ds.version}; a deal without partners is partner none, and has no other); --format csv for p05/p50/p95")
             print(wide.to_string(float_format=lambda x: f"{x:,.3g}"))
     return 0
 
@@ -274,8 +332,9 @@ def sensitivity(
 ) -> int:
     """Global sensitivity analysis of one deal's metric, year by year, or of the difference between two deals.
 
-    The structural choices left open (production_basis, demand_basis, framing) are categorical
-    factors beside the ranged inputs. One row per year and input (or group with --groups), each
+    The structural choices left open (production_basis, demand_basis, framing and, for a deal
+    that names partner companies, partner_alternative) are categorical factors beside the ranged
+    inputs. One row per year and input (or group with --groups), each
     year's most influential first, with top3_share (how often the bootstrap puts it in the top
     three), its source, and flag (in the top three while resting on an assumption). The same seed
     gives the same output.
@@ -293,7 +352,8 @@ def sensitivity(
     from rekit.model.simulation import METRICS
     from rekit.parameters.registry import nearest_power_of_two
 
-    book = deal_book(deals_file, load_data(data))
+    ds = load_data(data)
+    book = deal_book(deals_file, ds)
     metric = choose(metric, list(METRICS), "metric")
     span = (year, year) if year is not None else parse_years(years)
     from rekit.model.simulation import check_years
@@ -325,7 +385,7 @@ def sensitivity(
 
         try:
             analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis, demand=demand,
-                    framing=framing, compare=vs, groups=groups, evaluator=saving(save_samples, about))
+                    framing=framing, compare=vs, groups=groups, evaluator=saving(save_samples, about), ds=ds)
         except SamplesSaved as done:
             print(f"{done}; analyse the results with the same options and --analyse RESULTS")
         return 0
@@ -333,17 +393,17 @@ def sensitivity(
         from rekit.run.chunks import reading
 
         table = analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis, demand=demand,
-                        framing=framing, compare=vs, groups=groups, evaluator=reading(analyse_file))
+                        framing=framing, compare=vs, groups=groups, evaluator=reading(analyse_file), ds=ds)
     elif jobs is not None or scheduler is not None or os.environ.get(SCHEDULER_ENV):
         from rekit.run.chunks import chunked
         from rekit.run.executor import open_executor
 
         with open_executor(jobs=jobs, scheduler=scheduler) as ex:
             table = analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis,
-                            demand=demand, framing=framing, compare=vs, groups=groups, evaluator=chunked(ex))
+                            demand=demand, framing=framing, compare=vs, groups=groups, evaluator=chunked(ex), ds=ds)
     else:
         table = analyse(book, deal, metric=metric, years=span, method=method, n=n, seed=seed, basis=basis, demand=demand,
-                        framing=framing, compare=vs, groups=groups)
+                        framing=framing, compare=vs, groups=groups, ds=ds)
     if not write_records(table, format):
         what = f"{deal} - {vs}" if vs else deal
         held = ", ".join(f"{k} {v}" for k, v in (("basis", basis), ("demand", demand), ("framing", framing)) if v) or "no choice held"
