@@ -9,7 +9,8 @@ on. Per year:
 
     O   = min(P(t)·ν, C_IREL(t))                    IREL's output, t NdPr oxide (path capped by capacity; ν converts
                                                     a path the sources give in t Nd: conversions.ND_AS_NDPR_OXIDE)
-    X   = e·h(t)·O                                  exports; h = share of the year before a halt
+    X   = e·h(t)·O                                  to Toyotsu Rare Earths India, which exports it; h = share of the year
+                                                    before the halt, a date drawn from the directive to the end of supplies
     T   = min(τ·O, C_p·σ·a_p / q)                   tolled: capped by the partner's free capacity
     q   = f_ox·η_red·η_am / w_NdPr                  t magnet per t oxide (framing `chain`, about 2.15; framing
                                                     `officials` sets w_NdPr so that q is their "roughly three")
@@ -44,6 +45,7 @@ that every flow is non-negative (NegativeFlowError, a MassBalanceError and a Mod
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -54,9 +56,9 @@ import numpy as np
 import pandas as pd
 
 from rekit.model import metrics
-from rekit.model.conversions import ELEMENTS, ND_AS_NDPR_OXIDE, ND_PER_ND2O3, PR_PER_PR6O11, year_fraction_before
+from rekit.model.conversions import ELEMENTS, ND_AS_NDPR_OXIDE, ND_PER_ND2O3, PR_PER_PR6O11
 from rekit.model.deals import (DEFAULT_BASIS, DEMAND_PARAMS, PARAMS, SHARE_KEYS, YEARS, Deal, DealBook, DealError, Demand,
-                               Param, decimal_year)
+                               Param, decimal_year, halt_schedule)
 from rekit.model.flows import MassBalanceError, check_balance
 from rekit.model import origin
 from rekit.model.quantities import Quantity, Schedule
@@ -70,7 +72,7 @@ START = YEARS[0]
 METRICS: dict[str, tuple[str, str]] = {
     # the element view (t Nd), as the flows table and the Sankey read it
     "production": ("t Nd", "Nd in IREL's NdPr oxide output"),
-    "exports": ("t Nd", "Nd exported as oxide under the 2012 agreement"),
+    "exports": ("t Nd", "Nd of the oxide IREL supplies to Toyotsu Rare Earths India under the 2012 agreement (all exported)"),
     "tolled": ("t Nd", "Nd sent to a tolling partner"),
     "domestic": ("t Nd", "Nd of IREL's output and stock sent to magnet making in India"),
     "stocked": ("t Nd", "Nd added to the oxide stock (negative when the stock is drawn down)"),
@@ -92,7 +94,7 @@ METRICS: dict[str, tuple[str, str]] = {
                          "and notebooks work; it was never the FAO ratio, which is magnet_self_sufficiency)"),
     # the oxide, metal and magnet view at the edges
     "oxide_production": ("t NdPr oxide", "IREL's NdPr oxide output"),
-    "oxide_exports": ("t NdPr oxide", "NdPr oxide exported"),
+    "oxide_exports": ("t NdPr oxide", "NdPr oxide supplied to Toyotsu Rare Earths India, which exports it all"),
     "oxide_tolled": ("t NdPr oxide", "NdPr oxide sent to a tolling partner"),
     "oxide_imported": ("t NdPr oxide", "NdPr oxide imported for magnet making in India"),
     "oxide_stock_drawn": ("t NdPr oxide", "NdPr oxide drawn from the stock for magnet making"),
@@ -433,8 +435,7 @@ def apply_overrides(deal: Deal, overrides: Mapping[str, float] | None) -> Deal:
             raise ModelError(f"override {key!r}: not a deal parameter{hint}; allowed: {', '.join(PARAMS)}")
         p = PARAMS[key]
         params[key] = Schedule.constant(Quantity.point(check_value(key, value, p), p.unit, "user override"))
-    return Deal(deal.name, deal.description, deal.assumptions, deal.partner, deal.shares, deal.rest, params,
-                deal.demand_base_year, deal.origin, deal.export_halt, deal.shock_start, deal.shock_event)
+    return dataclasses.replace(deal, params=params)  # every other field kept (partners, shock events, the halt's range)
 
 
 Sampler = Callable[..., np.ndarray]  # (key, schedule, years=the run's years) -> (years or 1, width)
@@ -519,9 +520,13 @@ def build_inputs(book: DealBook, chosen: list[Deal], basis: str, demand: str | N
             continue
         inp[p] = _stack(chosen, param(p))
     inp["demand"] = demand_path(dem, yrs, width, sample, overrides)
-    # part-year export halt and China shock
-    inp["export_active"] = np.array([[year_fraction_before(d.export_halt, int(y)) if d.export_halt else 1.0 for y in yrs]
-                                     for d in chosen])[:, :, None]
+    # part-year export halt and China shock. The halt's date h (a decimal year, deals.halt_schedule) is drawn
+    # between the directive and the end of supplies under the agreement; year t ships the share of it
+    # before h: clip(h − t, 0, 1) (163/365 of 2025 for 13 June 2025). No halt: every year ships.
+    never = np.full((1, 1), np.inf)
+    halt = _stack(chosen, lambda d: sample("export_halt", d.params.get("export_halt_year") or halt_schedule(
+        d.export_halt, d.export_halt_latest, {"source": "the deal's export_halt"})) if d.export_halt else never)
+    inp["export_active"] = np.clip(halt - yrs[None, :, None].astype(float), 0.0, 1.0)
     # India's magnet scheme, beneficiary by beneficiary: each one's allocation, first sale, ramp and
     # utilisation drawn on its own (keys scheme_*:L1..L5), summed into the oxide beneficiaries' capacity
     # and the others'

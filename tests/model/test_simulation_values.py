@@ -122,8 +122,6 @@ def test_an_override_fixes_the_parameter_as_a_point_from_the_user():
         (2025, "file", "2027-01-01", "2028-03-01", "ev1")
 
 
-@pytest.mark.xfail(strict=True, reason="apply_overrides rebuilds the Deal from its first twelve fields and drops "
-                   "partner_plants, shock_events and export_halt_latest (dataclasses.replace would keep them)")
 def test_an_override_keeps_every_other_field_of_the_deal():
     d = a_deal(partner_plants=(("jp", "p1"),), shock_events=("ev1", "ev2"), export_halt_latest="2028-01-01")
     out = apply_overrides(d, {"eta_metal": 0.95})
