@@ -7,8 +7,9 @@ Two kinds of input are factors, each on [0, 1]:
   distribution simulate() draws from. A schedule (a parameter given by year) is one factor: its
   points move together. They are: each ranged deal parameter and share, IREL's production path
   (`production`) and capacity (`capacity`) under whichever production basis a run uses, the t Nd
-  to t NdPr oxide factor where a basis is given in t Nd, the officials' magnets per oxide, and
-  the demand basis's base and growth (`demand_base`, `demand_growth`);
+  to t NdPr oxide factor where a basis is given in t Nd, the officials' magnets per oxide,
+  the demand basis's base and growth (`demand_base`, `demand_growth`), and the date the exports to
+  Toyotsu Rare Earths India stop (`export_halt`, a ranged date);
 - structural choices, as categorical factors: `production_basis` (the book's production bases),
   `demand_basis` (its demand bases), `framing` (chain or officials) and, for a deal that names
   partner companies, `partner_alternative` (the readings of their capacity the data support:
@@ -172,6 +173,7 @@ def factors(book: DealBook, deals: list[str], basis: str | None = None, demand: 
         d = book.get(name)
         for k in SHARE_KEYS:
             add(f"share:{k}", "shares", d.shares[k])
+        add("export_halt", "shares", d.params.get("export_halt_year"))  # when the exports stop (a ranged date)
         for p in PARAMS:
             if p not in DEMAND_PARAMS and p not in idle:
                 add(p, PARAMS[p].group, d.params[p])
