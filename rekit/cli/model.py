@@ -187,10 +187,14 @@ def simulate(
     if jobs is not None and scheduler is not None:
         fail("--jobs and --scheduler: give one (local processes or a Dask cluster)")
     # every scenario is run (the envelope beside every table, or the grid): memory for all of them, before one run's
+    from rekit.model.simulation import check_years
+
+    check_years(*span)
     picked = [choose(n, list(book.deals), "deal") for n in deal] if deal else list(book.deals)
     n_partner = len(PARTNER_CHOICES) if any(book.get(d).partner_plants for d in picked) else 1
     runs = len(scenarios(book)) * n_partner
-    need = grid_bytes(len(picked), span, draws, runs, len(metrics or METRICS), len(book.demands), keep_envelope=not grid)
+    pooled = len(metrics or (METRICS if format != "table" else TABLE_METRICS))  # the metrics whose envelope is kept
+    need = grid_bytes(len(picked), span, draws, runs, pooled, len(book.demands), keep_envelope=not grid)
     limit, how = memory_limit()
     if need > limit:
         fail(f"--draws: {draws:,} draws in each of {runs} structural scenarios of {len(picked)} deal{'s' if len(picked) != 1 else ''} "
@@ -205,7 +209,7 @@ def simulate(
     run_book = with_partner(book, names, partner, ds) if partner is not None else book
     res = run_model(run_book, names, years=span, draws=draws, seed=seed, basis=basis, demand=demand, framing=framing)
     table = res.summary(metrics=metrics)
-    shown = metrics or ["oxide_production", "own_feedstock_coverage", "magnet_self_sufficiency"]
+    shown = metrics or list(TABLE_METRICS)
     env = envelope(book, names, years=span, draws=draws, seed=seed, ds=ds,
                    metrics=list(dict.fromkeys(table["metric"])) if format != "table" else shown)
     table = table.merge(env.drop(columns="unit"), on=["deal", "year", "metric"], how="left", sort=False)
@@ -223,6 +227,10 @@ def simulate(
             print(f"\n{m} ({METRICS[m][0]})")
             print(out.to_string(index=False, float_format=lambda x: f"{x:,.3g}"))
     return 0
+
+
+#: The metrics `rekit simulate` shows in its table when --metric is not given.
+TABLE_METRICS = ("oxide_production", "own_feedstock_coverage", "magnet_self_sufficiency")
 
 
 def _short(label: str) -> str:

@@ -30,8 +30,10 @@ CASES = [
     (["simulate", "--seed", "-1"], {}, 2, "--seed: -1 is not allowed; give a whole number >= 0"),
     (["simulate", "--draws", "0"], {}, 2, "--draws: 0 is not allowed; give a whole number >= 1"),
     (["simulate", "--draws", "many"], {}, 2, "--draws: 'many' is not a whole number"),
-    # 12 deals x 27 years x 10,000,000 draws x 700 bytes = 2.268e12 bytes = 2.3 TB: more than half of any machine's memory
-    (["simulate", "--years", "2024-2050", "--draws", "10000000"], {}, 2, "would take about 2.3 TB of memory; the limit is"),
+    # simulate runs every structural scenario for its envelope: 13 deals x 27 years x 10,000,000 draws = 3.51e9 cells;
+    # a group's runs 3.51e9 x 700 bytes x 4 demand bases = 9.83e12, the pooled draws of the table's 3 metrics
+    # 4 bytes x 3 x 3.51e9 x 96 scenarios (4 x 4 x 2 x 3 partner alternatives) = 4.04e12: 1.39e13 bytes = 13.9 TB
+    (["simulate", "--years", "2024-2050", "--draws", "10000000"], {}, 2, "would take about 13.9 TB of memory; the limit is"),
     (["simulate", "--demand", "hopes"], {}, 2, "unknown demand basis 'hopes'; allowed: official, industry, imports"),
     (["sensitivity", "--deal", "toll_korea", "--method", "fast"], {}, 2, "--method: unknown value 'fast'; allowed: sobol, morris"),
     (["sensitivity", "--deal", "toll_mars"], {}, 2, "unknown deal 'toll_mars' (did you mean"),
