@@ -28,8 +28,8 @@ from rekit.errors import (EXIT_BUG, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_TERMINAT
 ROOT = Path(__file__).resolve().parents[2]
 
 COMMANDS = {
-    (): ["data", "cite", "deals", "simulate", "demand", "sensitivity", "concentration", "images", "run", "reports",
-         "notebooks", "teach"],
+    (): ["data", "cite", "deals", "simulate", "demand", "sensitivity", "concentration", "goal", "images", "explore",
+         "run", "reports", "notebooks", "teach"],
     ("data",): ["check", "show", "conflicts", "summary"],
     ("data", "check"): ["--quick", "DIR"],
     ("data", "show"): ["INDICATOR", "--entity", "--partner", "--format", "--data"],
@@ -41,6 +41,8 @@ COMMANDS = {
     ("demand",): ["--deals", "--data"],
     ("sensitivity",): ["--deal", "--metric", "--year", "--vs", "--method", "--n", "--seed", "--groups", "--format"],
     ("concentration",): ["--edition", "--format"],
+    ("goal",): ["--deal", "--metric", "--target", "--year"],
+    ("explore",): ["--serve", "--port", "--deal", "--basis", "--demand", "--framing", "--deals", "--data"],
     ("images",): ["--out", "--format", "--scale", "--deal", "--draws"],
     ("run",): ["NOTEBOOK", "-p, --param NAME VALUE", "--out", "--show-input", "--list-params", "--timeout", "--keep-ipynb"],
     ("reports",): ["--jobs", "--only", "--out", "--batch", "--show-input", "--timeout", "--keep-ipynb", "--quiet", "--scheduler"],

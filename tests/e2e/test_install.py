@@ -79,6 +79,7 @@ def test_the_wheel_carries_data_notebooks_and_templates_inside_the_package(insta
     names = set(zipfile.ZipFile(installed["wheel"]).namelist())
     for want in ("rekit/reports/templates/report_footer.html.j2", "rekit/reports/templates/index.html.j2",
                  "rekit/teaching/templates/verdict.html.j2", "rekit/explore/templates/panel.html.j2",
+                 "rekit/explore/app.ipynb",
                  "rekit/_bundle/data/observations.csv", "rekit/_bundle/data/datapackage.json",
                  "rekit/_bundle/data/deals.yml", "rekit/_bundle/notebooks/self_sufficiency.ipynb",
                  "rekit/_bundle/notebooks/batch.yml", "rekit/_bundle/notebooks/teaching/03_design_a_deal.ipynb"):
