@@ -57,7 +57,7 @@ def test_metrics_shared_across_demand_bases_do_not_move_with_demand():
     dep = demand_dependent(b, DEALS, list(METRICS), (2024, 2035))
     assert {"magnet_demand", "own_feedstock_coverage", "magnet_self_sufficiency", "magnet_imports", "oxide_gap",
             "stock_cover_years"} <= dep
-    assert not {"oxide_production", "oxide_stock", "magnets_returned", "magnets_india"} & dep
+    assert not {"oxide_production", "oxide_stock", "magnets_returned", "oxide_tolled"} & dep
     imports, official = simulate_demands(b, DEALS, ["imports", "official"], years=(2024, 2035), draws=20, seed=1)
     for m in set(METRICS) - dep:
         assert np.array_equal(imports.arrays[m], official.arrays[m]), m

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from rekit.model.deals import FRAMINGS, load_deals
+
 ARGS = ["simulate", "--grid", "--deal", "toll_korea", "--deal", "repm_scheme", "--years", "2029-2030", "--draws", "20",
         "--seed", "3", "--metric", "own_feedstock_coverage", "--metric", "magnets_returned", "--format", "csv"]
 
@@ -21,6 +23,7 @@ def test_the_grid_on_local_processes_and_on_a_dask_cluster_equals_one_local_run(
     jobs = rekit(*ARGS, "--jobs", "2", cwd=tmp_path)
     dask = rekit(*ARGS, "--scheduler", cluster.address, cwd=tmp_path)
     assert local.returncode == jobs.returncode == dask.returncode == 0, jobs.stderr + dask.stderr
-    # 2 deals: repm_scheme (partner none) and toll_korea (plants, home): 3 x 24 scenarios x 2 years x 2 metrics
-    assert len(local.stdout.splitlines()) == 1 + 3 * 24 * 2 * 2
+    # 2 deals: repm_scheme (partner none) and toll_korea (plants, home): 3 x the book's scenarios x 2 years x 2 metrics
+    book = load_deals()
+    assert len(local.stdout.splitlines()) == 1 + 3 * len(book.bases) * len(book.demands) * len(FRAMINGS) * 2 * 2
     assert jobs.stdout == local.stdout and dask.stdout == local.stdout
