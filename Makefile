@@ -10,7 +10,7 @@ DOCS_STAMP := $(VENV)/.rekit-docs-installed
 LOCK := requirements.lock
 
 .DEFAULT_GOAL := help
-.PHONY: help env browser pyc lint types test reports data-check clean lab docs lock app
+.PHONY: help env browser pyc lint types test reports data-check clean lab workspace docs lock app
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -84,8 +84,18 @@ data-check: env  ## validate the bundled data
 clean:  ## remove the environment and caches (keeps reports/)
 	rm -rf $(VENV) .pytest_cache .hypothesis docs/_build docs/_generated
 
-lab: env  ## open JupyterLab with the rekit kernel, the explorer one click away
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) notebooks/explorer.ipynb
+# Your own notebooks live in $(WORKSPACE)/ (git ignores it), never in notebooks/: nothing saved there
+# enters `rekit reports`, nbval or `rekit notebooks check`. On the first run the kit's notebooks are
+# copied into $(WORKSPACE)/kit/ (one click away in JupyterLab's file browser); a copy you have edited
+# is never overwritten (delete it to get the kit's version back).
+WORKSPACE ?= workspace
+workspace:  ## create $(WORKSPACE)/ with copies of the kit's notebooks in kit/ (existing files kept)
+	@mkdir -p $(WORKSPACE)/kit/teaching
+	@for f in notebooks/*.ipynb notebooks/teaching/*.ipynb; do d=$(WORKSPACE)/kit/$${f#notebooks/}; [ -e "$$d" ] || cp "$$f" "$$d"; done
+	@echo "workspace: $(WORKSPACE)/, the kit's notebooks in $(WORKSPACE)/kit/ (copied once; your edits are kept)"
+
+lab: env workspace  ## open JupyterLab in workspace/ (git-ignored), the kit's notebooks copied into workspace/kit/
+	$(BIN)/jupyter lab --notebook-dir=$(WORKSPACE) --ServerApp.ip=127.0.0.1 $$([ "$$(id -u)" = 0 ] && echo --allow-root) $(WORKSPACE)/kit/explorer.ipynb
 
 PORT ?= 8866
 app: env  ## run the deal explorer as a web app (Voilà) on 127.0.0.1:8866 until Ctrl-C (another port: make app PORT=N)
