@@ -141,6 +141,18 @@ PARAMS: dict[str, Param] = {
                                "years from a beneficiary's first sale to its full utilisation (linear)", "scheme"),
     "scheme_utilisation": Param("share", _SHARE, 0, 1, False,
                                 "a beneficiary's output at full ramp, as a share of its allocation", "scheme"),
+    # recycling of end-of-life magnets in India (rekit.model.recycling; none unless a deal uses the 2025 scheme)
+    "recycling_share": Param("share", _SHARE, 0, 1, False,
+                             "share of the 2025 recycling scheme's expected capacity (270 kt a year, every critical mineral) "
+                             "that takes NdFeB magnets", "recycling"),
+    "recycling_ramp_years": Param("years", ("duration",), 0, 20, False,
+                                  "years from the recycling scheme's start (2025) to that capacity (linear)", "recycling"),
+    "recycling_collection": Param("share", _SHARE, 0, 1, False, "share of end-of-life magnets collected for recycling",
+                                  "recycling"),
+    "recycling_dismantling": Param("share", _SHARE, 0, 1, False,
+                                   "share of the collected magnets' mass taken out of the products", "recycling"),
+    "recycling_recovery": Param("share", _SHARE, 0, 1, False,
+                                "share of each rare earth (Nd, Pr, Dy, Tb) in the processed magnets recovered as oxide", "recycling"),
     # China shock (zero unless a deal sets it)
     "shock_months": Param("months", ("duration", "ratio"), 0, 120, False,
                           "length of a cut in China's exports to India, from china_shock.start", "shock"),
@@ -191,6 +203,8 @@ class Demand:
     base: Schedule
     base_year: int
     growth: Schedule
+    #: (end use, share, lifetime kind, a, b) of the bottom-up basis (rekit.model.demand); empty for a top-down one
+    end_uses: tuple = ()
 
     @property
     def quantities(self) -> list[Quantity]:
@@ -259,6 +273,9 @@ class DealBook:
     framings: dict[str, Framing] = field(default_factory=dict)
     stock_date: str = ""  # ISO date of the observed stock that stock_initial gives
     partners: dict[str, Partner] = field(default_factory=dict)
+    #: each deal's full definition as read (its file's `defaults` merged in, `extends` followed, YAML
+    #: anchors expanded): what `rekit deals --show NAME --yaml` prints and what a deal extending it starts from
+    specs: dict[str, dict] = field(default_factory=dict, compare=False, repr=False)
 
     def partner_capacity_terms(self, deal: str) -> list[tuple[str, str, Plant]]:
         """(partner, plant, Plant) behind a deal's partner_capacity, in file order: the figures a
@@ -702,7 +719,7 @@ def _demands(r: _Reader, doc: dict, file: str) -> dict[str, Demand]:
                                 f"with no base, base_year or growth of its own; got {raw!r}")
             bu = bottom_up_demand.bottom_up(r.path)
             out[name] = Demand(name, str(raw.get("description") or bu.description).strip(), Schedule.constant(bu.base),
-                               bu.base_year, Schedule(tuple((float(y), q) for y, q in bu.growth)))
+                               bu.base_year, Schedule(tuple((float(y), q) for y, q in bu.growth)), bu.mix)
             continue
         missing = [k for k in ("base", "base_year", "growth") if k not in raw]
         if missing:
@@ -810,13 +827,58 @@ def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaul
         raise DealError(f"{file}: key 'deals' must map deal names to their definitions")
     partners = {**(base.partners if base else {}), **_partners(r, doc, file)}
     deals = dict(base.deals) if base else {}
+    specs = dict(base.specs) if base else {}
     for name, raw in raw_deals.items():
         if name in deals:
             raise DealError(f"{file}: deal {name!r} already exists in {deals[name].origin}; give yours another name")
-        deals[str(name)] = _resolve_deal(r, str(name), raw, defaults, demands[default_demand], partners)
+    for name, (own, start) in _extended(file, raw_deals, specs, defaults).items():
+        deals[name] = _resolve_deal(r, name, own, start, demands[default_demand], partners)
+        specs[name] = {**start, **own}  # shares the parsed document's mappings: read, never changed
     framings = {**(base.framings if base else {}), **_framings(r, doc, file)}
     stock_date = _stock_date(r, doc, file) or (base.stock_date if base else "")
-    return DealBook(bases, deals, demands, default_demand, framings, stock_date, partners)
+    return DealBook(bases, deals, demands, default_demand, framings, stock_date, partners, specs)
+
+
+def _extended(file: str, raw_deals: dict, known: Mapping[str, dict], defaults: dict) -> dict[str, tuple[Any, dict]]:
+    """(own keys, what they are merged onto) of each deal of a file, in file order: a deal without
+    `extends` starts from the file's `defaults`; `extends: NAME` starts from the full definition of
+    NAME (a deal of this file, resolved first, or one already read: `known`, e.g. a bundled preset)
+    and overrides what it gives. Without a description of its own it says what it extends and what it
+    changes; a `partner_capacity` of its own replaces the `partners` it would inherit. DealError
+    names an unknown deal or the cycle of a deal that extends itself."""
+    out: dict[str, tuple[Any, dict]] = {}
+
+    def full(name: str, chain: tuple[str, ...]) -> dict:
+        if name in out:
+            own, start = out[name]
+            return {**start, **own}
+        if name not in raw_deals:
+            return known[name]
+        raw = raw_deals[name]
+        if not isinstance(raw, dict) or "extends" not in raw:
+            out[name] = (raw, defaults)
+            return full(name, chain)
+        where = f"{file}: deal {name!r}, key 'extends'"
+        parent = raw["extends"]
+        if not isinstance(parent, str) or (parent not in raw_deals and parent not in known):
+            names = [*known, *(str(n) for n in raw_deals if n not in known)]
+            raise DealError(f"{where}: {parent!r} is not a deal{_hint(parent, names)}; the deals are: {', '.join(names)}")
+        if parent in chain or parent == name:
+            loop = [*chain[chain.index(parent):], name, parent] if parent in chain else [name, parent]
+            raise DealError(f"{where}: a cycle of extends ({' -> '.join(loop)}); a deal cannot extend itself, directly or not")
+        start = dict(full(parent, (*chain, name)))
+        own = {k: v for k, v in raw.items() if k != "extends"}
+        if "partner_capacity" in own and "partners" not in own:
+            start.pop("partners", None)
+        if "description" not in own:
+            changed = ", ".join(str(k) for k in own) or "nothing"
+            own["description"] = f"As {parent}, with {changed} changed: {str(start.get('description', '')).strip()}"
+        out[name] = (own, start)
+        return {**start, **own}
+
+    for name in raw_deals:
+        full(str(name), ())
+    return {str(n): out[str(n)] for n in raw_deals}
 
 
 def load_deals(extra: str | Path | Mapping[str, Any] | None = None, ds: Dataset | None = None,

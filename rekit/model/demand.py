@@ -65,6 +65,9 @@ class BottomUp:
     growth: tuple[tuple[int, Quantity], ...]
     by_end_use: pd.DataFrame
     not_reported: dict[str, str]
+    #: (end use, share of the base-year total, lifetime kind, a, b): how the demand splits over the end uses and
+    #: how long their magnets stay in use (data/end_uses.csv), for the stock model and recycling
+    mix: tuple[tuple[str, float, str, float, float], ...] = ()
 
 
 _FY = re.compile(r"^FY(\d{4})-(\d{2})$")
@@ -119,7 +122,8 @@ def bottom_up(data_dir: Path | str, year: int = BASE_YEAR) -> BottomUp:
     """The bottom-up demand basis from a data folder's end_uses.csv, end_use_units.csv,
     magnet_content.csv and demand_outlooks.csv (DemandError naming file, row and column on bad input)."""
     d = Path(data_dir)
-    titles = {r["end_use"]: r["title"] for r in _read(d / "end_uses.csv")}
+    end_uses = _read(d / "end_uses.csv")
+    titles = {r["end_use"]: r["title"] for r in end_uses}
     units: dict[str, dict[int, float]] = {}
     unit_sources: dict[str, set[str]] = {}
     for i, r in enumerate(_read(d / "end_use_units.csv"), start=2):
@@ -175,7 +179,10 @@ def bottom_up(data_dir: Path | str, year: int = BASE_YEAR) -> BottomUp:
             f"({base.value:,.0f} t in {year}, {base.low:,.0f}-{base.high:,.0f}), growing to {last} between EV sales' latest "
             f"growth and the Economic Survey's one crore EVs, then 3-8% a year; {len(left)} end uses not reported as of {AS_OF} "
             f"are left out")
-    return BottomUp(desc, base, year, ((year + 1, g), (last, g), (last + 1, LATE_GROWTH)), by_use, left)
+    life = {r["end_use"]: r for r in end_uses}
+    mix = tuple((u, float(t) / base.value, life[u]["lifetime_distribution"], float(life[u]["lifetime_a"]),
+                 float(life[u]["lifetime_b"])) for u, t in zip(by_use["end_use"], by_use["t_magnet"], strict=True))
+    return BottomUp(desc, base, year, ((year + 1, g), (last, g), (last + 1, LATE_GROWTH)), by_use, left, mix)
 
 
 def _number(row: dict[str, str], column: str, where: str) -> float:

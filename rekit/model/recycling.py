@@ -37,7 +37,8 @@ import numpy as np
 from rekit.model.conversions import ELEMENTS, ND_PER_ND2O3, PR_PER_PR6O11
 from rekit.model.stocks_in_use import ModelError
 
-__all__ = ["ROUTES", "RECYCLING_SCHEME", "RecyclingScheme", "Recycled", "check_rate", "ramp", "recycle",
+__all__ = ["FEED_KEYS", "ROUTES", "RECYCLING_SCHEME", "recycling_capacity", "secondary_feed", "RecyclingScheme", "Recycled",
+           "check_rate", "ramp", "recycle",
            "ndpr_oxide_equivalent", "scheme_capacity"]
 
 #: The recovery routes the model knows.
@@ -155,7 +156,7 @@ def ndpr_oxide_equivalent(nd, pr) -> np.ndarray:
     return np.asarray(nd) / ND_PER_ND2O3 + np.asarray(pr) / PR_PER_PR6O11
 
 
-def recycle(eol, end_uses: Sequence[str], years: Sequence[int], content: Mapping[str, object],
+def recycle(eol, end_uses: Sequence[str], years: Sequence[int] | np.ndarray, content: Mapping[str, object],
             collection: Mapping[str, object], dismantling, recovery: Mapping[str, object],
             capacity=None, route: str = "hydrometallurgical", tol: float = 1e-9) -> Recycled:
     """Recycle end-of-life magnets (see the module's equations).
@@ -238,3 +239,86 @@ def _check(r: Recycled, eol: np.ndarray, content: Mapping[str, np.ndarray], tol:
         gap = np.abs(held - r.recovered[e] - r.process_loss[e]).max(initial=0.0)
         if gap > scale:
             raise ModelError(f"recycling: {e} balance fails by {gap:.3g} t {e}")
+
+
+#: The arrays secondary_feed adds to a run's inputs, (deals or 1, years, draws).
+FEED_KEYS = ("eol", "use_stock", "sec_oxide", "sec_dy", "sec_tb", "recycling_capacity")
+
+
+def recycling_capacity(years, share, ramp_years, scheme: RecyclingScheme = RECYCLING_SCHEME) -> np.ndarray:
+    """NdFeB recycling capacity in India, t magnet a year, shape (..., year): `share` of the scheme's expected
+    capacity (270 kt a year, every critical mineral) reached linearly over `ramp_years` from the start of the
+    scheme's first year (2025), evaluated at mid-year: share · 270,000 · clip((t + ½ − 2025) / ramp, 0, 1).
+    `share` and `ramp_years` broadcast (e.g. (deals, draws)); a ramp of 0 years is full capacity at once."""
+    s = check_rate(share, "recycling_share (the share of the recycling scheme's capacity that takes NdFeB magnets)")
+    r = np.asarray(ramp_years, dtype=float)
+    if not (np.isfinite(r) & (r >= 0)).all():
+        raise ModelError(f"recycling_ramp_years: {float(r[~(np.isfinite(r) & (r >= 0))].flat[0])!r} is not allowed; "
+                         f"allowed: a number of years >= 0")
+    t = np.asarray(years, dtype=float) + 0.5 - scheme.years[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = np.where(r[..., None] > 0, np.clip(t / np.where(r > 0, r, 1.0)[..., None], 0.0, 1.0), (t >= 0) * 1.0)
+    return s[..., None] * frac * scheme.expected_capacity_kt * 1000.0
+
+
+def secondary_feed(inp: Mapping[str, np.ndarray], years, mix, recover: bool = True) -> dict[str, np.ndarray]:
+    """What recycling gives a run, arrays (deals or 1, years, draws), from its inputs (rekit.model.simulation):
+
+    - demand (1, Y, N) t magnet enters use each year, split over the end uses of `mix` ((end use,
+      share, lifetime kind, a, b), shares summing to 1); the stock model (rekit.model.stocks_in_use)
+      gives the magnets in use (`use_stock`, t magnet at year end) and leaving use (`eol`, t magnet a year);
+      magnets in use before the run's first year are not counted (their inflows are not reported);
+    - recycle() collects (recycling_collection), dismantles (recycling_dismantling) and processes them
+      up to recycling_capacity(...), and recovers recycling_recovery of each rare earth;
+    - `sec_oxide` t NdPr oxide = Nd / 0.8574 + Pr / 0.8277 recovered: with the magnet's Nd and Pr
+      in the model's composition (w_ndpr, pr_share) it is processed · w_ndpr · recovery / f_ox;
+      `sec_dy`, `sec_tb` t Dy and Tb recovered (not fed back: reported apart).
+
+    The deal parameters are read at the run's first year (a schedule gives that year's value).
+    `recover=False` gives the magnets in use and leaving use only (no deal recycles).
+    """
+    from rekit.model.stocks_in_use import Lifetime, inflow_driven
+
+    yrs = np.asarray(years)
+    if not mix:
+        raise ModelError("recycling: no demand basis gives the end uses' mix (rekit.model.demand); recycling needs one")
+    shares = np.array([m[1] for m in mix], dtype=float)
+    if not (abs(shares.sum() - 1) < 1e-9 and (shares >= 0).all()):
+        raise ModelError(f"recycling: the end uses' shares sum to {shares.sum()!r}; they must be >= 0 and sum to 1")
+    dem = np.asarray(inp["demand"])[0]  # (Y, N)
+    inflow = dem.T[:, None, :] * shares[None, :, None]  # (N, U, Y) t magnet entering use
+    eol = np.empty_like(inflow)
+    stock = np.empty_like(inflow)
+    for kind in sorted({m[2] for m in mix}):
+        idx = [i for i, m in enumerate(mix) if m[2] == kind]
+        lt = Lifetime.of(kind, np.array([mix[i][3] for i in idx]), np.array([mix[i][4] for i in idx]),
+                         name=f"lifetime of {', '.join(mix[i][0] for i in idx)}")
+        res = inflow_driven(inflow[:, idx], lt, yrs, name="magnets entering use")
+        eol[:, idx], stock[:, idx] = res.outflow, res.stock
+
+    if not recover:
+        return {"eol": eol.sum(axis=1).T[None], "use_stock": stock.sum(axis=1).T[None]}
+
+    def first(key: str) -> np.ndarray:  # (D, N) at the first year
+        a = np.asarray(inp[key], dtype=float)
+        return np.broadcast_to(a[:, 0, :], (a.shape[0], dem.shape[1]))
+
+    D = max(np.shape(inp[k])[0] for k in ("recycling_share", "recycling_collection", "recycling_recovery"))
+    share, ramp_y = first("recycling_share"), first("recycling_ramp_years")
+    col, dis, rec = first("recycling_collection"), first("recycling_dismantling"), first("recycling_recovery")
+    p, w = first("pr_share"), first("w_ndpr")
+    c_nd, c_pr = (1 - p) * ND_PER_ND2O3, p * PR_PER_PR6O11
+    f_ox = c_nd + c_pr
+    content = {"Nd": w * c_nd / f_ox, "Pr": w * c_pr / f_ox, "Dy": first("w_dy"), "Tb": first("w_tb")}
+    shape = (D, dem.shape[1])
+    names = [m[0] for m in mix]
+    x = np.broadcast_to(eol, (D, *eol.shape))  # (D, N, U, Y)
+    # shares per (deal, draw) carry a trailing axis so that they line up with (deal, draw, end use, year)
+    r = recycle(x, names, yrs, {e: np.broadcast_to(c, shape)[..., None] for e, c in content.items()},
+                {u: np.broadcast_to(col, shape) for u in names}, np.broadcast_to(dis, shape)[..., None],
+                {e: np.broadcast_to(rec, shape)[..., None] for e in ELEMENTS}, recycling_capacity(yrs, share, ramp_y))
+    out = {"eol": eol.sum(axis=1).T[None], "use_stock": stock.sum(axis=1).T[None],
+           "sec_oxide": r.ndpr_oxide().transpose(0, 2, 1), "sec_dy": r.recovered["Dy"].transpose(0, 2, 1),
+           "sec_tb": r.recovered["Tb"].transpose(0, 2, 1),
+           "recycling_capacity": recycling_capacity(yrs, share, ramp_y).transpose(0, 2, 1)}
+    return out

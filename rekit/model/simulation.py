@@ -61,6 +61,7 @@ from rekit.model.deals import (DEFAULT_BASIS, DEMAND_PARAMS, PARAMS, SHARE_KEYS,
                                Param, decimal_year, halt_schedule)
 from rekit.model.flows import MassBalanceError, check_balance
 from rekit.model import origin
+from rekit.model import recycling
 from rekit.model.quantities import Quantity, Schedule
 from rekit.errors import RekitError
 
@@ -109,6 +110,15 @@ METRICS: dict[str, tuple[str, str]] = {
     "magnet_imports": ("t magnet", "finished magnets imported"),
     "magnet_exports": ("t magnet", "magnets made beyond India's demand, exported"),
     "magnet_shortfall": ("t magnet", "demand neither made, returned nor imported (a China cut)"),
+    # recycling (rekit.model.recycling): secondary own feedstock, shown apart from IREL's primary oxide
+    "magnets_in_use": ("t magnet", "NdFeB magnets in use in India at year end, of those entering use since 2024 (stock model)"),
+    "magnets_end_of_life": ("t magnet", "magnets leaving use in India that year (end-of-life scrap, stock model)"),
+    "oxide_recovered": ("t NdPr oxide", "NdPr oxide recovered from India's end-of-life magnets (secondary, used or not)"),
+    "dy_recovered": ("t Dy", "Dy recovered from India's end-of-life magnets"),
+    "magnets_secondary": ("t magnet", "magnets made in India from recovered NdPr oxide (secondary own feedstock) in the "
+                          "capacity the primary feed leaves = G_sec; counted in magnets_india, not in magnets_domestic"),
+    "secondary_coverage": ("ratio", "secondary own-feedstock coverage = magnets_secondary / D; own_feedstock_coverage counts "
+                           "primary oxide (IREL's output and stock) only, so the two add up to all of India's own feed"),
     "ssr_oxide": ("ratio", "stage self-sufficiency: IREL's oxide / oxide India's magnet demand needs (FAO form)"),
     "ssr_metal": ("ratio", "stage self-sufficiency: NdPr metal made in India / metal India's magnet demand needs"),
     "ssr_magnet": ("ratio", "alias of magnet_self_sufficiency (magnets made in India / magnet demand), kept for old code"),
@@ -921,7 +931,9 @@ def _step_years(fl: Flows, shocked: bool, n_years: int, out: dict[str, np.ndarra
 
 #: The flows a run's demand basis decides: demand itself and the magnets' use (magnet_use). No other
 #: flow or stock reads demand, so one run serves every demand basis (with_demand, simulate_demands).
-DEMAND_FLOWS = ("demand", "magnet_imports", "magnet_exports", "shortfall")
+DEMAND_FLOWS = ("demand", "magnet_imports", "magnet_exports", "shortfall",
+                # the magnets in use, their scrap and what recycling makes of it follow the demand too (with_recycling)
+                *recycling.FEED_KEYS, "G_sec")
 
 
 def magnet_use(supply, demand, available):
@@ -932,6 +944,55 @@ def magnet_use(supply, demand, available):
     gap = np.maximum(demand - supply, 0)
     imports = gap * available
     return imports, np.maximum(supply - demand, 0), gap - imports
+
+
+#: The flows recycling adds to a run (with_recycling): t magnet in use and leaving use, t NdPr oxide, Dy
+#: and Tb recovered, the recyclers' capacity (t magnet a year) and the magnets made from the recovered oxide.
+RECYCLING_FLOWS = (*recycling.FEED_KEYS, "G_sec")
+
+
+def _recycled(fl: Flows, key: str) -> np.ndarray:
+    """A recycling flow broadcast to the run's shape (D, Y, N); zero for a run without recycling (read without
+    the demand, so a metric that reads no recycling flow stays demand-free: rekit.model.scenarios.demand_dependent)."""
+    return np.broadcast_to(fl[key] if key in fl else 0.0, fl["G"].shape)
+
+
+def with_recycling(fl: Flows, yrs: np.ndarray, mix) -> Flows:
+    """The flows of a run with its deals' recycling (rekit.model.recycling.secondary_feed): the magnets
+    entering use (the demand, split over the end uses of `mix`) stay in use by cohort and leave as
+    scrap; what is collected, dismantled and processed (up to the recyclers' capacity) gives
+    secondary NdPr oxide, which magnet makers in India turn into magnets in the capacity the primary
+    feed leaves:
+
+        G_sec = min(sec_oxide · q, max(K − G, 0))     K = domestic_capacity + the scheme's plants (t magnet)
+
+    and the magnets' use is recomputed with them (magnet_use: imports fall by what they cover).
+    Primary flows (IREL's oxide, the stock, imports of oxide and metal) are the run's. The stock model
+    and recycling check their own balances (in use: inflow − outflow = Δstock for every end use, year and
+    draw; recycling: magnets and each element). A run whose deals have no recycling_share gets the magnets
+    in use and leaving use only, its other flows unchanged; one without an end-use mix is returned as it is.
+    """
+    share = np.asarray(fl["recycling_share"]) if "recycling_share" in fl else np.zeros(1)
+    if not mix:
+        return fl
+    if not np.any(share > 0):
+        out = Flows({k: v for k, v in fl.items() if k not in DERIVED})
+        out.update(recycling.secondary_feed(fl, yrs, mix, recover=False))
+        return out
+    feed = recycling.secondary_feed(fl, yrs, mix)
+    out = Flows({k: v for k, v in fl.items() if k not in DERIVED and k not in DEMAND_FLOWS[1:]})
+    out.update(feed)
+    cap = fl["domestic_capacity"] + fl["scheme_cap_oxide"] + fl["scheme_cap_other"]
+    out["G_sec"] = np.minimum(feed["sec_oxide"] * fl["q"], np.maximum(cap - fl["G"], 0.0)) * np.ones(fl["demand"].shape)
+    out["magnet_imports"], out["magnet_exports"], out["shortfall"] = magnet_use(fl["returned"] + fl["G"] + out["G_sec"],
+                                                                                fl["demand"], fl["a_mag"])
+    return out
+
+
+def end_use_mix(book: DealBook, dem) -> tuple:
+    """The end uses a demand splits over (rekit.model.demand): the basis's own, else the bottom-up basis's
+    (a top-down basis reports no split, so the bottom-up one stands in, as the kit's assumption)."""
+    return tuple(getattr(dem, "end_uses", ())) or next((d.end_uses for d in book.demands.values() if getattr(d, "end_uses", ())), ())
 
 
 def with_demand(fl: Flows, demand: np.ndarray) -> Flows:
@@ -972,7 +1033,8 @@ def balance_residuals(fl: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "magnets (Dy+Tb)": fl["HIm"] - (fl["H"] - fl["H_prev"]) - heavy_charge * lost_share - fl["G"] * (fl["w_dy"] + fl["w_tb"]),
         "partner": made_metal - made_metal * (1 - fl["eta_metal"] * fl["eta_am"]) - pipeline * fl["w_ndpr"],
         "partner (Dy+Tb)": partner_heavy - partner_heavy * (1 - fl["eta_am"]) - pipeline * (fl["w_dy"] + fl["w_tb"]),
-        "use": fl["returned"] + fl["G"] + fl["magnet_imports"] - fl["magnet_exports"] - (fl["demand"] - fl["shortfall"]),
+        "use": fl["returned"] + fl["G"] + fl.get("G_sec", 0.0) + fl["magnet_imports"] - fl["magnet_exports"]
+        - (fl["demand"] - fl["shortfall"]),
     }
 
 
@@ -1041,7 +1103,7 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
         "magnet_demand": lambda: fl["demand"],
         "export_share": lambda: _div(fl["X"], fl["O"]),
         "own_feedstock_coverage": lambda: metrics.own_feedstock_coverage(arrays["magnets_domestic"], fl["returned"], fl["demand"]),
-        "magnet_self_sufficiency": lambda: metrics.self_sufficiency(fl["G"], fl["demand"]),
+        "magnet_self_sufficiency": lambda: metrics.self_sufficiency(fl["G"] + _recycled(fl, "G_sec"), fl["demand"]),
         "import_dependency": lambda: metrics.import_dependency(fl["magnet_imports"] + fl["returned"], fl["demand"]),
         "oxide_production": lambda: fl["O"],
         "oxide_exports": lambda: fl["X"],
@@ -1055,7 +1117,13 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
         "metal_imported": lambda: fl["u4"],
         "heavy_imported": lambda: fl["HIm"],
         "heavy_stock": lambda: fl["H"],
-        "magnets_india": lambda: fl["G"],
+        "magnets_india": lambda: fl["G"] + _recycled(fl, "G_sec"),
+        "magnets_in_use": lambda: _recycled(fl, "use_stock"),
+        "magnets_end_of_life": lambda: _recycled(fl, "eol"),
+        "oxide_recovered": lambda: _recycled(fl, "sec_oxide"),
+        "dy_recovered": lambda: _recycled(fl, "sec_dy"),
+        "magnets_secondary": lambda: _recycled(fl, "G_sec"),
+        "secondary_coverage": lambda: _div(_recycled(fl, "G_sec"), fl["demand"]),
         "magnet_imports": lambda: fl["magnet_imports"],
         "magnet_exports": lambda: fl["magnet_exports"],
         "magnet_shortfall": lambda: fl["shortfall"],
@@ -1151,7 +1219,10 @@ def simulate_demands(book: DealBook, deals: Iterable[str], demands: Sequence[str
         check_origin_balance(fl, names, yrs)
     out = []
     for i, (dem, path) in enumerate(zip(dems, paths, strict=True)):
-        f = crop(fl if i == 0 else with_demand(fl, path), int(shown[0]) - START, int(shown[-1]) - START + 1)
+        f = with_recycling(fl if i == 0 else with_demand(fl, path), yrs, end_use_mix(book, dem))
+        if check and f is not fl and "G_sec" in f:
+            check_mass_balance(f, names, yrs)
+        f = crop(f, int(shown[0]) - START, int(shown[-1]) - START + 1)
         out.append(Result(names, shown, Arrays(f), b.name, n, seed, dem.name, f, framing))
     return out
 

@@ -161,7 +161,7 @@ def survival_table(lifetime: Lifetime, n_years: int) -> tuple[np.ndarray, np.nda
     return S, p
 
 
-def inflow_driven(inflow, lifetime: Lifetime, years: Sequence[int], content: Mapping[str, object] | None = None,
+def inflow_driven(inflow, lifetime: Lifetime, years: Sequence[int] | np.ndarray, content: Mapping[str, object] | None = None,
                   name: str = "inflow", tol: float = 1e-9, method: str = "auto") -> StocksInUse:
     """Stocks and end-of-life outflows of magnets entering use, by cohort (see the module's equations).
 

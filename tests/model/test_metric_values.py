@@ -50,6 +50,10 @@ FLOWS = {
     "magnet_china_share": np.full((1, 1, 1), 0.8), "shock_cut_magnet": np.full((1, 1, 1), 0.5),
     "heavy_china_share": np.full((1, 1, 1), 0.9), "shock_cut_heavy": np.full((1, 1, 1), 0.5),
     "partner_heavy_china": np.full((1, 1, 1), 0.95),
+    # recycling (rekit.model.simulation.with_recycling): t magnet in use and leaving use, t NdPr oxide and t Dy
+    # recovered, t magnet made from the recovered oxide
+    "use_stock": years(5000, 6000), "eol": years(100, 150), "sec_oxide": years(15, 30), "sec_dy": years(0.5, 1.0),
+    "G_sec": years(20, 40),
 }
 
 # Worked by hand from FLOWS. Derived flows: own oxide = u1 + u2 = (80, 170); returned = (1 - 0.25)
@@ -71,8 +75,8 @@ EXPECTED = {
     "export_share": (0.25, 0.0),                              # X / O = 100 / 400, 0 / 500
     "own_feedstock_coverage": (460 / 1000, 790 / 1250),       # (domestic + returned) / demand = 0.46, 0.632
     "self_sufficiency": (460 / 1000, 790 / 1250),             # its former name, an alias
-    "magnet_self_sufficiency": (300 / 1000, 500 / 1250),      # G / demand = 0.3, 0.4
-    "ssr_magnet": (300 / 1000, 500 / 1250),                   # an alias of magnet_self_sufficiency
+    "magnet_self_sufficiency": (320 / 1000, 540 / 1250),      # (G + G_sec) / demand = (300 + 20) / 1000, (500 + 40) / 1250
+    "ssr_magnet": (320 / 1000, 540 / 1250),                   # an alias of magnet_self_sufficiency
     "import_dependency": (550 / 1000, 550 / 1250),            # (imports + returned) / demand: 250 + 300, 100 + 450
     "oxide_production": (400.0, 500.0),
     "oxide_exports": (100.0, 0.0),
@@ -87,7 +91,13 @@ EXPECTED = {
     "metal_imported": (10.0, 5.0),                            # u4
     "heavy_imported": (6.0, 9.0),                             # HIm
     "heavy_stock": (2.0, 3.0),                                # H
-    "magnets_india": (300.0, 500.0),                          # G
+    "magnets_india": (320.0, 540.0),                          # G + G_sec = 300 + 20, 500 + 40
+    "magnets_in_use": (5000.0, 6000.0),
+    "magnets_end_of_life": (100.0, 150.0),
+    "oxide_recovered": (15.0, 30.0),
+    "dy_recovered": (0.5, 1.0),
+    "magnets_secondary": (20.0, 40.0),                        # G_sec
+    "secondary_coverage": (20 / 1000, 40 / 1250),             # G_sec / demand = 0.02, 0.032
     "magnet_imports": (250.0, 100.0),
     "magnet_exports": (0.0, 50.0),
     "magnet_shortfall": (150.0, 200.0),
