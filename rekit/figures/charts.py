@@ -6,8 +6,10 @@ such: reported ranges as error bars, each source its own marker, Monte Carlo res
 median lines inside p05-p95 bands.
 
 Every figure carries, in ``layout.meta``: ``sources`` (source ids, in order), ``note`` (the
-method note printed with them) and ``alt`` (a text description for screen readers and static
-images, written from the numbers drawn). The sources note under the plot is an annotation named
+method note printed with them), ``alt`` (a text description for screen readers and static
+images, written from the numbers drawn) and ``table`` (`set_table`: the tidy table its traces were
+drawn from, one row per deal × year × metric, or per bar, link or event, which a report offers as the
+chart's CSV download, so the file and the picture come from one frame). The sources note under the plot is an annotation named
 ``rekit-sources``: reports replace it with numbered references into the report's source list.
 
 Text from the data or the user (deal names, titles, publishers, quotes, notes, entities, parameter
@@ -23,6 +25,7 @@ distinguishable under the common colour-vision deficiencies and pairs no red wit
 from __future__ import annotations
 
 import html
+import json
 import textwrap
 
 import numpy as np
@@ -109,6 +112,29 @@ def set_alt(fig: go.Figure, text: str) -> go.Figure:
     screen readers (reports put it in ``aria-label``) and beside static images."""
     fig.layout.meta = {**(fig.layout.meta or {}), "alt": " ".join(text.split())}
     return fig
+
+
+def set_table(fig: go.Figure, frame: pd.DataFrame, units: dict[str, str] | None = None) -> go.Figure:
+    """Keep `frame`, the tidy table the chart's traces were drawn from, in ``layout.meta.table``
+    (``columns``, ``data`` as rows, ``units`` by column): a report writes it as the chart's CSV
+    (rekit.reports.downloads). Numbers keep 15 significant digits; missing values become empty cells."""
+    doc = json.loads(frame.reset_index(drop=True).to_json(orient="split", index=False, date_format="iso", double_precision=15))
+    fig.layout.meta = {**(fig.layout.meta or {}), "table": {"columns": [str(c) for c in doc["columns"]], "data": doc["data"],
+                                                            "units": dict(units or {})}}
+    return fig
+
+
+def _tidy(table: pd.DataFrame, result: Result, envelope: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rows of result.summary() as a download: deal, year, metric, unit, p05, p50, p95, the bases, and
+    the structural envelope's p05 and p95 where one is drawn."""
+    out = table[["deal", "year", "metric", "unit", "p05", "p50", "p95"]].copy()
+    out["production_basis"] = result.basis
+    out["demand_basis"] = result.demand or ""
+    if envelope is not None and not envelope.empty:
+        env = envelope.assign(metric=envelope["metric"].map(canonical))[["deal", "year", "metric", "envelope_p05", "envelope_p95"]]
+        out = out.assign(_m=out["metric"].map(canonical)).merge(env.rename(columns={"metric": "_m"}), on=["deal", "year", "_m"],
+                                                                 how="left").drop(columns="_m")
+    return out.sort_values(["deal", "year"], kind="stable").reset_index(drop=True)
 
 
 def alt_text(fig: go.Figure) -> str:
@@ -229,6 +255,8 @@ def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, t
             + (f" Lighter band, dotted edges: {ENVELOPE_LABEL} (every production basis, demand basis and framing, "
                "their draws pooled with equal weight)." if envelope is not None else ""))
     fig = add_sources(fig, ds, book.source_ids(list(result.deals), result.basis, ds), note)
+    set_table(fig, _tidy(table, result, envelope), {"p05": unit, "p50": unit, "p95": unit, "envelope_p05": unit,
+                                                    "envelope_p95": unit})
     year = alt_year if alt_year in set(result.years.tolist()) else int(result.years[-1])
     parts = []
     for g, label in zip(groups, labels, strict=True):
@@ -298,6 +326,14 @@ def export_share_chart(ds: Dataset, book: DealBook | None = None, result: Result
             note += (f" Lighter bands, dotted edges: {ENVELOPE_LABEL} (every production basis, demand basis and framing, "
                      "their draws pooled with equal weight).")
     fig = add_sources(fig, ds, ids, note)
+    observed = pd.DataFrame({"deal": "", "year": [int(r.period_start.year) for r in obs.itertuples(index=False)],
+                             "metric": "export_share", "unit": "share", "kind": "observed",
+                             "status": obs["status"].astype(str).tolist(), "source": obs["publisher"].astype(str).tolist(),
+                             "p05": obs["low"].tolist(), "p50": obs["value"].tolist(), "p95": obs["high"].tolist()})
+    frames = [observed]
+    if result is not None and book is not None:
+        frames.append(_tidy(result.summary().query("metric == 'export_share'"), result, envelope).assign(kind="projected"))
+    set_table(fig, pd.concat(frames, ignore_index=True), {"p05": "share", "p50": "share", "p95": "share"})
     seen = "; ".join(f"{r.period}: {r.value:.1%} ({r.status}, {r.publisher})" for r in obs.itertuples(index=False))
     alt = f"IREL's export share of its rare-earth output. Observed figures, one marker per source: {seen or 'none'}."
     if result is not None and book is not None:
@@ -360,6 +396,13 @@ def mine_production_chart(ds: Dataset, edition: str | None = None, top: int = 6)
     note = ("USGS Mineral Commodity Summaries; each year from the newest edition reporting it. Bars add up to USGS's World total; "
             "Other = World minus the countries shown. HHI = Σ(100·share)² over named countries (USGS's 'Other' excluded), 0 to 10,000.")
     fig = add_sources(fig, ds, sorted(table["edition"].unique()), note)
+    rows = [{"country": name, "year": y, "production": float(values[y]), "unit": "t REO", "share_of_world": float(shares[y]),
+             "edition": str(editions[y])} for name, values, shares, editions, _ in stack for y in years]
+    rows += [{"country": "World (USGS)", "year": y, "production": float(world[y]), "unit": "t REO", "share_of_world": 1.0,
+              "edition": str(per_year.loc[y, "edition"]), "top3_share": float(per_year.loc[y, "top3"]),
+              "hhi": float(per_year.loc[y, "hhi"])} for y in years]
+    set_table(fig, pd.DataFrame(rows), {"production": "t REO", "share_of_world": "share", "top3_share": "share",
+                                        "hhi": "index, 0 to 10,000"})
     last = years[-1]
     lead = table[(table["year"] == last) & (table["rank"] == 1)].iloc[0]
     set_alt(fig, f"Stacked bars of world rare-earth mine production, {years[0]} to {last}, in t REO, by country with "
@@ -422,6 +465,9 @@ def timeline_chart(ds: Dataset, since: str | None = None) -> go.Figure:
         fig.update_xaxes(range=[zoom_from - pd.Timedelta(days=20), last + pd.Timedelta(days=40)], dtick="M6",
                          tickformat="%b<br>%Y", row=1, col=2)
     fig = add_sources(fig, ds, list(ev["source_id"]), xshift=-LABEL_MARGIN + 10)
+    set_table(fig, pd.DataFrame({"date": ev["date"].astype(str).tolist(), "kind": ev["kind"].astype(str).tolist(),
+                                 "title": ev["title"].astype(str).tolist(), "actor": ev["actor"].astype(str).tolist(),
+                                 "source_id": ev["source_id"].astype(str).tolist()}))
     kinds = ev["kind"].map(lambda k: KIND_STYLE.get(k, KIND_STYLE["other"])[1]).value_counts()
     if len(ev):
         first, last = ev.iloc[0], ev.iloc[-1]
@@ -464,6 +510,9 @@ def flows_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealBo
     note = (f"Model medians of {max(result.draws, 1):,} draws, basis '{result.basis}'; magnets shown by their Nd content "
             f"(w = {w:g} t Nd per t magnet).")
     fig = add_sources(fig, ds, book.source_ids([deal], result.basis, ds), note)
+    set_table(fig, pd.DataFrame({"deal": deal, "year": year, "from": [labels[s_] for s_, _, _ in links],
+                                 "to": [labels[t_] for _, t_, _ in links], "p50": [v for _, _, v in links], "unit": "t Nd",
+                                 "production_basis": result.basis, "demand_basis": result.demand or ""}), {"p50": "t Nd"})
     flows = "; ".join(f"{labels[s_]} to {labels[t_]} {v:,.0f} t Nd" for s_, t_, v in links)
     return set_alt(fig, f"Sankey diagram of IREL's neodymium in {year} under {deal} (model medians, t Nd): {flows}.")
 
@@ -516,6 +565,10 @@ def origin_sankey(result: Result, deal: str, year: int, ds: Dataset, book: DealB
     note = (f"Model medians of {max(result.draws, 1):,} draws, basis '{result.basis}'; origin traced pro rata through the "
             "chain (oxide, metal, Dy and Tb carry their origin into the magnets made from them).")
     fig = add_sources(fig, ds, book.source_ids([deal], result.basis, ds), note)
+    set_table(fig, pd.DataFrame({"deal": deal, "year": year, "from": [labels[s_] for s_, _, _, _ in links],
+                                 "to": [labels[t_] for _, t_, _, _ in links], "p50": [v for _, _, v, _ in links],
+                                 "unit": "t rare earths", "production_basis": result.basis, "demand_basis": result.demand or ""}),
+              {"p50": "t rare earths"})
     text = "; ".join(f"{labels[s_]} to {labels[t_]} {v:,.0f} t" for s_, t_, v, _ in links)
     return set_alt(fig, f"Sankey diagram of the rare earths inside India's magnets in {year} under {deal}, by origin "
                         f"(model medians, t rare-earth element): {text}.")
@@ -545,11 +598,36 @@ def china_share_stages_chart(result: Result, deal: str, ds: Dataset, book: DealB
     draws = f"median and p05–p95 of {result.draws:,} draws (seed {result.seed})" if result.draws else "central values"
     note = f"Model: {draws}, production basis '{result.basis}'. Shares by mass of the material at each stage."
     fig = add_sources(fig, ds, book.source_ids([deal], result.basis, ds), note)
+    set_table(fig, _tidy(table, result).assign(stage=lambda f: f["metric"].map(
+        {**STAGES, "china_share_magnet": "imported magnets only (untraced)"})), {"p05": "share", "p50": "share", "p95": "share"})
     year = int(result.years[-1])
     last = table[table["year"] == year].set_index("metric")["p50"]
     parts = [f"{label} {last[m]:.0%}" for m, label in STAGES.items()]
     return set_alt(fig, f"China's share at each stage for {deal}, {int(result.years[0])} to {year}; medians in {year}: "
                         + ", ".join(parts) + f"; imported magnets only {last['china_share_magnet']:.0%}.")
+
+
+NEGATIVE_NOTE = ("An index below 0 is drawn as 0: a share of variance cannot be negative, and an estimate below 0 "
+                 "is sampling error around an input with little or no effect (its interval reaches 0); the download "
+                 "keeps the estimate.")
+
+
+def _clipped(values) -> tuple[list[float], bool]:
+    """Sobol estimates drawn at 0 or above (see NEGATIVE_NOTE), and whether any was below 0."""
+    v = [float(x) for x in values]
+    return [max(x, 0.0) for x in v], any(x < 0 for x in v)
+
+
+def _sensitivity_table(rows: pd.DataFrame, deal: str, metric: str, year: int, basis: str, demand: str | None,
+                       vs: str | None) -> pd.DataFrame:
+    cols = [c for c in ("S1", "S1_conf", "ST", "ST_conf", "mu_star", "mu_star_conf", "sigma") if c in rows.columns]
+    out = rows[["parameter", *cols]].copy()
+    out.insert(0, "deal", f"{deal} minus {vs}" if vs else deal)
+    out.insert(1, "year", year)
+    out.insert(2, "metric", metric)
+    out["production_basis"] = basis
+    out["demand_basis"] = demand or ""
+    return out.reset_index(drop=True)
 
 
 def tornado_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str, metric: str, year: int,
@@ -562,7 +640,8 @@ def tornado_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str
     rows = table.sort_values(col, ascending=False).head(top).iloc[::-1]
     what = f"{deal} minus {vs}" if vs else deal
     index = "total Sobol index ST" if sobol else "Morris mu* (mean |elementary effect|)"
-    fig = go.Figure(go.Bar(x=rows[col].tolist(), y=[plain(v) for v in rows["parameter"]], orientation="h", name=index,
+    drawn, negative = _clipped(rows[col]) if sobol else (rows[col].tolist(), False)
+    fig = go.Figure(go.Bar(x=drawn, y=[plain(v) for v in rows["parameter"]], orientation="h", name=index,
                            marker_color=PALETTE[0],
                            error_x=dict(type="data", array=rows[conf].tolist(), color="#555", thickness=1),
                            hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
@@ -570,8 +649,9 @@ def tornado_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str
     fig.update_layout(template="rekit", title=plain(title), height=160 + 28 * len(rows), showlegend=False,
                       xaxis_title=index, margin=dict(l=170))
     note = (f"Global sensitivity analysis (SALib, {'Sobol' if sobol else 'Morris'}), production basis '{basis}'"
-            + (f", demand '{demand}'" if demand else "") + "; bars: 95% bootstrap intervals.")
+            + (f", demand '{demand}'" if demand else "") + "; bars: 95% bootstrap intervals." + (f" {NEGATIVE_NOTE}" if negative else ""))
     fig = add_sources(fig, ds, book.source_ids([deal] + ([vs] if vs else []), basis, ds, demand), note)
+    set_table(fig, _sensitivity_table(rows.iloc[::-1], deal, metric, year, basis, demand, vs))
     ranked = rows.iloc[::-1]
     set_alt(fig, f"{title}. Horizontal bars, one per input, ranked by {index}: "
                  + "; ".join(f"{r.parameter} {getattr(r, col):.2f}" for r in ranked.head(5).itertuples()) + ".")
@@ -586,15 +666,21 @@ def sobol_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str, 
         raise KeyError("sobol_chart needs a Sobol table (columns S1, ST); this one has " + ", ".join(table.columns))
     rows = table.sort_values("ST", ascending=False).head(top)
     fig = go.Figure()
+    negative = False
     for k, (col, conf, label) in enumerate((("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total ST"))):
-        fig.add_trace(go.Bar(x=[plain(v) for v in rows["parameter"]], y=rows[col].tolist(), name=label, marker_color=PALETTE[k],
+        drawn, below = _clipped(rows[col])
+        negative = negative or below
+        fig.add_trace(go.Bar(x=[plain(v) for v in rows["parameter"]], y=drawn, name=label, marker_color=PALETTE[k],
                              error_y=dict(type="data", array=rows[conf].tolist(), color="#555", thickness=1)))
     what = f"{deal} minus {vs}" if vs else deal
     title = f"Sobol indices of {metric.replace('_', ' ')} in {year}: {what}"
     fig.update_layout(template="rekit", title=plain(title), barmode="group", yaxis_title="share of variance", height=470)
     fig.update_xaxes(tickangle=-35)
-    note = f"Sobol indices (SALib) with 95% bootstrap intervals; production basis '{basis}'" + (f", demand '{demand}'." if demand else ".")
+    note = (f"Sobol indices (SALib) with 95% bootstrap intervals; production basis '{basis}'" + (f", demand '{demand}'." if demand else ".")
+            + (f" {NEGATIVE_NOTE}" if negative else ""))
     fig = add_sources(fig, ds, book.source_ids([deal] + ([vs] if vs else []), basis, ds, demand), note)
+    set_table(fig, _sensitivity_table(rows, deal, metric, year, basis, demand, vs), {"S1": "share of variance",
+                                                                                    "ST": "share of variance"})
     set_alt(fig, f"{title}. Grouped bars, S1 and ST per input: "
                  + "; ".join(f"{r.parameter} S1 {r.S1:.2f}, ST {r.ST:.2f}" for r in rows.head(5).itertuples()) + ".")
     return fig

@@ -305,8 +305,20 @@ class Table:
             st = st.set_caption(html.escape(str(self.caption)))
         return f'<div class="rekit-table-wrap" style="overflow-x:auto; max-width:100%">{st.to_html()}</div>'
 
+    def download(self) -> dict:
+        """The table as a report offers it for download (rekit.reports.downloads): ``columns`` (the row
+        labels first, when named), ``data`` (rows, numbers unrounded by the display formats), ``units``
+        by column, ``caption``."""
+        import json
+
+        df = self.df.reset_index() if self.df.index.name or not self.df.index.is_unique else self.df
+        doc = json.loads(df.reset_index(drop=True).to_json(orient="split", index=False, date_format="iso",
+                                                           double_precision=15, default_handler=str))
+        return {"columns": [str(c) for c in doc["columns"]], "data": doc["data"], "units": {str(k): str(v) for k, v in self.units.items()},
+                "caption": str(self.caption)}
+
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self.to_html(), "text/plain": self.df.to_string()}
+        return {"text/html": self.to_html(), "text/plain": self.df.to_string()}, {"rekit": {"table": self.download()}}
 
 
 def table(df: pd.DataFrame, units: dict[str, str] | None = None, formats: dict[str, str] | None = None,

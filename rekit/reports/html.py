@@ -136,7 +136,10 @@ _EXTERNAL = r"""["']?\s*((?:https?:)?//[^"'\s>]+)"""
 _SCRIPT_RE = re.compile(r"<script\b[^>]*\bsrc\s*=\s*" + _EXTERNAL + r"""[^>]*>\s*</script\s*>""", re.I)
 _LINK_RE = re.compile(r"<link\b[^>]*\bhref\s*=\s*" + _EXTERNAL + r"[^>]*>", re.I)
 _EMBED_RE = re.compile(r"<(img|iframe)\b[^>]*\bsrc\s*=\s*" + _EXTERNAL + r"[^>]*>(?:\s*</iframe\s*>)?", re.I)
-_IMPORT_RE = re.compile(r"@import\s+(?:url\()?\s*" + _EXTERNAL + r"[^;]*;", re.I)
+# @import url(URL) (quoted or not: an unquoted URL ends at its ')') or @import "URL", then any media list up to
+# its ';' (or the end of the rule's text): never past a '{', '}' or '<', so nothing after the rule goes with it
+_IMPORT_RE = re.compile(r"""@import\s+(?:url\(\s*["']?\s*((?:https?:)?//[^"'\s>()]+)["']?\s*\)"""
+                        r"""|["']\s*((?:https?:)?//[^"'\s>]+)["'])[^;<{}]*;?""", re.I)
 
 
 def make_offline(page: str) -> tuple[str, list[str]]:
@@ -157,7 +160,11 @@ def make_offline(page: str) -> tuple[str, list[str]]:
     fetching = r"rel\s*=\s*[\"']?(stylesheet|preload|modulepreload|icon|prefetch|dns-prefetch|preconnect)"
     page = _LINK_RE.sub(lambda m: drop(m) if re.search(fetching, m.group(0), re.I) else m.group(0), page)
     page = _EMBED_RE.sub(to_link, page)
-    page = _IMPORT_RE.sub(drop, page)
+    def drop_import(m: re.Match) -> str:
+        removed.append(m.group(1) or m.group(2))
+        return ""
+
+    page = _IMPORT_RE.sub(drop_import, page)
     return page, removed
 
 
@@ -361,6 +368,8 @@ def _strip_source_note(fig: dict) -> dict:
 
     fig = json.loads(json.dumps(fig))
     layout = fig.setdefault("layout", {})
+    if isinstance(layout.get("meta"), dict):
+        layout["meta"].pop("table", None)  # the download's rows: in the CSV beside the page, not in its script
     anns = layout.get("annotations") or []
     keep = [a for a in anns if not (isinstance(a, dict) and a.get("name") == SOURCES_NAME)]
     if len(keep) != len(anns):
@@ -381,10 +390,11 @@ class Rendered:
 
     page: str
     warnings: list[str]
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str | bytes] = field(default_factory=dict)
     finding: str = ""
     first_figure: dict | None = None
     envelope: str = ""  # the finding's structural envelope, in words (the landing-page card shows it under the finding)
+    alone: bool = False  # a self-contained page: written alone, without downloads or a landing-page card
 
 
 def _finding(nb, first_alt: str = "") -> str:
@@ -420,9 +430,13 @@ def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: boo
                   downloads_too: bool = True, self_contained: bool = False) -> Rendered:
     """Render an executed notebook as a report page: figures wrapped with their description, numbered
     sources and data download; header, sources, parameters, methods and "Cite this" from templates.
-    With `downloads_too`, `files` holds the chart CSVs and the executed notebook to write beside it."""
+    With `downloads_too`, `files` holds what is written beside it: each chart's and headline table's
+    tidy CSV with its ``.metadata.json`` (rekit.reports.downloads), the executed notebook, and one zip of
+    them all with a README. A `self_contained` page has no files beside it: it is the one file written."""
     import nbformat
     from rekit.figures.render import MIME, figure_html
+
+    downloads_too = downloads_too and not self_contained
 
     has_fig, widgets = _prepare_outputs(nb)
     nb.metadata["title"] = job.title
@@ -435,15 +449,26 @@ def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: boo
     sources = Sources(ds)
     deals_file = job.effective.get("deals_file") or None
     info = citation.kit_info(built[:10])
-    files: dict[str, str] = {}
+    files: dict[str, str | bytes] = {}
     first = None
-    k = 0
+    k = n_tables = 0
     param_values = dict(job.effective)
     if deals_file:  # by its name and hash, as the page shows it
         param_values["deals_file"] = deals_file_label(deals_file)
     for cell in nb.cells:
         for out in cell.get("outputs", []) or []:
             data = out.get("data") or {}
+            table = ((out.get("metadata") or {}).get("rekit") or {}).get("table") if isinstance(
+                (out.get("metadata") or {}).get("rekit"), dict) else None
+            if downloads_too and isinstance(table, dict) and "text/html" in data:
+                n_tables += 1
+                name = downloads.table_file(job.stem, n_tables)
+                files[name] = downloads.table_csv(table.get("columns") or [], table.get("data") or [])
+                files[downloads.metadata_file(name)] = downloads.metadata_json(downloads.metadata(
+                    title=str(table.get("caption") or f"Table {n_tables}"), report=job.title, file=name,
+                    columns={str(c): {"unit": str((table.get("units") or {}).get(c, ""))} for c in table.get("columns") or []},
+                    parameters=param_values, provenance=info))
+                data["text/html"] = str(data["text/html"]) + str(render("table_download.html.j2", csv=name))
             if MIME not in data:
                 continue
             k += 1
@@ -453,8 +478,11 @@ def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: boo
             refs = [n for n in (sources.number(str(sid)) for sid in meta.get("sources") or []) if n is not None]
             csv_name = downloads.chart_file(job.stem, k) if downloads_too else ""
             if downloads_too:
-                names = [(ds.cite(s, "text") if ds is not None else s) for s in meta.get("sources") or [] if sources.number(str(s))]
-                files[csv_name] = downloads.figure_csv(fig, names, param_values, info, report=job.title)
+                cited = [{"id": str(s), "citation": ds.cite(s, "text") if ds is not None else str(s)}
+                         for s in meta.get("sources") or [] if sources.number(str(s))]
+                files[csv_name] = downloads.figure_csv(fig)
+                files[downloads.metadata_file(csv_name)] = downloads.metadata_json(downloads.figure_metadata(
+                    fig, cited, param_values, info, report=job.title, csv_name=csv_name))
             if first is None:
                 first = fig
             m = _ID_RE.search(str(data.get("text/html", "")))
@@ -466,8 +494,13 @@ def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: boo
             data["text/html"] = str(render("figure.html.j2", k=k, alt=alt, plot=_markup(plot), note=meta.get("note") or "",
                                            refs=refs, csv=csv_name))
     notebook_file = f"{job.stem}.ipynb" if downloads_too else ""
-    dl = [{"href": downloads.chart_file(job.stem, i), "label": f"Chart {i}: data (CSV)"} for i in range(1, k + 1)] if downloads_too else []
+    zip_name = downloads.zip_file(job.stem) if downloads_too else ""
+    dl = []
     if downloads_too:
+        dl.append({"href": zip_name, "label": "Everything in one zip: the data (CSV) and metadata of every chart and table, "
+                                              "a README with the citation, licence and caveats, and the executed notebook"})
+        dl += [{"href": downloads.chart_file(job.stem, i), "label": f"Chart {i}: data (CSV)"} for i in range(1, k + 1)]
+        dl += [{"href": downloads.table_file(job.stem, i), "label": f"Table {i}: data (CSV)"} for i in range(1, n_tables + 1)]
         dl.append({"href": notebook_file, "label": "The executed notebook (.ipynb)"})
     deals = job.effective.get("deals") or ([job.effective["deal"]] if job.effective.get("deal") else [])
     rows = []
@@ -503,9 +536,16 @@ def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: boo
                         f"in a static report (they need a running kernel)")
     if downloads_too:
         files[notebook_file] = nbformat.writes(nb)
+        cite = citation.cite_kit("text", title=job.title, built=info["built"])
+        caveats = ["Model results are the median and p05-p95 of Monte Carlo draws under the parameters named in each "
+                   "metadata file: projections under stated assumptions, not forecasts.",
+                   "Each number's source is named in the metadata; check a source's own words before quoting a figure."]
+        inside = {name: text for name, text in files.items()}
+        inside["README.md"] = downloads.readme(job.title, cite, [*files, "README.md"], info, caveats)
+        files[zip_name] = downloads.zip_bytes(inside)
     first_meta = ((first or {}).get("layout") or {}).get("meta") or {}
     finding = _finding(nb, str(first_meta.get("alt") or "") if isinstance(first_meta, dict) else "")
-    return Rendered(page, warnings, files, finding, first, _finding_envelope(nb))
+    return Rendered(page, warnings, files, finding, first, _finding_envelope(nb), alone=self_contained)
 
 
 def _markup(text: str):
@@ -543,8 +583,9 @@ def write_report(out_dir: Path, rendered: Rendered, job: Job) -> Path:
     all or none (`write_all_atomic`): a full disk leaves no chart CSV without its page."""
     meta = {"finding": rendered.finding, "envelope": rendered.envelope, "title": job.title, "figure": rendered.first_figure}
     dest = out_dir / job.file
-    files = {out_dir / name: text for name, text in rendered.files.items()}
-    files[out_dir / f".{job.stem}.card.json"] = json.dumps(meta, default=str)
+    files: dict[Path, str | bytes] = {out_dir / name: text for name, text in rendered.files.items()}
+    if not rendered.alone:  # a self-contained page is the one file written
+        files[out_dir / f".{job.stem}.card.json"] = json.dumps(meta, default=str)
     files[dest] = rendered.page  # moved in last
     write_all_atomic(files)
     return dest

@@ -23,8 +23,11 @@ ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
 def test_table_html_has_units_in_headers_formatted_numbers_and_scrolls_and_text_is_unchanged():
     df = pd.DataFrame({"share": [0.3448, 0.5], "hhi": [5054.2, 4874.0]}, index=pd.Index(["2024", "2025"], name="year"))
     t = headlines.table(df, units={"share": "share of output"}, formats={"share": "{:.1%}"})
-    bundle = t._repr_mimebundle_()
+    bundle, meta = t._repr_mimebundle_()
     assert bundle["text/plain"] == df.to_string()
+    # the report's download of it: the row labels as a first column, the numbers as given (not as shown)
+    assert meta == {"rekit": {"table": {"columns": ["year", "share", "hhi"], "data": [["2024", 0.3448, 5054.2], ["2025", 0.5, 4874.0]],
+                                        "units": {"share": "share of output"}, "caption": ""}}}
     html = bundle["text/html"]
     # 0.3448 as {:.1%} = 34.5%; 5054.2 with the default {:,.0f} for values of 1000 and more = 5,054
     assert "share (share of output)" in html and "34.5%" in html and "5,054" in html

@@ -101,7 +101,7 @@ def test_the_check_of_this_file_can_fail():
     assert unsafe_cells("a,=H()\n") == ["=H()"]  # what an unquoted header line with a comma gave
 
 
-# --- chart downloads: cells and header lines -------------------------------------------------
+# --- chart downloads: cells, and the metadata beside them --------------------------------------
 
 
 def payload_figure() -> dict:
@@ -113,19 +113,24 @@ def payload_figure() -> dict:
     }
 
 
-def test_a_chart_csv_neutralises_cells_and_quotes_header_lines():
-    text = downloads.figure_csv(payload_figure(), sources=[TITLE, "-2+3"], parameters={"deals": PAYLOADS},
-                                provenance={"commit": "abc"}, report="=cmd|' /C calc'!A0")
+def test_a_chart_csv_neutralises_cells_and_its_metadata_keeps_the_text_whole():
+    fig = payload_figure()
+    text = downloads.figure_csv(fig)
     assert unsafe_cells(text) == []
-    records = list(csv.reader(io.StringIO(text, newline="")))
-    # every header line is one cell, however many commas and quotes its text holds
-    heads = [r for r in records if r and r[0].startswith("# ")]
-    assert all(len(r) == 1 for r in heads) and '# source [1]: a,"=HYPERLINK(1)' in [r[0] for r in heads]
-    head, rows = downloads.read_figure_csv(text)
-    assert head["source [1]"] == 'a,"=HYPERLINK(1)' and head["yaxis"] == 'a,"=HYPERLINK(1)'
-    assert head["report"] == "=cmd|' /C calc'!A0" and head["title"] == "=1+1"  # the '# ' keeps them safe
-    # 6 traces x 2 bars; the names and categories neutralised, the numbers still numbers
-    assert len(rows) == 12
+    # a bare read_csv reads it: one header line, then 6 traces x 2 bars, the numbers still numbers
+    table = pd.read_csv(io.StringIO(text))
+    assert list(table.columns) == ["series", "x", "y", "detail_1"] and len(table) == 12
+    assert table["y"].tolist() == [-3.5, 2.0] * 6
+    # the titles, sources and parameters move to the metadata (JSON, not a spreadsheet): kept as given
+    import json
+
+    meta = json.loads(downloads.metadata_json(downloads.figure_metadata(
+        fig, [{"id": "s1", "citation": TITLE}, {"id": "s2", "citation": "-2+3"}], {"deals": PAYLOADS}, {"commit": "abc"},
+        report="=cmd|' /C calc'!A0")))
+    assert meta["sources"][0] == {"id": "s1", "citation": 'a,"=HYPERLINK(1)'} and meta["axes"]["yaxis"] == TITLE
+    assert meta["report"] == "=cmd|' /C calc'!A0" and meta["title"] == "=1+1" and meta["parameters"]["deals"] == PAYLOADS
+    assert meta["commit"] == "abc" and meta["method"] == "@x"
+    rows = downloads.read_figure_csv(text)
     assert rows[0]["series"] == "'" + PAYLOADS[0] and rows[0]["x"] == "'" + PAYLOADS[0]
     assert [float(r["y"]) for r in rows[:2]] == [-3.5, 2.0] and rows[1]["detail_1"] == "-1"
 
@@ -137,8 +142,8 @@ def test_a_chart_csv_gives_back_the_characters_escaped_for_plotly():
     fig = {"data": [{"type": "bar", "name": "A &amp; B &lt;img src=x&gt;", "x": ["=1+1&lt;2"], "y": [1.5],
                      "customdata": [["line one<br>line two &amp; more"]]}],
            "layout": {"title": {"text": "Tolling &amp; the scheme"}}}
-    head, rows = downloads.read_figure_csv(downloads.figure_csv(fig))
-    assert head["title"] == "Tolling & the scheme"
+    rows = downloads.read_figure_csv(downloads.figure_csv(fig))
+    assert downloads.figure_metadata(fig)["title"] == "Tolling & the scheme"
     assert rows == [{"series": "A & B <img src=x>", "x": "'=1+1<2", "y": "1.5", "detail_1": "line one line two & more"}]
 
 
@@ -147,8 +152,8 @@ def test_a_chart_csv_has_a_column_for_every_detail_of_the_longest_hover_row():
     # to be counted from the first row only, so the second row's "r" had no column (6 cells under 5 names)
     fig = {"data": [{"type": "scatter", "name": "a", "x": [1, 2], "y": [3, 4], "customdata": [["p"], ["q", "r"]]}]}
     records = list(csv.reader(io.StringIO(downloads.figure_csv(fig), newline="")))
-    assert records == [["# title:"], ["series", "x", "y", "detail_1", "detail_2"], ["a", "1", "3", "p", ""], ["a", "2", "4", "q", "r"]]
-    head, rows = downloads.read_figure_csv(downloads.figure_csv(fig))
+    assert records == [["series", "x", "y", "detail_1", "detail_2"], ["a", "1", "3", "p", ""], ["a", "2", "4", "q", "r"]]
+    rows = downloads.read_figure_csv(downloads.figure_csv(fig))
     assert rows[1] == {"series": "a", "x": "2", "y": "4", "detail_1": "q", "detail_2": "r"}
 
 
@@ -232,20 +237,21 @@ def test_a_reports_chart_csv_neutralises_payload_deals_and_quotes_payload_source
     proc = run_rekit(["run", "self_sufficiency", "--deals", hostile["deals"], "-p", "deals", json_text_list(picked),
                       "-p", "draws", "20", "--out", out], env={"REKIT_DATA": str(hostile["data"])}, timeout=600)
     expect(proc, 0, "wrote")
-    charts = sorted(out.glob("*.chart-*.csv"))
+    charts = sorted(out.glob("*.chart-*.csv")) + sorted(out.glob("*.table-*.csv"))
     assert charts, sorted(p.name for p in out.iterdir())
     for path in charts:
         text = path.read_text(encoding="utf-8")
         assert unsafe_cells(text) == [], path.name
-        records = list(csv.reader(io.StringIO(text, newline="")))
-        assert all(len(r) == 1 for r in records if r and r[0].startswith("# ")), path.name
-    head, rows = downloads.read_figure_csv(charts[0].read_text(encoding="utf-8"))
-    # the source titles came back whole, each in its one header cell
-    assert any(TITLE in v for k, v in head.items() if k.startswith("source ["))
-    # the payload deals drawn (deals with identical results share one series: "A = B = ... p95")
-    series = {r["series"] for r in rows}
-    assert any(s.startswith("'" + picked[0]) for s in series) and all(p in "".join(series) for p in picked)
-    assert all(float(r["y"]) >= 0 for r in rows if r["y"] != "")  # a share of demand, read as a number
+        assert not text.startswith("#"), path.name  # a bare read_csv reads it
+    rows = downloads.read_figure_csv(charts[0].read_text(encoding="utf-8"))
+    # the source titles came back whole, in the metadata beside the CSV
+    import json
+
+    meta = json.loads(charts[0].with_name(charts[0].name.removesuffix(".csv") + ".metadata.json").read_text(encoding="utf-8"))
+    assert any(TITLE in s["citation"] for s in meta["sources"])
+    # one row per payload deal and year, each deal's name neutralised (a deal column, not a drawn series)
+    assert {r["deal"] for r in rows} == {"'" + p for p in picked}
+    assert all(float(r["p50"]) >= 0 for r in rows)  # a share of demand, read as a number
 
 
 def json_text_list(items: list[str]) -> str:

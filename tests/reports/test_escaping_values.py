@@ -84,8 +84,6 @@ def test_every_fetching_link_is_dropped(rel):
     assert (out, removed) == ("", ["https://cdn.example/x"])
 
 
-@pytest.mark.xfail(strict=True, reason="make_offline: an unquoted @import url(...) takes the ')' and ';' into its URL, "
-                                      "then removes the page up to the next ';' after it")
 def test_an_unquoted_css_import_is_dropped_alone():
     out, removed = H.make_offline("<style>@import url(https://f.example/f.css);\nbody{color:red;}</style><p>keep; this</p>")
     assert (out, removed) == ("<style>\nbody{color:red;}</style><p>keep; this</p>", ["https://f.example/f.css"])

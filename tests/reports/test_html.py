@@ -99,22 +99,24 @@ def test_each_chart_gets_a_description_numbered_sources_and_its_csv(rendered):
     assert re.search(r'download="" href="story.chart-1.csv"', page) and re.search(r'download="" href="story.chart-2.csv"', page)
     assert '<a href="#src-1">[1]</a>' in page
     assert re.search(r'<script data-rekit-plotly="" defer="" src="plotly.min.js">', page)
-    assert set(r.files) == {"story.chart-1.csv", "story.chart-2.csv", "story.ipynb"}
+    assert set(r.files) == {"story.chart-1.csv", "story.chart-2.csv", "story.chart-1.metadata.json", "story.chart-2.metadata.json",
+                            "story.ipynb", "story.zip"}
 
 
 def test_the_csv_holds_exactly_the_numbers_drawn_with_provenance(rendered):
     r, figs = rendered["r"], rendered["figs"]
-    head, rows = downloads.read_figure_csv(r.files["story.chart-2.csv"])
+    rows = downloads.read_figure_csv(r.files["story.chart-2.csv"])
+    head = json.loads(r.files["story.chart-2.metadata.json"])
     assert head["title"] == "World rare-earth mine production and its concentration"
-    assert head["data version"] == json.loads((BUNDLED_DATA / "datapackage.json").read_text())["version"]
-    assert "commit" in head and "rekit version" in head and head["parameter basis"] == '"reported"'
-    assert any(k.startswith("source [1]") for k in head)
+    assert head["data_version"] == json.loads((BUNDLED_DATA / "datapackage.json").read_text())["version"]
+    assert head["commit"] and head["rekit_version"] and head["parameters"]["basis"] == "reported"
+    assert head["sources"] and head["sources"][0]["citation"]
     bars = [t for t in figs[1].data if t.type == "bar"]
-    other = [row for row in rows if row["series"] == bars[-1].name]
-    # one row per bar drawn; the values are the bar heights
-    assert [float(row["y"]) for row in other] == pytest.approx(list(bars[-1].y))
-    n_points = sum(len(t.x) for t in figs[1].data)
-    assert len(rows) == n_points
+    other = [row for row in rows if row["country"] == bars[-1].name]
+    # one row per bar drawn and year; the values are the bar heights
+    assert [float(row["production"]) for row in other] == pytest.approx(list(bars[-1].y))
+    n_points = sum(len(t.x) for t in figs[1].data if t.type == "bar")
+    assert len([row for row in rows if row["country"] != "World (USGS)"]) == n_points
 
 
 def test_report_ends_with_sources_parameters_methods_and_cite_this(rendered):
