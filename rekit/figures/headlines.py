@@ -256,6 +256,30 @@ def envelope_sentence(envelope: pd.DataFrame, metric: str, year: int, book: Deal
     return text
 
 
+#: Units whose values a table shows as percentages.
+SHARE_UNITS = ("share", "ratio")
+
+
+def number(v) -> str:
+    """A table's number: whole with thousands separators from 1,000 up, else three significant figures,
+    so no value but 0 shows as 0 (0.067 t stays 0.067, not 0); empty when missing."""
+    if v is None or pd.isna(v):
+        return ""
+    v = float(v)
+    return f"{v:,.0f}" if abs(v) >= 1000 else ("0" if v == 0 else f"{v:,.3g}")
+
+
+def percent(v) -> str:
+    """A share as a percentage: one decimal (34.5%), two significant figures below 0.1% (0.067%),
+    so no share but 0 shows as 0%; empty when missing."""
+    if v is None or pd.isna(v):
+        return ""
+    p = float(v) * 100
+    if p == 0:
+        return "0%"
+    return f"{p:.1f}%" if abs(p) >= 0.1 else f"{p:.2g}%"
+
+
 class Table:
     """A headline table for a notebook: an HTML table (pandas Styler: units in the headers, numbers
     formatted, scrolling when wide) for JupyterLab and the reports, and, as text/plain, exactly
@@ -284,12 +308,17 @@ class Table:
         for col in df.columns:  # other objects (dates, lists) as their text, so that the escaping below sees them
             if df[col].dtype == object and col not in self.formats:
                 df[col] = df[col].map(lambda v: v if v is None or isinstance(v, (str, float)) else str(v))
-        fmt = {}
+        fmt: dict = {}
+        num_cols = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]  # right-aligned, as numbers
+        shares = df["unit"].astype(str).isin(SHARE_UNITS).to_numpy() if "unit" in df.columns else None
         for col in df.columns:
             if col in self.formats:
                 fmt[col] = self.formats[col]
             elif pd.api.types.is_float_dtype(df[col]):
-                fmt[col] = "{:,.3g}" if df[col].abs().max() < 1000 else "{:,.0f}"
+                if shares is not None and shares.any():  # a share's row as a percentage, the others as numbers
+                    df[col] = [percent(v) if is_share else number(v) for v, is_share in zip(df[col], shares, strict=True)]
+                else:
+                    fmt[col] = number
             elif pd.api.types.is_integer_dtype(df[col]):
                 fmt[col] = "{:,}" if df[col].abs().max() >= 10_000 else "{}"
         uid = "rekit" + hashlib.sha1(df.to_csv().encode()).hexdigest()[:10]  # stable: same table, same id
@@ -298,7 +327,6 @@ class Table:
         # pandas writes header labels and the caption as given: escape them here
         st = st.relabel_index([html.escape(f"{c} ({self.units[c]})" if c in self.units else str(c)) for c in df.columns],
                               axis="columns")
-        num_cols = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]
         st = st.set_properties(subset=num_cols, **{"text-align": "right", "font-variant-numeric": "tabular-nums"})
         st = st.hide(axis="index").set_table_attributes('class="rekit-table"')
         if self.caption:

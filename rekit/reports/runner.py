@@ -88,10 +88,11 @@ def _recorded_job(stem: str, e: Mapping[str, Any]) -> Job | None:
 
 
 def _report_files(out: Path, stem: str) -> list[Path]:
-    """Every file a report has in the folder: its page, failed page, card, thumbnail, notebook, chart CSVs."""
+    """Every file a report has in the folder: its page, failed page, card, thumbnail, notebook, zip, and the
+    CSVs of its charts and tables with their metadata."""
     named = [out / f"{stem}.html", out / f"{stem}.failed.html", out / f".{stem}.card.json", out / f"{stem}.thumb.png",
-             out / f"{stem}.thumb.png.alt.txt", out / f"{stem}.ipynb"]
-    return named + sorted(out.glob(f"{stem}.chart-*.csv"))
+             out / f"{stem}.thumb.png.alt.txt", out / f"{stem}.ipynb", out / f"{stem}.zip"]
+    return named + sorted(p for kind in ("chart", "table") for p in out.glob(f"{stem}.{kind}-*"))
 
 
 def prune(out: Path, record: dict) -> list[str]:
@@ -261,7 +262,8 @@ def _build(stop: Stop, jobs: Sequence[Job], out: Path, options: Options, workers
         with FolderLock(out, stop, _say):
             clean_partial_files(out)
             try:
-                write_assets(out)
+                if not options.self_contained:  # a self-contained page is the one file written
+                    write_assets(out)
             except OSError as exc:
                 raise _cannot_write(out, exc) from None
             return _run_jobs(stop, ex, jobs, out, options, progress)

@@ -1,0 +1,106 @@
+"""A report's downloads, built by the real command (``rekit run``): each chart's tidy CSV read by a bare
+``pandas.read_csv``, the metadata beside it, the one zip, and a ``--self-contained`` page written alone."""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from hostile.cases import expect, run_rekit
+from rekit.figures.render import MIME
+
+DEALS = ["toll_japan", "repm_scheme"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    out = tmp_path_factory.mktemp("downloads")
+    proc = run_rekit(["run", "self_sufficiency", "-p", "deals", json.dumps(DEALS), "-p", "draws", "20", "--out", out],
+                     timeout=600)
+    expect(proc, 0, "wrote")
+    (page,) = [p for p in out.glob("*.html") if p.name not in ("index.html", "methods.html")]
+    return out, page.name.removesuffix(".html")
+
+
+def test_every_csv_reads_with_a_bare_read_csv_one_row_per_deal_year_and_metric(built):
+    out, stem = built
+    csvs = sorted(out.glob(f"{stem}.*.csv"))
+    assert csvs and all(not p.read_text(encoding="utf-8").startswith("#") for p in csvs)
+    chart = pd.read_csv(out / f"{stem}.chart-1.csv")
+    assert list(chart.columns)[:7] == ["deal", "year", "metric", "unit", "p05", "p50", "p95"]
+    assert {"production_basis", "demand_basis"} <= set(chart.columns)
+    # two deals x each modelled year x one metric, each once: no grey comparison rows repeated per panel
+    years = sorted(chart["year"].unique())
+    assert set(chart["deal"]) == set(DEALS) and set(chart["metric"]) == {"self_sufficiency"}
+    assert len(chart) == 2 * len(years) and not chart.duplicated(["deal", "year", "metric"]).any()
+    assert (chart["p05"] <= chart["p50"]).all() and (chart["p50"] <= chart["p95"]).all()
+    for p in csvs:  # every table has its metadata beside it
+        assert (out / (p.name.removesuffix(".csv") + ".metadata.json")).is_file(), p.name
+
+
+def test_the_csv_holds_the_numbers_the_chart_draws(built):
+    """The medians in the file are the median line of each deal's panel in the executed notebook's figure."""
+    out, stem = built
+    nb = nbformat.read(out / f"{stem}.ipynb", as_version=4)
+    fig = next(o["data"][MIME] for c in nb.cells for o in c.get("outputs", []) if MIME in o.get("data", {}))
+    chart = pd.read_csv(out / f"{stem}.chart-1.csv")
+    for deal in DEALS:
+        line = next(t for t in fig["data"] if t.get("name") == deal and t.get("legendgroup") == deal)
+        rows = chart[chart["deal"] == deal].sort_values("year")
+        assert rows["year"].tolist() == list(line["x"]) and rows["p50"].tolist() == pytest.approx(list(line["y"]), abs=1e-12)
+
+
+def test_the_metadata_names_title_units_sources_parameters_versions_and_licence(built):
+    out, stem = built
+    meta = json.loads((out / f"{stem}.chart-1.metadata.json").read_text(encoding="utf-8"))
+    data_version = json.loads((ROOT / "data" / "datapackage.json").read_text(encoding="utf-8"))["version"]
+    assert meta["title"] == "India's neodymium self-sufficiency under partner deals"
+    assert meta["columns"]["p50"]["unit"] == "ratio" and meta["file"] == f"{stem}.chart-1.csv"
+    assert meta["parameters"]["deals"] == DEALS and meta["parameters"]["draws"] == 20
+    assert meta["data_version"] == data_version and meta["rekit_version"] and meta["commit"]
+    assert meta["sources"] and all(s["id"] and s["citation"] for s in meta["sources"])
+    assert meta["licence"]["code"] == "MIT" and "CC-BY-4.0" in meta["licence"]["data"]
+
+
+def test_one_zip_holds_the_csvs_their_metadata_a_readme_and_the_executed_notebook(built):
+    out, stem = built
+    page = (out / f"{stem}.html").read_text(encoding="utf-8")
+    assert f'href="{stem}.zip"' in page
+    with zipfile.ZipFile(out / f"{stem}.zip") as z:
+        names = set(z.namelist())
+        beside = {p.name for p in out.iterdir() if p.name.startswith(f"{stem}.") and p.suffix in (".csv", ".json", ".ipynb")}
+        assert names == beside | {"README.md"}
+        assert z.read(f"{stem}.chart-1.csv") == (out / f"{stem}.chart-1.csv").read_bytes()
+        readme = z.read("README.md").decode("utf-8")
+    assert "## Cite" in readme and "## Licence" in readme and "## Caveats" in readme and "CC-BY-4.0" in readme
+
+
+NOTEBOOK = """\
+from rekit.data import load
+from rekit.figures import charts
+
+charts.mine_production_chart(load())
+"""
+
+
+def test_a_self_contained_report_is_the_one_file_written(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(NOTEBOOK)]
+    nb.metadata["kernelspec"] = {"name": "rekit", "display_name": "rekit", "language": "python"}
+    path = tmp_path / "mines.ipynb"
+    nbformat.write(nb, path)
+    out = tmp_path / "out"
+    proc = run_rekit(["run", path, "--self-contained", "--out", out], timeout=300)
+    expect(proc, 0, "wrote")
+    # the page and nothing else beside it (the folder's record and lock are hidden bookkeeping files)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["mines.html"]
+    assert not list(out.glob(".*.card.json"))
+    page = (out / "mines.html").read_text(encoding="utf-8")
+    assert 'src="plotly.min.js"' not in page and re.search(r"<script data-rekit-plotly(?:=\"\")?>", page)
