@@ -19,6 +19,25 @@ DealOption = Annotated[Optional[list[str]], typer.Option(
     "--deal", metavar="NAME", help="a deal to run (repeat for several; default: all)")]
 DemandOption = Annotated[Optional[str], typer.Option(
     "--demand", metavar="NAME", help="India's magnet demand basis (`rekit demand` lists them; default: the first)")]
+SetOption = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="DEAL.PARAM=VALUE", help="fix one deal's parameter at a value, in its unit (repeatable; PARAM=VALUE "
+                                              "when one deal runs): e.g. --set toll_korea.partner_spare=0.4")]
+
+
+def apply_settings(book, items: list[str] | None, names: list[str]):
+    """(the book with the --set values applied to their deals, the settings): each setting checked
+    (rekit.model.custom.parse_settings) before anything runs; a setting or deal setting with no
+    effect is warned about on stderr, naming it."""
+    import sys
+
+    from rekit.model.custom import no_effect, parse_settings, with_settings
+
+    settings = parse_settings(items, names)
+    book = with_settings(book, settings)
+    for name in names:
+        for w in no_effect(book.get(name)):
+            print(f"warning: {w}", file=sys.stderr)
+    return book, settings
 
 
 #: Peak memory of one model run, in bytes per (deal, year, draw): what rekit.model.simulation.simulate
@@ -91,12 +110,42 @@ def model_inputs(book, deal: list[str] | None, basis: str, draws: int, seed: int
 
 
 @app.command("deals", short_help="the partner-deal presets, one line each")
-def deals(deals_file: DealsFileOption = None, data: DataOption = None) -> int:
+def deals(deals_file: DealsFileOption = None, data: DataOption = None,
+          show: Annotated[str | None, typer.Option(
+              "--show", metavar="NAME", help="one deal in full: its parameters with range, unit and source")] = None,
+          as_yaml: Annotated[bool, typer.Option(
+              "--yaml", help="with --show: the deal as YAML to copy into a deals file of your own (defaults merged, "
+                             "no anchors)")] = False) -> int:
     """The partner-deal presets, one line each, and the production bases.
 
     Lists the partner deals (data/deals.yml, plus --deals FILE) and the production bases (--basis).
+    --show NAME gives one deal in full, --show NAME --yaml as a deals file to copy: rename the deal,
+    change what you need, and run it with --deals FILE (or write `extends: NAME` and only what changes).
     """
     book = deal_book(deals_file, load_data(data))
+    if as_yaml and show is None:
+        fail("--yaml: prints the deal named by --show; give --show NAME")
+    if show is not None:
+        from rekit.model.custom import deal_yaml, no_effect
+
+        name = choose(show, list(book.deals), "deal")
+        if as_yaml:
+            print(deal_yaml(book, name), end="")
+            return 0
+        d = book.get(name)
+        print(f"{name}: {d.description}")
+        for a in d.assumptions:
+            print(f"  assumption: {a}")
+        for k, s in [*((f"shares.{k}", v) for k, v in d.shares.items()), *d.params.items()]:
+            if s is None:
+                print(f"  {k}: rest (what the other shares leave)")
+                continue
+            for t, q in s.points:
+                rng = f" ({q.low:g}-{q.high:g})" if q.low != q.high else ""
+                print(f"  {k}{f' from {t:g}' if t else ''}: {q.value:g}{rng} {q.unit}; {q.source}")
+        for w in no_effect(d):
+            print(f"warning: {w}")
+        return 0
     width = max(len(n) for n in book.deals)
     for name, d in book.deals.items():
         print(f"{name:<{width}}  {d.description}")
@@ -128,6 +177,7 @@ def simulate(
         "--partner", metavar="ALT", help="read a tolling partner's capacity as: plants (the named companies' plants "
                                          "summed; default), home (their home-country plants only) or national (the "
                                          "country's NdFeB alloy output, where the data hold one)")] = None,
+    set_: SetOption = None,
     jobs: Annotated[Optional[int], typer.Option(
         "--jobs", metavar="N", help="with --grid: run the scenarios on N local processes (same numbers as one run)")] = None,
     scheduler: Annotated[Optional[str], typer.Option(
@@ -201,6 +251,7 @@ def simulate(
              f"over {span[0]}-{span[1]} would take about {_size(need)} of memory; the limit is {_size(limit)} ({how}); "
              "give fewer draws, deals, years or metrics")
     names, basis, demand = model_inputs(book, deal, basis, draws, seed, span, demand)
+    book, settings = apply_settings(book, set_, names)
     if grid:
         return _grid(book, names, span, draws, seed, metrics, format, ds, jobs,
                      scheduler if scheduler is not None else os.environ.get(SCHEDULER_ENV) or None)
@@ -214,8 +265,16 @@ def simulate(
                    metrics=list(dict.fromkeys(table["metric"])) if format != "table" else shown)
     table = table.merge(env.drop(columns="unit"), on=["deal", "year", "metric"], how="left", sort=False)
     table["data_version"] = ds.version
+    if settings:
+        from rekit.model.custom import settings_label
+
+        table["settings"] = table["deal"].map(lambda d: settings_label({d: settings[d]}) if d in settings else "")
     if not write_records(table, format):
         chosen = f"production {res.basis}, demand {res.demand}, framing {framing}" + (f", partner {partner}" if partner else "")
+        if settings:
+            from rekit.model.custom import settings_label
+
+            chosen += f"; set {settings_label(settings)}"
         print(f"median and p05-p95 of {res.draws} draws in the chosen scenario ({chosen}; seed {res.seed}, data {ds.version}); "
               "envelope: p05-p95 of every structural scenario's draws pooled with equal weight, and the scenarios with the "
               "lowest and highest median (production/demand/framing[/partner]); --format csv for every metric")
@@ -443,6 +502,7 @@ def goal(
     framing: Annotated[Literal["chain", "officials"], typer.Option(
         "--framing", help="t magnet per t oxide: chain (stoichiometry and yields, ~2.15) or officials ('roughly three')")] = "chain",
     deals_file: DealsFileOption = None,
+    set_: SetOption = None,
     format: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="a sentence (table), or one row as csv/json")] = "table",
     data: DataOption = None,
 ) -> int:
@@ -461,10 +521,15 @@ def goal(
     metric = choose(metric, list(METRICS), "metric")
     lever = choose(lever, list(LEVERS), "lever")
     names, basis, demand = model_inputs(book, [deal], basis, draws, seed, (2024, 2024), demand)
+    book, settings = apply_settings(book, set_, names)
     answer = find(book, names[0], metric, target, year, lever, draws=draws, seed=seed, basis=basis, demand=demand,
                   framing=framing)
     table = answer.frame()
     table["data_version"] = ds.version
+    if settings:
+        from rekit.model.custom import settings_label
+
+        table["settings"] = settings_label(settings)
     if not write_records(table, format):
-        print(answer.sentence())
+        print(answer.sentence() + (f" (with {settings_label(settings)})" if settings else ""))
     return 0

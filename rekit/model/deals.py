@@ -828,7 +828,7 @@ def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaul
     partners = {**(base.partners if base else {}), **_partners(r, doc, file)}
     deals = dict(base.deals) if base else {}
     specs = dict(base.specs) if base else {}
-    for name, raw in raw_deals.items():
+    for name in raw_deals:
         if name in deals:
             raise DealError(f"{file}: deal {name!r} already exists in {deals[name].origin}; give yours another name")
     for name, (own, start) in _extended(file, raw_deals, specs, defaults).items():
