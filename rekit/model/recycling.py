@@ -33,12 +33,13 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import pandas as pd
 
 from rekit.model.conversions import ELEMENTS, ND_PER_ND2O3, PR_PER_PR6O11
 from rekit.model.stocks_in_use import ModelError
 
 __all__ = ["FEED_KEYS", "ROUTES", "RECYCLING_SCHEME", "recycling_capacity", "secondary_feed", "RecyclingScheme", "Recycled",
-           "check_rate", "ramp", "recycle",
+           "check_rate", "ramp", "recycle", "stocks_by_end_use", "ndpr_chain",
            "ndpr_oxide_equivalent", "scheme_capacity"]
 
 #: The recovery routes the model knows.
@@ -321,4 +322,44 @@ def secondary_feed(inp: Mapping[str, np.ndarray], years, mix, recover: bool = Tr
            "sec_oxide": r.ndpr_oxide().transpose(0, 2, 1), "sec_dy": r.recovered["Dy"].transpose(0, 2, 1),
            "sec_tb": r.recovered["Tb"].transpose(0, 2, 1),
            "recycling_capacity": recycling_capacity(yrs, share, ramp_y).transpose(0, 2, 1)}
+    return out
+
+
+def stocks_by_end_use(demand, years, mix) -> pd.DataFrame:
+    """The magnets in use and leaving use by end use, for one demand path (t magnet a year, shape (len(years),)):
+    tidy rows end_use, year, inflow, in_use (t magnet at year end), end_of_life (t magnet a year)."""
+    from rekit.model.stocks_in_use import Lifetime, inflow_driven
+
+    yrs = np.asarray(years)
+    d = np.asarray(demand, dtype=float)
+    rows = []
+    for name, share, kind, a, b in mix:
+        res = inflow_driven(d * share, Lifetime.of(kind, a, b, name=f"lifetime of {name}"), yrs, name=f"magnets entering use ({name})")
+        rows.append(pd.DataFrame({"end_use": name, "year": yrs, "inflow": res.inflow, "in_use": res.stock,
+                                  "end_of_life": res.outflow}))
+    return pd.concat(rows, ignore_index=True)
+
+
+def ndpr_chain(eol: float, collection: float, dismantling: float, capacity: float, recovery: float, w_ndpr: float,
+               f_ox: float, magnets_made: float) -> pd.DataFrame:
+    """One year's recycling chain in t Nd+Pr (the metal they hold), for a Sankey: from, to, t_ndpr, and the
+    t NdPr oxide recovered on its link. eol t magnet, capacity t magnet a year, magnets_made t magnet made from
+    the recovered oxide (G_sec); shares as in recycle(). Each node's links add up to what enters it."""
+    for v, name in ((collection, "collection"), (dismantling, "dismantling"), (recovery, "recovery"), (w_ndpr, "w_ndpr")):
+        check_rate(v, name)
+    scrap = eol * w_ndpr
+    collected = scrap * collection
+    liberated = collected * dismantling
+    processed = min(liberated, capacity * w_ndpr)
+    recovered = processed * recovery
+    made = min(magnets_made * w_ndpr, recovered)
+    links = [("end-of-life magnets", "not collected", scrap - collected), ("end-of-life magnets", "collected", collected),
+             ("collected", "lost in dismantling", collected - liberated), ("collected", "processed", processed),
+             ("collected", "beyond recycling capacity", liberated - processed),
+             ("processed", "recovered NdPr oxide", recovered), ("processed", "process loss", processed - recovered),
+             ("recovered NdPr oxide", "magnets made in India", made),
+             ("recovered NdPr oxide", "not used in India", recovered - made)]
+    out = pd.DataFrame(links, columns=["from", "to", "t_ndpr"])
+    out["t_ndpr_oxide"] = np.where(out["from"] == "recovered NdPr oxide", out["t_ndpr"] / f_ox,
+                                   np.where(out["to"] == "recovered NdPr oxide", out["t_ndpr"] / f_ox, np.nan))
     return out

@@ -89,3 +89,23 @@ def test_recycling_under_several_demand_bases_is_that_of_one_run_each():
             assert np.array_equal(res.arrays[m], alone.arrays[m]), (res.demand, m)
     # more magnets enter use under the official basis (4,010 t in 2025) than the bottom-up one (848 t in 2024)
     assert (both[0].arrays["magnets_in_use"] > both[1].arrays["magnets_in_use"]).all()
+
+
+def test_ndpr_chain_by_hand():
+    from rekit.model.recycling import ndpr_chain
+
+    # 1,000 t magnet of scrap at 0.3 t Nd+Pr per t: 300 t Nd+Pr; 30% collected = 90 (210 not); 80% liberated = 72
+    # (18 lost); capacity 100 t magnet = 30 t Nd+Pr, so 30 processed and 42 beyond capacity; 90% recovered = 27
+    # (3 process loss) = 27 / 0.85 = 31.765 t NdPr oxide; 50 t magnet made from it hold 15 t Nd+Pr, 12 not used
+    c = ndpr_chain(1000, 0.3, 0.8, 100, 0.9, 0.3, 0.85, 50).set_index(["from", "to"])["t_ndpr"]
+    assert c[("end-of-life magnets", "not collected")] == pytest.approx(210)
+    assert c[("end-of-life magnets", "collected")] == pytest.approx(90)
+    assert c[("collected", "lost in dismantling")] == pytest.approx(18)
+    assert c[("collected", "processed")] == pytest.approx(30)
+    assert c[("collected", "beyond recycling capacity")] == pytest.approx(42)
+    assert c[("processed", "recovered NdPr oxide")] == pytest.approx(27)
+    assert c[("processed", "process loss")] == pytest.approx(3)
+    assert c[("recovered NdPr oxide", "magnets made in India")] == pytest.approx(15)
+    assert c[("recovered NdPr oxide", "not used in India")] == pytest.approx(12)
+    with pytest.raises(StockModelError, match=r"collection: 1.2 is not allowed; allowed: a share from 0 to 1"):
+        ndpr_chain(1000, 1.2, 0.8, 100, 0.9, 0.3, 0.85, 50)
