@@ -160,7 +160,8 @@ def test_ramp_integral_gives_floats_for_any_real_numbers():
     from fractions import Fraction
 
     # first 0, ramp 2, x 3: 2^2 / 4 + 1 = 2 (exact inputs, a float out)
-    for out in (ramp_integral(Fraction(3), 0, 2), ramp_integral(3, 0, Fraction(2)), ramp_integral([3, 1], 0, [2, 2])):
+    for out in (ramp_integral(Fraction(3), 0, 2), ramp_integral(3, 0, Fraction(2)), ramp_integral([3, 1], 0, [2, 2]),
+                ramp_integral([Fraction(3), Fraction(1)], 0, 2), ramp_integral([3.0, 1.0], 0, [Fraction(2), Fraction(2)])):
         assert np.asarray(out).dtype == np.float64
     np.testing.assert_allclose(ramp_integral([3, 1], 0, [2, 2]), [2.0, 0.25])
 
