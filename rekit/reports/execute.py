@@ -20,8 +20,10 @@ ends, fails or is stopped. In a local worker process (the job runs in the proces
   (``multiprocessing.parent_process()``) kills the kernel's group, removes the job's temporary
   folder and ends the worker: nothing runs on.
 
-On a Dask worker the job runs in a thread: signals are the worker's own, and a killed worker's
-kernel ends by itself (ipykernel's parent poller sees its parent gone within a second).
+On a Dask worker the job runs in a thread: signals are the worker's own. The parent's interrupt sets
+a named `distributed.Event` (the executor's `stop_token`) that a thread of the job watches: it kills
+the kernel's group and the job returns "interrupted". A killed worker's kernel ends by itself
+(ipykernel's parent poller sees its parent gone within a second).
 
 A failure names its cell by position in the notebook file and first line (`cell_label`), also after
 a timeout or a dead kernel (papermill saves the run after every cell). The injected-parameters cell
@@ -67,6 +69,7 @@ class Options:
     index_link: bool = True  # the page links to index.html
     self_contained: bool = False  # plotly.js and the CSS inlined
     kernel_name: str = KERNEL
+    stop_token: str | None = None  # on Dask: the executor's `stop_token` (rekit.run.executor.stop_waiter)
 
 
 @dataclass
@@ -143,8 +146,8 @@ class _Worker:
     watching = False
 
 
-def _kill_kernel() -> None:
-    km = _Worker.km
+def _kill_kernel(km: Any = None) -> None:
+    km = km if km is not None else _Worker.km
     pgid = getattr(getattr(km, "provisioner", None), "pgid", None)
     try:
         if pgid and hasattr(os, "killpg"):
@@ -164,6 +167,22 @@ def _watch_parent(parent) -> None:
     if _Worker.folder:
         shutil.rmtree(_Worker.folder, ignore_errors=True)
     os._exit(1)
+
+
+def _watch_token(token: str, km: Any, done: threading.Event, asked: threading.Event) -> None:
+    """Kill `km`'s kernel group once the executor that gave `token` is interrupted (a thread, until `done`)."""
+    from rekit.run.executor import stop_waiter
+
+    wait = stop_waiter(token)  # in the job's thread: the worker's client
+
+    def watch() -> None:
+        while not done.is_set():
+            if wait(0.5):
+                asked.set()
+                _kill_kernel(km)
+                return
+
+    threading.Thread(target=watch, name="rekit-stop-watch", daemon=True).start()
 
 
 def _local_worker_setup() -> None:
@@ -233,6 +252,9 @@ def _run(job: Job, options: Options, built: str, folder: Path) -> Outcome:
                             connection_file=str(folder / "kernel.json"))
     ran = False
     t0 = time.perf_counter()
+    done, asked = threading.Event(), threading.Event()
+    if options.stop_token:  # on Dask: the parent's interrupt reaches the job through a named event
+        _watch_token(options.stop_token, km, done, asked)
     try:
         _Worker.km = km
         if _Worker.stopped:
@@ -250,6 +272,7 @@ def _run(job: Job, options: Options, built: str, folder: Path) -> Outcome:
     except Exception as exc:  # the kernel died or would not start, a timeout, an unreadable notebook
         error = _first_line(exc)
     finally:
+        done.set()
         _Worker.km = None
         try:
             if km.has_kernel:
@@ -263,7 +286,7 @@ def _run(job: Job, options: Options, built: str, folder: Path) -> Outcome:
             where = failed_cell(nbformat.read(executed, as_version=4))
         except Exception:
             where = None
-    if _Worker.stopped:  # stopped on purpose (SIGTERM from the parent): not the notebook's failure
+    if _Worker.stopped or asked.is_set():  # stopped on purpose (the parent's interrupt): not the notebook's failure
         return Outcome("interrupted", seconds, built, where=where, error="interrupted" + (f" in {where}" if where else ""))
     if ran:
         try:

@@ -87,19 +87,23 @@ def _recorded_job(stem: str, e: Mapping[str, Any]) -> Job | None:
                show_input=bool(e.get("show_input")))
 
 
-def _report_files(out: Path, stem: str) -> list[Path]:
-    """Every file a report has in the folder: its page, failed page, card, thumbnail, notebook, zip, and the
-    CSVs of its charts and tables with their metadata."""
-    named = [out / f"{stem}.html", out / f"{stem}.failed.html", out / f".{stem}.card.json", out / f"{stem}.thumb.png",
-             out / f"{stem}.thumb.png.alt.txt", out / f"{stem}.ipynb", out / f"{stem}.zip"]
-    return named + sorted(p for kind in ("chart", "table") for p in out.glob(f"{stem}.{kind}-*"))
+def _report_files(out: Path, stem: str, stems: Sequence[str]) -> list[Path]:
+    """Every file a report has in the folder: ``STEM.*`` and ``.STEM.*`` (its page, failed page, card,
+    thumbnail, notebook, chart data), but not those of another report whose name starts ``STEM.``."""
+    longer = [s for s in stems if s != stem and s.startswith(f"{stem}.")]
+    found = []
+    for p in out.iterdir():
+        name = p.name[1:] if p.name.startswith(".") else p.name
+        if name.startswith(f"{stem}.") and not any(name.startswith(f"{s}.") for s in longer) and p.is_file():
+            found.append(p)
+    return sorted(found)
 
 
 def prune(out: Path, record: dict) -> list[str]:
     """Remove from the folder and from `record` every report whose notebook no longer exists; returns their stems."""
     gone = [stem for stem, e in record.items() if e.get("path") and not Path(e["path"]).exists()]
     for stem in gone:
-        for p in _report_files(out, stem):
+        for p in _report_files(out, stem, list(record)):
             try:
                 p.unlink()
             except FileNotFoundError:
@@ -257,6 +261,7 @@ def _build(stop: Stop, jobs: Sequence[Job], out: Path, options: Options, workers
            progress: bool) -> list[ReportResult]:
     """Lock the folder, write the assets, run the jobs; the executor is closed (or killed) before returning."""
     ex = _open(workers, scheduler)  # a cluster that does not answer fails here, before anything is written
+    options.stop_token = ex.stop_token
     stop.on_give_up(ex.kill)  # still stopping after the grace time: the workers (and so their kernels) end
     try:
         with FolderLock(out, stop, _say):

@@ -1,7 +1,7 @@
 """The executor the kit's heavy work runs on: one small interface, a local pool or a Dask cluster.
 
 `rekit.run.executor` holds the interface (`Executor`: ``submit``, ``map``, ``as_completed``,
-``close``, a context manager) and its two implementations: `LocalExecutor`
+``close``, ``interrupt``, ``kill``, a context manager) and its two implementations: `LocalExecutor`
 (``concurrent.futures.ProcessPoolExecutor``, ``--jobs N``) and `DaskExecutor`
 (``dask.distributed.Client(address)``, ``--scheduler tcp://HOST:PORT`` or ``REKIT_SCHEDULER``);
 `open_executor` picks one from the command line's options. `rekit.run.chunks` splits a

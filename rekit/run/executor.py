@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from rekit.errors import FailedError, RekitError
 
-__all__ = ["Executor", "LocalExecutor", "DaskExecutor", "open_executor", "SCHEDULER_ENV",
+__all__ = ["Executor", "LocalExecutor", "DaskExecutor", "open_executor", "stop_waiter", "SCHEDULER_ENV",
            "CONNECT_TIMEOUT", "WORKER_TIMEOUT", "JobFailed", "result_of"]
 
 #: The environment variable naming a Dask scheduler (``tcp://HOST:PORT``) when --scheduler is not given.
@@ -62,6 +62,9 @@ class Executor:
 
     #: What the executor is, for messages ("4 local processes", "Dask at tcp://...").
     where: str = "executor"
+    #: A name a running job may watch with `stop_waiter` to stop in order when `interrupt` is called;
+    #: None where `interrupt` reaches the jobs with a signal (local processes).
+    stop_token: str | None = None
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Any:
         raise NotImplementedError
@@ -170,9 +173,12 @@ class DaskExecutor(Executor):
     def __init__(self, address: str, connect_timeout: float = CONNECT_TIMEOUT, worker_timeout: float = WORKER_TIMEOUT):
         if not isinstance(address, str) or "://" not in address:
             raise RekitError(f"--scheduler: {address!r} is not allowed; give a Dask scheduler address, tcp://HOST:PORT")
+        import uuid
+
         import distributed
 
         self.address = address
+        self.stop_token = f"rekit-stop-{uuid.uuid4().hex}"
         self.where = f"the Dask scheduler at {address}"
         try:
             self._client = distributed.Client(address, timeout=connect_timeout, set_as_default=False)
@@ -211,10 +217,23 @@ class DaskExecutor(Executor):
         return iter(distributed.as_completed(list(futures)))
 
     def interrupt(self, futures: Iterable[Any] = ()) -> None:
+        import distributed
+
+        distributed.Event(self.stop_token, client=self._client).set()  # running jobs watching it stop in order
         self._client.cancel(list(futures))
 
     def close(self) -> None:
         self._client.close()
+
+
+def stop_waiter(token: str) -> Callable[[float], bool]:
+    """For a job running on Dask: a function `wait(seconds)` that returns True once the executor that
+    gave `token` (its `stop_token`) was interrupted. Call it in the job's own thread (where the worker's
+    client is found); the function it returns may then be called from any thread."""
+    import distributed
+
+    event = distributed.Event(token, client=distributed.get_client())  # the worker's client, found in the job's thread
+    return lambda seconds: bool(event.wait(seconds))
 
 
 def open_executor(jobs: int | None = None, scheduler: str | None = None) -> Executor:

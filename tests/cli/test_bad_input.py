@@ -100,6 +100,9 @@ CASES = [
     (["reports", "--timeout", "-1", "--only", "nosuch"], {}, 2, "--timeout: -1 is not allowed; it must be > 0 seconds"),
     (["reports", "--only", "nosuch"], {"REKIT_DATA": MISSING}, 2, f"no data folder at {MISSING} (REKIT_DATA)"),
     (["reports", "--only", "nosuch"], {}, 2, "--only nosuch: not in batch.yml"),
+    (["reports", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1", "--only", "nosuch"], {}, 2,
+     "--jobs 2 and --scheduler tcp://127.0.0.1:1: give one"),
+    (["teach", "grade", "x.ipynb", "--jobs", "0"], {}, 2, "--jobs: 0 is not allowed; give a whole number >= 1"),
     (["notebooks", "check", "nd_flow"], {}, 2, "unknown notebook 'nd_flow' (did you mean nd_flows?)"),
     # figures
     (["images", "--out", "", "--deal", "toll_mars"], {}, 2, "--out: an empty folder name is not allowed"),

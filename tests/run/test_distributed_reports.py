@@ -73,51 +73,83 @@ def test_the_batch_on_a_dask_cluster_gives_the_local_pages_byte_for_byte(cluster
     assert b"Squares of 1..4" in one["sample--n-4.html"]
 
 
-def test_killing_a_worker_mid_batch_still_finishes_it(tmp_path):
-    """The worker running `sleepy` (8 s) is killed (SIGKILL) once the cell has started: Dask runs the
-    job again on the other worker and the batch ends with every report built; the killed worker's
-    kernel ends with it (no process is left with its connection file in the workers' TMPDIR)."""
+@pytest.fixture(scope="module")
+def watched(tmp_path_factory):
+    """A cluster of its own whose two workers keep their jobs' files in a short TMPDIR of their own, so
+    each job's kernel is found by its connection file there; the tests below run in order on it."""
+    import tempfile
+
     from run.cluster import DASK, Cluster
 
     if not DASK.exists():
         pytest.skip(f"no dask command at {DASK} (install the kit's dependencies)")
-    nbs = folder(tmp_path, "reports:\n  - notebook: sleepy\n    parameters: {seconds: 8}\n  - notebook: sample\n")
-    tmp = Path(tempfile_short())
-    c = Cluster(tmp_path)
+    tmp = Path(tempfile.mkdtemp(prefix="rkd-", dir="/tmp"))  # kernels' Unix sockets: a path of at most 107 bytes
+    c = Cluster(tmp_path_factory.mktemp("cluster"))
     try:
         c.scheduler()
         workers = [c.worker(env={"TMPDIR": str(tmp)}) for _ in range(2)]
-        proc = subprocess.Popen([sys.executable, "-m", "rekit.cli", "reports", "-q", "--batch", str(nbs / "batch.yml"),
-                                 "--out", str(tmp_path / "out"), "--scheduler", c.address],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
-        deadline = time.monotonic() + 240
-        while not (nbs / "sleepy.started").exists():
-            assert proc.poll() is None and time.monotonic() < deadline, "the sleepy cell never started"
-            time.sleep(0.05)
-        kernels = running_kernels(tmp)
-        assert len(kernels) >= 1
-        # the worker whose job folder holds the sleepy kernel's connection file is its parent
-        victim = next(w for w in workers if any(ppid == w.pid for _, ppid in kernels))
-        os.killpg(victim.pid, signal.SIGKILL)
-        out, err = proc.communicate(timeout=300)
-        assert proc.returncode == 0, err
-        assert "built 2 reports" in out and "2 ok, 0 failed" in out
-        assert (tmp_path / "out" / "sleepy--seconds-8.html").exists() and (tmp_path / "out" / "sample.html").exists()
-        gone = time.monotonic() + 30  # ipykernel's parent poller ends an orphaned kernel within a second or two
-        while [k for k in kernels if alive(k[0])] and time.monotonic() < gone:
-            time.sleep(0.2)
-        assert [k for k in kernels if alive(k[0])] == []
+        yield c, workers, tmp
     finally:
         c.close()
         shutil.rmtree(tmp, ignore_errors=True)
     assert all(p.poll() is not None for p in c.procs)
 
 
-def tempfile_short() -> str:
-    import tempfile
+def start_batch(nbs: Path, out: Path, address: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "rekit.cli", "reports", "-q", "--batch", str(nbs / "batch.yml"),
+                             "--out", str(out), "--scheduler", address], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, cwd=nbs.parent, env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
 
-    return tempfile.mkdtemp(prefix="rkd-", dir="/tmp")  # kernels' Unix sockets: a path of at most 107 bytes
+
+def wait_started(proc: subprocess.Popen, nbs: Path) -> None:
+    deadline = time.monotonic() + 240
+    while not (nbs / "sleepy.started").exists():
+        assert proc.poll() is None and time.monotonic() < deadline, "the sleepy cell never started"
+        time.sleep(0.05)
+
+
+def wait_gone(kernels: list[tuple[int, int]], limit: float = 30) -> list[tuple[int, int]]:
+    deadline = time.monotonic() + limit
+    while [k for k in kernels if alive(k[0])] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return [k for k in kernels if alive(k[0])]
+
+
+def test_ctrl_c_stops_the_kernel_running_on_a_worker(watched, tmp_path):
+    """Ctrl-C while `sleepy` (600 s) runs on a worker: the run exits 130 and the kernel on the worker is
+    killed (the job watches the run's stop event), though the worker itself goes on."""
+    c, workers, tmp = watched
+    nbs = folder(tmp_path, "reports:\n  - notebook: sleepy\n    parameters: {seconds: 600}\n")
+    proc = start_batch(nbs, tmp_path / "out", c.address)
+    wait_started(proc, nbs)
+    kernels = running_kernels(tmp)
+    assert len(kernels) == 1
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "rekit: error: interrupted; reports already built are in place" in err and "Traceback" not in err
+    assert wait_gone(kernels) == []
+    assert all(w.poll() is None for w in workers)
+
+
+def test_killing_a_worker_mid_batch_still_finishes_it(watched, tmp_path):
+    """The worker running `sleepy` (8 s) is killed (SIGKILL) once the cell has started: Dask runs the
+    job again on the other worker and the batch ends with every report built; the killed worker's
+    kernel ends with it (no process is left with its connection file in the workers' TMPDIR)."""
+    c, workers, tmp = watched
+    nbs = folder(tmp_path, "reports:\n  - notebook: sleepy\n    parameters: {seconds: 8}\n  - notebook: sample\n")
+    proc = start_batch(nbs, tmp_path / "out", c.address)
+    wait_started(proc, nbs)
+    kernels = running_kernels(tmp)
+    assert len(kernels) >= 1
+    # the worker whose job folder holds the sleepy kernel's connection file is its parent
+    victim = next(w for w in workers if any(ppid == w.pid for _, ppid in kernels))
+    os.killpg(victim.pid, signal.SIGKILL)
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    assert "built 2 reports" in out and "2 ok, 0 failed" in out
+    assert (tmp_path / "out" / "sleepy--seconds-8.html").exists() and (tmp_path / "out" / "sample.html").exists()
+    assert wait_gone(kernels) == []  # ipykernel's parent poller ends an orphaned kernel within a second or two
 
 
 def running_kernels(tmp: Path) -> list[tuple[int, int]]:
