@@ -7,6 +7,8 @@ Prints medians in milliseconds for:
   - the v1 model (git commit V1_COMMIT: the Nd-only model with no stocks) on its own presets, same
     draws and years, read from git into a temporary package, and the ratio;
   - one deal, no draws, 2024-2050 (what a slider needs), and the plain way, one call per year;
+  - every preset with a recycling lever, simulate() with and without the stock model and recycling, and the ratio
+    (target: at most 2x);
   - with --against COMMIT (default PART1_COMMIT, model v3 part 1, before origin tracing): that commit's
     model read from git into a temporary package, on that commit's deals.yml, every preset x 2024-2050 x
     N draws, simulate() plus summary(), in CPU seconds of the process (time.process_time, every thread
@@ -120,6 +122,23 @@ def load_v1(tmp: Path):
     return sim.simulate, deals.load_deals(ds=load(data))
 
 
+#: The recycling lever given to every preset when timing the stock model and recycling (rekit.model.recycling).
+LEVER = {"recycling_share": 0.01, "recycling_collection": 0.3, "recycling_dismantling": 0.8, "recycling_recovery": 0.97}
+
+
+def recycling_cost(book, deals: list[str], span: tuple[int, int], draws: int, repeat: int) -> tuple[float, float]:
+    """(ms without, ms with) the stock model and recycling: every preset with LEVER, simulate() on the same grid,
+    once with the book's end-use mix taken away (the run skips both) and once as it is."""
+    import dataclasses
+
+    from rekit.model.simulation import simulate
+
+    bare = dataclasses.replace(book, demands={k: dataclasses.replace(d, end_uses=()) for k, d in book.demands.items()})
+    without = median_ms(lambda: simulate(bare, deals, years=span, draws=draws, overrides=LEVER), repeat)
+    with_ = median_ms(lambda: simulate(book, deals, years=span, draws=draws, overrides=LEVER), repeat)
+    return without, with_
+
+
 def loop_per_year(book, deal: str, years: range) -> list[float]:
     """The plain way: one simulate() per year (what a naive model would do), for the ratio."""
     from rekit.model.simulation import simulate
@@ -166,6 +185,9 @@ def main() -> None:
     print("one deal, no draws, 2024-2050 (slider):")
     print(f"  simulate():                       {one:8.2f} ms per call")
     print(f"  plain way, one call per year:     {plain:8.2f} ms   (ratio {plain / one:.1f}x)")
+    bare, rec = recycling_cost(book, deals, span, args.draws, args.repeat)
+    print(f"stock model + recycling, every preset with {LEVER} (target: at most 2x):")
+    print(f"  without: {bare:8.1f} ms   with: {rec:8.1f} ms   (with / without = {rec / bare:.2f})")
     check = simulate(book, ["toll_japan"], years=span, draws=0).arrays["self_sufficiency"][0, :, 0]
     assert np.allclose(check[:2], loop_per_year(book, "toll_japan", range(span[0], span[0] + 2)))
 
