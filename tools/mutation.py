@@ -28,6 +28,8 @@ shared machine one is the polite number).
 
 Each module runs in its own scratch copy of rekit/, tests/ and data/ (under --workdir, default
 /tmp/rekit-mutation): the working tree is never modified, so it is safe to run while editing.
+`--commit HEAD` copies them from a commit instead of the working tree, so that a rate quoted names
+exactly what it was measured on (others' unsaved edits are left out).
 The scratch copy uses its own pytest settings (no nbval, no cache) and a small plugin that clears
 rekit's functools caches before each test (mutmut forks its workers from a process that has already
 run the tests once, and a cached result would hide a mutant).
@@ -114,19 +116,33 @@ def slug(module: str) -> str:
     return module.removesuffix(".py").replace("/", ".")
 
 
-def prepare(module: str, tests: list[str], workdir: Path) -> Path:
-    """A fresh scratch copy for one module: rekit/, tests/, data/, notebooks/ and the settings above."""
+FOLDERS = ("rekit", "tests", "data", "notebooks")
+
+
+def prepare(module: str, tests: list[str], workdir: Path, commit: str | None = None) -> Path:
+    """A fresh scratch copy for one module: rekit/, tests/, data/, notebooks/ (of the working tree, or of
+    `commit`) and the settings above."""
     where = workdir / slug(module)
     if where.exists():
         shutil.rmtree(where)
     where.mkdir(parents=True)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".hypothesis")
-    for folder in ("rekit", "tests", "data", "notebooks"):
-        shutil.copytree(ROOT / folder, where / folder, ignore=ignore)
+    if commit:
+        archive = subprocess.run(["git", "archive", "--format=tar", commit, *FOLDERS], cwd=ROOT, capture_output=True)
+        if archive.returncode != 0:
+            raise SystemExit(f"--commit {commit!r}: git archive failed: {archive.stderr.decode(errors='replace').strip()}")
+        subprocess.run(["tar", "-x", "-C", str(where)], input=archive.stdout, check=True)
+    else:
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".hypothesis")
+        for folder in FOLDERS:
+            shutil.copytree(ROOT / folder, where / folder, ignore=ignore)
+    return where
+
+
+def prepare_settings(where: Path, module: str, tests: list[str]) -> None:
+    """The cache-clearing plugin and the pytest and mutmut settings of a scratch copy."""
     (where / "tests" / "mutation_caches.py").write_text(PLUGIN, encoding="utf-8")
     (where / "pyproject.toml").write_text(
         PYPROJECT.format(module=module, tests=", ".join(f'"{t}"' for t in tests)), encoding="utf-8")
-    return where
 
 
 def mutmut(where: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -151,13 +167,15 @@ def patterns(module: str, functions: list[str]) -> list[str]:
 
 
 def run_one(module: str, workdir: Path, children: int, show: bool, only_tests: list[str] | None = None,
-            functions: list[str] | None = None) -> tuple[int, int, dict[str, str]]:
-    tests = [t for t in (only_tests or MODULES[module]) if (ROOT / t).is_file()]
+            functions: list[str] | None = None, commit: str | None = None) -> tuple[int, int, dict[str, str]]:
+    where = prepare(module, [], workdir, commit)
+    tests = [t for t in (only_tests or MODULES[module]) if (where / t).is_file()]
     if not tests:
         raise SystemExit(f"{module}: none of its test files exist ({', '.join(only_tests or MODULES[module])})")
-    where = prepare(module, tests, workdir)
+    prepare_settings(where, module, tests)
     only = f", functions {' '.join(functions)}" if functions else ""
-    print(f"{module}{only}: mutating, against {' '.join(tests)} (in {where})", flush=True)
+    at = f" at {commit}" if commit else " (working tree)"
+    print(f"{module}{only}{at}: mutating, against {' '.join(tests)} (in {where})", flush=True)
     run = mutmut(where, "run", "--max-children", str(children), *patterns(module, functions or []), check=False)
     if run.returncode != 0:
         tail = "\n".join((run.stdout + run.stderr).strip().splitlines()[-15:])
@@ -184,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tests", nargs="+", metavar="FILE", help="run against these test files instead of the module's own")
     ap.add_argument("--jobs", "--max-children", type=int, default=1, dest="jobs",
                     help="mutants run side by side, each a pytest process (default %(default)s)")
+    ap.add_argument("--commit", metavar="REV", help="mutate and test the files of this commit (git archive), "
+                    "not the working tree: a rate then names what it was measured on")
     ap.add_argument("--only", nargs="+", metavar="GLOB",
                     help="mutate only the functions and methods whose name matches (fnmatch globs: 'simulate*')")
     args = ap.parse_args(argv)
@@ -203,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"not in the list: {', '.join(unknown)}; allowed: {', '.join(MODULES)}")
     rows = []
     for module in chosen:
-        caught, counted, _ = run_one(module, args.workdir, args.jobs, args.show, args.tests, args.only)
+        caught, counted, _ = run_one(module, args.workdir, args.jobs, args.show, args.tests, args.only, args.commit)
         rows.append((module, caught, counted))
     print("\nkill rate per module (killed / mutants, killed including timeouts):")
     for module, caught, counted in rows:
