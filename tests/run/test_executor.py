@@ -53,6 +53,27 @@ def test_a_dead_local_worker_fails_the_job_by_name():
             list(ex.map(os._exit, [3], names=["the report 'b'"]))  # the job ends its own process: the pool breaks
 
 
+def test_interrupt_reaches_a_running_local_job():
+    """`interrupt` sends SIGTERM to the worker processes: a job that does not catch it (a 600 s sleep)
+    ends, and its future fails naming it; asked again until the worker, which starts on demand, is there."""
+    import time
+
+    with LocalExecutor(1) as ex:
+        f = ex.submit(time.sleep, 600)
+        deadline = time.monotonic() + 120
+        while not f.running():  # handed to the worker: past cancelling
+            assert time.monotonic() < deadline, "the job was never handed to a worker"
+            time.sleep(0.05)
+        while not f.done():
+            assert time.monotonic() < deadline, "the job still runs 120 s after the first interrupt"
+            ex.interrupt([f])
+            time.sleep(0.5)
+        with pytest.raises(JobFailed, match=r"^the sleep failed on 1 local process: its worker process died"):
+            from rekit.run.executor import result_of
+
+            result_of(f, "the sleep", ex.where)
+
+
 @pytest.mark.parametrize("jobs", [0, -1, True, 1.5])
 def test_jobs_below_one_or_not_whole_is_refused(jobs):
     with pytest.raises(RekitError, match=rf"--jobs: {jobs!r} is not allowed; give a whole number >= 1"):
