@@ -47,7 +47,7 @@ def demand_bases_chart(bases: pd.DataFrame, by_end_use: pd.DataFrame, not_report
                          text=[f"{s:.0%}" for s in shares], textposition="inside", showlegend=False,
                          hovertemplate="%{x}: %{y:,.0f} t magnet<extra></extra>"), row=1, col=2)
     fig.update_layout(template="rekit", title="India's magnet demand: the bases side by side, and the bottom-up total's parts",
-                      height=480)
+                      height=480, legend=dict(y=1.16))  # above the panel titles
     fig.update_yaxes(rangemode="tozero")
     left = ", ".join(sorted(not_reported))
     note = (f"Medians and p05-p95 of the model's draws for each demand basis. The bottom-up basis counts only end uses "
@@ -79,9 +79,9 @@ def in_use_chart(stocks: pd.DataFrame, titles: dict[str, str], ds: Dataset, sour
                                  showlegend=False, line=dict(color=colour, width=1),
                                  hovertemplate="%{x}: %{y:,.0f} t<extra>" + name + "</extra>"), row=1, col=2)
     fig.update_layout(template="rekit", title=f"NdFeB magnets in use in India and their scrap, by end use (demand basis '{plain(basis)}')",
-                      height=460)
+                      height=460, legend=dict(y=1.16))  # above the panel titles
     note = ("Inflow-driven stock model by cohort (rekit.model.stocks_in_use; lifetimes from data/end_uses.csv): the "
-            "median demand path entering use from 2024, split over the end uses as the bottom-up basis finds them; "
+            "central demand path entering use from 2024, split over the end uses as the bottom-up basis finds them; "
             "magnets in use before 2024 are not counted (their inflows are not reported).")
     fig = add_sources(fig, ds, source_ids, note)
     set_table(fig, stocks[["end_use", "year", "inflow", "in_use", "end_of_life"]].assign(unit="t magnet"),
