@@ -411,6 +411,34 @@ def reaching_sentence(result: Result, metric: str, level: float, year: int | Non
     return text[0].upper() + text[1:] + "."
 
 
+def headline_sentence(result: Result, metric: str, year: int, level: float) -> str:
+    """The report's one finding, from the result, in a sentence a reader can quote: the median `metric`
+    (a ratio or share, shown as a percentage) in `year` at its highest and lowest deal, and the first deal
+    whose median reaches `level` (or that none does by the last year). One deal: its median with its
+    p05–p95 and the year it reaches `level`. E.g. "In 2030 the median own-feedstock coverage is highest
+    under repm_scheme, 36.0%, and lowest under status_quo, 0.5%; no deal's median reaches 50% by 2035."."""
+    t = metric_table(result, metric, year, digits=12)
+    reach = first_year_reaching(result, metric, level)
+    what, end, lvl = metric_words(metric), int(result.years[-1]), f"{level * 100:g}%"
+    if len(t) == 1:
+        d = t.index[0]
+        r = t.loc[d]
+        when = (f"it first reaches {lvl} in {reach[d]}" if not reach[d].startswith("not")
+                else f"it does not reach {lvl} by {end}")
+        return (f"In {year} the median {what} under {d} is {percent(r['median'])} (p05–p95 {percent(r['p05'])}–"
+                f"{percent(r['p95'])}); {when}.")
+    hi, lo = t["median"].idxmax(), t["median"].idxmin()
+    reached = {d: int(y) for d, y in reach.items() if not y.startswith("not")}
+    if reached:
+        first = min(reached.values())
+        who = [d for d in t.index if reached.get(d) == first]
+        tail = f"{_and(who)} {'is' if len(who) == 1 else 'are'} the first to reach {lvl}, in {first}"
+    else:
+        tail = f"no deal's median reaches {lvl} by {end}"
+    return (f"In {year} the median {what} is highest under {hi}, {percent(t.loc[hi, 'median'])}, and lowest under {lo}, "
+            f"{percent(t.loc[lo, 'median'])}; {tail}.")
+
+
 def share_sentence(result: Result, metric: str, year: int) -> str:
     """Each deal's median `metric` (a share) in `year`, from the result: "In 2032 the median export
     share is 34.5% under status_quo; 0.0% under export_halt."."""

@@ -89,6 +89,9 @@ _HEADER_CSS = """
 .rekit-report-header td { padding: 1px 10px 1px 0; vertical-align: top; font-family: var(--jp-code-font-family, monospace); }
 .rekit-report-header td.changed { font-weight: bold; }
 .rekit-report-header .rekit-built { color: #777; }
+.rekit-toc { font-family: var(--jp-ui-font-family, sans-serif); font-size: 14px; margin: 0 12px 12px 12px; padding: 6px 12px;
+  border-left: 3px solid #0072B2; background: #f7fafd; } .rekit-toc ol { margin: 4px 0; padding-left: 22px; columns: 2; }
+.rekit-toc a { color: #1565c0; }
 """
 
 _local = threading.local()
@@ -166,6 +169,28 @@ def make_offline(page: str) -> tuple[str, list[str]]:
 
     page = _IMPORT_RE.sub(drop_import, page)
     return page, removed
+
+
+TOC_MIN = 4  # sections a page needs to get a table of contents
+_H2_RE = re.compile(r'<h2\b[^>]*\bid="([^"]+)"[^>]*>(.*?)</h2>', re.S | re.I)
+_HEADER_END = '</header>'
+
+
+def add_contents(page: str) -> str:
+    """A table of contents after the report's header, linking every section (each ``<h2>`` with an id: the
+    notebook's headings and the footer's Sources, Parameters, Methods, Cite this, Downloads), for a page of
+    `TOC_MIN` sections or more; a shorter page is returned unchanged. The headings' text is shown as text."""
+    found = [(i, re.sub(r"<[^>]+>", "", body)) for i, body in _H2_RE.findall(page)]
+    found = [(i, html.unescape(t).replace("¶", "").strip()) for i, t in found]
+    found = [(i, t) for i, t in found if t]
+    start = page.find('<header class="rekit-report-header">')
+    end = page.find(_HEADER_END, start) if start >= 0 else -1
+    if len(found) < TOC_MIN or end < 0:
+        return page
+    items = "".join(f'<li><a href="#{html.escape(i)}">{html.escape(t)}</a></li>' for i, t in found)
+    nav = f'<nav class="rekit-toc" aria-label="Contents"><strong>Contents</strong><ol>{items}</ol></nav>'
+    end += len(_HEADER_END)
+    return page[:end] + nav + page[end:]
 
 
 _WIDGET = "application/vnd.jupyter.widget-view+json"
@@ -326,36 +351,80 @@ def _fmt_num(v: float) -> str:
     return f"{v:,.4g}" if abs(v) < 1000 else f"{v:,.0f}"
 
 
+SHARED = "shared"  # the owner of an input's value that two or more deals of a report have alike
+
+
+def input_label(name: str) -> str:
+    """A deal input in plain words, from the model's parameter table (rekit.model.deals.PARAMS: its
+    meaning before the first ':' or ' ('), e.g. eta_metal -> "Reduction of NdPr oxide to metal"; a share
+    ``share X`` -> "Share of IREL's neodymium: X"; the id itself when the table does not know it."""
+    from rekit.model.deals import PARAMS
+
+    if name.startswith("share "):
+        return f"Share of IREL's neodymium: {name[6:]}"
+    doc = getattr(PARAMS.get(name), "doc", "")
+    words = doc.split(":")[0].split(" (")[0].strip()
+    return (words[0].upper() + words[1:]) if words else name
+
+
 def assumptions(book, deals: Sequence[str], basis: str | None, sources: Sources) -> list[dict]:
     """The model inputs a report used: every parameter of its deals and its production basis, by year
-    where it is a schedule, with value, range, unit and source (numbered into `sources`)."""
-    rows = []
+    where it is a schedule, with value, range, unit and source (numbered into `sources`). An input the
+    deals share is listed once (the value most of them have), its owner `SHARED`; then, per deal, only the
+    inputs it sets otherwise.
+    Each row names the input in plain words (`input_label`) and keeps its id (``id``: what a deals file
+    or ``--set`` takes)."""
+    ids = set(sources.ds.sources["source_id"])
 
-    def add(owner: str, name: str, schedule, unit: str | None = None) -> None:
+    def rows_of(owner: str, name: str, schedule, unit: str | None = None) -> list[dict]:
+        out = []
         for year, q in getattr(schedule, "points", ()):
             text = str(q.source)
-            ids = set(sources.ds.sources["source_id"])
-            rows.append({"owner": owner, "name": name, "year": str(year) if year else "all",
-                         "value": _fmt_num(q.value), "range": "" if q.low == q.high else f"{_fmt_num(q.low)}–{_fmt_num(q.high)}",
-                         "unit": unit or q.unit, "refs": sources.refs(text),
-                         "text": " ".join(t for t in text.split() if not t.startswith("obs:") and t not in ids),
-                         "note": getattr(q, "note", "") or ""})
+            out.append({"owner": owner, "shared": owner == SHARED, "name": input_label(name), "id": name,
+                        "year": str(year) if year else "all",
+                        "value": _fmt_num(q.value), "range": "" if q.low == q.high else f"{_fmt_num(q.low)}–{_fmt_num(q.high)}",
+                        "unit": unit or q.unit, "source": text,
+                        "note": getattr(q, "note", "") or ""})
+        return out
 
+    rows: list[dict] = []
     if basis:
         try:
-            add(f"basis {basis}", "IREL output", book.basis(basis).schedule)
+            rows += rows_of(f"basis {basis}", "IREL output", book.basis(basis).schedule)
         except Exception:
             pass
+    per_deal: dict[str, dict[str, list[dict]]] = {}
     for d in deals:
         try:
             deal = book.get(d)
         except Exception:
             continue
-        for share, sched in deal.shares.items():
-            if sched is not None:
-                add(d, f"share {share}", sched)
-        for name, sched in deal.params.items():
-            add(d, name, sched)
+        inputs = {f"share {share}": sched for share, sched in deal.shares.items() if sched is not None}
+        inputs.update(deal.params)
+        per_deal[d] = {name: rows_of(d, name, sched) for name, sched in inputs.items()}
+
+    def key(rs: list[dict]) -> str:
+        return json.dumps([{k: v for k, v in r.items() if k != "owner"} for r in rs], sort_keys=True, default=str)
+
+    names = list(dict.fromkeys(n for by in per_deal.values() for n in by))
+    common: dict[str, str] = {}  # input -> the value most deals share (two or more), listed once
+    for n in names:
+        groups: dict[str, list[str]] = {}
+        for d, by in per_deal.items():
+            if n in by:
+                groups.setdefault(key(by[n]), []).append(d)
+        best = max(groups.items(), key=lambda kv: len(kv[1]), default=None)
+        if best is not None and len(best[1]) >= 2:
+            common[n] = best[0]
+            rows += [{**r, "owner": SHARED, "shared": True} for r in per_deal[best[1][0]][n]]
+    for by in per_deal.values():
+        for n, rs in by.items():
+            if common.get(n) != key(rs):
+                rows += rs
+    for r in rows:  # numbered in the order shown
+        text = r.pop("source")
+        r["refs"] = sources.refs(text)
+        r["text"] = " ".join(t for t in text.split() if not t.startswith("obs:") and t not in ids)
     return rows
 
 
@@ -412,6 +481,10 @@ def _finding(nb, first_alt: str = "") -> str:
         if out and len(out) + len(sent) > 240:
             break
         out = f"{out} {sent}".strip()
+    if not out and first_alt:  # a description of one sentence: that sentence, shortened at a word
+        import textwrap
+
+        out = textwrap.shorten(" ".join(first_alt.split()), 240, placeholder="…")
     return out
 
 
@@ -530,6 +603,7 @@ def render_report(nb, job: Job, *, show_input: bool, built: str, index_link: boo
         resources["rekit_css_inline"] = _markup(lab_css().replace("</style", "<\\/style"))
     page, _ = _exporter(show_input).from_notebook_node(nb, resources=resources)
     page, removed = make_offline(page)
+    page = add_contents(page)
     warnings += [f"{job.file}: removed a reference to {u} (reports must work offline)" for u in removed]
     if widgets:
         warnings.append(f"{job.file}: {widgets} interactive widget output{'s' if widgets > 1 else ''} cannot be shown "
@@ -648,10 +722,18 @@ a { color: #1565c0; } .num { text-align: right; white-space: nowrap; }
 .card img { width: 100%; height: auto; border: 1px solid #eee; } .card h3 { font-size: 16px; margin: 8px 0 4px 0; }
 .card .finding { font-size: 14px; line-height: 1.4; color: #333; margin: 0; } .scroll { overflow-x: auto; }
 .card .envelope { font-size: 13px; line-height: 1.4; color: #555; margin: 6px 0 0 0; }
+.card.lead { grid-column: 1 / -1; border-color: #0072B2; } .card.lead h3 { font-size: 19px; }
+.card.lead .finding { font-size: 17px; } .card.lead img { max-width: 640px; }
 """
 
 
 THUMB_SIZE = (640, 400)  # px of a card's thumbnail (shown at half size)
+LEAD = "self_sufficiency"  # the story the landing page opens with: its report with the notebook's defaults, then its variants
+
+
+def _lead_order(job: Job) -> int:
+    """A card's place: the lead story's default report first, its other reports next, then the rest in batch order."""
+    return 0 if job.name == LEAD and not job.params else (1 if job.name == LEAD else 2)
 
 
 def _card(out_dir: Path, job: Job) -> dict:
@@ -727,10 +809,12 @@ def write_index(out_dir: Path, jobs: Sequence[Job], results: Mapping[str, Report
         thumb = out_dir / f"{job.stem}.thumb.png"
         fig = card.get("figure") or {}
         alt = ((fig.get("layout") or {}).get("meta") or {}).get("alt") if isinstance(fig, dict) else ""
-        cards.append({"title": job.title, "href": job.file if exists else "", "finding": card.get("finding", ""),
+        cards.append({"order": _lead_order(job), "title": job.title, "href": job.file if exists else "",
+                      "finding": card.get("finding", ""),
                       "envelope": card.get("envelope", ""),
                       "thumb": thumb.name if thumb.exists() else "", "thumb_alt": f"First chart of the report: {alt or job.title}",
                       "status": status})
+    cards.sort(key=lambda c: c["order"])  # stable: the batch's order within each place
     summary = f"{n_ok} ok, {n_failed} failed" + (f", {n_other} not built" if n_other else "")
     if skipped:
         summary += f", {len(skipped)} unchanged (not rebuilt)"
