@@ -58,7 +58,7 @@ types: env  ## mypy over rekit/
 test: env lint types browser pyc  ## lint, type-check, then run every test
 	$(BIN)/python -m pytest
 
-reports: env pyc  ## build every report into reports/
+reports: env browser pyc  ## build every report into reports/ (with chromium for the landing page's thumbnails)
 	$(BIN)/rekit reports
 
 # The documentation site: the notebooks are executed during the build (a cell that raises fails it,
