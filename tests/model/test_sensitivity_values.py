@@ -34,6 +34,10 @@ MINE = {"deals": {
     "ranged_toll": {"description": "a ranged tenth tolled to a partner with capacity",
                     "shares": {"export": a(0), "toll": {"value": 0.1, "low": 0.0, "high": 0.2, "source": "assumption: test"},
                                "domestic": a(0), "stock": "rest"}, "partner_capacity": a(500)},
+    "tiny_partner": {"description": "a partner with half a tonne of capacity, a tenth tolled",
+                     "shares": {"export": a(0), "toll": a(0.1), "domestic": a(0), "stock": "rest"}, "partner_capacity": a(0.5)},
+    "idle_partner": {"description": "a partner with capacity, nothing tolled",
+                     "shares": {"export": a(0), "toll": a(0), "domestic": a(0), "stock": "rest"}, "partner_capacity": a(500)},
     "schemed": {"description": "one scheme plant",
                 "shares": {"export": a(0), "toll": a(0), "domestic": a(0), "stock": "rest"},
                 "scheme_beneficiaries": {"value": 0, "low": 0, "high": 1, "source": "assumption: maybe one"}},
@@ -116,6 +120,7 @@ def test_a_plain_deal_leaves_out_every_gated_parameter_with_its_reason():
 
 @pytest.mark.parametrize("deals, on", [
     (["tolls"], {"partner"}), (["tolls_rest"], {"partner"}), (["no_room"], set()), (["plain", "tolls"], {"partner"}),
+    (["tiny_partner"], {"partner"}), (["idle_partner"], set()),
     (["schemed"], {"scheme"}), (["china_shock_2030"], {"shock", "scheme"}),  # the bundled shock is repm_scheme's
 ])
 def test_a_mechanism_some_deal_has_is_sampled(deals, on):
@@ -181,8 +186,9 @@ def test_one_year_of_morris_ranks_by_mu_star():
     assert t["mu_star"].tolist() == pytest.approx([4.0, 1.0, 0.0])
     assert t["mu"].tolist() == pytest.approx([-4.0, 1.0, 0.0])
     assert t["sigma"].tolist() == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)
-    assert t["top3_share"].isna().all()
+    assert t["top3_share"].isna().all() and t["top3_share"].dtype == np.float64
     assert t["flag"].tolist() == [True, False, False]
+    assert t["mu_star_conf"].tolist() == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)  # equal effects: no spread to resample
 
 
 @pytest.mark.parametrize("method, cols", [("sobol", ["S1", "S1_conf", "ST", "ST_conf"]),
@@ -193,7 +199,8 @@ def test_one_year_no_input_moves_is_all_zeros_in_the_given_order(method, cols):
     assert t["parameter"].tolist() == ["big", "small", "none"] and t["rank"].tolist() == [1, 2, 3]
     assert (t[cols] == 0.0).all().all()
     assert t["top3_share"].isna().all() if method == "morris" else (t["top3_share"] == 0.0).all()
-    assert t["source"].tolist() == ["sourced", "assumption", "sourced"] and not t["flag"].any()
+    assert t["source"].tolist() == ["sourced", "assumption", "sourced"] and t["flag"].tolist() == [False, False, False]
+    assert t["top3_share"].dtype == np.float64 and t["flag"].dtype == bool
 
 
 def test_a_group_of_one_keeps_its_member_group_and_a_structural_member_makes_it_structural():
@@ -330,3 +337,100 @@ def test_evaluate_runs_the_basis_demand_and_framing_given_by_name(metric, fixed,
         out.append(evaluate(book(), ["plain"], facs, X, years, metric, **kw))
     assert out[0].shape == out[1].shape == (2, len(years))
     assert not np.allclose(out[0][0], out[1][0], rtol=0.1)  # apart by more than a tenth in some year
+
+
+def test_one_year_uses_salibs_bootstrap_with_the_seed_plus_one():
+    """The half-widths are SALib's own for the same design: Sobol's bootstrap seeded seed + 1 (SALib leaves seed 0
+    unseeded), Morris's seeded seed, each with the resamples asked for."""
+    from SALib.analyze import morris, sobol
+    from SALib.sample import morris as morris_sampler
+    from SALib.sample import sobol as sobol_sampler
+
+    facs = three_factors()
+    problem = {"num_vars": 3, "names": [f.name for f in facs], "bounds": [[0.0, 1.0]] * 3}
+    keys, by_key = problem["names"], {f.name: [f] for f in facs}
+    X = sobol_sampler.sample(problem, 64, calc_second_order=False, seed=5)
+    y = 4 * X[:, 0] + X[:, 1] ** 2
+    t = _one_year(problem, "sobol", X, y, keys, by_key, 0, 30).set_index("parameter")
+    ref = sobol.analyze(problem, y, calc_second_order=False, num_resamples=30, seed=1)
+    assert t.loc[keys, "S1_conf"].tolist() == pytest.approx(list(ref["S1_conf"]), rel=1e-12)
+    assert t.loc[keys, "ST_conf"].tolist() == pytest.approx(list(ref["ST_conf"]), rel=1e-12)
+    X = morris_sampler.sample(problem, 10, num_levels=4, seed=5)
+    y = X[:, 0] * X[:, 1] - X[:, 2]
+    t = _one_year(problem, "morris", X, y, keys, by_key, 3, 30).set_index("parameter")
+    ref = morris.analyze(problem, X, y, num_resamples=30, num_levels=4, seed=3)
+    assert t.loc[keys, "mu_star_conf"].tolist() == pytest.approx(list(ref["mu_star_conf"]), rel=1e-12)
+    assert t.loc[keys, "sigma"].tolist() == pytest.approx(list(ref["sigma"]), rel=1e-12)
+
+
+def test_the_flag_marks_a_guess_or_a_partial_guess_down_to_rank_three():
+    """y = 8·a + 4·b + 2·c + d: ranks a, b, c, d. b rests partly on an assumption, c and d wholly: the flag marks
+    b and c (ranks 2 and 3), not d (rank 4) nor a (sourced)."""
+    from SALib.sample import sobol as sobol_sampler
+
+    r = lambda *srcs: tuple(sched((src, 0.0, 2.0)) for src in srcs)  # noqa: E731
+    facs = [Factor("a", "g", r("obs:x")), Factor("b", "g", r("assumption: x", "obs:y")),
+            Factor("c", "g", r("assumption: x")), Factor("d", "g", r("assumption: y"))]
+    problem = {"num_vars": 4, "names": ["a", "b", "c", "d"], "bounds": [[0.0, 1.0]] * 4}
+    X = sobol_sampler.sample(problem, 256, calc_second_order=False, seed=0)
+    y = 8 * X[:, 0] + 4 * X[:, 1] + 2 * X[:, 2] + X[:, 3]
+    t = _one_year(problem, "sobol", X, y, problem["names"], {f.name: [f] for f in facs}, 0, 20)
+    assert t["parameter"].tolist() == ["a", "b", "c", "d"]
+    assert t["source"].tolist() == ["sourced", "partly assumption", "assumption", "assumption"]
+    assert t["flag"].tolist() == [False, True, True, False]
+
+
+# --- sensitivity() hands the evaluator what it was asked --------------------------------------
+
+class Recorder:
+    """An evaluator (sensitivity's `evaluator` hook) that keeps what it is given and returns y = year x first column."""
+
+    def __call__(self, book, names, facs, X, years, metric, basis=None, demand=None, framing=None):
+        self.names, self.facs, self.X, self.years, self.metric = names, facs, X, years, metric
+        self.kwargs = {"basis": basis, "demand": demand, "framing": framing}
+        return X[:, :1] * years[None, :]
+
+
+FIXED = {"basis": "capacity", "demand": "industry", "framing": "chain"}
+
+
+def test_the_evaluator_gets_the_deals_the_choices_and_the_design():
+    rec = Recorder()
+    t = sensitivity(book(), "ranged_toll", "oxide_tolled", years=(2025, 2026), method="morris", n=4, seed=0,
+                    compare="plain", evaluator=rec, **FIXED)
+    assert rec.names == ["ranged_toll", "plain"] and rec.metric == "oxide_tolled" and rec.kwargs == FIXED
+    assert rec.years.tolist() == [2024, 2025, 2026]  # the runs start at the model's first year
+    assert not {"production_basis", "demand_basis", "framing"} & {f.name for f in rec.facs}
+    # Morris on 4 levels: every value of the design is 0, 1/3, 2/3 or 1; n trajectories of k + 1 rows
+    assert np.isin(np.round(rec.X * 3, 9), [0, 1, 2, 3]).all()
+    assert rec.X.shape == (4 * (len(rec.facs) + 1), len(rec.facs))
+    assert list(t.index) == list(range(len(t))) and sorted(set(t["year"])) == [2025, 2026]
+
+
+def test_the_default_design_is_1024_base_rows_of_sobol_with_seed_0():
+    rec = Recorder()
+    sensitivity(book(), "ranged_toll", "oxide_tolled", 2024, evaluator=rec, num_resamples=2, **FIXED)
+    k = len(rec.facs)
+    assert rec.X.shape == (1024 * (k + 2), k)  # Saltelli: n (k + 2) rows without second order
+    again = Recorder()
+    sensitivity(book(), "ranged_toll", "oxide_tolled", 2024, n=1024, seed=0, evaluator=again, num_resamples=2, **FIXED)
+    assert np.array_equal(rec.X, again.X)
+
+
+def test_n_of_two_is_the_smallest_design():
+    t = sensitivity(book(), "ranged_toll", "oxide_tolled", 2024, method="morris", n=2, evaluator=Recorder(), **FIXED)
+    assert len(t) > 0
+
+
+def test_each_row_names_its_factors_group_and_a_groups_row_rests_on_its_members():
+    from rekit.model.sensitivity import _source
+
+    rec = Recorder()
+    t = sensitivity(book(), "ranged_toll", "oxide_tolled", 2024, method="morris", n=4, evaluator=rec, **FIXED)
+    group_of = {f.name: f.group for f in rec.facs}
+    assert all(row.group == group_of[row.parameter] for row in t.itertuples())
+    g = sensitivity(book(), "ranged_toll", "oxide_tolled", 2024, method="morris", n=4, groups=True, evaluator=Recorder(),
+                    **FIXED).set_index("parameter")
+    for group in {f.group for f in rec.facs}:
+        members = [f for f in rec.facs if f.group == group]
+        assert g.loc[group, "source"] == _source(members), group
