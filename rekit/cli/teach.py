@@ -64,6 +64,11 @@ def grade(
         "--scheduler", metavar="ADDR", show_default=False,
         help="grade on the Dask scheduler at ADDR (tcp://HOST:PORT; default: $REKIT_SCHEDULER if set); its workers "
              "must see the submissions at the same paths")] = None,
+    roster: Annotated[Path | None, typer.Option(
+        "--roster", metavar="FILE", help="CSV student,files: each student once, their submission file names separated "
+                                         "by ';' (one id per student across notebooks)")] = None,
+    feedback: Annotated[Path | None, typer.Option(
+        "--feedback", metavar="DIR", help="also write DIR/STUDENT.html for each student: every feedback in full")] = None,
 ) -> int:
     """Run each submission in a fresh kernel with the instructor's hidden checks appended and print the
     gradebook: one row per student and exercise with points, partial credit and the feedback. A broken
@@ -81,8 +86,27 @@ def grade(
         fail(f"no such submission: {', '.join(missing)}")
     if notebooks is not None and not notebooks.is_dir():
         fail(f"--notebooks: no folder at {notebooks}")
+    if feedback is not None and feedback.exists() and not feedback.is_dir():
+        fail(f"--feedback: {feedback} is a file; give a folder for the feedback pages")
+    students = None
+    if roster is not None:  # read and matched before any submission runs
+        from rekit.teaching.roster import read_roster, student_of
+
+        students = student_of(read_roster(roster), paths, roster.name)
+    from rekit.teaching.editions import source_notebooks
+    from rekit.teaching.gradebook import out_of_full_marks, totals_text, with_roster, with_totals, write_feedback
     from rekit.teaching.grading import format_gradebook, grade as grade_submissions
 
     df = grade_submissions(paths, timeout=timeout, notebooks=notebooks, jobs=jobs, scheduler=scheduler)
-    sys.stdout.write(format_gradebook(df, format))
+    df = out_of_full_marks(df, {p.stem: p for p in source_notebooks(notebooks)})
+    if students:
+        df = with_roster(df, students)
+    if format == "csv":
+        sys.stdout.write(format_gradebook(with_totals(df), "csv"))
+    else:
+        sys.stdout.write(format_gradebook(df, "table") + totals_text(df))
+    if feedback is not None:
+        feedback.mkdir(parents=True, exist_ok=True)
+        pages = write_feedback(df, feedback)
+        print(f"feedback: {len(pages)} page{'s' if len(pages) != 1 else ''} in {feedback}", file=sys.stderr)
     return 0

@@ -185,7 +185,10 @@ def grade_one(path: str | os.PathLike, *, sources: Mapping[str, Path] | None = N
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     started: list[int] = []  # index in run.cells of each cell as it starts
+    # the kernel logs errors only: its start-up notice that TCP on 127.0.0.1 is unencrypted is not the
+    # student's or the instructor's business, and the grader's output carries no kernel warnings
     client = NotebookClient(run, timeout=timeout, kernel_name=kernel_name, allow_errors=True,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],
                             resources={"metadata": {"path": str(sources[name].parent)}},
                             on_cell_execute=lambda cell, cell_index: started.append(cell_index))
     most = sum(map(_max_points, keys))
