@@ -110,3 +110,34 @@ def grade(
         pages = write_feedback(df, feedback)
         print(f"feedback: {len(pages)} page{'s' if len(pages) != 1 else ''} in {feedback}", file=sys.stderr)
     return 0
+
+
+@teach_app.command("key", short_help="the answer key per student: each exercise's expected answer for that student's values")
+def key(
+    student: Annotated[list[str] | None, typer.Option(
+        "--student", metavar="ID", help="a student id (repeatable; default: the shared values the notebooks' text names)")] = None,
+    roster: Annotated[Path | None, typer.Option(
+        "--roster", metavar="FILE", help="every student of a roster (CSV student,files, as teach grade takes)")] = None,
+    format: Annotated[Literal["csv", "table"], typer.Option("--format", help="answer key format")] = "table",
+) -> int:
+    """The answer key per student: for each exercise, the values the student was given (from their id) and
+    the expected answer as the grader computes it, with its unit and tolerance."""
+    from rekit.teaching.exercises import STUDENT_ID
+
+    ids: list[str | None] = list(student or [])
+    for sid in ids:
+        if not STUDENT_ID.match(str(sid)):
+            fail(f"--student: {sid!r} is not allowed; give 1 to 64 letters, digits, '-', '_' or '.'")
+    if roster is not None:
+        from rekit.teaching.roster import read_roster
+
+        ids += [s for s in dict.fromkeys(read_roster(roster).values()) if s not in ids]
+    from rekit.csvcells import frame_csv
+    from rekit.teaching.answer_key import answer_key
+
+    table = answer_key(ids or [None])
+    if format == "csv":
+        sys.stdout.write(frame_csv(table))
+    else:
+        sys.stdout.write(table.drop(columns="question").to_string(index=False) + "\n")
+    return 0

@@ -85,3 +85,21 @@ def test_a_graded_submission_is_named_by_the_roster_and_totalled(tmp_path):
     assert {r["student"] for r in rows} == {"carol-7", "all"}
     total = next(r for r in rows if r["student"] == "carol-7" and r["notebook"] == "all")
     assert (float(total["points"]), float(total["max_points"])) == (0.0, 4.0)  # unanswered: 0 of 4 x 1 point
+
+
+def test_answer_key_gives_each_student_their_own_values():
+    import hashlib
+
+    out = rekit("teach", "key", "--student", "alice-01", "--student", "bob", "--format", "csv")
+    assert out.returncode == 0, out.stderr
+    rows = {(r["student"], r["exercise"]): r for r in csv.DictReader(io.StringIO(out.stdout))}
+    # 02.3: the export share, 1,000 t exported / 2,900 t mined = 0.344828 (data/observations.csv), the same for everyone
+    assert rows[("alice-01", "02.3")]["expected"] == rows[("bob", "02.3")]["expected"] == "0.344828"
+    # 03.1's year: the (2030, 2028, 2029, 2031, 2032) entry at sha256("ID|03.1") mod 5, as the notebook's text says
+    years = (2030, 2028, 2029, 2031, 2032)
+    for sid in ("alice-01", "bob"):
+        year = years[int(hashlib.sha256(f"{sid}|03.1".encode()).hexdigest(), 16) % 5]
+        assert rows[(sid, "03.1")]["given"] == f"year={year}"
+    assert rows[("alice-01", "03.2")]["points"] == "4.0"
+    bad = rekit("teach", "key", "--student", "a b")
+    assert bad.returncode == 2 and "--student: 'a b' is not allowed" in bad.stderr and bad.stdout == ""
