@@ -180,6 +180,11 @@ def bottom_up(data_dir: Path | str, year: int = BASE_YEAR) -> BottomUp:
             f"growth and the Economic Survey's one crore EVs, then 3-8% a year; {len(left)} end uses not reported as of {AS_OF} "
             f"are left out")
     life = {r["end_use"]: r for r in end_uses}
+    for i, r in enumerate(end_uses, start=2):  # the stock model needs lifetimes above 0 (mean or scale, spread or shape)
+        for col in ("lifetime_a", "lifetime_b"):
+            if r["end_use"] in set(by_use["end_use"]) and not _positive(r[col]):
+                raise DemandError(f"end_uses.csv, row {i}, column {col}: {r[col]!r} for {r['end_use']!r} is not allowed; "
+                                  f"allowed: a number above 0 (a {r['lifetime_distribution']} lifetime's parameter)")
     mix = tuple((u, float(t) / base.value, life[u]["lifetime_distribution"], float(life[u]["lifetime_a"]),
                  float(life[u]["lifetime_b"])) for u, t in zip(by_use["end_use"], by_use["t_magnet"], strict=True))
     return BottomUp(desc, base, year, ((year + 1, g), (last, g), (last + 1, LATE_GROWTH)), by_use, left, mix)
@@ -194,3 +199,12 @@ def _number(row: dict[str, str], column: str, where: str) -> float:
     if not (v >= 0 and v < float("inf")):
         raise DemandError(f"{where}, column {column}: {text!r}; allowed: a finite number >= 0")
     return v
+
+
+def _positive(text: str) -> bool:
+    """True for a finite number above 0 written as text."""
+    try:
+        v = float(text)
+    except (TypeError, ValueError):
+        return False
+    return 0 < v < float("inf")

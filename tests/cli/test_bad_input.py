@@ -42,10 +42,10 @@ CASES = [
     (["sensitivity", "--deal", "toll_korea", "--vs", "toll_korea"], {}, 2, "is the deal itself"),
     (["sensitivity", "--deal", "toll_korea", "--year", "2060"], {}, 2, "years: 2060-2060 is outside the data's reach, 2024-2050"),
     (["sensitivity", "--deal", "toll_korea", "--seed", "-3"], {}, 2, "--seed: -3 is not allowed; give a whole number >= 0"),
-    # 1 deal x 12 years (each run covers 2024-2035, the default --years) x (38 parameters + 4 shares + 8 paths, factors
-    # and choices + 2 = 52 runs a sample) x 10**10 samples x 700 bytes = 4.368e15 bytes
+    # 1 deal x 12 years (each run covers 2024-2035, the default --years) x (43 parameters + 4 shares + 8 paths, factors
+    # and choices + 2 = 57 runs a sample) x 10**10 samples x 700 bytes = 4.788e15 bytes
     (["sensitivity", "--deal", "toll_korea", "--n", "10000000000"], {}, 2,
-     "--n: 10,000,000,000 samples of 1 deal over 12 years would take about 4,368.0 TB"),
+     "--n: 10,000,000,000 samples of 1 deal over 12 years would take about 4,788.0 TB"),
     (["sensitivity", "--deal", "toll_korea", "--jobs", "0"], {}, 2, "--jobs: 0 is not allowed; give a whole number >= 1"),
     (["sensitivity", "--deal", "toll_korea", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"], {}, 2,
      "--scheduler tcp://127.0.0.1:1 and --jobs 2: give one"),

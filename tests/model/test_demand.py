@@ -97,3 +97,20 @@ def test_command_line_refuses_a_gap_and_an_unknown_end_use(data_copy):
     out = _run("simulate", "--data", str(data_copy), "--deal", "repm_scheme", "--demand", BASIS, "--draws", "10")
     assert out.returncode != 0 and "Traceback" not in out.stderr
     assert "e_tractor" in out.stderr
+
+
+def test_command_line_refuses_a_non_positive_lifetime_and_a_collection_rate_above_one(data_copy, tmp_path):
+    rows = read_rows(data_copy / "end_uses.csv")
+    rows[0]["lifetime_a"] = "0"  # ev_2w: a normal lifetime with mean 0 years
+    write_rows(data_copy / "end_uses.csv", rows)
+    out = _run("simulate", "--data", str(data_copy), "--deal", "repm_scheme_recycling", "--draws", "5")
+    assert out.returncode != 0 and "Traceback" not in out.stderr
+    assert "end_uses.csv, row 2, column lifetime_a: '0' for 'ev_2w' is not allowed; allowed: a number above 0" in out.stderr
+
+    mine = tmp_path / "mine.yml"
+    mine.write_text("deals:\n  over_collected:\n    extends: repm_scheme_recycling\n"
+                    "    recycling_collection: {value: 1.5, source: 'assumption: a test'}\n", encoding="utf-8")
+    out = _run("simulate", "--deals", str(mine), "--deal", "over_collected", "--draws", "5")
+    assert out.returncode == 2, out.stderr
+    assert "Traceback" not in out.stderr
+    assert "recycling_collection" in out.stderr and "1.5" in out.stderr
