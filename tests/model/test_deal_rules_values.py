@@ -344,8 +344,8 @@ def test_the_bundled_parameters_refuse_a_zero_yield():
     assert np.isinf(PARAMS["partner_capacity"].hi) and not PARAMS["partner_capacity"].open_lo
 
 
-def test_the_reader_keeps_its_file_name(r):
-    assert r.file == "mine.yml"
+def test_the_reader_keeps_its_file_name_and_data_folder(r):
+    assert r.file == "mine.yml" and r.path == Path(".")
 
 
 def test_the_halt_alone_names_where_it_is_refused(r):
