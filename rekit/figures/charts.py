@@ -607,6 +607,32 @@ def china_share_stages_chart(result: Result, deal: str, ds: Dataset, book: DealB
                         + ", ".join(parts) + f"; imported magnets only {last['china_share_magnet']:.0%}.")
 
 
+#: Sensitivity factors that are not deal parameters, in plain words (rekit.model.sensitivity).
+FACTOR_WORDS = {"production": "IREL's output", "capacity": "IREL's capacity", "nd_as_ndpr_oxide": "Nd per t of NdPr oxide",
+                "magnets_per_oxide": "magnets per t of oxide", "demand_base": "India's magnet demand, first year",
+                "demand_growth": "growth of magnet demand", "export_halt": "when exports to Japan stop",
+                "production_basis": "IREL's output path", "demand_basis": "which demand figure", "framing": "framing of the chain",
+                "partner_alternative": "the partner's capacity"}
+
+
+def parameter_label(name: str) -> str:
+    """A model input or sensitivity factor in plain words: a deal parameter's meaning from the model's
+    parameter table (rekit.model.deals.PARAMS, before its first ':' or ' ('), ``share:X`` as the share of
+    IREL's oxide going to X, the other factors from FACTOR_WORDS; else the name with spaces."""
+    from rekit.model.deals import PARAMS
+
+    for mark in (" [assumption]",):  # a mark a notebook put on the name stays on the label
+        if name.endswith(mark):
+            return parameter_label(name.removesuffix(mark)) + mark
+    if name.startswith("share:"):
+        return f"share of IREL's oxide: {name[6:]}"
+    if name in FACTOR_WORDS:
+        return FACTOR_WORDS[name]
+    doc = getattr(PARAMS.get(name), "doc", "")
+    words = doc.split(":")[0].split(" (")[0].strip()
+    return words or name.replace("_", " ")
+
+
 NEGATIVE_NOTE = ("An index below 0 is drawn as 0: a share of variance cannot be negative, and an estimate below 0 "
                  "is sampling error around an input with little or no effect (its interval reaches 0); the download "
                  "keeps the estimate.")
@@ -622,6 +648,7 @@ def _sensitivity_table(rows: pd.DataFrame, deal: str, metric: str, year: int, ba
                        vs: str | None) -> pd.DataFrame:
     cols = [c for c in ("S1", "S1_conf", "ST", "ST_conf", "mu_star", "mu_star_conf", "sigma") if c in rows.columns]
     out = rows[["parameter", *cols]].copy()
+    out.insert(1, "input", [parameter_label(v) for v in out["parameter"]])
     out.insert(0, "deal", f"{deal} minus {vs}" if vs else deal)
     out.insert(1, "year", year)
     out.insert(2, "metric", metric)
@@ -641,20 +668,20 @@ def tornado_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str
     what = f"{deal} minus {vs}" if vs else deal
     index = "total Sobol index ST" if sobol else "Morris mu* (mean |elementary effect|)"
     drawn, negative = _clipped(rows[col]) if sobol else (rows[col].tolist(), False)
-    fig = go.Figure(go.Bar(x=drawn, y=[plain(v) for v in rows["parameter"]], orientation="h", name=index,
+    fig = go.Figure(go.Bar(x=drawn, y=[wrapped(parameter_label(v), 34) for v in rows["parameter"]], orientation="h", name=index,
                            marker_color=PALETTE[0],
                            error_x=dict(type="data", array=rows[conf].tolist(), color="#555", thickness=1),
                            hovertemplate="%{y}: %{x:.3f}<extra></extra>"))
     title = f"What drives {metric.replace('_', ' ')} in {year}: {what}"
-    fig.update_layout(template="rekit", title=plain(title), height=160 + 28 * len(rows), showlegend=False,
-                      xaxis_title=index, margin=dict(l=170))
+    fig.update_layout(template="rekit", title=plain(title), height=160 + 36 * len(rows), showlegend=False,
+                      xaxis_title=index, margin=dict(l=230))
     note = (f"Global sensitivity analysis (SALib, {'Sobol' if sobol else 'Morris'}), production basis '{basis}'"
             + (f", demand '{demand}'" if demand else "") + "; bars: 95% bootstrap intervals." + (f" {NEGATIVE_NOTE}" if negative else ""))
     fig = add_sources(fig, ds, book.source_ids([deal] + ([vs] if vs else []), basis, ds, demand), note)
     set_table(fig, _sensitivity_table(rows.iloc[::-1], deal, metric, year, basis, demand, vs))
     ranked = rows.iloc[::-1]
     set_alt(fig, f"{title}. Horizontal bars, one per input, ranked by {index}: "
-                 + "; ".join(f"{r.parameter} {getattr(r, col):.2f}" for r in ranked.head(5).itertuples()) + ".")
+                 + "; ".join(f"{parameter_label(r.parameter)} {getattr(r, col):.2f}" for r in ranked.head(5).itertuples()) + ".")
     return fig
 
 
@@ -670,7 +697,8 @@ def sobol_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str, 
     for k, (col, conf, label) in enumerate((("S1", "S1_conf", "first order S1"), ("ST", "ST_conf", "total ST"))):
         drawn, below = _clipped(rows[col])
         negative = negative or below
-        fig.add_trace(go.Bar(x=[plain(v) for v in rows["parameter"]], y=drawn, name=label, marker_color=PALETTE[k],
+        fig.add_trace(go.Bar(x=[wrapped(parameter_label(v), 24) for v in rows["parameter"]], y=drawn, name=label,
+                             marker_color=PALETTE[k],
                              error_y=dict(type="data", array=rows[conf].tolist(), color="#555", thickness=1)))
     what = f"{deal} minus {vs}" if vs else deal
     title = f"Sobol indices of {metric.replace('_', ' ')} in {year}: {what}"
@@ -682,7 +710,7 @@ def sobol_chart(table: pd.DataFrame, ds: Dataset, book: DealBook, *, deal: str, 
     set_table(fig, _sensitivity_table(rows, deal, metric, year, basis, demand, vs), {"S1": "share of variance",
                                                                                     "ST": "share of variance"})
     set_alt(fig, f"{title}. Grouped bars, S1 and ST per input: "
-                 + "; ".join(f"{r.parameter} S1 {r.S1:.2f}, ST {r.ST:.2f}" for r in rows.head(5).itertuples()) + ".")
+                 + "; ".join(f"{parameter_label(r.parameter)} S1 {r.S1:.2f}, ST {r.ST:.2f}" for r in rows.head(5).itertuples()) + ".")
     return fig
 
 

@@ -87,8 +87,10 @@ def test_negative_sobol_indices_are_drawn_as_zero_with_a_note_and_kept_in_the_do
     fig = charts.sobol_chart(table, ds, book, deal="toll_japan", metric="own_feedstock_coverage", year=2030)
     s1 = next(t for t in fig.data if t.name == "first order S1")
     assert list(s1.y) == [0.8, 0.0]  # -0.03 drawn at 0
+    assert s1.x[1].startswith("Nd + Pr in a") and "w_ndpr" not in s1.x[1]  # the input in plain words, not its id
     assert charts.NEGATIVE_NOTE in fig.layout.meta["note"]
-    assert fig.layout.meta["table"]["data"][1][4] == -0.03  # deal, year, metric, parameter, S1: the estimate kept
+    assert fig.layout.meta["table"]["data"][1][:6] == ["toll_japan", 2030, "own_feedstock_coverage", "w_ndpr",
+                                                   "Nd + Pr in a finished sintered NdFeB magnet", -0.03]  # the estimate kept
 
 
 def _job(tmp_path, name: str, params: dict | None = None) -> Job:
