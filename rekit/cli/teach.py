@@ -29,6 +29,8 @@ def build(
     out: Annotated[str, typer.Option("--out", metavar="DIR", help="folder for the editions (student/ and instructor/)")],
     notebooks: Annotated[Path | None, typer.Option(
         "--notebooks", metavar="DIR", help="folder of the teaching notebooks (default: notebooks/teaching)")] = None,
+    reveal: Annotated[bool, typer.Option(
+        "--reveal/--no-reveal", help="whether check(..., reveal=True) shows the answer in the student edition")] = True,
 ) -> int:
     """Write DIR/student/ (no solution or hidden cells, outputs cleared, a note where a solution was) and
     DIR/instructor/ (every cell) for every teaching notebook."""
@@ -40,7 +42,7 @@ def build(
     from rekit.teaching.editions import build as build_editions
 
     try:
-        written = build_editions(folder, notebooks)
+        written = build_editions(folder, notebooks, reveal=reveal)
     except FileNotFoundError as exc:
         fail(str(exc))
     for edition, paths in written.items():
@@ -69,6 +71,10 @@ def grade(
                                          "by ';' (one id per student across notebooks)")] = None,
     feedback: Annotated[Path | None, typer.Option(
         "--feedback", metavar="DIR", help="also write DIR/STUDENT.html for each student: every feedback in full")] = None,
+    reveal: Annotated[bool | None, typer.Option(
+        "--reveal/--no-reveal", show_default=False,
+        help="whether the student's check(..., reveal=True) was allowed (default: as $REKIT_REVEAL says); every "
+             "reveal is a gradebook row either way")] = None,
 ) -> int:
     """Run each submission in a fresh kernel with the instructor's hidden checks appended and print the
     gradebook: one row per student and exercise with points, partial credit and the feedback. A broken
@@ -97,7 +103,7 @@ def grade(
     from rekit.teaching.gradebook import out_of_full_marks, totals_text, with_roster, with_totals, write_feedback
     from rekit.teaching.grading import format_gradebook, grade as grade_submissions
 
-    df = grade_submissions(paths, timeout=timeout, notebooks=notebooks, jobs=jobs, scheduler=scheduler)
+    df = grade_submissions(paths, timeout=timeout, notebooks=notebooks, jobs=jobs, scheduler=scheduler, reveal=reveal)
     df = out_of_full_marks(df, {p.stem: p for p in source_notebooks(notebooks)})
     if students:
         df = with_roster(df, students)

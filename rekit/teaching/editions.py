@@ -53,12 +53,23 @@ def _clear(cell) -> None:
     cell.metadata.pop("execution", None)
 
 
-def student_edition(nb, name: str):
-    """A copy of notebook `nb` for students: no solution or hidden cells, no outputs, a note where a solution was."""
+#: The cell `build(..., reveal=False)` puts first in each student edition (tagged ``injected``: the grader drops it
+#: and sets the class's choice itself).
+NO_REVEAL_CELL = ("# Set by your instructor: check(..., reveal=True) does not show the answer in this class\n"
+                  "from rekit.teaching.exercises import allow_reveal\nallow_reveal(False)")
+
+
+def student_edition(nb, name: str, reveal: bool = True):
+    """A copy of notebook `nb` for students: no solution or hidden cells, no outputs, a note where a solution was;
+    with `reveal` False, a first cell that turns check(..., reveal=True) off (NO_REVEAL_CELL)."""
     import nbformat
 
     out = copy.deepcopy(nb)
     cells = []
+    if not reveal:
+        first = nbformat.v4.new_code_cell(NO_REVEAL_CELL, id="rekit-no-reveal")
+        first.metadata["tags"] = ["injected"]
+        cells.append(first)
     for cell in out.cells:
         if is_tagged(cell, HIDDEN):
             continue
@@ -70,7 +81,7 @@ def student_edition(nb, name: str):
         _clear(cell)
         cells.append(cell)
     out.cells = cells
-    out.metadata["rekit"] = {"edition": "student", "notebook": name}  # no outputs_of: no outputs are stored
+    out.metadata["rekit"] = {"edition": "student", "notebook": name, **({} if reveal else {"reveal": False})}
     return out
 
 
@@ -81,11 +92,12 @@ def instructor_edition(nb, name: str):
     return out
 
 
-def build(out_dir: str | os.PathLike, notebooks: str | os.PathLike | None = None) -> dict[str, list[Path]]:
+def build(out_dir: str | os.PathLike, notebooks: str | os.PathLike | None = None, reveal: bool = True) -> dict[str, list[Path]]:
     """Write the student and instructor editions of every teaching notebook under `out_dir`.
 
     Returns {"student": [paths], "instructor": [paths]}. `notebooks` is the folder of sources
-    (default: notebooks/teaching/). Raises FileNotFoundError naming the folder when it holds none.
+    (default: notebooks/teaching/); `reveal` False turns check(..., reveal=True) off in the student edition
+    (student_edition). Raises FileNotFoundError naming the folder when it holds none.
     """
     import nbformat
 
@@ -95,7 +107,7 @@ def build(out_dir: str | os.PathLike, notebooks: str | os.PathLike | None = None
     written: dict[str, list[Path]] = {"student": [], "instructor": []}
     for src in source_notebooks(notebooks):
         nb = nbformat.read(src, as_version=4)
-        for edition, make in (("student", student_edition), ("instructor", instructor_edition)):
+        for edition, make in (("student", lambda n, s: student_edition(n, s, reveal)), ("instructor", instructor_edition)):
             folder = out_dir / edition
             folder.mkdir(parents=True, exist_ok=True)
             dest = folder / src.name

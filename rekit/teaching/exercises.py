@@ -32,7 +32,7 @@ from rekit.teaching.verdicts import Tolerance, Verdict, check_choice, check_numb
 __all__ = [
     "Exercise", "EXERCISES", "VARIANTS", "DEAL_EXERCISE", "DEAL_POINTS", "check_exercise", "check_deal", "deal_book",
     "grade_answer", "assert_answer", "start_session", "current_student", "variant", "HEADLINE_YEAR", "MODEL_YEARS",
-    "STUDENT_ID",
+    "STUDENT_ID", "allow_reveal", "reveal_allowed", "reveals", "show_reveals", "REVEAL_ENV", "REVEALS_MIME",
 ]
 
 #: The year the deal exercises ask about by default, and the years they model (the exercises' wording names them).
@@ -53,6 +53,13 @@ VARIANTS: dict[str, tuple[str, tuple[Any, ...]]] = {
 }
 
 _state: dict[str, str | None] = {"student_id": None}
+#: Whether ``reveal=True`` shows the answer (None: as REVEAL_ENV says, on unless it is "0", "off", "no"
+#: or "false"), and every reveal asked for in the session: (exercise, whether it was allowed).
+_reveal: dict[str, Any] = {"allowed": None, "asked": []}
+#: The environment variable an instructor sets to turn reveal=True off for a class (REKIT_REVEAL=off).
+REVEAL_ENV = "REKIT_REVEAL"
+#: The MIME type of the record of reveals a notebook displays for the grader (`show_reveals`).
+REVEALS_MIME = "application/vnd.rekit.reveals+json"
 
 
 def start_session(student_id: str | None = None) -> None:
@@ -65,7 +72,34 @@ def start_session(student_id: str | None = None) -> None:
         raise ValueError(f"student_id: got {student_id!r}; allowed: 1 to 64 letters, digits, '-', '_' or '.' "
                          "(or \"\" for the shared values)")
     reset_session()
-    _state["student_id"] = student_id
+    _state["student_id"] = student_id  # the reveals asked for are kept: a reset does not erase them
+
+
+def allow_reveal(allowed: bool | None) -> None:
+    """Let ``check(..., reveal=True)`` show the answer (True), refuse it (False), or follow REVEAL_ENV (None)."""
+    _reveal["allowed"] = None if allowed is None else bool(allowed)
+
+
+def reveal_allowed() -> bool:
+    """Whether reveal=True shows the answer now: `allow_reveal`'s choice, else REVEAL_ENV (on unless 0/off/no/false)."""
+    import os
+
+    if _reveal["allowed"] is not None:
+        return bool(_reveal["allowed"])
+    return os.environ.get(REVEAL_ENV, "").strip().lower() not in ("0", "off", "no", "false")
+
+
+def reveals() -> list[tuple[str, bool]]:
+    """Every reveal=True asked for since the session started: (exercise, whether it was allowed), in order."""
+    return list(_reveal["asked"])
+
+
+def show_reveals() -> None:
+    """Display the session's reveals as REVEALS_MIME (the grader reads it into the gradebook)."""
+    from IPython.display import display
+
+    display({REVEALS_MIME: [{"exercise": k, "allowed": ok} for k, ok in reveals()],
+             "text/plain": f"{len(reveals())} reveal(s) asked for"}, raw=True)
 
 
 def current_student() -> str | None:
@@ -310,6 +344,14 @@ def check_exercise(key: str, answer: Any, ds=None, *, reveal: bool = False, **co
     expected value now instead of after the third different wrong try."""
     ex = _exercise(key)
     context = {**variant(key), **context}
+    if reveal:
+        allowed = reveal_allowed()
+        _reveal["asked"].append((key, allowed))
+        if not allowed:
+            v = _check(ex, answer, ds, context, reveal=False, record=True)
+            v.message += (" (Your instructor has turned reveal=True off: the answer is shown after the third different "
+                          "wrong try.)")
+            return v
     return _check(ex, answer, ds, context, reveal=reveal, record=True)
 
 

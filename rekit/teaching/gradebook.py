@@ -27,7 +27,8 @@ import pandas as pd
 from rekit.atomic import write_all_atomic
 from rekit.teaching.exercises import DEAL_EXERCISE, DEAL_POINTS, EXERCISES
 
-__all__ = ["TOTAL", "full_marks", "out_of_full_marks", "with_roster", "totals", "with_totals", "totals_text", "write_feedback"]
+__all__ = ["reveal_rows", "TOTAL", "full_marks", "out_of_full_marks", "with_roster", "totals", "with_totals", "totals_text",
+           "write_feedback"]
 
 #: The exercise (and status) of a totals row.
 TOTAL = "total"
@@ -127,3 +128,19 @@ def write_feedback(df: pd.DataFrame, folder: str | Path) -> list[Path]:
             notebooks=notebooks)
     write_all_atomic(pages)
     return list(pages)
+
+
+def reveal_rows(outputs) -> list[tuple[str, str, float, float, str]]:
+    """(exercise, status, points, max_points, feedback) for each reveal a graded notebook asked for, read from
+    the outputs of its `show_reveals` cell (rekit.teaching.exercises.REVEALS_MIME): status ``revealed`` when
+    the answer was shown, ``reveal refused`` when the instructor had turned reveal off; no points either way."""
+    from rekit.teaching.exercises import REVEALS_MIME
+
+    out = []
+    for o in outputs:
+        for r in (o.get("data") or {}).get(REVEALS_MIME) or []:
+            key, allowed = str(r.get("exercise", "")), bool(r.get("allowed"))
+            what = "the answer was shown" if allowed else "not shown: reveal is turned off for this class"
+            out.append((key, "revealed" if allowed else "reveal refused", 0.0, 0.0,
+                        f"asked for the answer with check({key!r}, ..., reveal=True); {what}"))
+    return out

@@ -134,8 +134,10 @@ def _feedback(record: Mapping) -> str:
 
 
 def grade_one(path: str | os.PathLike, *, sources: Mapping[str, Path] | None = None, timeout: float = 300,
-              kernel_name: str = "rekit", student_id: str | None = None) -> list[dict[str, Any]]:
-    """The gradebook rows of one submission (see the module docstring); never raises for a bad submission."""
+              kernel_name: str = "rekit", student_id: str | None = None, reveal: bool | None = None) -> list[dict[str, Any]]:
+    """The gradebook rows of one submission (see the module docstring); never raises for a bad submission.
+    `reveal` False refuses the student's check(..., reveal=True) (None: as REKIT_REVEAL says); every reveal
+    asked for is a row (rekit.teaching.gradebook.reveal_rows)."""
     import nbformat
 
     path = Path(path)
@@ -161,7 +163,8 @@ def grade_one(path: str | os.PathLike, *, sources: Mapping[str, Path] | None = N
     keys = [(_KEY.findall(c.source) or [DEAL_EXERCISE])[0] for c in hidden]
 
     run = nbformat.v4.new_notebook(metadata=nb.metadata)
-    setup = nbformat.v4.new_code_cell(f"import os\nos.environ[{STATIC_IMAGES_ENV!r}] = '0'  # grading reads verdicts, not charts")
+    setup = nbformat.v4.new_code_cell(f"import os\nos.environ[{STATIC_IMAGES_ENV!r}] = '0'  # grading reads verdicts, not charts\n"
+                                      f"from rekit.teaching.exercises import allow_reveal\nallow_reveal({reveal!r})")
     setup.metadata["tags"] = [INJECTED]
     student_cells = []
     for cell in nb.cells:
@@ -179,7 +182,9 @@ def grade_one(path: str | os.PathLike, *, sources: Mapping[str, Path] | None = N
         c = nbformat.v4.new_code_cell(cell.source)
         c.metadata["tags"] = [HIDDEN]
         checks.append(c)
-    run.cells = [setup, *student_cells, seed, *checks]
+    asked = nbformat.v4.new_code_cell("from rekit.teaching.exercises import show_reveals\nshow_reveals()")
+    asked.metadata["tags"] = [INJECTED, HIDDEN]
+    run.cells = [setup, *student_cells, asked, seed, *checks]
 
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -218,6 +223,9 @@ def grade_one(path: str | os.PathLike, *, sources: Mapping[str, Path] | None = N
         else:
             status = "partial" if 0 < record["points"] < record["max_points"] else record["status"]
             rows.append(_row(student, name, key, status, record["points"], record["max_points"], _feedback(record), path))
+    from rekit.teaching.gradebook import reveal_rows
+
+    rows += [_row(student, name, *r, path) for r in reveal_rows(asked.get("outputs", []))]
     return rows
 
 
@@ -233,14 +241,14 @@ def _where(run, student_cells, started: list[int]) -> str:
 
 
 def grade_job(path: Path, sources: Mapping[str, Path], timeout: float, kernel_name: str,
-              student_id: str | None) -> list[dict[str, Any]]:
+              student_id: str | None, reveal: bool | None = None) -> list[dict[str, Any]]:
     """`grade_one` with positional arguments: the job one submission is on the executor."""
-    return grade_one(path, sources=sources, timeout=timeout, kernel_name=kernel_name, student_id=student_id)
+    return grade_one(path, sources=sources, timeout=timeout, kernel_name=kernel_name, student_id=student_id, reveal=reveal)
 
 
 def grade(submissions: Iterable[str | os.PathLike], *, timeout: float = 300, kernel_name: str = "rekit",
           notebooks: str | os.PathLike | None = None, student_ids: Mapping[str, str] | None = None,
-          jobs: int | None = None, scheduler: str | None = None) -> pd.DataFrame:
+          jobs: int | None = None, scheduler: str | None = None, reveal: bool | None = None) -> pd.DataFrame:
     """Grade every submission (each in a fresh kernel, one job on the executor) and return the gradebook
     (`COLUMNS`), in the order given.
 
@@ -261,7 +269,7 @@ def grade(submissions: Iterable[str | os.PathLike], *, timeout: float = 300, ker
 
     rows: list[dict[str, Any]] = []
     with open_executor(jobs=jobs, scheduler=scheduler) as ex:
-        futures = [ex.submit(grade_job, path, sources, timeout, kernel_name, ids.get(str(path))) for path in paths]
+        futures = [ex.submit(grade_job, path, sources, timeout, kernel_name, ids.get(str(path)), reveal) for path in paths]
         for path, f in zip(paths, futures, strict=True):
             try:
                 rows += result_of(f, f"submission {path.name}", ex.where)

@@ -103,3 +103,35 @@ def test_answer_key_gives_each_student_their_own_values():
     assert rows[("alice-01", "03.2")]["points"] == "4.0"
     bad = rekit("teach", "key", "--student", "a b")
     assert bad.returncode == 2 and "--student: 'a b' is not allowed" in bad.stderr and bad.stdout == ""
+
+
+def test_reveal_off_hides_the_answer_and_every_reveal_is_recorded(monkeypatch):
+    from rekit.teaching import exercises as ex
+
+    ex.start_session(None)
+    ex.allow_reveal(None)
+    monkeypatch.setenv(ex.REVEAL_ENV, "off")  # the class's environment, as an instructor sets it
+    before = len(ex.reveals())
+    v = ex.check_exercise("02.1", 5.0, reveal=True)  # 2,900 t is the answer; 5 is wrong
+    assert v.revealed is False and "turned reveal=True off" in v.message
+    monkeypatch.setenv(ex.REVEAL_ENV, "on")
+    shown = ex.check_exercise("02.1", 5.0, reveal=True)
+    assert shown.revealed is True and shown.expected == 2900.0  # data/observations.csv: IREL's 2,900 t mined in 2024
+    assert ex.reveals()[before:] == [("02.1", False), ("02.1", True)]
+
+
+def test_no_reveal_editions_and_the_gradebook_row_of_each_reveal(tmp_path):
+    import nbformat
+
+    built = rekit("teach", "build", "--out", str(tmp_path / "ed"), "--no-reveal")
+    assert built.returncode == 0, built.stderr
+    nb = nbformat.read(tmp_path / "ed" / "student" / "01_where_numbers_come_from.ipynb", as_version=4)
+    assert nb.cells[0].metadata["tags"] == ["injected"] and "allow_reveal(False)" in nb.cells[0].source
+    assert nb.metadata["rekit"]["reveal"] is False
+    nb.cells.append(nbformat.v4.new_code_cell('import rekit.exercises\nrekit.exercises.check("01.2", 5.0, reveal=True)'))
+    nbformat.write(nb, tmp_path / "dan_01.ipynb")
+    out = rekit("teach", "grade", "dan_01.ipynb", "--no-reveal", "--format", "csv", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    asked = [r for r in csv.DictReader(io.StringIO(out.stdout)) if "reveal" in r["status"]]
+    assert [(r["exercise"], r["status"], r["points"]) for r in asked] == [("01.2", "reveal refused", "0.0")]
+    assert "not shown: reveal is turned off for this class" in asked[0]["feedback"]
