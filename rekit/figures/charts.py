@@ -204,16 +204,20 @@ def _envelope_of(envelope: pd.DataFrame | None, metric: str, deal: str) -> pd.Da
 
 
 def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, title: str,
-                     yaxis_title: str | None = None, fmt: str = ".2f", alt_year: int | None = None,
+                     yaxis_title: str | None = None, fmt: str | None = None, alt_year: int | None = None,
                      envelope: pd.DataFrame | None = None) -> go.Figure:
     """Small multiples of one model metric: one panel per deal (deals with identical results share a
     panel and the title says so), its median line inside its p05–p95 band in colour, the other
     deals' medians in grey behind it for comparison. With `envelope` (rekit.model.scenarios.envelope's
     frame), each panel also shows, as a lighter band behind its own, the p05–p95 of every structural
-    scenario pooled, labelled in the legend."""
+    scenario pooled, labelled in the legend. A ratio or share is shown as a percentage (axis, hover and
+    description; `fmt` ``.1%``), other units with `fmt` ``.2f`` unless `fmt` is given."""
     if metric not in METRICS:
         raise KeyError(f"unknown metric {metric!r}; metrics: {', '.join(METRICS)}")
     unit = METRICS[metric][0]
+    as_percent = unit in ("ratio", "share")
+    fmt = fmt or (".1%" if as_percent else ".2f")
+    shown = "" if as_percent else unit  # a percentage needs no unit after it
     table = result.summary()
     table = table[table["metric"] == metric]
     groups = same_results(result, metric)
@@ -238,17 +242,20 @@ def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, t
         rows = medians[group[0]]
         env = _envelope_of(envelope, metric, group[0])
         if not env.empty:
-            _envelope_band(fig, env, colours[group[0]], unit, fmt, label, axes=ref, showlegend=k == 0)
+            _envelope_band(fig, env, colours[group[0]], shown, fmt, label, axes=ref, showlegend=k == 0)
         _band(fig, rows["year"].tolist(), rows["p05"].tolist(), rows["p50"].tolist(), rows["p95"].tolist(), label,
-              colours[group[0]], unit, fmt, axes=ref, showlegend=False)
+              colours[group[0]], shown, fmt, axes=ref, showlegend=False)
     for ann in fig.layout.annotations:  # the panel titles
         ann.font = dict(size=13)
     fig.update_layout(template="rekit", title=plain(title), height=140 + 230 * rows_n, showlegend=envelope is not None,
                       legend=dict(y=1 + 36 / (230 * rows_n)))  # above the panel titles
     fig.update_xaxes(title_text=None, dtick=2)
     for r in range(1, rows_n + 1):
-        fig.update_yaxes(title_text=plain(yaxis_title or f"{metric.replace('_', ' ')} ({unit})") if r == (rows_n + 1) // 2 else None,
+        axis = yaxis_title or metric.replace("_", " ")
+        fig.update_yaxes(title_text=plain(f"{axis} ({'%' if as_percent else unit})") if r == (rows_n + 1) // 2 else None,
                          row=r, col=1)
+    if as_percent:
+        fig.update_yaxes(tickformat=".0%")
     draws = (f"median and p05–p95 of {result.draws:,} draws (seed {result.seed})" if result.draws else "central values")
     note = (f"Model: {draws}, production basis '{result.basis}', demand basis '{result.demand}'."
             + (" Grey lines: the other deals' medians." if n > 1 else "")
@@ -267,7 +274,7 @@ def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, t
         parts.append(f"{label}: median {r.loc[year, 'p50']:{fmt}} "
                      f"(p05 {r.loc[year, 'p05']:{fmt}} to p95 {r.loc[year, 'p95']:{fmt}}{around})")
     set_alt(fig, f"{title}. Small multiples, one panel per deal, {int(result.years[0])} to {int(result.years[-1])}, "
-                 f"{metric.replace('_', ' ')} in {unit}. In {year}: " + "; ".join(parts) + ".")
+                 f"{metric.replace('_', ' ')} {'as a percentage' if as_percent else 'in ' + unit}. In {year}: " + "; ".join(parts) + ".")
     return fig
 
 

@@ -311,12 +311,16 @@ class Table:
         fmt: dict = {}
         num_cols = [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])]  # right-aligned, as numbers
         shares = df["unit"].astype(str).isin(SHARE_UNITS).to_numpy() if "unit" in df.columns else None
+        as_percent: set = set()
         for col in df.columns:
             if col in self.formats:
                 fmt[col] = self.formats[col]
             elif pd.api.types.is_float_dtype(df[col]):
                 if shares is not None and shares.any():  # a share's row as a percentage, the others as numbers
                     df[col] = [percent(v) if is_share else number(v) for v, is_share in zip(df[col], shares, strict=True)]
+                elif self.units.get(col) in SHARE_UNITS:  # a column of shares or ratios as percentages
+                    fmt[col] = percent
+                    as_percent.add(col)
                 else:
                     fmt[col] = number
             elif pd.api.types.is_integer_dtype(df[col]):
@@ -325,7 +329,8 @@ class Table:
         st = Styler(df, uuid=uid, cell_ids=False, na_rep="")
         st = st.format(fmt, escape="html")  # every cell that holds text is escaped (numbers are formatted)
         # pandas writes header labels and the caption as given: escape them here
-        st = st.relabel_index([html.escape(f"{c} ({self.units[c]})" if c in self.units else str(c)) for c in df.columns],
+        st = st.relabel_index([html.escape(f"{c} (%)" if c in as_percent else f"{c} ({self.units[c]})" if c in self.units else str(c))
+                               for c in df.columns],
                               axis="columns")
         st = st.set_properties(subset=num_cols, **{"text-align": "right", "font-variant-numeric": "tabular-nums"})
         st = st.hide(axis="index").set_table_attributes('class="rekit-table"')

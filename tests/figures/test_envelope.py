@@ -172,7 +172,10 @@ def test_the_chart_draws_the_envelope_as_a_lighter_labelled_band_behind_the_scen
     assert lower.showlegend and fig.layout.showlegend
     assert k < names.index("toll_japan")  # drawn first: behind the scenario's own band and median
     assert "rgba(0,114,178,0.07)" == lower.fillcolor  # the deal's Okabe-Ito blue, lighter than its band's 0.18
-    assert "every structural scenario, p05–p95 0.03 to 0.90" in fig.layout.meta["alt"]
+    assert "every structural scenario, p05–p95 3.0% to 90.0%" in fig.layout.meta["alt"]  # 0.03 and 0.90 as percentages
+    # and the envelope's rows in the download beside the scenario's (2030: 0.03 and 0.9)
+    row = [r for r in fig.layout.meta["table"]["data"] if r[1] == 2030][0]
+    assert row[-2:] == [0.03, 0.9]
     assert "Lighter band, dotted edges: every structural scenario, p05–p95" in fig.layout.meta["note"]
     # without an envelope the chart is as before: no such band, no legend
     bare = charts.self_sufficiency_chart(result, ds, book)

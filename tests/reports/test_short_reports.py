@@ -130,3 +130,11 @@ def test_the_self_sufficiency_notebook_states_its_finding_once():
     found = [o["metadata"]["rekit"]["finding"] for c in nb.cells for o in c.get("outputs", [])
              if "finding" in (o.get("metadata") or {}).get("rekit", {})]
     assert len(found) == 1 and found[0].count(" under ") == 2 and "does not reach" not in found[0]
+
+
+def test_a_column_of_ratios_shows_as_percentages_under_a_percent_header():
+    df = pd.DataFrame({"median": [0.069, 1.12]}, index=pd.Index(["toll_japan", "repm_scheme"], name="deal"))
+    page = headlines.table(df, units={"median": "ratio"}).to_html()
+    assert "median (%)" in page and "median (ratio)" not in page
+    cells = [c.strip() for c in re.findall(r"<td[^>]*>([^<]*)</td>", page)]
+    assert cells == ["toll_japan", "6.9%", "repm_scheme", "112.0%"]  # 0.069 x 100 = 6.9; 1.12 x 100 = 112.0
