@@ -138,3 +138,12 @@ def test_a_column_of_ratios_shows_as_percentages_under_a_percent_header():
     assert "median (%)" in page and "median (ratio)" not in page
     cells = [c.strip() for c in re.findall(r"<td[^>]*>([^<]*)</td>", page)]
     assert cells == ["toll_japan", "6.9%", "repm_scheme", "112.0%"]  # 0.069 x 100 = 6.9; 1.12 x 100 = 112.0
+
+
+def test_a_card_without_a_stated_finding_quotes_its_chart_description():
+    nb = nbformat.v4.new_notebook()
+    alt = "Sankey diagram of IREL's neodymium in 2030 under toll_korea (model medians, t Nd): IREL output to stock 40 t Nd."
+    assert H._finding(nb, alt) == alt  # one sentence: the whole of it
+    assert H._finding(nb, "Own magnets. In 2030: 6.9%.") == "In 2030: 6.9%."  # the numbers after the title
+    long = "A chart of " + "many " * 60 + "words."  # 11 + 300 + 6 characters: cut at a word, 240 at most
+    assert H._finding(nb, long).endswith("many…") and len(H._finding(nb, long)) <= 240
