@@ -37,6 +37,7 @@ from plotly.subplots import make_subplots
 from rekit.figures import render  # noqa: F401  (registers the renderer that works in JupyterLab and in reports)
 from rekit.data.dataset import Dataset
 from rekit.data.periods import parse_period
+from rekit.model.custom import settings_note
 from rekit.model.deals import DealBook
 from rekit.model.simulation import METRICS, Result, canonical
 from rekit.model.supply import concentration_table
@@ -260,7 +261,8 @@ def projection_chart(result: Result, metric: str, ds: Dataset, book: DealBook, t
     note = (f"Model: {draws}, production basis '{result.basis}', demand basis '{result.demand}'."
             + (" Grey lines: the other deals' medians." if n > 1 else "")
             + (f" Lighter band, dotted edges: {ENVELOPE_LABEL} (every production basis, demand basis and framing, "
-               "their draws pooled with equal weight)." if envelope is not None else ""))
+               "their draws pooled with equal weight)." if envelope is not None else "")
+            + (f" {settings_note(book, result.deals)}" if settings_note(book, result.deals) else ""))  # deals of one's own
     fig = add_sources(fig, ds, book.source_ids(list(result.deals), result.basis, ds), note)
     set_table(fig, _tidy(table, result, envelope), {"p05": unit, "p50": unit, "p95": unit, "envelope_p05": unit,
                                                     "envelope_p95": unit})
@@ -329,6 +331,7 @@ def export_share_chart(ds: Dataset, book: DealBook | None = None, result: Result
     if result is not None and book is not None:
         ids += book.source_ids(list(result.deals), result.basis, ds)
         note += f" Projections: median and p05–p95 of {max(result.draws, 1):,} draws, basis '{result.basis}'."
+        note += f" {settings_note(book, result.deals)}" if settings_note(book, result.deals) else ""
         if envelope is not None:
             note += (f" Lighter bands, dotted edges: {ENVELOPE_LABEL} (every production basis, demand basis and framing, "
                      "their draws pooled with equal weight).")

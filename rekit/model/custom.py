@@ -27,7 +27,7 @@ from rekit.model.deals import DEMAND_PARAMS, PARAMS, SHARE_KEYS, Deal, DealBook,
 from rekit.model.quantities import Schedule
 from rekit.model.simulation import apply_overrides
 
-__all__ = ["SettingError", "deal_yaml", "parse_settings", "with_settings", "settings_label", "no_effect"]
+__all__ = ["SettingError", "deal_yaml", "parse_settings", "with_settings", "settings_label", "settings_note", "no_effect"]
 
 
 class SettingError(RekitError, ValueError):
@@ -49,7 +49,7 @@ def deal_yaml(book: DealBook, name: str) -> str:
     if spec is None:
         raise DealError(f"deal {name!r} has no definition to show (it was built in code, not read from a deals file)")
     ordered = {k: spec[k] for k in ("description", "assumptions") if k in spec}
-    ordered.update((k, v) for k, v in spec.items() if k not in ordered)
+    ordered.update((k, v) for k, v in spec.items() if k not in ordered and k != "extends")  # written out in full
     if "partners" in ordered:  # the partners' plants give partner_capacity: the default's 0 would contradict them
         ordered.pop("partner_capacity", None)
     body = yaml.dump({"deals": {name: ordered}}, Dumper=_ExpandedDumper, sort_keys=False, allow_unicode=True, width=10_000)
@@ -124,6 +124,23 @@ def settings_label(settings: Mapping[str, Mapping[str, float]]) -> str:
     """'toll_korea.partner_spare=0.4; toll_japan.retained_share=0.1' ('' for none): how captions and
     downloads name the settings of a run."""
     return "; ".join(f"{d}.{p}={v:g}" for d, values in settings.items() for p, v in values.items())
+
+
+def settings_note(book: DealBook, deals: Iterable[str]) -> str:
+    """What a caption says of deals built on others or set by hand: 'Deals of your own: korea_free extends
+    toll_korea. Set by hand: toll_korea partner_spare 0.4.' ('' when none of `deals` is either)."""
+    based, fixed = [], []
+    for name in deals:
+        parent = book.specs.get(name, {}).get("extends")
+        if parent:
+            based.append(f"{name} extends {parent}")
+        deal = book.get(name)
+        hand = [f"{k} {s.quantities[0].value:g}" for k, s in deal.params.items()
+                if len(s.quantities) == 1 and s.quantities[0].source == "user override"]
+        if hand:
+            fixed.append(f"{name} {', '.join(hand)}")
+    return " ".join(part for part in (f"Deals of your own: {'; '.join(based)}." if based else "",
+                                      f"Set by hand: {'; '.join(fixed)}." if fixed else "") if part)
 
 
 def _top(s: Schedule | None) -> float:

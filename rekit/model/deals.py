@@ -834,6 +834,8 @@ def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaul
     for name, (own, start) in _extended(file, raw_deals, specs, defaults).items():
         deals[name] = _resolve_deal(r, name, own, start, demands[default_demand], partners)
         specs[name] = {**start, **own}  # shares the parsed document's mappings: read, never changed
+        if isinstance(raw_deals[name], dict) and "extends" in raw_deals[name]:
+            specs[name]["extends"] = raw_deals[name]["extends"]  # named in captions (rekit.model.custom.settings_note)
     framings = {**(base.framings if base else {}), **_framings(r, doc, file)}
     stock_date = _stock_date(r, doc, file) or (base.stock_date if base else "")
     return DealBook(bases, deals, demands, default_demand, framings, stock_date, partners, specs)
