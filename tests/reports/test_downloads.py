@@ -104,3 +104,26 @@ def test_a_self_contained_report_is_the_one_file_written(tmp_path):
     assert not list(out.glob(".*.card.json"))
     page = (out / "mines.html").read_text(encoding="utf-8")
     assert 'src="plotly.min.js"' not in page and re.search(r"<script data-rekit-plotly(?:=\"\")?>", page)
+
+
+def test_in_a_browser_the_page_offers_its_contents_and_zip_offline(built, browser):
+    """The report opened from disk in Chromium: the table of contents jumps to its sections, the zip
+    downloads whole, and nothing is fetched from the network."""
+    from browser_fixtures import LOCAL_SCHEMES, offline_context
+
+    out, stem = built
+    ctx, requests, blocked = offline_context(browser)
+    try:
+        page = ctx.new_page()
+        page.goto((out / f"{stem}.html").as_uri(), wait_until="load")
+        toc = page.locator("nav.rekit-toc a")
+        labels = toc.all_inner_texts()
+        assert labels[0] == "The headline" and {"Sources", "Cite this", "Downloads"} <= set(labels)
+        page.locator("nav.rekit-toc a", has_text="Cite this").click()
+        assert page.evaluate("() => location.hash") == "#rekit-cite-h"
+        with page.expect_download() as dl:
+            page.locator(f"a[href='{stem}.zip']").first.click()
+        assert Path(dl.value.path()).read_bytes() == (out / f"{stem}.zip").read_bytes()
+        assert not blocked and all(u.startswith(LOCAL_SCHEMES) for u in requests), blocked
+    finally:
+        ctx.close()
