@@ -6,7 +6,9 @@ and returns an `Outcome` (the rendered page and the files beside it, or the fail
 that shows it) to the parent, which writes it into the output folder. A worker writes nothing
 there, so a failed, interrupted or killed job never touches the last good report.
 
-The job's kernel is started by jupyter_client in its own session (it leads its process group,
+papermill runs with its default engine (nbclient) given the job's own kernel manager: its engine
+registry is not needed, as no other engine helps here. The job's kernel is started by
+jupyter_client in its own session (it leads its process group,
 which holds whatever its notebook starts), talks over IPC sockets in the job's temporary folder
 (no TCP port to collide on: papermill issue #511), and is killed with its group when the job
 ends, fails or is stopped. In a local worker process (the job runs in the process's main thread):
