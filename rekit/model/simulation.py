@@ -599,9 +599,13 @@ def scheme_capacity(yrs, beneficiaries, oxide_beneficiaries, allocation, first_s
         return np.broadcast_to(a, (D, *np.shape(a)[1:]))[rows]
 
     nr, nr_ox = r(n), r(n_ox)
+    # the ramp's integral once at every year's start and end (consecutive years share them: Y + 1 points, not 2Y)
+    edges = np.unique(np.concatenate([t.ravel(), t.ravel() + 1.0]))
+    at_start, at_end = np.searchsorted(edges, t.ravel()), np.searchsorted(edges, t.ravel() + 1.0)
     for b in range(len(allocation)):
         first = SCHEME_BIDS_OPENED + r(first_sale[b])
-        k = r(allocation[b]) * r(utilisation[b]) * (ramp_integral(t + 1, first, r(ramp[b])) - ramp_integral(t, first, r(ramp[b])))
+        integral = ramp_integral(edges[None, :, None], first, r(ramp[b]))
+        k = r(allocation[b]) * r(utilisation[b]) * (integral[:, at_end] - integral[:, at_start])
         ox[rows] += np.where((b < nr) & (b < nr_ox), k, 0.0)
         other[rows] += np.where((b < nr) & (b >= nr_ox), k, 0.0)
     return ox, other
@@ -754,12 +758,24 @@ def run_system(inp: dict[str, np.ndarray], n_years: int, check: bool = True, nam
     fl["S0"], fl["backcast_floor"] = s0, floor
     fl["H0"] = np.broadcast_to(_yr(fl["heavy_stock_initial"], 0), (D, N))
     # the partner's Chinese Dy+Tb, carried through its pipeline like the magnets (rekit.model.origin)
-    if fl["T"].any():
-        chi_p = origin.china_fraction(fl["partner_heavy_china"], fl["shock_cut_heavy"], fl["shock_frac"]) if shocked else \
-            fl["partner_heavy_china"]
-        fl["partner_heavy_made_china"] = np.broadcast_to(fl["T"] * fl["q"] * fl["w_h"] * chi_p, shape)
-        fl["delivered_heavy_china"], fl["pipeline_heavy_china"] = origin.pipeline_china(fl["partner_heavy_made_china"],
-                                                                                        fl["partner_lead_months"] / 12.0)
+    tolling = np.flatnonzero(fl["T"].reshape(D, -1).any(axis=1))  # the deals that toll: the others' pipelines are 0
+    if tolling.size:
+        def rows(a):  # the tolling deals' rows of an input (D|1, Y|1, N|1)
+            a = np.asarray(a)
+            return a[tolling] if a.ndim == 3 and a.shape[0] == D > 1 else a
+
+        chi_p = origin.china_fraction(rows(fl["partner_heavy_china"]), rows(fl["shock_cut_heavy"]), rows(fl["shock_frac"])) \
+            if shocked else rows(fl["partner_heavy_china"])
+        sub = (tolling.size, n_years, N)
+        made = np.broadcast_to(rows(fl["T"]) * rows(fl["q"]) * rows(fl["w_h"]) * chi_p, sub)
+        delivered, pipeline = origin.pipeline_china(made, rows(fl["partner_lead_months"]) / 12.0)
+        if tolling.size == D:
+            fl["partner_heavy_made_china"], fl["delivered_heavy_china"], fl["pipeline_heavy_china"] = made, delivered, pipeline
+        else:
+            for key, part in (("partner_heavy_made_china", made), ("delivered_heavy_china", delivered), ("pipeline_heavy_china", pipeline)):
+                full = np.zeros(shape)
+                full[tolling] = part
+                fl[key] = full
     else:  # nothing tolled: nothing in the pipeline
         fl["partner_heavy_made_china"] = fl["delivered_heavy_china"] = fl["pipeline_heavy_china"] = np.zeros((1, 1, 1))
     if check and not (worst <= 1e-9 * scale).all():
