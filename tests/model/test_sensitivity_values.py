@@ -38,6 +38,9 @@ MINE = {"deals": {
                      "shares": {"export": a(0), "toll": a(0.1), "domestic": a(0), "stock": "rest"}, "partner_capacity": a(0.5)},
     "idle_partner": {"description": "a partner with capacity, nothing tolled",
                      "shares": {"export": a(0), "toll": a(0), "domestic": a(0), "stock": "rest"}, "partner_capacity": a(500)},
+    "halted": {"description": "everything exported until a halt some time in 2026",
+               "shares": {"export": "rest", "toll": a(0), "domestic": a(0), "stock": a(0)},
+               "export_halt": {"date": "2026-01-01", "latest": "2026-12-31", "source": "assumption: test"}},
     "schemed": {"description": "one scheme plant",
                 "shares": {"export": a(0), "toll": a(0), "domestic": a(0), "stock": "rest"},
                 "scheme_beneficiaries": {"value": 0, "low": 0, "high": 1, "source": "assumption: maybe one"}},
@@ -277,6 +280,7 @@ def test_a_basis_given_by_name_gives_the_paths_of_that_basis_only():
     assert "magnets_per_oxide" not in fs  # the chain framing states no ratio
     fs = by_name(b, ["plain"], "capacity", "industry", "officials")
     assert fs["demand_base"].schedules == (b.demand("industry").base,)
+    assert fs["demand_growth"].schedules == (b.demand("industry").growth,)
     assert fs["magnets_per_oxide"].schedules == (b.framing("officials").magnets_per_oxide,)
     assert fs["magnets_per_oxide"].group == "composition"
 
@@ -378,6 +382,8 @@ def test_the_flag_marks_a_guess_or_a_partial_guess_down_to_rank_three():
     assert t["parameter"].tolist() == ["a", "b", "c", "d"]
     assert t["source"].tolist() == ["sourced", "partly assumption", "assumption", "assumption"]
     assert t["flag"].tolist() == [False, True, True, False]
+    # ST about 64/85, 16/85, 4/85, 1/85: every resample's top three is a, b, c
+    assert t["top3_share"].tolist() == [1.0, 1.0, 1.0, 0.0]
 
 
 # --- sensitivity() hands the evaluator what it was asked --------------------------------------
@@ -434,3 +440,10 @@ def test_each_row_names_its_factors_group_and_a_groups_row_rests_on_its_members(
     for group in {f.group for f in rec.facs}:
         members = [f for f in rec.facs if f.group == group]
         assert g.loc[group, "source"] == _source(members), group
+
+
+def test_a_halt_between_two_dates_is_a_factor_of_the_shares_group():
+    fs = by_name(book(), ["halted"], "capacity", "official", "chain")
+    assert fs["export_halt"].group == "shares"
+    assert fs["export_halt"].schedules == (book().get("halted").params["export_halt_year"],)
+    assert "export_halt" not in by_name(book(), ["plain"], "capacity", "official", "chain")
