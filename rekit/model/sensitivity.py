@@ -62,7 +62,8 @@ from rekit.model.conversions import ND_AS_NDPR_OXIDE
 from rekit.model.deals import DEMAND_PARAMS, FRAMINGS, PARAMS, SHARE_KEYS, YEARS, DealBook, DealError
 from rekit.model.quantities import Schedule
 from rekit.model.scenarios import DEFAULT_PARTNER, PARTNER_CHOICES, partner_alternatives
-from rekit.model.simulation import ModelError, build_inputs, check_metrics, check_years, metric_array, run_system
+from rekit.model.simulation import (ModelError, build_inputs, check_metrics, check_years, end_use_mix, metric_array, run_system,
+                                    with_recycling)
 
 METHODS = ("sobol", "morris")
 #: The structural dimensions as categorical factors: factor name -> what it chooses.
@@ -387,6 +388,8 @@ def evaluate(book: DealBook, names: list[str], facs: list[Factor], X: np.ndarray
             inp = build_inputs(book, run_deals, pick["production_basis"], pick["demand_basis"], years, width, sample,
                                framing=pick["framing"])
             fl = run_system(inp, len(years), check=first, names=tuple(names), years=years)
+            # magnets in use, their scrap and what a deal's recycling makes of it (as simulate() adds them)
+            fl = with_recycling(fl, years, end_use_mix(book, book.demand(pick["demand_basis"])))
             first = False
             y = np.broadcast_to(metric_array(metric, fl), (len(names), len(years), width))  # (deals, years, rows)
             out[r] = (y[0] - y[1]).T if len(names) == 2 else y[0].T

@@ -109,3 +109,14 @@ def test_ndpr_chain_by_hand():
     assert c[("recovered NdPr oxide", "not used in India")] == pytest.approx(12)
     with pytest.raises(StockModelError, match=r"collection: 1.2 is not allowed; allowed: a share from 0 to 1"):
         ndpr_chain(1000, 1.2, 0.8, 100, 0.9, 0.3, 0.85, 50)
+
+
+def test_sensitivity_sees_recycling():
+    from rekit.model.sensitivity import sensitivity
+
+    # the recycling preset's collection rate (0.1-0.5) moves its secondary coverage in 2045: the analysis runs the
+    # stock model and recycling as simulate() does (before, secondary coverage was 0 in every one of its runs)
+    table = sensitivity(load_deals(), "repm_scheme_recycling", metric="secondary_coverage", years=(2045, 2045), n=32, seed=1)
+    names = set(table["parameter"])
+    assert {"recycling_collection", "recycling_share", "recycling_recovery", "recycling_dismantling"} <= names
+    assert table.set_index("parameter").loc["recycling_collection", "ST"] > 0
