@@ -431,6 +431,9 @@ def test_run_one_report_with_a_payload_deal(browser, hostile, tmp_path):
     expect(proc, 0, "wrote")
     pages = [p for p in out.glob("*.html") if p.name != "methods.html"]
     assert len(pages) == 1, pages
+    # a self-contained page is the one file written: no plotly.min.js, CSS, downloads or notebook beside it
+    # (the folder's record and lock are hidden bookkeeping files)
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [pages[0].name]
     found, dialogs = audit_page(browser, pages[0])
     assert_clean(pages[0], found, dialogs)
     assert hostile["deal"] in found["text"]

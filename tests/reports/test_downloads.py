@@ -1,10 +1,10 @@
 """A report's downloads, built by the real command (``rekit run``): each chart's tidy CSV read by a bare
-``pandas.read_csv``, the metadata beside it, the one zip, and a ``--self-contained`` page written alone."""
+``pandas.read_csv``, the metadata beside it, the one zip, and the page in a browser. (That a ``--self-contained``
+page is the one file written is checked by tests/hostile/test_html_payloads.py, on its real run.)"""
 
 from __future__ import annotations
 
 import json
-import re
 import zipfile
 from pathlib import Path
 
@@ -80,30 +80,6 @@ def test_one_zip_holds_the_csvs_their_metadata_a_readme_and_the_executed_noteboo
         assert z.read(f"{stem}.chart-1.csv") == (out / f"{stem}.chart-1.csv").read_bytes()
         readme = z.read("README.md").decode("utf-8")
     assert "## Cite" in readme and "## Licence" in readme and "## Caveats" in readme and "CC-BY-4.0" in readme
-
-
-NOTEBOOK = """\
-from rekit.data import load
-from rekit.figures import charts
-
-charts.mine_production_chart(load())
-"""
-
-
-def test_a_self_contained_report_is_the_one_file_written(tmp_path):
-    nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell(NOTEBOOK)]
-    nb.metadata["kernelspec"] = {"name": "rekit", "display_name": "rekit", "language": "python"}
-    path = tmp_path / "mines.ipynb"
-    nbformat.write(nb, path)
-    out = tmp_path / "out"
-    proc = run_rekit(["run", path, "--self-contained", "--out", out], timeout=300)
-    expect(proc, 0, "wrote")
-    # the page and nothing else beside it (the folder's record and lock are hidden bookkeeping files)
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["mines.html"]
-    assert not list(out.glob(".*.card.json"))
-    page = (out / "mines.html").read_text(encoding="utf-8")
-    assert 'src="plotly.min.js"' not in page and re.search(r"<script data-rekit-plotly(?:=\"\")?>", page)
 
 
 def test_in_a_browser_the_page_offers_its_contents_and_zip_offline(built, browser):
