@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal
 
 import typer
 
@@ -15,9 +15,9 @@ from rekit.cli.common import (BasisOption, DataOption, DealsFileOption, DrawsOpt
 
 app = new_app()
 
-DealOption = Annotated[Optional[list[str]], typer.Option(
+DealOption = Annotated[list[str] | None, typer.Option(
     "--deal", metavar="NAME", help="a deal to run (repeat for several; default: all)")]
-DemandOption = Annotated[Optional[str], typer.Option(
+DemandOption = Annotated[str | None, typer.Option(
     "--demand", metavar="NAME", help="India's magnet demand basis (`rekit demand` lists them; default: the first)")]
 SetOption = Annotated[list[str] | None, typer.Option(
     "--set", metavar="DEAL.PARAM=VALUE", help="fix one deal's parameter at a value, in its unit (repeatable; PARAM=VALUE "
@@ -109,6 +109,47 @@ def model_inputs(book, deal: list[str] | None, basis: str, draws: int, seed: int
     return names, basis, demand
 
 
+def settings_deals_file(notebook: str, params: dict, folder, items: list[str], out_dir: Path | None) -> dict:
+    """`rekit run --set`: `params` with `deals_file` a file holding the run's deals file (if any) and a
+    `settings` section of the --set values (OUT/NOTEBOOK.settings-HASH.yml, named by its content), written
+    only once every setting is checked; a notebook without a deals_file parameter is refused."""
+    import hashlib
+    import sys
+
+    import yaml
+
+    from rekit.atomic import write_atomic
+    from rekit.data.yamlfile import read_yaml
+    from rekit.model.custom import no_effect, parse_settings
+    from rekit.model.deals import load_deals
+    from rekit.paths import REPORTS
+    from rekit.reports.jobs import find_notebook, takes_deals_file
+
+    nb = find_notebook(notebook, folder)
+    if not takes_deals_file(nb):
+        fail(f"--set: notebook {nb.stem!r} takes no deals file (it has no 'deals_file' parameter), so it cannot take settings")
+    ds = load_data(None)
+    given = params.get("deals_file") or None
+    book = deal_book(Path(given) if given else None, ds)
+    run = params.get("deals") or ([params["deal"]] if params.get("deal") else list(book.deals))
+    names = [str(n) for n in (run if isinstance(run, list) else [run])]
+    settings = parse_settings(items, [n for n in names if n in book.deals] or list(book.deals))
+    doc = dict(read_yaml(Path(given), "deals file")) if given else {}
+    merged = {**(doc.get("settings") or {})}
+    for deal, values in settings.items():
+        merged[deal] = {**merged.get(deal, {}), **values}
+    doc["settings"] = merged
+    checked = load_deals(doc, ds=ds, name="--set")  # every value checked before anything is written
+    for deal in settings:
+        for w in no_effect(checked.get(deal)):
+            print(f"warning: {w}", file=sys.stderr)
+    text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    path = (out_dir or REPORTS) / f"{nb.stem}.settings-{hashlib.sha256(text.encode()).hexdigest()[:8]}.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, "# the deals file of `rekit run --set`: the settings fix these deals' parameters\n" + text)
+    return {**params, "deals_file": str(path)}
+
+
 @app.command("deals", short_help="the partner-deal presets, one line each")
 def deals(deals_file: DealsFileOption = None, data: DataOption = None,
           show: Annotated[str | None, typer.Option(
@@ -163,7 +204,7 @@ def simulate(
     basis: BasisOption = "output",
     deals_file: DealsFileOption = None,
     demand: DemandOption = None,
-    metric: Annotated[Optional[list[str]], typer.Option("--metric", metavar="M", help="only this metric (repeatable)")] = None,
+    metric: Annotated[list[str] | None, typer.Option("--metric", metavar="M", help="only this metric (repeatable)")] = None,
     format: Annotated[Literal["table", "csv", "json"], typer.Option(
         "--format", help="table (medians), or csv/json (one row per deal, year and metric with mean, p05, p50, p95)")] = "table",
     framing: Annotated[Literal["chain", "officials"], typer.Option(
@@ -173,14 +214,14 @@ def simulate(
     grid: Annotated[bool, typer.Option(
         "--grid", help="run every structural scenario (production basis x demand basis x framing x partner "
                        "alternative): one row per deal, scenario, year and metric with p05, p50, p95")] = False,
-    partner: Annotated[Optional[str], typer.Option(
+    partner: Annotated[str | None, typer.Option(
         "--partner", metavar="ALT", help="read a tolling partner's capacity as: plants (the named companies' plants "
                                          "summed; default), home (their home-country plants only) or national (the "
                                          "country's NdFeB alloy output, where the data hold one)")] = None,
     set_: SetOption = None,
-    jobs: Annotated[Optional[int], typer.Option(
+    jobs: Annotated[int | None, typer.Option(
         "--jobs", metavar="N", help="with --grid: run the scenarios on N local processes (same numbers as one run)")] = None,
-    scheduler: Annotated[Optional[str], typer.Option(
+    scheduler: Annotated[str | None, typer.Option(
         "--scheduler", metavar="tcp://HOST:PORT",
         help="with --grid: run the scenarios on this Dask scheduler (default: $REKIT_SCHEDULER when set)")] = None,
     data: DataOption = None,
@@ -325,9 +366,10 @@ def _grid(book, names: list[str], span: tuple[int, int], draws: int, seed: int, 
 
 @app.command("concentration", short_help="world mine production: shares, top-3 and HHI by year")
 def concentration(
-    edition: Annotated[Optional[list[str]], typer.Option(
+    edition: Annotated[list[str] | None, typer.Option(
         "--edition", metavar="SOURCE_ID", help="only this USGS edition (e.g. usgs_mcs_2026; repeatable)")] = None,
-    format: Annotated[Literal["table", "csv"], typer.Option("--format", help="summary lines (table) or every country share (csv)")] = "table",
+    format: Annotated[Literal["table", "csv"], typer.Option(
+        "--format", help="summary lines (table) or every country share (csv)")] = "table",
     data: DataOption = None,
 ) -> int:
     """World mine production: shares, top-3 and HHI by year.
@@ -372,29 +414,34 @@ def demand(deals_file: DealsFileOption = None, data: DataOption = None) -> int:
 def sensitivity(
     deal: Annotated[str, typer.Option("--deal", metavar="NAME", help="the deal to analyse")],
     metric: Annotated[str, typer.Option("--metric", metavar="M", help="the metric (as in rekit simulate)")] = "own_feedstock_coverage",
-    year: Annotated[Optional[int], typer.Option("--year", metavar="YEAR", help="only this year (default: every year of --years)")] = None,
+    year: Annotated[int | None, typer.Option("--year", metavar="YEAR", help="only this year (default: every year of --years)")] = None,
     years: YearsOption = "2024-2035",
-    vs: Annotated[Optional[str], typer.Option("--vs", metavar="NAME", help="analyse DEAL minus this deal")] = None,
-    method: Annotated[Literal["sobol", "morris"], typer.Option("--method", help="sobol (S1, ST with 95% bootstrap CIs) or morris (mu*)")] = "sobol",
+    vs: Annotated[str | None, typer.Option("--vs", metavar="NAME", help="analyse DEAL minus this deal")] = None,
+    method: Annotated[Literal["sobol", "morris"], typer.Option(
+        "--method", help="sobol (S1, ST with 95% bootstrap CIs) or morris (mu*)")] = "sobol",
     n: Annotated[int, typer.Option("--n", metavar="N", help="base sample size (Sobol: a power of 2; runs = N x (inputs + 2))")] = 1024,
     seed: SeedOption = 0,
-    basis: Annotated[Optional[str], typer.Option(
-        "--basis", metavar="B", help="hold IREL's output path at this basis (default: every basis, as the factor production_basis)")] = None,
-    demand: Annotated[Optional[str], typer.Option(
+    basis: Annotated[str | None, typer.Option(
+        "--basis", metavar="B",
+        help="hold IREL's output path at this basis (default: every basis, as the factor production_basis)")] = None,
+    demand: Annotated[str | None, typer.Option(
         "--demand", metavar="NAME", help="hold demand at this basis (default: every demand basis, as the factor demand_basis)")] = None,
-    framing: Annotated[Optional[Literal["chain", "officials"]], typer.Option(
+    framing: Annotated[Literal["chain", "officials"] | None, typer.Option(
         "--framing", help="hold t magnet per t oxide at this framing (default: both, as the factor framing)")] = None,
-    groups: Annotated[bool, typer.Option("--groups", help="move correlated inputs together (yields, composition, partner terms, ...)")] = False,
+    groups: Annotated[bool, typer.Option(
+        "--groups", help="move correlated inputs together (yields, composition, partner terms, ...)")] = False,
     deals_file: DealsFileOption = None,
-    format: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="table, csv or json: one row per year and input, ranked")] = "table",
+    format: Annotated[Literal["table", "csv", "json"], typer.Option(
+        "--format", help="table, csv or json: one row per year and input, ranked")] = "table",
     data: DataOption = None,
-    jobs: Annotated[Optional[int], typer.Option(
+    jobs: Annotated[int | None, typer.Option(
         "--jobs", metavar="N", help="run the samples in chunks on N local processes (same numbers as one run)")] = None,
-    scheduler: Annotated[Optional[str], typer.Option(
-        "--scheduler", metavar="tcp://HOST:PORT", help="run the samples in chunks on this Dask scheduler (default: $REKIT_SCHEDULER when set)")] = None,
-    save_samples: Annotated[Optional[Path], typer.Option(
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", metavar="tcp://HOST:PORT",
+        help="run the samples in chunks on this Dask scheduler (default: $REKIT_SCHEDULER when set)")] = None,
+    save_samples: Annotated[Path | None, typer.Option(
         "--save-samples", metavar="FILE", help="write the design (.npz) to run elsewhere, and stop")] = None,
-    analyse_file: Annotated[Optional[Path], typer.Option(
+    analyse_file: Annotated[Path | None, typer.Option(
         "--analyse", metavar="RESULTS", help="analyse results computed elsewhere (.npz with Y, rows x years) for the saved design")] = None,
 ) -> int:
     """Global sensitivity analysis of one deal's metric, year by year, or of the difference between two deals.
@@ -503,7 +550,8 @@ def goal(
         "--framing", help="t magnet per t oxide: chain (stoichiometry and yields, ~2.15) or officials ('roughly three')")] = "chain",
     deals_file: DealsFileOption = None,
     set_: SetOption = None,
-    format: Annotated[Literal["table", "csv", "json"], typer.Option("--format", help="a sentence (table), or one row as csv/json")] = "table",
+    format: Annotated[Literal["table", "csv", "json"], typer.Option(
+        "--format", help="a sentence (table), or one row as csv/json")] = "table",
     data: DataOption = None,
 ) -> int:
     """The smallest value of one lever at which a deal's metric reaches a target in a year.

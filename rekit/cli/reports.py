@@ -162,6 +162,9 @@ def run(
     self_contained: Annotated[bool, typer.Option(
         "--self-contained", help="one HTML file with plotly.js and the CSS inlined (about 5 MB) that works copied alone")] = False,
     scheduler: SchedulerOption = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="DEAL.PARAM=VALUE", help="fix one deal's parameter at a value, in its unit (repeatable); written "
+                                                  "with the deals file as OUT/NOTEBOOK.settings-HASH.yml")] = None,
 ) -> int:
     """Build one report from a notebook.
 
@@ -182,6 +185,10 @@ def run(
     from rekit.reports.runner import deals_params
 
     params = deals_params(notebook, params, folder, deals)  # --deals: the file checked, named in any error
+    if set_:  # every setting checked, then written beside the report as the notebook's deals file
+        from rekit.cli.model import settings_deals_file
+
+        params = settings_deals_file(notebook, params, folder, set_, out_dir)
     make_job(notebook, params, folder=folder, show_input=show)  # every value checked before the runner loads
 
     from rekit.reports.runner import DEFAULT_TIMEOUT, run_one

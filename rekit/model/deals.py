@@ -24,7 +24,7 @@ import datetime as dt
 import difflib
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from collections.abc import Mapping
@@ -40,7 +40,7 @@ from rekit.paths import BUNDLED_DATA, DEALS_FILE
 
 SHARE_KEYS = ("export", "toll", "domestic", "stock")
 SPEC_KEYS = ("obs", "value", "low", "high", "source", "note")
-TOP_KEYS = ("version", "production_bases", "demand_bases", "default_demand", "framings", "stock_observed", "partners",
+TOP_KEYS = ("settings", "version", "production_bases", "demand_bases", "default_demand", "framings", "stock_observed", "partners",
             "defaults", "deals")
 DEAL_META = ("description", "assumptions", "partner", "partners", "export_halt", "china_shock")
 #: A partner company: its name, country, plants (each with its sourced capacity and date) and a note.
@@ -822,8 +822,8 @@ def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaul
         if k not in ("shares", *DEAL_PARAMS, *DEAL_META):
             raise _unknown(f"{file}: defaults", k, ("shares", *DEAL_PARAMS))
     defaults = {**base_defaults, **own_defaults}
-    raw_deals = doc.get("deals")
-    if not isinstance(raw_deals, dict) or not raw_deals:
+    raw_deals = doc.get("deals") or ({} if base is not None and doc.get("settings") else None)
+    if not isinstance(raw_deals, dict) or (not raw_deals and not doc.get("settings")):
         raise DealError(f"{file}: key 'deals' must map deal names to their definitions")
     partners = {**(base.partners if base else {}), **_partners(r, doc, file)}
     deals = dict(base.deals) if base else {}
@@ -836,9 +836,41 @@ def _build(doc: dict, file: str, ds: Dataset, base: DealBook | None, base_defaul
         specs[name] = {**start, **own}  # shares the parsed document's mappings: read, never changed
         if isinstance(raw_deals[name], dict) and "extends" in raw_deals[name]:
             specs[name]["extends"] = raw_deals[name]["extends"]  # named in captions (rekit.model.custom.settings_note)
+    deals.update(_settings(doc.get("settings"), file, deals))
     framings = {**(base.framings if base else {}), **_framings(r, doc, file)}
     stock_date = _stock_date(r, doc, file) or (base.stock_date if base else "")
     return DealBook(bases, deals, demands, default_demand, framings, stock_date, partners, specs)
+
+
+def _settings(spec: Any, file: str, deals: Mapping[str, Deal]) -> dict[str, Deal]:
+    """The deals a file's `settings` section changes ({DEAL: {PARAM: VALUE}}: the parameter fixed at the value,
+    in its unit, every year, its source "user override"), any deal read so far, a preset included; what
+    `rekit run --set` writes. DealError names the deal, parameter and value that cannot be used."""
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        raise DealError(f"{file}: key 'settings' must map deal names to {{parameter: value}}, got {spec!r}")
+    allowed = [p for p in PARAMS if p not in DEMAND_PARAMS]
+    out = {}
+    for name, values in spec.items():
+        where = f"{file}: settings of deal {name!r}"
+        if name not in deals:
+            raise DealError(f"{file}: settings: {name!r} is not a deal{_hint(name, deals)}; the deals are: {', '.join(deals)}")
+        if not isinstance(values, dict) or not values:
+            raise DealError(f"{where}: expected a mapping of parameters to values, got {values!r}")
+        params = dict(deals[name].params)
+        for key, value in values.items():
+            if key not in allowed:
+                raise DealError(f"{where}: unknown parameter {key!r}{_hint(key, allowed)}; the parameters are: {', '.join(allowed)}")
+            p = PARAMS[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+                raise DealError(f"{where}, {key}: {value!r} is not a number (in {p.unit})")
+            if (value <= p.lo if p.open_lo else value < p.lo) or value > p.hi:
+                lo = f"({p.lo:g}" if p.open_lo else f"[{p.lo:g}"
+                raise DealError(f"{where}, {key}: {value:g} is outside {lo}, {p.hi:g}] ({p.unit}: {p.doc})")
+            params[key] = Schedule.constant(Quantity.point(float(value), p.unit, "user override"))
+        out[str(name)] = replace(deals[name], params=params)
+    return out
 
 
 def _extended(file: str, raw_deals: dict, known: Mapping[str, dict], defaults: dict) -> dict[str, tuple[Any, dict]]:

@@ -109,3 +109,26 @@ def test_settings_with_no_effect_are_warned_about_by_name(tmp_path):
     assert shown.returncode == 0, shown.stderr
     assert "warning: deal 'idle_partner': partners has no effect" in shown.stdout
     assert "partner_spare: 0.2 (0.05-0.5) share" in shown.stdout  # deals.yml's &spare, inherited
+
+
+def test_run_set_writes_the_settings_as_the_notebooks_deals_file(tmp_path):
+    out = _rekit("run", "nd_flows", "-p", "deal", "toll_korea", "-p", "draws", "20", "--set", "partner_spare=0.4",
+                 "--out", str(tmp_path / "r"))
+    assert out.returncode == 0, out.stderr
+    written = list((tmp_path / "r").glob("nd_flows.settings-*.yml"))
+    assert len(written) == 1
+    assert "settings:\n  toll_korea:\n    partner_spare: 0.4\n" in written[0].read_text(encoding="utf-8")
+    assert len(list((tmp_path / "r").glob("nd_flows--*.html"))) == 1
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["nd_flows", "--set", "toll_korea.partner_sparee=0.4"], "unknown parameter 'partner_sparee' (did you mean 'partner_spare'?)"),
+    (["nd_flows", "-p", "deal", "toll_korea", "--set", "partner_spare=1.5"], "1.5 is outside [0, 1], the range of partner_spare"),
+    (["supply_concentration", "--set", "toll_korea.partner_spare=0.4"],
+     "--set: notebook 'supply_concentration' takes no deals file (it has no 'deals_file' parameter)"),
+])
+def test_run_refuses_a_bad_set_and_writes_nothing(tmp_path, args, fragment):
+    out = _rekit("run", *args, "--out", str(tmp_path / "r"))
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "rekit: error: " in out.stderr and fragment in out.stderr, out.stderr
+    assert not (tmp_path / "r").exists()  # nothing written

@@ -98,3 +98,16 @@ def test_show_yaml_of_an_unknown_deal_is_refused_and_prints_nothing():
     assert out.returncode == 2 and out.stdout == ""
     assert "rekit: error: " in out.stderr and "toll_kora" in out.stderr and "toll_korea" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_a_settings_section_fixes_a_presets_parameter_and_refuses_bad_values():
+    book = load_deals({"settings": {"toll_korea": {"partner_spare": 0.4}}})
+    q = book.get("toll_korea").params["partner_spare"].quantities
+    assert [(x.value, x.low, x.high, x.source) for x in q] == [(0.4, 0.4, 0.4, "user override")]
+    assert book.get("toll_japan").params["partner_spare"].quantities[0].value == 0.2  # deals.yml's &spare, unchanged
+    for settings, fragment in [({"toll_kora": {"partner_spare": 0.4}}, "settings: 'toll_kora' is not a deal (did you mean 'toll_korea'?)"),
+                               ({"toll_korea": {"partner_spare": 1.5}}, "partner_spare: 1.5 is outside [0, 1]"),
+                               ({"toll_korea": {"demand_growth": 0.1}}, "unknown parameter 'demand_growth'")]:
+        with pytest.raises(DealError) as err:
+            load_deals({"settings": settings})
+        assert fragment in str(err.value)
