@@ -447,3 +447,12 @@ def test_a_halt_between_two_dates_is_a_factor_of_the_shares_group():
     assert fs["export_halt"].group == "shares"
     assert fs["export_halt"].schedules == (book().get("halted").params["export_halt_year"],)
     assert "export_halt" not in by_name(book(), ["plain"], "capacity", "official", "chain")
+
+
+def test_a_deal_naming_partner_companies_chooses_among_their_capacities():
+    from rekit.model.sensitivity import partner_factor
+
+    fs = by_name(book(), ["toll_japan"], "capacity", "official", "chain")
+    assert fs["partner_alternative"] == partner_factor(book(), ["toll_japan"])
+    assert fs["partner_alternative"].structural and fs["partner_alternative"].group == "partner_alternative"
+    assert "partner_alternative" not in by_name(book(), ["plain"], "capacity", "official", "chain")
