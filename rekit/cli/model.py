@@ -131,8 +131,10 @@ def settings_deals_file(notebook: str, params: dict, folder, items: list[str], o
     ds = load_data(None)
     given = params.get("deals_file") or None
     book = deal_book(Path(given) if given else None, ds)
-    run = params.get("deals") or ([params["deal"]] if params.get("deal") else list(book.deals))
-    names = [str(n) for n in (run if isinstance(run, list) else [run])]
+    run = params.get("deals") or params.get("deal") or list(book.deals)
+    if isinstance(run, str):  # as typed on the command line: a name, a,b or [a, b]
+        run = yaml.safe_load(run) if run.strip().startswith("[") else run.split(",")
+    names = [str(n).strip() for n in (run if isinstance(run, list) else [run])]
     settings = parse_settings(items, [n for n in names if n in book.deals] or list(book.deals))
     doc = dict(read_yaml(Path(given), "deals file")) if given else {}
     merged = {**(doc.get("settings") or {})}

@@ -124,6 +124,8 @@ def test_run_set_writes_the_settings_as_the_notebooks_deals_file(tmp_path):
 @pytest.mark.parametrize("args, fragment", [
     (["nd_flows", "--set", "toll_korea.partner_sparee=0.4"], "unknown parameter 'partner_sparee' (did you mean 'partner_spare'?)"),
     (["nd_flows", "-p", "deal", "toll_korea", "--set", "partner_spare=1.5"], "1.5 is outside [0, 1], the range of partner_spare"),
+    (["self_sufficiency", "-p", "deals", "[toll_korea, toll_japan]", "--set", "partner_spare=0.4"],
+     "this run has 2 deals (toll_korea, toll_japan); name the one to change as DEAL.partner_spare=0.4"),
     (["supply_concentration", "--set", "toll_korea.partner_spare=0.4"],
      "--set: notebook 'supply_concentration' takes no deals file (it has no 'deals_file' parameter)"),
 ])
