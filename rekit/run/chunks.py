@@ -28,7 +28,8 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -77,7 +78,7 @@ def chunked(executor: Executor, rows: int = CHUNK_ROWS) -> Callable[..., np.ndar
         parts = list(executor.map(evaluate_chunk, [book] * n, [names] * n, [facs] * n, [X[a:a + rows] for a in starts],
                                   [years] * n, [metric] * n, [basis] * n, [demand] * n, [framing] * n, names=labels))
         out = np.empty((len(X), len(years)))
-        for a, part in zip(starts, parts):
+        for a, part in zip(starts, parts, strict=True):  # one result per chunk, in order
             out[a:a + len(part)] = part
         return out
 
