@@ -40,6 +40,7 @@ def test_bundled_data_passes():
     out = subprocess.run([sys.executable, "-m", "rekit.cli", "data", "check"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.startswith("ok:") and len(out.stdout.strip().splitlines()) == 1
+    assert "full check passed" in out.stdout and "Traceback" not in out.stderr
     exe = Path(sys.executable).with_name("frictionless")
     out = subprocess.run([str(exe), "validate", "data/datapackage.json"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stdout[-2000:]

@@ -20,10 +20,11 @@ import rekit.explore
 from rekit.explore.figure import ENVELOPE_NAME, METRICS_SHOWN, make_figure, trace_index, update_figure
 from rekit.explore.panel import panel_html, web_url
 from rekit.explore.state import (
-    ALL_PARAMS, ENVELOPE_DRAWS, MASS_FLOOR, MASS_HEADROOM, OVERRIDABLE, PARAM_SLIDERS, SLIDERS, ExploreError, State,
+    ALL_PARAMS, ENVELOPE_DRAWS, MASS_FLOOR, MASS_HEADROOM, OVERRIDABLE, PARAM_SLIDERS, RECYCLING_LEVER, SLIDERS, ExploreError,
+    State,
     central_values, coincident, compute, explain, group_title, headline_table, scenario_words, series, slider,
 )
-from rekit.explore.widget import BAND_DRAWS, DealPicker, Explorer, explore
+from rekit.explore.widget import BAND_DRAWS, LEVER_LABELS, DealPicker, Explorer, explore
 from rekit.model.scenarios import envelope
 from rekit.model.simulation import ModelError, simulate
 
@@ -311,7 +312,8 @@ def test_every_deal_parameter_has_a_slider(every, book):
         assert ctl.min <= every.defaults[name] <= ctl.max and ctl.value == pytest.approx(every.defaults[name])
         if name in SLIDERS:
             continue
-        assert p.doc in ctl.tooltip and p.unit in ctl.tooltip and ctl.description == name
+        assert p.doc in ctl.tooltip and p.unit in ctl.tooltip
+        assert ctl.description == LEVER_LABELS.get(name, name)
         if np.isfinite(p.hi):
             assert (ctl.min, ctl.max) == (p.lo, p.hi), name
         else:  # an unbounded mass: room above every deal's central value in every year
@@ -324,7 +326,10 @@ def test_every_deal_parameter_has_a_slider(every, book):
     sections = acc.children[0]
     assert sections.selected_index is None
     inside = {x.description: x for x in _descendants(acc) if isinstance(x, widgets.FloatSlider)}
-    assert set(inside) == set(PARAM_SLIDERS) and not set(inside) & set(SLIDERS)
+    # the recycling lever's sliders are in the recycling section instead
+    assert set(inside) == set(PARAM_SLIDERS) - set(RECYCLING_LEVER) and not set(inside) & set(SLIDERS)
+    lever = [x for x in _descendants(every.recycling) if isinstance(x, widgets.FloatSlider)]
+    assert lever == [c[n] for n in RECYCLING_LEVER]
     for title, box in zip(sections.titles, sections.children, strict=True):
         names = [x.description for x in box.children]
         assert names and {group_title(PARAMS[n].group) for n in names} == {title}
@@ -507,7 +512,7 @@ def test_the_demand_basis_changes_the_answer(ds, book):
     ex.controls["demand"].value = "imports"
     assert ex.state.demand == "imports" and ex.error is None
     assert _value(ex.panel.value, "repm_scheme") > official
-    with pytest.raises(Exception, match="unknown demand basis 'nope'"):
+    with pytest.raises(RekitError, match="unknown demand basis 'nope'; allowed: official, industry, imports, bottom_up"):
         explore(["repm_scheme"], ds=ds, book=book, demand="nope")
 
 

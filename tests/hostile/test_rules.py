@@ -154,10 +154,6 @@ def test_simulate_refuses_the_same_descriptor(data_copy, case, change, fragment)
     expect(run_rekit(["simulate", "--draws", "10", "--years", "2024-2025", "--data", data_copy]), 1, fragment)
 
 
-def test_the_bundled_data_passes_every_rule():
-    expect(run_rekit(["data", "check"]), 0, "full check passed")
-
-
 def test_a_data_folder_without_deals_uses_the_bundled_ones_and_says_so(data_copy):
     (data_copy / "deals.yml").unlink()
     proc = run_rekit(["simulate", "--draws", "10", "--years", "2024-2025", "--data", data_copy])
