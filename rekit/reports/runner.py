@@ -293,7 +293,7 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
             *, show_input: bool | None = None, title: str | None = None, timeout: float | None = DEFAULT_TIMEOUT,
             kernel_name: str = KERNEL, keep_ipynb: bool = False, folder: Path | None = None, self_contained: bool = False,
             deals: str | os.PathLike | None = None, scheduler: str | None = None) -> ReportResult:
-    """Build one report (one job on one local process, or on `scheduler`). Raises ReportError /
+    """Build one report (one job on one local process, or on `scheduler` or $REKIT_SCHEDULER). Raises ReportError /
     ParameterError (nothing run, nothing written) for bad input; returns a ReportResult whose status says
     whether the notebook ran (a failed one keeps the last good page). `deals` names a deals file for the
     notebook's `deals_file` parameter; `self_contained` inlines plotly.js and the CSS so the page works
@@ -309,7 +309,8 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
         out = prepare_out(out_dir or REPORTS)
         options = Options(timeout=timeout, index_link=(out / INDEX).exists(), self_contained=self_contained,
                           kernel_name=kernel_name)
-        (result,) = _build(stop, [job], out, options, None if scheduler else 1, scheduler, progress=False)
+        local = 1 if scheduler is None and not os.environ.get("REKIT_SCHEDULER") else None  # one process, or the cluster
+        (result,) = _build(stop, [job], out, options, local, scheduler, progress=False)
         note, items = _interrupted_note(stop, [result], 1)
         try:
             _write_records(out, [], [result], note, items, index=options.index_link)
