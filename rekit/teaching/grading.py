@@ -144,7 +144,9 @@ def grade_one(path: str | os.PathLike, *, sources: Mapping[str, Path] | None = N
     sources = dict(sources) if sources is not None else {p.stem: p for p in source_notebooks()}
     fallback = path.stem
     try:
-        nb = nbformat.read(path, as_version=4)
+        from rekit.teaching.gradebook import read_submission
+
+        nb = read_submission(path)  # a v4 notebook's missing cell ids added first: no nbformat warning
         nbformat.validate(nb)
     except Exception as exc:  # noqa: BLE001 - invalid JSON, not a notebook, unreadable: a row, not a crash
         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]

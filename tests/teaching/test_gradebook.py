@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -75,16 +76,20 @@ def test_a_graded_submission_is_named_by_the_roster_and_totalled(tmp_path):
     built = rekit("teach", "build", "--out", str(tmp_path / "ed"))
     assert built.returncode == 0, built.stderr
     shutil.copy(tmp_path / "ed" / "student" / "01_where_numbers_come_from.ipynb", tmp_path / "carol_1.ipynb")
-    (tmp_path / "roster.csv").write_text("student,files\ncarol-7,carol_1.ipynb\n", encoding="utf-8")
-    out = rekit("teach", "grade", "carol_1.ipynb", "--roster", "roster.csv", "--format", "csv", cwd=tmp_path)
+    doc = json.loads((tmp_path / "carol_1.ipynb").read_text(encoding="utf-8"))
+    for cell in doc["cells"]:  # saved by an older editor: format 4.5 without the cell ids nbformat warns about
+        cell.pop("id", None)
+    (tmp_path / "carol_1b.ipynb").write_text(json.dumps(doc), encoding="utf-8")
+    (tmp_path / "roster.csv").write_text("student,files\ncarol-7,carol_1.ipynb;carol_1b.ipynb\n", encoding="utf-8")
+    out = rekit("teach", "grade", "carol_1.ipynb", "carol_1b.ipynb", "--roster", "roster.csv", "--format", "csv", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert out.stderr == ""  # no kernel or nbformat warnings in the grader's output
     rows = list(csv.DictReader(io.StringIO(out.stdout)))
     graded = [r for r in rows if r["exercise"] not in ("total", "-")]
-    assert [r["exercise"] for r in graded] == ["01.1", "01.2", "01.3", "01.4"]
+    assert [r["exercise"] for r in graded] == ["01.1", "01.2", "01.3", "01.4"] * 2
     assert {r["student"] for r in rows} == {"carol-7", "all"}
     total = next(r for r in rows if r["student"] == "carol-7" and r["notebook"] == "all")
-    assert (float(total["points"]), float(total["max_points"])) == (0.0, 4.0)  # unanswered: 0 of 4 x 1 point
+    assert (float(total["points"]), float(total["max_points"])) == (0.0, 8.0)  # unanswered: 0 of 2 files x 4 x 1 point
 
 
 def test_answer_key_gives_each_student_their_own_values():
