@@ -8,6 +8,9 @@ marker trace per panel for the headline year, and one for the structural envelop
 (grey bars: p05–p95 over every production basis, demand basis and framing pooled,
 rekit.explore.state.structural_envelope). A line that lies on another deal's line is named "same as X"
 in the legend and under the panel's title. Every deal keeps its colour whichever deals are shown.
+
+The recycling section's chart (`stock_figure`, restyled by `update_stock_figure`) is
+rekit.figures.recycling.in_use_chart: magnets in use and end-of-life scrap by end use.
 """
 
 from __future__ import annotations
@@ -21,12 +24,14 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from rekit.explore.state import coincident, series
+from rekit.data.dataset import Dataset
 from rekit.figures.charts import FONT, deal_colors, plain, rgba  # charts registers the "rekit" template
+from rekit.figures.recycling import in_use_chart
 from rekit.model.deals import DealBook
 from rekit.model.simulation import Result
 
-__all__ = ["ENVELOPE_NAME", "FIG_HEIGHT", "FIG_WIDTH", "METRICS_SHOWN", "make_figure", "same_note", "trace_index",
-           "update_figure"]
+__all__ = ["ENVELOPE_NAME", "FIG_HEIGHT", "FIG_WIDTH", "METRICS_SHOWN", "make_figure", "same_note", "stock_figure",
+           "trace_index", "update_figure", "update_stock_figure"]
 
 #: The two metrics drawn, top and bottom: (metric, panel title, axis title, number format).
 #: `self_sufficiency` is own-feedstock coverage under its old name (rekit.model.simulation.METRICS).
@@ -181,3 +186,30 @@ def _draw_envelope(trace, envelope: pd.DataFrame | None, metric: str, deals: Seq
                  customdata=[[plain(d), lo[i], hi[i], rows.at[d, "low_scenario"], rows.at[d, "high_scenario"]]
                              for i, d in enumerate(found)],
                  visible=True)
+
+
+def stock_figure(stocks: pd.DataFrame, titles: Mapping[str, str], ds: Dataset, source_ids: Sequence[str],
+                 demand: str) -> go.Figure:
+    """The recycling section's chart: magnets in use and end-of-life scrap by end use over time (t magnet),
+    drawn by rekit.figures.recycling.in_use_chart from `stocks` (rekit.explore.state.magnets_in_use) under the
+    demand basis `demand`."""
+    return in_use_chart(stocks, dict(titles), ds, list(source_ids), demand)
+
+
+def update_stock_figure(fig: go.Figure, new: go.Figure) -> None:
+    """Restyle `fig` (a stock_figure, or its FigureWidget) in place to show `new`, another stock_figure: the
+    traces' data, names and legend groups, the title, the notes and the tidy table, in one batch. When the
+    end uses differ in number, the traces are replaced."""
+    batch = fig.batch_update() if isinstance(fig, go.FigureWidget) else nullcontext()
+    with batch:
+        if len(fig.data) == len(new.data):
+            for old, t in zip(fig.data, new.data, strict=True):
+                old.update(x=t.x, y=t.y, name=t.name, legendgroup=t.legendgroup, hovertemplate=t.hovertemplate,
+                           line=t.line, showlegend=t.showlegend)
+        else:
+            fig.data = ()
+            fig.add_traces(list(new.data))  # each trace keeps its axes (xaxis, yaxis) from in_use_chart
+        fig.layout.title = new.layout.title
+        fig.layout.annotations = new.layout.annotations
+        fig.layout.meta = new.layout.meta
+        fig.layout.margin = new.layout.margin

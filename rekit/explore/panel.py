@@ -2,7 +2,8 @@
 medians, as they are), the structural envelope beside them and the choice that gives each end, lines
 that coincide, every choice in use (production basis, demand basis, framing, ...), the settings that
 differ from the deals' own values, the sources folded to a count, and, when the last change could not
-be computed, why.
+be computed, why; and the recycling section's numbers (`recycling_html`: secondary beside primary
+own-feedstock coverage, NdPr oxide and Dy recovered, the end uses the bottom-up basis leaves out).
 
 The HTML comes from the jinja2 template ``templates/panel.html.j2`` with autoescaping on, so every
 value from the data (deal names and descriptions, citations, messages) is escaped; a source's URL
@@ -22,7 +23,7 @@ import pandas as pd
 from rekit.explore.state import ALIKE, ENVELOPE_DRAWS, scenario_words, slider
 from rekit.figures.charts import FONT, deal_colors
 
-__all__ = ["panel_html", "pct", "web_url"]
+__all__ = ["panel_html", "pct", "recycling_html", "web_url"]
 
 
 @functools.cache
@@ -104,3 +105,31 @@ def panel_html(table: pd.DataFrame | None, year: int, sources: Sequence[tuple] =
         envelope_rows=envelope_rows, envelope_draws=ENVELOPE_DRAWS, show_sources=bool(show_sources),
         envelope_error=envelope_error,
     )
+
+
+def recycling_html(table: pd.DataFrame | None, year: int, *, draws: int = 0, demand: str = "",
+                   not_reported: Mapping[str, str] | None = None, counted: Sequence[str] = (),
+                   message: str | None = None, deals: Sequence[str] = ()) -> str:
+    """The recycling section's HTML (template ``templates/recycling.html.j2``, autoescaped).
+
+    `table` is rekit.explore.state.recycling_table (None when there is none): per deal, primary and secondary
+    own-feedstock coverage in `year` (percent of magnet demand) and the NdPr oxide (t NdPr oxide) and Dy (t Dy)
+    recovered in the years of its `oxide_recovered_YYYY` columns; `not_reported` the end uses the bottom-up
+    basis leaves out, with why (rekit.explore.state.not_reported_end_uses); `counted` the titles of those it
+    counts; `deals` every deal of the book (for the colours); `message` why the last change has no numbers.
+    """
+    years = sorted(int(c.rsplit("_", 1)[1]) for c in (table.columns if table is not None else ()) if c.startswith("oxide_recovered_"))
+    colours = deal_colors(list(deals) or (list(table["deal"]) if table is not None else []))
+    rows = []
+    for r in (table.to_dict("records") if table is not None else []):
+        cov = {k: {"value": f"{r[m]:.6g}", "text": pct(r[m]), "low": pct(r[m + "_p05"]), "high": pct(r[m + "_p95"])}
+               for k, m in (("primary", "own_feedstock_coverage"), ("secondary", "secondary_coverage"))}
+        rows.append({"deal": r["deal"], "colour": colours.get(r["deal"], "#222"), **cov,
+                     "oxide": [{"year": y, "value": f"{r[f'oxide_recovered_{y}']:.6g}", "text": f"{r[f'oxide_recovered_{y}']:,.1f}"}
+                               for y in years],
+                     "dy": [{"year": y, "value": f"{r[f'dy_recovered_{y}']:.6g}", "text": f"{r[f'dy_recovered_{y}']:,.2f}"}
+                            for y in years]})
+    left = [{"name": k, "why": v} for k, v in (not_reported or {}).items()]
+    return _templates().get_template("recycling.html.j2").render(
+        status="error" if message else "ok", year=int(year), demand=demand, font=FONT, message=message, rows=rows,
+        years=years, band=draws > 0, draws=int(draws), not_reported=left, counted=list(counted))

@@ -1,7 +1,10 @@
 """The explorer's logic, without widgets: what the controls say (`State`), the model run for it
 (`compute`), the bands of a metric (`series`), the headline numbers of a year (`headline_table`), the
 structural envelope beside the band (`structural_envelope`, from rekit.model.scenarios) and the lines that
-coincide (`coincident`).
+coincide (`coincident`); for the recycling section, the run to 2050 (`recycling_run`), its numbers
+(`recycling_table`: secondary beside primary own-feedstock coverage, NdPr oxide and Dy recovered in 2035 and
+2050), the magnets in use by end use (`magnets_in_use`) and the end uses the bottom-up basis leaves out
+(`not_reported_end_uses`), all computed by rekit.model.
 
 Plain functions that tests, benchmarks and the teaching notebooks call too. Every deal parameter
 (rekit.model.deals.PARAMS) has a slider: a few curated ones (`SLIDERS`, with IREL's output scale)
@@ -31,9 +34,10 @@ from rekit.errors import RekitError
 
 __all__ = [
     "ALL_PARAMS", "BAND", "ENVELOPE_DRAWS", "ENVELOPE_METRICS", "ExploreError", "GROUP_TITLES", "MASS_FLOOR",
-    "MASS_HEADROOM", "OVERRIDABLE", "PARAM_SLIDERS", "SLIDERS", "Slider", "State", "central_values", "choices",
-    "coincident", "compute", "explain", "group_title", "headline_table", "series", "scenario_words", "slider",
-    "sliders", "sources_for", "structural_envelope",
+    "MASS_HEADROOM", "OVERRIDABLE", "PARAM_SLIDERS", "RECYCLING_LEVER", "RECYCLING_YEARS", "SLIDERS", "Slider", "State",
+    "central_values", "choices", "coincident", "compute", "demand_sources", "end_use_titles", "explain", "group_title",
+    "headline_table", "magnets_in_use", "not_reported_end_uses", "recycling_run", "recycling_table", "series",
+    "scenario_words", "slider", "sliders", "sources_for", "structural_envelope",
 ]
 
 #: The quantiles drawn and shown: p05, median, p95.
@@ -78,7 +82,7 @@ GROUP_TITLES = {
     "yields": "process yields", "composition": "magnet composition", "heavy": "Dy and Tb in magnets",
     "partner": "tolling partner", "china": "China's shares", "india": "India's capacity and stocks",
     "imports": "import caps", "shock": "China shock", "demand": "India's magnet demand",
-    "scheme": "India's magnet scheme, per beneficiary",
+    "scheme": "India's magnet scheme, per beneficiary", "recycling": "recycling of end-of-life magnets",
 }
 #: Unbounded masses (Param.hi = inf): the slider reaches MASS_HEADROOM × the largest central value
 #: of any deal in any model year, and at least MASS_FLOOR tonnes (see `sliders`).
@@ -242,6 +246,8 @@ def explain(message: str) -> str:
         if message.startswith(f"{name}:"):
             if name in SLIDERS:
                 return f"{SLIDERS[name].label} ({name}){message[len(name):]}"
+            if name in RECYCLING_LEVER:
+                return f"{name} (the recycling section){message[len(name):]}"
             return f"{name} ({ALL_PARAMS} › {group_title(PARAMS[name].group)}){message[len(name):]}"
     if "magnet demand is zero" in message:
         return message + f"; set {SLIDERS['demand_base'].label} above 0"
@@ -350,3 +356,110 @@ def choices(state: State, book: DealBook) -> list[dict[str, str]]:
          "help": "0: every ranged input at its central value; more: the median and p05–p95 of that many draws"},
         {"name": "seed", "label": "seed", "value": str(int(state.seed)), "help": "the random seed of the draws"},
     ]
+
+
+# --- recycling ---------------------------------------------------------------------------------
+
+#: The recycling lever's sliders shown in the recycling section (deal parameters of rekit.model.deals.PARAMS,
+#: group "recycling"): the share of end-of-life magnets collected, the share of each rare earth recovered and
+#: the share of the 2025 recycling scheme's expected capacity that takes NdFeB magnets. The lever's other
+#: parameters (dismantling, the capacity's ramp) stay under ALL_PARAMS.
+RECYCLING_LEVER = ("recycling_collection", "recycling_recovery", "recycling_share")
+#: The years whose recovered NdPr oxide (t NdPr oxide) and Dy (t Dy) the recycling section gives.
+RECYCLING_YEARS = (2035, 2050)
+
+
+def recycling_run(state: State, book: DealBook) -> Result:
+    """The run behind the recycling section: `state` (deals, bases, draws, every override) over every model
+    year, 2024–2050 (YEARS), so RECYCLING_YEARS are in it whatever years are shown. The model always runs
+    from 1 January 2024, so a year's numbers are those of `compute(state, book)` for the same year."""
+    return compute(replace(state, years=(int(YEARS[0]), int(YEARS[1]))), book)
+
+
+def recycling_table(result: Result, year: int, years: Sequence[int] = RECYCLING_YEARS) -> pd.DataFrame:
+    """One row per deal of a `recycling_run` result: in `year`, primary own-feedstock coverage
+    (`own_feedstock_coverage`, magnets from India's own oxide / demand, t magnet / t magnet) beside secondary
+    coverage (`secondary_coverage`, magnets from recovered NdPr oxide / demand), each the median with p05 and
+    p95; and in each of `years` the median NdPr oxide recovered (`oxide_recovered_YYYY`, t NdPr oxide) and Dy
+    recovered (`dy_recovered_YYYY`, t Dy) from India's end-of-life magnets (rekit.model.recycling).
+    With draws = 0 the three numbers of each are the central value."""
+    have = set(result.years.tolist())
+    for y in (year, *years):
+        if int(y) not in have:
+            raise ExploreError(f"year {y} is not in the result ({result.years[0]}–{result.years[-1]})")
+    rows = []
+    for deal in result.deals:
+        row: dict[str, Any] = {"deal": deal, "year": int(year)}
+        for metric in ("own_feedstock_coverage", "secondary_coverage"):
+            draws = result.at(metric, deal, year)
+            lo, mid, hi = np.quantile(draws, BAND) if draws.size > 1 else (draws[0],) * 3
+            row[metric], row[f"{metric}_p05"], row[f"{metric}_p95"] = float(mid), float(lo), float(hi)
+        for y in years:
+            for metric in ("oxide_recovered", "dy_recovered"):
+                row[f"{metric}_{int(y)}"] = float(np.median(result.at(metric, deal, int(y))))
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def magnets_in_use(state: State, book: DealBook) -> pd.DataFrame:
+    """The magnets in use (t magnet at year end) and leaving use (end-of-life scrap, t magnet a year) by end use,
+    2024–2050, under the state's demand basis and its demand sliders: the central demand path (draws = 0) of
+    the state's first deal (the demand is the same for every deal) entering use from 2024, split over the end
+    uses (rekit.model.simulation.end_use_mix: the bottom-up basis's split, which stands in for a top-down
+    basis) and run through the stock model by rekit.model.recycling.stocks_by_end_use. Rows end_use, year,
+    inflow, in_use, end_of_life (t magnet)."""
+    from rekit.model.recycling import stocks_by_end_use
+    from rekit.model.simulation import end_use_mix
+
+    if not state.deals:
+        raise ExploreError("no deal selected: tick one or more deals")
+    run = compute(replace(state, deals=state.deals[:1], years=(int(YEARS[0]), int(YEARS[1])), draws=0), book)
+    mix = end_use_mix(book, book.demand(state.demand))
+    if not mix:
+        raise ExploreError("no demand basis of the deals file splits the demand over its end uses; the stock model "
+                           "needs the bottom-up basis (demand_bases: bottom_up: {from: end_uses})")
+    try:
+        return stocks_by_end_use(run.arrays["magnet_demand"][0, :, 0], run.years, mix)
+    except ModelError as exc:
+        raise ExploreError(f"the magnets in use cannot be computed: {exc}") from None
+
+
+def not_reported_end_uses(ds: Dataset) -> dict[str, str]:
+    """The end uses the bottom-up demand basis leaves out, each with what the sources do not report
+    (rekit.model.demand.bottom_up(...).not_reported, e.g. 'kg NdFeB per unit not reported as of 2026-12-03')."""
+    return dict(_bottom_up(str(ds.path)).not_reported)
+
+
+def end_use_titles(ds: Dataset) -> dict[str, str]:
+    """{end use: its title} of the end uses the bottom-up basis counts (rekit.model.demand.BottomUp.by_end_use)."""
+    frame = _bottom_up(str(ds.path)).by_end_use
+    return dict(zip(frame["end_use"], frame["title"], strict=True))
+
+
+def demand_sources(book: DealBook, ds: Dataset, demand: str | None) -> list[str]:
+    """The sources.csv ids behind a demand basis and the bottom-up split of the end uses (an `obs:ID`
+    resolved to its source), sorted: the sources of the magnets-in-use chart."""
+    refs = {q.source for q in book.demand(demand).quantities}
+    refs.add(_bottom_up(str(ds.path)).base.source)
+    by_obs = dict(zip(ds.observations["id"], ds.observations["source_id"], strict=True))
+    known = set(ds.sources["source_id"])
+    out = set()
+    for ref in refs:
+        for token in str(ref).split():
+            if token.startswith("obs:") and token[4:] in by_obs:
+                out.add(by_obs[token[4:]])
+            elif token in known:
+                out.add(token)
+    return sorted(out)
+
+
+_BOTTOM_UP: dict[str, Any] = {}
+
+
+def _bottom_up(path: str) -> Any:
+    """rekit.model.demand.bottom_up of a data folder, read once per folder."""
+    from rekit.model.demand import bottom_up
+
+    if path not in _BOTTOM_UP:
+        _BOTTOM_UP[path] = bottom_up(path)
+    return _BOTTOM_UP[path]

@@ -26,6 +26,17 @@ without a tolling partner), a slider starts at the largest value, that of the de
 matters for. Inputs the model cannot compute give a message in the panel, never a traceback, and
 the last good chart stays.
 
+Below the chart, the recycling section: the recycling lever's sliders (the share of end-of-life magnets
+collected, the share of each rare earth recovered, the share of the 2025 recycling scheme's capacity that
+takes NdFeB magnets: rekit.explore.state.RECYCLING_LEVER, overrides like any deal parameter), a table
+(rekit.explore.panel.recycling_html) of secondary beside primary own-feedstock coverage in the headline year
+and the NdPr oxide (t NdPr oxide) and Dy (t Dy) recovered in 2035 and 2050 for each deal shown, the end uses
+the bottom-up demand basis leaves out (not reported), and a chart of the magnets in use and their end-of-life
+scrap by end use under the demand basis chosen (rekit.figures.recycling.in_use_chart). Hooks: the section
+``rekit-recycling-section``, its numbers ``rekit-recycling-panel`` (``.rekit-recycling``, cells
+``.rekit-primary``, ``.rekit-secondary``, ``.rekit-oxide-recovered``, ``.rekit-dy-recovered``), its chart
+``rekit-stock-figure``.
+
 Stable hooks for browser tests: the whole explorer has the CSS class ``rekit-explorer``; each
 control ``rekit-<name>`` (``rekit-retained-share``, ``rekit-deals``, ``rekit-years``,
 ``rekit-partner-spare``, ``rekit-band``, ``rekit-show-sources`` ...); each deal's checkbox
@@ -54,18 +65,23 @@ import plotly.graph_objects as go
 import traitlets
 
 from rekit.data.dataset import Dataset, load
-from rekit.explore.figure import make_figure, update_figure
-from rekit.explore.panel import panel_html
-from rekit.explore.state import (ALL_PARAMS, OVERRIDABLE, PARAM_SLIDERS, SLIDERS, ExploreError, State, central_values,
-                                 choices, compute, explain, group_title, headline_table, sliders, sources_for,
-                                 structural_envelope)
+from rekit.errors import RekitError
+from rekit.explore.figure import make_figure, stock_figure, update_figure, update_stock_figure
+from rekit.explore.panel import panel_html, recycling_html
+from rekit.explore.state import (ALL_PARAMS, OVERRIDABLE, PARAM_SLIDERS, RECYCLING_LEVER, SLIDERS, ExploreError, State,
+                                 central_values, choices, compute, demand_sources, end_use_titles, explain, group_title,
+                                 headline_table, magnets_in_use, not_reported_end_uses, recycling_run, recycling_table,
+                                 sliders, sources_for, structural_envelope)
 from rekit.model.deals import FRAMINGS, PARAMS, YEARS, DealBook, DealError, load_deals
 from rekit.model.simulation import ModelError, Result
 
-__all__ = ["BAND_DRAWS", "DealPicker", "Explorer", "explore"]
+__all__ = ["BAND_DRAWS", "DealPicker", "Explorer", "LEVER_LABELS", "explore"]
 
 #: The draws "show medians and bands" turns on (when the draws slider is at 0).
 BAND_DRAWS = 200
+#: The recycling section's sliders and their labels (the deal parameters of rekit.explore.state.RECYCLING_LEVER).
+LEVER_LABELS = {"recycling_collection": "collected (share of scrap)", "recycling_recovery": "recovered (share of each RE)",
+                "recycling_share": "share of scheme capacity"}
 
 
 def _css(name: str) -> str:
@@ -170,6 +186,9 @@ class Explorer(w.VBox):
         self.envelope: pd.DataFrame | None = None
         self.envelope_error: str | None = None
         self.same: dict[str, dict[str, str]] = {}
+        self.recycled: pd.DataFrame | None = None
+        self.stocks: pd.DataFrame | None = None
+        self.recycling_error: str | None = None
         self._hold = 0
         self._sources = functools.lru_cache(maxsize=64)(
             lambda deals, basis, demand: sources_for(self.book, self.ds, deals, basis, demand) if deals else [])
@@ -200,6 +219,8 @@ class Explorer(w.VBox):
             label = s.label
             if name == "demand_base":
                 label = self._demand_label(demand)
+            elif name in LEVER_LABELS:
+                label = LEVER_LABELS[name]
             c[name] = w.FloatSlider(value=value, min=s.lo, max=hi, step=s.step, description=label,
                                     readout_format=s.fmt, continuous_update=False, style=style, layout=narrow,
                                     tooltip=s.help)
@@ -225,6 +246,8 @@ class Explorer(w.VBox):
         left = w.VBox([deals_box, c["basis"], c["demand"], c["framing"], c["years"], c["headline_year"], c["draws"]])
         groups: dict[str, list] = {}
         for name in PARAM_SLIDERS:
+            if name in RECYCLING_LEVER:  # in the recycling section
+                continue
             groups.setdefault(PARAMS[name].group, []).append(c[name])
         sections = w.Accordion(children=[w.VBox(g) for g in groups.values()], titles=tuple(map(group_title, groups)),
                                selected_index=None)
@@ -233,7 +256,8 @@ class Explorer(w.VBox):
         self.all_params.add_class("rekit-all-params")
         right = w.VBox([c[n] for n in SLIDERS] + [c["reset"], self.all_params])
         side = w.VBox([w.HBox([c["band"], c["show_sources"]]), self.panel], layout=w.Layout(width="360px"))
-        self.children = [w.HBox([left, right]), w.HBox([self.figure, side])]
+        self.recycling = self._recycling_section(demand)
+        self.children = [w.HBox([left, right]), w.HBox([self.figure, side]), self.recycling]
         self.add_class("rekit-explorer")
 
         for name, ctl in c.items():
@@ -359,7 +383,53 @@ class Explorer(w.VBox):
         self.result, self.table, self.good_state, self.error = result, table, state, None
         self.updates += 1
         self._draw_panel(state)
+        self._update_recycling(state)
         return True
+
+    # -- recycling --------------------------------------------------------------------------
+
+    def _recycling_section(self, demand: str | None) -> w.VBox:
+        """The recycling section: the lever's sliders, its numbers (`recycling_panel`) and the chart of the
+        magnets in use and end-of-life scrap by end use (`stock_figure`)."""
+        try:
+            self.not_reported, self.counted = not_reported_end_uses(self.ds), end_use_titles(self.ds)
+        except RekitError:  # a data folder without the bottom-up tables: the numbers stand without the list
+            self.not_reported, self.counted = {}, {}
+        self.recycling_panel = w.HTML(value=recycling_html(None, int(self.controls["headline_year"].value)),
+                                      layout=w.Layout(width="760px"))
+        self.recycling_panel.add_class("rekit-recycling-panel")
+        self.stock_figure = go.FigureWidget(go.Figure())
+        self.stock_figure.add_class("rekit-stock-figure")
+        head = w.HTML("<b>Recycling</b>: India's NdFeB magnets in use, their end-of-life scrap, and what the 2025 "
+                      "recycling scheme's lever recovers from it (the chart: central values of the demand basis chosen)")
+        lever = w.VBox([self.controls[n] for n in RECYCLING_LEVER])
+        box = w.VBox([head, w.HBox([lever, self.recycling_panel]), self.stock_figure])
+        box.add_class("rekit-recycling-section")
+        return box
+
+    def _update_recycling(self, state: State) -> None:
+        """Recompute the recycling section for `state` (the run to 2050 and the magnets in use); on a model error
+        the section says why and keeps its last chart."""
+        try:
+            run = recycling_run(state, self.book)
+            self.recycled = recycling_table(run, state.headline_year)
+            stocks = magnets_in_use(state, self.book)
+            self.recycling_error = None
+        except (ExploreError, ModelError, DealError) as exc:
+            self.recycling_error = explain(str(exc))
+        else:
+            if self.stocks is None or not stocks.equals(self.stocks):
+                new = stock_figure(stocks, self.counted, self.ds, demand_sources(self.book, self.ds, state.demand),
+                                   str(state.demand or self.book.default_demand))
+                if self.stocks is None:
+                    self.stock_figure.layout = new.layout
+                update_stock_figure(self.stock_figure, new)
+                self.stocks = stocks
+        self.recycling_panel.value = recycling_html(
+            self.recycled, state.headline_year if self.recycling_error is None or self.recycled is None
+            else int(self.recycled["year"].iloc[0]), draws=state.draws,
+            demand=str(state.demand or self.book.default_demand), not_reported=self.not_reported,
+            counted=list(self.counted.values()), message=self.recycling_error, deals=self.deal_names)
 
     def _draw_panel(self, state: State, message: str | None = None) -> None:
         sources = self._sources(tuple(state.deals), state.basis, state.demand)
