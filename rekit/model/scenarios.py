@@ -73,6 +73,8 @@ NATIONAL_INDICATORS = ("ndfeb_alloy_production",)
 QUANTILES = (0.05, 0.5, 0.95)
 #: What low_scenario and high_scenario say where every scenario has the same median.
 ALIKE = "all scenarios alike"
+#: Medians closer than this (relative, or absolute below 1) count as alike in low_scenario/high_scenario.
+ALIKE_RTOL = 1e-9
 #: The pooled draws of the envelope are held in float32 (7 significant digits, more than any
 #: table prints): half the memory, and fresh memory is what the envelope spends its time on.
 POOL_DTYPE = np.float32
@@ -369,7 +371,10 @@ class Grid:
         m, d, y = (a.ravel() for a in np.meshgrid(np.arange(M), np.arange(D), np.arange(Y), indexing="ij"))
         medians = np.where(self._applies()[:, None, :, None], self.quantiles[:, :, 1], np.nan)  # (S, M, D, Y)
         labels = np.array([[sc.label_for(p) for p in self._partners()] for sc in self.scenarios], dtype=object)  # (S, D)
-        alike = (np.nanmax(medians, axis=0) == np.nanmin(medians, axis=0)).ravel()  # no choice moves the median: no end to name
+        hi, lo = np.nanmax(medians, axis=0), np.nanmin(medians, axis=0)
+        # No choice moves the median (to ALIKE_RTOL of its size: sums taken in another order differ in the last
+        # digits): no end to name.
+        alike = (hi - lo <= ALIKE_RTOL * np.maximum(1.0, np.abs(hi))).ravel()
         low = np.where(alike, ALIKE, labels[np.nanargmin(medians, axis=0).ravel(), d])
         high = np.where(alike, ALIKE, labels[np.nanargmax(medians, axis=0).ravel(), d])
         return pd.DataFrame({
