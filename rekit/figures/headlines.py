@@ -16,7 +16,7 @@ from rekit.model.conversions import nd_to_nd2o3
 from rekit.data.dataset import Dataset
 from rekit.data.periods import parse_period
 from rekit.model.deals import DealBook
-from rekit.model.scenarios import ALIKE, DIMENSIONS, Grid, scenarios
+from rekit.model.scenarios import ALIKE, DIMENSIONS, GRID_DIMENSIONS, Grid, Scenario, scenarios
 from rekit.model.simulation import METRICS, Result, canonical
 from rekit.model.supply import concentration_table
 
@@ -72,8 +72,36 @@ FLOW_METRICS = ("production", "exports", "tolled", "domestic", "stocked", "losse
                 "magnets_kept_by_partner", "magnets_domestic", "magnet_demand", "self_sufficiency")
 
 
+#: The flows of flows_table in plain words, without their unit (flow_words adds it).
+FLOW_WORDS = {
+    "production": "Nd in IREL's oxide output",
+    "exports": "Nd exported under the 2012 Toyotsu agreement",
+    "tolled": "Nd sent to the tolling partner",
+    "domestic": "Nd sent to magnet making in India",
+    "stocked": "Nd added to IREL's oxide stock",
+    "losses": "Nd lost in reduction, alloy making and machining",
+    "magnets_returned": "magnets returned by the partner",
+    "magnets_kept_by_partner": "magnets kept by the partner as payment",
+    "magnets_domestic": "magnets made in India from IREL's oxide",
+    "magnet_demand": "India's magnet demand",
+    "self_sufficiency": "own-feedstock coverage of magnet demand",
+}
+
+
+def flow_words(metric: str) -> str:
+    """A flow's row label for readers: its plain words and its unit, ``flow_words("magnets_returned")`` is
+    "magnets returned by the partner (t magnet)"; a ratio or share is "(%)", as the table shows it. A
+    metric not in FLOW_WORDS is named by metric_words."""
+    unit = METRICS[metric][0] if metric in METRICS else ""
+    unit = "%" if unit in ("ratio", "share") else unit
+    words = FLOW_WORDS.get(metric) or metric_words(metric)
+    return f"{words} ({unit})" if unit else words
+
+
 def flows_table(result: Result, deal: str, year: int, envelope: pd.DataFrame | None = None) -> pd.DataFrame:
     """Flows of one deal and year: Nd flows in t Nd (with their Nd2O3 equivalent, the form IREL ships), magnets in t magnet.
+    Rows are named in plain words with their unit (``flow``, see flow_words); the last column, ``metric``,
+    keeps each row's metric name, as `rekit simulate --metric` takes it and a CSV reader matches on it.
     With `envelope` (envelope_of a grid run over these metrics), each flow's structural envelope beside its band
     (``envelope p05``, ``envelope p95``: the p05 and p95 of every structural scenario's draws pooled, in the row's unit)."""
     _pick_year(result, year)
@@ -93,6 +121,8 @@ def flows_table(result: Result, deal: str, year: int, envelope: pd.DataFrame | N
         t["envelope p05"] = env.loc[keep, "envelope_p05"].astype(float).round(2)
         t["envelope p95"] = env.loc[keep, "envelope_p95"].astype(float).round(2)
     t["median as t Nd2O3"] = oxide.map(lambda x: "" if pd.isna(x) else f"{x:.1f}")
+    t["metric"] = t.index
+    t.index = pd.Index([flow_words(m) for m in t.index], name="flow")
     return t
 
 
@@ -163,14 +193,16 @@ def scenario_ends(low: str, high: str, book: DealBook) -> tuple[str, str]:
     words, naming only the choices in which the two ends differ (a choice both ends share is not what
     separates them), e.g. ("IREL's stated ramp (doubling within a year) and the official demand",
     "IREL's plan of 900 t by 2030 and demand as finished-magnet imports only"). Where no structural
-    choice moves the median (ALIKE) both are ALIKE; a label this book does not make is given as it is."""
+    choice moves the median (ALIKE) both are ALIKE. A label with a partner alternative (a deal with
+    partners: Scenario.label_for) has it in words too; a label this book does not make is given as it is."""
     if low == ALIKE or high == ALIKE:
         return ALIKE, ALIKE
-    by_label = {sc.label: sc for sc in scenarios(book)}
-    if low not in by_label or high not in by_label:
+    lo, hi = Scenario.from_label(low, book), Scenario.from_label(high, book)
+    if lo is None or hi is None:
         return low, high
-    lo, hi = by_label[low], by_label[high]
-    dims = [d for d in DIMENSIONS if getattr(lo, d) != getattr(hi, d)] or list(DIMENSIONS)
+    partnered = "partner=" in low or "partner=" in high
+    shown = GRID_DIMENSIONS if partnered else DIMENSIONS
+    dims = [d for d in shown if getattr(lo, d) != getattr(hi, d)] or list(shown)
     return (_and([choice_words(d, getattr(lo, d)) for d in dims]),
             _and([choice_words(d, getattr(hi, d)) for d in dims]))
 

@@ -150,7 +150,7 @@ def test_flows_table_puts_each_flows_envelope_beside_its_band(book):
                         "envelope_p95": [100.0 + i for i in range(len(metrics))], "low_scenario": ALIKE, "high_scenario": ALIKE})
     t = headlines.flows_table(result, "toll_japan", 2030, envelope=env)
     assert t["envelope p05"].tolist() == [float(i) for i in range(len(metrics))]
-    assert t.loc["tolled", "envelope p95"] == 102.0  # tolled is the third flow: 100 + 2
+    assert t.set_index("metric").loc["tolled", "envelope p95"] == 102.0  # tolled is the third flow: 100 + 2
     with pytest.raises(KeyError, match="the envelope has no losses for toll_japan in 2030"):
         headlines.flows_table(result, "toll_japan", 2030, envelope=env[env["metric"] != "losses"])
 

@@ -65,7 +65,7 @@ def test_flows_table_gives_the_oxide_equivalent_of_nd_flows():
 
     ds = load()
     res = simulate(load_deals(ds=ds), ["toll_japan"], years=(2024, 2030), draws=0)
-    t = flows_table(res, "toll_japan", 2030)
+    t = flows_table(res, "toll_japan", 2030).set_index("metric")  # rows by metric name, not their words
     tolled = t.loc["tolled"]
     assert float(tolled["median as t Nd2O3"]) == pytest.approx(tolled["median"] / ND_PER_ND2O3, abs=0.06)
     assert t.loc["magnet_demand", "median as t Nd2O3"] == ""  # magnets are not converted
