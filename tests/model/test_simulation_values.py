@@ -307,3 +307,11 @@ def test_scheme_capacity_by_year_and_draw_for_the_second_deal():
     assert ox.shape == other.shape == (2, 3, 2)
     assert not ox[0].any() and not other.any()
     np.testing.assert_allclose(ox[1], [[0.0, 0.0], [500.0, 1000.0], [300.0, 600.0]])  # 1000 x 0.5, 1000 x 1; 600 x 0.5, 600 x 1
+
+
+def test_scheme_capacity_of_a_single_year():
+    # one plant, a step on 1 January 2027: 1000 t x 0.8 in 2027 (the year's own integral, 1, not two years')
+    first = np.full((1, 1, 1), 2027 - SCHEME_BIDS_OPENED)
+    one = np.ones((1, 1, 1))
+    ox, other = scheme_capacity(np.array([2027]), one, one, [one * 1000], [first], [one * 0], [one * 0.8])
+    assert ox.shape == (1, 1, 1) and ox[0, 0, 0] == pytest.approx(800.0) and other[0, 0, 0] == 0.0
