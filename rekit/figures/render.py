@@ -10,7 +10,9 @@ Each figure is emitted as one display bundle with:
   The reports load ``plotly.min.js`` once, from a file beside them (`write_plotlyjs`); a page
   without it loads ``plotly.min.js`` from its own folder (so plain ``jupyter nbconvert`` output
   placed beside that file works too). No plotly.js is inlined and nothing is fetched from the web.
-* ``text/plain`` - a one-line summary (title and traces) that nbval compares and terminals show.
+* ``text/plain`` - a one-line summary (title and traces) and, on the next line, the chart's text
+  description (``layout.meta.alt``, rekit.figures.charts: what it shows and its main numbers), which
+  nbval compares and terminals show: a stored chart whose numbers change fails the notebook check.
 
 The div id is derived from a hash of the figure's JSON (plus a per-kernel counter for repeats of
 the same figure), never random, and trace ``uid``s are removed, so re-running a notebook gives the
@@ -69,7 +71,10 @@ def _summary(fig: dict) -> str:
         title = title.get("text")
     kinds = Counter(str(t.get("type", "scatter")) for t in fig.get("data", []) or [] if isinstance(t, dict))
     traces = ", ".join(f"{n} {k}" for k, n in kinds.items()) or "no traces"
-    return f"<Figure {title!r}: {traces}>" if title else f"<Figure: {traces}>"
+    line = f"<Figure {title!r}: {traces}>" if title else f"<Figure: {traces}>"
+    meta = layout.get("meta")
+    alt = meta.get("alt") if isinstance(meta, dict) else None
+    return f"{line}\n{alt}" if isinstance(alt, str) and alt else line
 
 
 _CSS_SIZE = re.compile(r"\d{1,5}(\.\d{1,3})?(px|%|em|rem|vh|vw)?")
