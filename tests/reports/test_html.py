@@ -9,14 +9,13 @@ import html
 import json
 import re
 import shutil
-from pathlib import Path
 
 import nbformat
 import pytest
 
 from rekit.data.dataset import load
 from rekit.figures import charts
-from rekit.figures.render import MIME, RekitRenderer
+from rekit.figures.render import RekitRenderer
 from rekit.model.deals import load_deals
 from rekit.model.simulation import simulate
 from rekit.paths import BUNDLED_DATA
@@ -94,7 +93,8 @@ def test_each_chart_gets_a_description_numbered_sources_and_its_csv(rendered):
     r, figs = rendered["r"], rendered["figs"]
     page = r.page
     assert page.count('role="img"') == 2
-    labels = [html.unescape(a) for a in re.findall(r'role="img"[^>]*aria-label="([^"]*)"|aria-label="([^"]*)"[^>]*role="img"', page) for a in a if a]
+    pairs = re.findall(r'role="img"[^>]*aria-label="([^"]*)"|aria-label="([^"]*)"[^>]*role="img"', page)
+    labels = [html.unescape(a) for pair in pairs for a in pair if a]
     assert figs[0].layout.meta["alt"] in labels and figs[1].layout.meta["alt"] in labels
     assert re.search(r'download="" href="story.chart-1.csv"', page) and re.search(r'download="" href="story.chart-2.csv"', page)
     assert '<a href="#src-1">[1]</a>' in page
@@ -162,31 +162,8 @@ def test_landing_page_has_a_card_per_story_with_its_finding(rendered, tmp_path):
     assert (out / "story.chart-1.csv").exists() and (out / "story.ipynb").exists()
 
 
-@pytest.mark.parametrize("fmt", ["text", "short", "bibtex"])
-def test_cite_a_source_and_the_kit(fmt):
-    ds = load()
-    sid = "usgs_mcs_2026"
-    text = citation.cite(sid, fmt, ds=ds)
-    assert "U.S. Geological Survey" in text  # the publisher, in every format
-    kit = citation.cite(fmt=fmt, kit=True)
-    assert "rekit" in kit
-    if fmt == "bibtex":
-        assert text.startswith("@online{usgs_mcs_2026,\n") and kit.startswith("@software{rekit")
-
-
-def test_unknown_citation_format_and_source_are_refused_with_what_is_allowed():
-    with pytest.raises(citation.CitationError, match="unknown citation format 'apa'; allowed: text, short, bibtex"):
-        citation.cite("usgs_mcs_2026", "apa")
-    with pytest.raises(citation.CitationError, match="unknown source 'nope'"):
-        citation.cite("nope", "text")
-    with pytest.raises(citation.CitationError, match="--kit"):
-        citation.cite(None)
-
-
-def test_only_http_links():
-    assert citation.is_web_link("https://www.usgs.gov/x") and citation.is_web_link("http://a.b/")
-    for bad in ("javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "ftp://x", "", None):
-        assert not citation.is_web_link(bad)
+# (Citing a source or the kit, refusals and web links: tests/reports/test_citation_values.py, hand-written
+# sources; `rekit cite` on the bundled data: tests/reports/test_cli_v2.py and tests/cli/test_bad_input.py.)
 
 
 def test_citation_cff_names_the_kit_and_its_version():
