@@ -224,7 +224,8 @@ def test_a_run_too_large_is_refused_with_the_estimate_the_limit_and_what_fits(mo
 
 def test_the_memory_estimate_covers_a_real_run():
     """The peak tracemalloc sees for simulate + summary stays within PEAK_BYTES_PER_CELL a cell: the
-    estimate is an upper bound (how far below it a run stays depends on numpy and the model, not asserted)."""
+    estimate is an upper bound (how far below it a run stays depends on numpy and the model, not asserted:
+    benchmarks/bench_memory.py measures it)."""
     from rekit.data.dataset import load
     from rekit.model.deals import load_deals
     from rekit.model.simulation import simulate
