@@ -142,13 +142,14 @@ def metric_words(metric: str) -> str:
 def band_sentence(result: Result, metric: str, year: int, fmt: str = ".2f") -> str:
     """Each deal's median `metric` in `year` with its p05–p95 band, in words and with its unit (none for a
     ratio or share), from the result: "In 2030, magnets India gets from its own oxide: 558 t magnet under
-    toll_japan (p05–p95 443–690), in the chosen scenario (production basis output, demand basis official)."."""
+    toll_japan (p05–p95 443–690), in the chosen scenario (IREL's measured output and the official demand)."; the
+    scenario's choices in plain words (choice_words)."""
     t = metric_table(result, metric, year, digits=12)
     unit, what = METRICS[metric][0], metric_words(metric)
     unit = "" if unit in ("ratio", "share") else f" {unit}"  # a ratio's number is its own unit
     parts = [f"{t.loc[d, 'median']:{fmt}}{unit} under {d} (p05–p95 {t.loc[d, 'p05']:{fmt}}–{t.loc[d, 'p95']:{fmt}})"
              for d in t.index]
-    chosen = f"production basis {result.basis}" + (f", demand basis {result.demand}" if result.demand else "")
+    chosen = _and([choice_words("production", result.basis)] + ([choice_words("demand", result.demand)] if result.demand else []))
     return f"In {year}, {what}: " + "; ".join(parts) + f", in the chosen scenario ({chosen})."
 
 

@@ -120,7 +120,7 @@ def test_band_sentence_states_the_median_and_band_in_the_metrics_words():
     # 2031: scheme 0.20 in all three draws, none 0; a ratio is written without its unit
     assert headlines.band_sentence(known_result(), "self_sufficiency", 2031) == (
         "In 2031, own-feedstock coverage: 0.20 under scheme (p05–p95 0.20–0.20); 0.00 under none (p05–p95 0.00–0.00), "
-        "in the chosen scenario (production basis output).")
+        "in the chosen scenario (IREL's measured output).")
 
 
 def test_envelope_of_names_no_end_where_the_scenarios_agree_to_rounding(book):

@@ -78,3 +78,11 @@ def test_the_envelope_sentence_for_a_deal_with_partners_has_no_ids(book):
 
 def test_ends_alike_stay_alike_with_partners(book):
     assert headlines.scenario_ends(ALIKE, ALIKE, book) == (ALIKE, ALIKE)
+
+
+def test_the_band_sentence_names_the_chosen_scenario_in_words(book):
+    # central values (draws=0): p05, median and p95 are one number, so only the words are checked here
+    result = simulate(book, ["toll_japan"], years=(2024, 2030), draws=0, basis="output", demand="official")
+    text = headlines.band_sentence(result, "magnets_own", 2030, fmt=",.0f")
+    assert text.endswith(", in the chosen scenario (IREL's measured output and the official demand).")
+    assert "basis" not in text
