@@ -313,15 +313,29 @@ def secondary_feed(inp: Mapping[str, np.ndarray], years, mix, recover: bool = Tr
     content = {"Nd": w * c_nd / f_ox, "Pr": w * c_pr / f_ox, "Dy": first("w_dy"), "Tb": first("w_tb")}
     shape = (D, dem.shape[1])
     names = [m[0] for m in mix]
-    x = np.broadcast_to(eol, (D, *eol.shape))  # (D, N, U, Y)
-    # shares per (deal, draw) carry a trailing axis so that they line up with (deal, draw, end use, year)
-    r = recycle(x, names, yrs, {e: np.broadcast_to(c, shape)[..., None] for e, c in content.items()},
-                {u: np.broadcast_to(col, shape) for u in names}, np.broadcast_to(dis, shape)[..., None],
-                {e: np.broadcast_to(rec, shape)[..., None] for e in ELEMENTS}, recycling_capacity(yrs, share, ramp_y))
-    out = {"eol": eol.sum(axis=1).T[None], "use_stock": stock.sum(axis=1).T[None],
-           "sec_oxide": r.ndpr_oxide().transpose(0, 2, 1), "sec_dy": r.recovered["Dy"].transpose(0, 2, 1),
-           "sec_tb": r.recovered["Tb"].transpose(0, 2, 1),
-           "recycling_capacity": recycling_capacity(yrs, share, ramp_y).transpose(0, 2, 1)}
+    capacity = recycling_capacity(yrs, share, ramp_y)  # (D, N, Y), checks every deal's share and ramp
+    # A deal whose recycling_share is 0 in every draw has no capacity: nothing is processed and every recovered
+    # flow is 0 (recycle() gives f = 0 or, with no scrap, f = 1 on 0 t). Only the deals with capacity go through
+    # the chain, row by row as before (its arithmetic is elementwise in the deal), the others get those zeros.
+    on = np.broadcast_to(share > 0, shape).any(axis=-1)
+    rows = np.flatnonzero(on)
+
+    def pick(a) -> np.ndarray:  # the rows of the deals with capacity, (len(rows), N)
+        return np.broadcast_to(a, shape)[rows]
+
+    for what, a in (("collection rate", col), ("dismantling rate", dis), ("recovery rate", rec), *content.items()):
+        check_rate(a, what if what not in content else f"content of {what} (t {what} per t magnet)")  # every deal's, as recycle() does
+    sec = {k: np.zeros((D, len(yrs), dem.shape[1])) for k in ("sec_oxide", "sec_dy", "sec_tb")}
+    if rows.size:
+        x = np.broadcast_to(eol, (rows.size, *eol.shape))  # (deals with capacity, N, U, Y)
+        # shares per (deal, draw) carry a trailing axis so that they line up with (deal, draw, end use, year)
+        r = recycle(x, names, yrs, {e: pick(c)[..., None] for e, c in content.items()}, {u: pick(col) for u in names},
+                    pick(dis)[..., None], {e: pick(rec)[..., None] for e in ELEMENTS}, capacity[rows])
+        sec["sec_oxide"][rows] = r.ndpr_oxide().transpose(0, 2, 1)
+        sec["sec_dy"][rows] = r.recovered["Dy"].transpose(0, 2, 1)
+        sec["sec_tb"][rows] = r.recovered["Tb"].transpose(0, 2, 1)
+    out = {"eol": eol.sum(axis=1).T[None], "use_stock": stock.sum(axis=1).T[None], **sec,
+           "recycling_capacity": capacity.transpose(0, 2, 1)}
     return out
 
 
