@@ -64,6 +64,16 @@ def test_element_in_its_oxide(element, expected):
     assert element_in_oxide(element) == pytest.approx(expected, rel=1e-12)
 
 
+def test_the_named_factors_are_the_elements_in_their_oxides():
+    from rekit.model import conversions as c
+
+    # the same hand-worked ratios as above, to 4 digits: 0.8574, 0.8277, 0.8713, 0.8502
+    assert [round(f, 4) for f in (c.ND_PER_ND2O3, c.PR_PER_PR6O11, c.DY_PER_DY2O3, c.TB_PER_TB4O7)] == \
+        [0.8574, 0.8277, 0.8713, 0.8502]
+    assert c.ND_PER_ND2O3 == pytest.approx(288.484 / 336.481, rel=1e-12)
+    assert c.PR_PER_PR6O11 == pytest.approx(845.44596 / 1021.43496, rel=1e-12)
+
+
 def test_ndpr_oxide_split():
     # 22% Pr6O11 by mass: Nd 0.78 x 0.85736 = 0.66874 t, Pr 0.22 x 0.82770 = 0.18209 t per t oxide
     nd, pr = ndpr_oxide_split(0.22)

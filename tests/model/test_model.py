@@ -48,20 +48,7 @@ def central(deal, metric, year, **kw):
     return float(res.at(metric, deal, year)[0])
 
 
-def test_stoichiometric_factors_from_atomic_weights():
-    from rekit.model import conversions as c
-
-    # Nd2O3: 2*144.242 / (2*144.242 + 3*15.999) = 288.484 / 336.481 = 0.85736
-    assert c.ND_PER_ND2O3 == pytest.approx(288.484 / 336.481) and round(c.ND_PER_ND2O3, 4) == 0.8574
-    # Pr6O11: 6*140.90766 / (6*140.90766 + 11*15.999) = 845.44596 / 1021.43496 = 0.82770
-    assert c.PR_PER_PR6O11 == pytest.approx(845.44596 / 1021.43496) and round(c.PR_PER_PR6O11, 4) == 0.8277
-    # Dy2O3: 2*162.5 / (2*162.5 + 3*15.999) = 325.0 / 372.997 = 0.87132
-    assert c.DY_PER_DY2O3 == pytest.approx(325.0 / 372.997) and round(c.DY_PER_DY2O3, 4) == 0.8713
-    # Tb4O7: 4*158.925354 / (4*158.925354 + 7*15.999) = 635.701416 / 747.694416 = 0.85022
-    assert c.TB_PER_TB4O7 == pytest.approx(635.701416 / 747.694416) and round(c.TB_PER_TB4O7, 4) == 0.8502
-    # NdPr oxide with 22% Pr6O11: Nd 0.78*0.85736 = 0.66874, Pr 0.22*0.82770 = 0.18209
-    nd, pr = c.ndpr_oxide_split(0.22)
-    assert nd == pytest.approx(0.78 * 288.484 / 336.481) and pr == pytest.approx(0.22 * 845.44596 / 1021.43496)
+# (The stoichiometric factors from the atomic weights: tests/model/test_conversions.py.)
 
 
 def test_three_tonnes_of_magnet_per_tonne_of_oxide_is_never_exceeded():
