@@ -456,3 +456,30 @@ def test_a_deal_naming_partner_companies_chooses_among_their_capacities():
     assert fs["partner_alternative"] == partner_factor(book(), ["toll_japan"])
     assert fs["partner_alternative"].structural and fs["partner_alternative"].group == "partner_alternative"
     assert "partner_alternative" not in by_name(book(), ["plain"], "capacity", "official", "chain")
+
+
+def test_the_partner_factor_carries_each_alternatives_capacity():
+    from rekit.data.dataset import load
+    from rekit.model.scenarios import partner_alternatives
+    from rekit.model.sensitivity import partner_factor
+
+    f = partner_factor(book(), ["plain", "toll_japan"])
+    alts = partner_alternatives(book(), "toll_japan", load())
+    assert f.choices == tuple(a for a in ("plants", "home", "national") if a in alts)
+    assert f.capacities == (("toll_japan", tuple(alts[a].capacity for a in f.choices)),)
+    assert partner_factor(book(), ["plain"]) is None
+
+
+def test_two_inputs_of_equal_weight_share_the_third_place():
+    """y = 8·a + 4·b + c + d: a and b are in every resample's top three, c and d (equal ST, about 1/82 each)
+    take the third place by turns: each in some resamples, not all, the four shares summing to 3."""
+    from SALib.sample import sobol as sobol_sampler
+
+    facs = [Factor(k, "g", (sched(("obs:x", 0.0, 2.0)),)) for k in "abcd"]
+    problem = {"num_vars": 4, "names": list("abcd"), "bounds": [[0.0, 1.0]] * 4}
+    X = sobol_sampler.sample(problem, 256, calc_second_order=False, seed=0)
+    y = 8 * X[:, 0] + 4 * X[:, 1] + X[:, 2] + X[:, 3]
+    t = _one_year(problem, "sobol", X, y, problem["names"], {f.name: [f] for f in facs}, 0, 40).set_index("parameter")
+    assert t.loc["a", "top3_share"] == 1.0 and t.loc["b", "top3_share"] == 1.0
+    assert 0.0 < t.loc["c", "top3_share"] < 1.0 and 0.0 < t.loc["d", "top3_share"] < 1.0
+    assert t["top3_share"].sum() == pytest.approx(3.0)
