@@ -43,7 +43,7 @@ The last stage's older measure, `china_share_magnet`, counts only imported finis
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -106,13 +106,33 @@ def returned_heavy_china(fl: Mapping[str, np.ndarray], chi: Mapping[str, np.ndar
     return fl["returned"] * fl["w_h"] * chi["partner"]
 
 
-def stage_masses(fl: Mapping[str, np.ndarray], chi: Mapping[str, np.ndarray] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+def stage_masses(fl: Mapping[str, np.ndarray], chi: Mapping[str, np.ndarray] | None = None,
+                 shared: dict | None = None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Stage -> (Chinese mass, all mass), t of the stage's material (oxide, metal, heavy) or t rare-earth element (magnet).
 
     The module's docstring gives each definition. `fl` holds the run's flows: u1..u4, G, HIm, HI,
     returned, magnet_imports, f_ox, eta_metal, w_ndpr, w_h, heavy_china_share and the China
     shares and cuts; the returned magnets' Chinese Dy+Tb as returned_heavy_china gives it.
+    `shared` (a dict, empty at first) keeps every term but those of the magnet imports M, which
+    alone follow the demand: runs that differ only in their demand (rekit.model.simulation.with_demand)
+    pass the same dict and compute the rest once, with the same arithmetic, so the same numbers.
     """
+    fixed = demand_free_terms(fl, chi, shared)
+    M = fl["magnet_imports"]
+    mag_china = fixed["made_returned_china"] + M * fixed["import_china"]
+    mag_all = (fixed["made_returned"] + M) * fixed["w"]
+    return {**fixed["stages"], "magnet": (mag_china, mag_all)}
+
+
+def demand_free_terms(fl: Mapping[str, np.ndarray], chi: Mapping[str, np.ndarray] | None = None,
+                      shared: dict | None = None) -> dict:
+    """stage_masses' terms that no demand flow enters: "stages", the oxide, metal and heavy stages as
+    stage_masses gives them; "made_returned_china", the Chinese element mass (t) in the magnets made in
+    India and returned, G·(w_NdPr·χ_metal + w_h·χ_heavy) + R_China; "import_china", that in a t of
+    imported magnet, χ_mag·(w_NdPr + w_h) + (1 − χ_mag)·w_h·χ_p; "made_returned", G + R (t magnet);
+    "w", w_NdPr + w_h. Kept in `shared` (filled when empty, read as it is when not)."""
+    if shared:
+        return shared
     chi = chi or fractions(fl)
     own, imp_ox = fl["u1"] + fl["u2"], fl["u3"]
     yield_ox = fl["f_ox"] * fl["eta_metal"]
@@ -121,15 +141,16 @@ def stage_masses(fl: Mapping[str, np.ndarray], chi: Mapping[str, np.ndarray] | N
     metal_china = ox_china * yield_ox + fl["u4"] * chi["metal"]
     HI, HIm = fl["HI"], fl["HIm"]
     heavy_china = HIm * chi["heavy"] + (HI - HIm) * fl["heavy_china_share"]
-    G, M = fl["G"], fl["magnet_imports"]
+    G = fl["G"]
     R = fl["returned"]
     w_n, w_h = fl["w_ndpr"], fl["w_h"]
     r_heavy_china = returned_heavy_china(fl, chi)
-    mag_china = (G * (w_n * _div(metal_china, metal_all) + w_h * _div(heavy_china, HI)) + r_heavy_china
-                 + M * (chi["magnet"] * (w_n + w_h) + (1 - chi["magnet"]) * w_h * chi["partner"]))
-    mag_all = (G + R + M) * (w_n + w_h)
-    return {"oxide": (ox_china, own + imp_ox), "metal": (metal_china, metal_all), "heavy": (heavy_china, HI),
-            "magnet": (mag_china, mag_all)}
+    out = shared if shared is not None else {}
+    out.update({"stages": {"oxide": (ox_china, own + imp_ox), "metal": (metal_china, metal_all), "heavy": (heavy_china, HI)},
+                "made_returned_china": G * (w_n * _div(metal_china, metal_all) + w_h * _div(heavy_china, HI)) + r_heavy_china,
+                "import_china": chi["magnet"] * (w_n + w_h) + (1 - chi["magnet"]) * w_h * chi["partner"],
+                "made_returned": G + R, "w": w_n + w_h})
+    return out
 
 
 def china_shares(fl: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -215,5 +236,5 @@ def origin_residuals(fl: Mapping[str, np.ndarray]) -> dict[tuple[str, str], np.n
     return out
 
 
-__all__ = ["ORIGINS", "china_fraction", "china_shares", "fractions", "origin_flows", "origin_residuals", "pipeline_china",
-           "returned_heavy_china", "stage_masses"]
+__all__ = ["ORIGINS", "china_fraction", "china_shares", "demand_free_terms", "fractions", "origin_flows", "origin_residuals",
+           "pipeline_china", "returned_heavy_china", "stage_masses"]

@@ -51,6 +51,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from collections.abc import Mapping as MappingABC
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -617,7 +618,12 @@ def scheme_capacity(yrs, beneficiaries, oxide_beneficiaries, allocation, first_s
 
 
 class Flows(dict):
-    """The flows, stocks and factors of a run (arrays broadcastable to (D, Y, N)); derived ones computed when first read."""
+    """The flows, stocks and factors of a run (arrays broadcastable to (D, Y, N)); derived ones computed when first read.
+
+    `origin_shared` (an attribute, not a flow): a dict the Flows of one run under several demand bases share, in
+    which the traced origin keeps the terms no demand flow enters (rekit.model.origin.demand_free_terms)."""
+
+    origin_shared: dict | None = None
 
     def __missing__(self, key: str) -> Derived:
         if key not in DERIVED:
@@ -633,8 +639,9 @@ def _prev(a: np.ndarray, first: np.ndarray) -> np.ndarray:
     return np.concatenate([np.broadcast_to(first, (D, N))[:, None], a[:, :-1]], axis=1)
 
 
-#: A derived flow: an array, or (origin_masses) stage -> (Chinese, all) masses.
-Derived = np.ndarray | dict[str, tuple[np.ndarray, np.ndarray]]
+#: A derived flow: an array, or (origin_masses) stage -> (Chinese, all) masses, or (origin_terms) the traced
+#: origin's terms that no demand flow enters.
+Derived = np.ndarray | dict[str, tuple[np.ndarray, np.ndarray]] | dict[str, Any]
 
 #: Flows computed from others when a metric or a check first needs them.
 DERIVED: dict[str, Callable[[Flows], Derived]] = {
@@ -657,7 +664,8 @@ DERIVED: dict[str, Callable[[Flows], Derived]] = {
     "a_h": lambda f: 1 - f["heavy_china_share"] * f["shock_cut_heavy"] * f["shock_frac"],
     "a_mag": lambda f: 1 - f["magnet_china_share"] * f["shock_cut_magnet"] * f["shock_frac"],
     "a_p": lambda f: 1 - f["partner_heavy_china"] * f["shock_cut_heavy"] * f["shock_frac"],
-    "origin_masses": lambda f: origin.stage_masses(f),  # stage -> (Chinese, all), rekit.model.origin
+    "origin_masses": lambda f: origin.stage_masses(f, shared=f.origin_shared),  # stage -> (Chinese, all), rekit.model.origin
+    "origin_terms": lambda f: origin.demand_free_terms(f, shared=f.origin_shared),  # what of them no demand enters
     "pipeline_heavy_china_prev": lambda f: _prev(f["pipeline_heavy_china"], f["PL0"] if "PL0" in f else np.zeros(1)),
 }
 
@@ -1103,6 +1111,13 @@ def _origin_masses(fl: Flows) -> dict:
         return fl["origin_masses"]
 
 
+def _origin_stages(fl: Flows) -> dict:
+    """The traced oxide, metal and heavy stages' (Chinese, all) masses, which no demand flow enters (so the
+    metrics from them are the same under every demand basis: rekit.model.scenarios.demand_dependent)."""
+    with _ORIGIN_LOCK:
+        return fl["origin_terms"]["stages"]
+
+
 def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
     c, own_oxide = fl["c_nd"], fl["own_oxide"]  # demand (ox_need) is read only by the metrics that use it (scenarios.demand_dependent)
     m: dict[str, Callable[[], metrics.ArrayLike]] = {
@@ -1151,9 +1166,9 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
         "china_share_magnet": lambda: metrics.china_share(_div(fl["magnet_imports"] * fl["ch_mag"], fl["a_mag"]),
                                                           fl["G"] + fl["returned"] + fl["magnet_imports"]),
         "china_share_heavy": lambda: metrics.china_share(_div(fl["HIm"] * fl["ch_h"], fl["a_h"]), fl["HI"]),
-        "china_share_oxide_traced": lambda: metrics.china_share(*_origin_masses(fl)["oxide"]),
-        "china_share_metal_traced": lambda: metrics.china_share(*_origin_masses(fl)["metal"]),
-        "china_share_heavy_traced": lambda: metrics.china_share(*_origin_masses(fl)["heavy"]),
+        "china_share_oxide_traced": lambda: metrics.china_share(*_origin_stages(fl)["oxide"]),
+        "china_share_metal_traced": lambda: metrics.china_share(*_origin_stages(fl)["metal"]),
+        "china_share_heavy_traced": lambda: metrics.china_share(*_origin_stages(fl)["heavy"]),
         "china_share_magnet_traced": lambda: metrics.china_share(*_origin_masses(fl)["magnet"]),
     }
     return np.asarray(m[name]())  # the metrics' functions give arrays for arrays; asarray neither copies nor converts them
@@ -1234,11 +1249,13 @@ def simulate_demands(book: DealBook, deals: Iterable[str], demands: Sequence[str
     if check:
         check_origin_balance(fl, names, yrs)
     out = []
+    shared: dict = {}  # the traced origin's terms no demand enters, computed once for every basis (Flows.origin_shared)
     for i, (dem, path) in enumerate(zip(dems, paths, strict=True)):
         f = with_recycling(fl if i == 0 else with_demand(fl, path), yrs, end_use_mix(book, dem))
         if check and f is not fl and "G_sec" in f:
             check_mass_balance(f, names, yrs)
         f = crop(f, int(shown[0]) - START, int(shown[-1]) - START + 1)
+        f.origin_shared = shared  # every basis's flows cropped alike, so the shared terms have their shape
         out.append(Result(names, shown, Arrays(f), b.name, n, seed, dem.name, f, framing))
     return out
 

@@ -16,6 +16,7 @@ import numpy as np
 from rekit.model import recycling
 from rekit.model.conversions import ELEMENTS, ND_PER_ND2O3, PR_PER_PR6O11
 from rekit.model.deals import load_deals
+from rekit.model.scenarios import demand_dependent
 from rekit.model.simulation import METRICS, end_use_mix, simulate, simulate_demands
 from rekit.model.stocks_in_use import Lifetime, inflow_driven
 
@@ -90,3 +91,20 @@ def test_a_deal_with_recycling_off_gives_the_same_frame_alone_or_beside_one_with
         for m in METRICS:
             a2, a1 = np.broadcast_to(r2.arrays[m], (3, 17, 30)), np.broadcast_to(r1.arrays[m], (2, 17, 30))
             assert np.array_equal(a2[[0, 2]], a1), (r1.demand, m)
+
+
+def test_the_traced_origin_shares_its_demand_free_terms_across_demand_bases():
+    """Every traced share under each demand basis equals its own simulate()'s; the oxide, metal and heavy stages
+    read no demand flow (so the grid reads their quantiles once), the magnets (imports M follow demand) do."""
+    b = book()
+    deals = ["toll_japan", "repm_scheme", "china_suspension_lapse"]
+    traced = [m for m in METRICS if m.endswith("_traced")]
+    got = simulate_demands(b, deals, list(b.demands), years=(2027, 2036), draws=25, seed=3)
+    assert len({id(r.flows.origin_shared) for r in got}) == 1
+    for r in got:
+        want = simulate(b, deals, years=(2027, 2036), draws=25, seed=3, demand=r.demand)
+        assert want.flows.origin_shared is not r.flows.origin_shared
+        for m in traced:
+            assert np.array_equal(r.arrays[m], want.arrays[m]), (r.demand, m)
+    dependent = demand_dependent(b, deals, traced, (2027, 2036))
+    assert dependent == {"china_share_magnet_traced"}
