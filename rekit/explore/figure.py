@@ -208,6 +208,7 @@ def update_stock_figure(fig: go.Figure, new: go.Figure) -> None:
                            line=t.line, showlegend=t.showlegend)
         else:
             fig.data = ()
+            fig.update_layout(new.layout)  # the subplots' axes, where the figure had none
             fig.add_traces(list(new.data))  # each trace keeps its axes (xaxis, yaxis) from in_use_chart
         fig.layout.title = new.layout.title
         fig.layout.annotations = new.layout.annotations

@@ -52,6 +52,7 @@ from __future__ import annotations
 import os
 
 import functools
+import json
 import hashlib
 import re
 from contextlib import contextmanager
@@ -390,7 +391,9 @@ class Explorer(w.VBox):
 
     def _recycling_section(self, demand: str | None) -> w.VBox:
         """The recycling section: the lever's sliders, its numbers (`recycling_panel`) and the chart of the
-        magnets in use and end-of-life scrap by end use (`stock_figure`)."""
+        magnets in use and end-of-life scrap by end use (`stock_figure`, a plotly Figure, shown by the ipywidgets
+        Output `stock_view` through plotly's own renderer of its JSON mime type: one more FigureWidget would send
+        the page a second copy of plotly.js to load, and anywidget gives up on a model that takes over 2 s)."""
         try:
             self.not_reported, self.counted = not_reported_end_uses(self.ds), end_use_titles(self.ds)
         except RekitError:  # a data folder without the bottom-up tables: the numbers stand without the list
@@ -398,14 +401,39 @@ class Explorer(w.VBox):
         self.recycling_panel = w.HTML(value=recycling_html(None, int(self.controls["headline_year"].value)),
                                       layout=w.Layout(width="760px"))
         self.recycling_panel.add_class("rekit-recycling-panel")
-        self.stock_figure = go.FigureWidget(go.Figure())
-        self.stock_figure.add_class("rekit-stock-figure")
+        self.stock_figure = self._stock_chart(self.read_state()) or go.Figure()
+        self.stock_view = w.Output()
+        self.stock_view.add_class("rekit-stock-figure")
+        self._show_stocks()
         head = w.HTML("<b>Recycling</b>: India's NdFeB magnets in use, their end-of-life scrap, and what the 2025 "
                       "recycling scheme's lever recovers from it (the chart: central values of the demand basis chosen)")
         lever = w.VBox([self.controls[n] for n in RECYCLING_LEVER])
-        box = w.VBox([head, w.HBox([lever, self.recycling_panel]), self.stock_figure])
+        box = w.VBox([head, w.HBox([lever, self.recycling_panel]), self.stock_view])
         box.add_class("rekit-recycling-section")
         return box
+
+    def _stock_chart(self, state: State) -> go.Figure | None:
+        """The chart of the magnets in use for `state` (None when the model cannot give it; the section says why);
+        keeps the stocks drawn in `stocks`."""
+        try:
+            stocks = magnets_in_use(state, self.book)
+        except (ExploreError, ModelError, DealError) as exc:
+            self.recycling_error = explain(str(exc))
+            return None
+        if self.stocks is not None and stocks.equals(self.stocks):
+            return None
+        self.stocks = stocks
+        return stock_figure(stocks, self.counted, self.ds, demand_sources(self.book, self.ds, state.demand),
+                            str(state.demand or self.book.default_demand))
+
+    def _show_stocks(self) -> None:
+        """Show `stock_figure` in `stock_view`: its JSON under plotly's mime type (drawn by plotly's renderer in
+        JupyterLab and Voilà) and its description as text."""
+        fig = self.stock_figure
+        meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+        self.stock_view.outputs = ({"output_type": "display_data", "metadata": {},
+                                    "data": {"application/vnd.plotly.v1+json": json.loads(fig.to_json()),
+                                             "text/plain": str(meta.get("alt", "magnets in use"))}},)
 
     def _update_recycling(self, state: State) -> None:
         """Recompute the recycling section for `state` (the run to 2050 and the magnets in use); on a model error
@@ -413,18 +441,14 @@ class Explorer(w.VBox):
         try:
             run = recycling_run(state, self.book)
             self.recycled = recycling_table(run, state.headline_year)
-            stocks = magnets_in_use(state, self.book)
             self.recycling_error = None
         except (ExploreError, ModelError, DealError) as exc:
             self.recycling_error = explain(str(exc))
         else:
-            if self.stocks is None or not stocks.equals(self.stocks):
-                new = stock_figure(stocks, self.counted, self.ds, demand_sources(self.book, self.ds, state.demand),
-                                   str(state.demand or self.book.default_demand))
-                if self.stocks is None:
-                    self.stock_figure.layout = new.layout
+            new = self._stock_chart(state)
+            if new is not None:
                 update_stock_figure(self.stock_figure, new)
-                self.stocks = stocks
+                self._show_stocks()
         self.recycling_panel.value = recycling_html(
             self.recycled, state.headline_year if self.recycling_error is None or self.recycled is None
             else int(self.recycled["year"].iloc[0]), draws=state.draws,

@@ -89,6 +89,14 @@ def _model_ssr(deals: tuple[str, ...], demand: str, deal: str, year: int) -> flo
     return float(res.at("self_sufficiency", deal, year)[0])
 
 
+def _left_out() -> dict[str, str]:
+    """The end uses the bottom-up demand basis leaves out, from the model (rekit.model.demand.bottom_up)."""
+    from rekit.data.dataset import load
+    from rekit.model.demand import bottom_up
+
+    return bottom_up(load().path).not_reported
+
+
 def test_the_app_follows_a_deal_and_a_basis_and_stops_cleanly(browser, tmp_path):
     port = free_port()
     home = tmp_path / "home"
@@ -143,6 +151,13 @@ def test_the_app_follows_a_deal_and_a_basis_and_stops_cleanly(browser, tmp_path)
             low, high = float(env_cell.get_attribute("data-low")), float(env_cell.get_attribute("data-high"))
             assert 0 <= low < high
             assert "production" in env_cell.get_attribute("title")
+
+            # the recycling section follows the demand basis, lists the end uses the bottom-up basis leaves out (as
+            # the model names them) and draws the magnets in use
+            page.locator(".rekit-recycling[data-status='ok'][data-demand='imports']").wait_for(timeout=WAIT)
+            assert page.locator(".rekit-not-reported li[data-end-use]").count() == len(_left_out())
+            page.wait_for_function("() => document.querySelectorAll('.rekit-stock-figure .scatterlayer .trace').length > 0",
+                                   timeout=WAIT)
             assert not errors, f"errors in the page: {errors}"
             assert not blocked, f"requests that would have left the machine: {blocked}"
         finally:

@@ -138,6 +138,11 @@ def test_the_lever_sliders_drive_the_section_and_the_chart_follows_the_demand_ba
     traces = [t for t in fig.data if t.stackgroup == "in_use"]
     np.testing.assert_allclose(np.sum([np.asarray(t.y) for t in traces], axis=0), in_use, rtol=1e-9)
     assert table is not None
+    # the page shows the same figure through plotly's mime type (an ipywidgets Output, no second FigureWidget)
+    (shown,) = e.stock_view.outputs
+    drawn = shown["data"]["application/vnd.plotly.v1+json"]
+    assert [t["name"] for t in drawn["data"]] == [t.name for t in fig.data] and "bottom_up" in drawn["layout"]["title"]["text"]
+    assert "rekit-stock-figure" in e.stock_view._dom_classes
     e.set(demand="industry")
     assert "industry" in fig.layout.title.text
     other = simulate(book, DEALS[:1], years=(2024, 2050), draws=0, demand="industry", overrides=LEVER)
@@ -145,6 +150,7 @@ def test_the_lever_sliders_drive_the_section_and_the_chart_follows_the_demand_ba
     np.testing.assert_allclose(np.sum([np.asarray(t.y) for t in traces], axis=0),
                                other.arrays["magnets_in_use"][0, :, 0], rtol=1e-9)
     assert 'data-demand="industry"' in e.recycling_panel.value
+    assert "industry" in e.stock_view.outputs[0]["data"]["application/vnd.plotly.v1+json"]["layout"]["title"]["text"]
 
 
 def test_the_section_escapes_every_value():
