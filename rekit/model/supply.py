@@ -17,7 +17,8 @@ def mine_production(ds: Dataset, edition: list[str] | None = None) -> pd.DataFra
     if edition:
         unknown = sorted(set(edition) - set(rows["source_id"]))
         if unknown:
-            raise KeyError(f"no mine production in edition(s) {', '.join(unknown)}; editions: {', '.join(sorted(rows['source_id'].unique()))}")
+            known = ", ".join(sorted(rows["source_id"].unique()))
+            raise KeyError(f"no mine production in edition(s) {', '.join(unknown)}; editions: {known}")
         rows = rows[rows["source_id"].isin(edition)]
     return pd.DataFrame({
         "edition": rows["source_id"].astype(str),

@@ -21,7 +21,7 @@ import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from rekit.paths import PACKAGE, data_dir
 from rekit.atomic import write_atomic
@@ -116,7 +116,8 @@ def split(jobs: Sequence[Job], out_dir: Path, force: bool = False) -> tuple[list
     if force:
         return list(jobs), []
     stored = load(out_dir)
-    build, fresh = [], []
+    build: list[Job] = []
+    fresh: list[Job] = []
     for job in jobs:
         ok = stored.get(job.stem) == fingerprint(job) and (out_dir / job.file).exists()
         (fresh if ok else build).append(job)

@@ -17,7 +17,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 from rekit.atomic import write_atomic
 from rekit.errors import FailedError

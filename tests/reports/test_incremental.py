@@ -3,8 +3,8 @@ only then: touching a file without changing it, or changing a file it does not d
 
 Each step runs `python -m rekit.cli reports` for real (papermill, a kernel) on the fixture notebook
 `sample`, with a private copy of the kit's code (on PYTHONPATH, so its own code can be edited) and
-its data beside it (where a checkout keeps them, and where the report's kernel reads them), and reads what was rebuilt from the page's modification time and the
-run's own message for a report left alone.
+its data beside it (where a checkout keeps them, and where the report's kernel reads them), and reads what was
+rebuilt from the page's modification time and the run's own message for a report left alone.
 """
 
 from __future__ import annotations
@@ -109,5 +109,6 @@ def test_rebuilds_after_a_data_code_or_parameter_change_and_only_then(kit):
     assert not rebuilt(kit, fourth)
     # a notebook's default parameter value is part of the notebook: changed, every report of it is rebuilt
     nb = kit["nbs"] / "sample.ipynb"
-    nb.write_text(nb.read_text().replace('"deals = [\\"status_quo\\", \\"toll_japan\\"]', '"deals = [\\"toll_japan\\", \\"status_quo\\"]', 1))
+    before, after = '"deals = [\\"status_quo\\", \\"toll_japan\\"]', '"deals = [\\"toll_japan\\", \\"status_quo\\"]'
+    nb.write_text(nb.read_text().replace(before, after, 1))
     assert rebuilt(kit, fourth)
