@@ -38,14 +38,14 @@ def span():
     row = env[env["year"] == YEAR].iloc[0]
     lo, hi = float(row["envelope_p05"]), float(row["envelope_p95"])
     assert 0 <= lo < hi  # the scenarios differ for this deal: a band, not a point (else the check below proves little)
-    return f"{lo:.2f}–{hi:.2f} under {DEAL}"
+    return f"{lo * 100:.1f}%–{hi * 100:.1f}% under {DEAL}"  # a ratio as a percentage, one decimal
 
 
 def test_the_report_shows_the_envelope_in_its_table_and_finding(built, span):
     out, job = built
     page = (out / job.file).read_text(encoding="utf-8")
-    assert "envelope p05 (ratio)" in page and "envelope p95 (ratio)" in page and "lowest with" in page
-    assert f"own-feedstock coverage (ratio) in {YEAR} spans {span} (p05–p95)" in html.unescape(page)
+    assert "envelope p05 (%)" in page and "envelope p95 (%)" in page and "lowest with" in page
+    assert f"own-feedstock coverage in {YEAR} spans {span} (p05–p95)" in html.unescape(page)
     assert "every structural scenario, p05–p95" in page  # the chart's lighter band, in its legend and description
 
 

@@ -268,13 +268,18 @@ def with_envelope(table: pd.DataFrame, envelope: pd.DataFrame, metric: str, year
 def envelope_sentence(envelope: pd.DataFrame, metric: str, year: int, book: DealBook, deals: list[str] | None = None,
                       fmt: str = ".2f") -> str:
     """The structural envelope of `metric` in `year` for each deal, and which choices give its ends,
-    in words: "Over all 24 structural scenarios (…), pooled with equal weight, own-feedstock coverage
-    (ratio) in 2030 runs from 0.05 to 1.12 (p05–p95) under repm_scheme: lowest with …; highest with …".
+    in words: "Across all 32 structural scenarios (…), pooled with equal weight, own-feedstock coverage
+    in 2030 spans 5.0%–112.0% under repm_scheme (p05–p95). Lowest with …; highest with …" (a share or
+    ratio as a percentage, as the tables show it; other units named in brackets).
     Deals whose ends are the same choices share one clause; deals no choice moves are named as such."""
     rows = _envelope_rows(envelope, metric, year)
     names = [d for d in (deals or list(dict.fromkeys(rows.index))) if d in rows.index]
     unit = METRICS[metric][0] if metric in METRICS else ""
-    spans = "; ".join(f"{rows.loc[d, 'envelope_p05']:{fmt}}–{rows.loc[d, 'envelope_p95']:{fmt}} under {d}" for d in names)
+    if unit in SHARE_UNITS:  # as the tables show shares and ratios: percentages (6.0%–109.3%), no unit word
+        unit = ""
+        spans = "; ".join(f"{percent(rows.loc[d, 'envelope_p05'])}–{percent(rows.loc[d, 'envelope_p95'])} under {d}" for d in names)
+    else:
+        spans = "; ".join(f"{rows.loc[d, 'envelope_p05']:{fmt}}–{rows.loc[d, 'envelope_p95']:{fmt}} under {d}" for d in names)
     text = (f"Across all {scenario_count(book)}, pooled with equal weight, {metric_words(metric)}"
             f"{f' ({unit})' if unit else ''} in {year} spans {spans} (p05–p95).")
     groups: dict[tuple[str, str], list[str]] = {}

@@ -93,12 +93,13 @@ def test_the_headline_table_gets_the_envelope_and_its_ends_beside_its_band(book)
 
 def test_the_envelope_sentence_gives_each_deals_span_and_the_choices_at_each_end(book):
     s = headlines.envelope_sentence(hand_envelope(book), "own_feedstock_coverage", 2031, book, ["scheme", "none"])
-    assert s == (f"Across all {count_sentence()}, pooled with equal weight, own-feedstock coverage (ratio) in 2031 spans "
-                 "0.04–1.12 under scheme; 0.00–0.00 under none (p05–p95). "
+    # a ratio as a percentage, one decimal: 0.04 -> 4.0%, 1.116 -> 111.6%; 0 -> 0%
+    assert s == (f"Across all {count_sentence()}, pooled with equal weight, own-feedstock coverage in 2031 spans "
+                 "4.0%–111.6% under scheme; 0%–0% under none (p05–p95). "
                  f"Under scheme, lowest with {RAMP}, {OFFICIAL} and {CHAIN}; highest with {OUTPUT}, {IMPORTS} and {OFFICIALS}. "
                  "No structural choice moves the median under none.")
     one = headlines.envelope_sentence(hand_envelope(book), "own_feedstock_coverage", 2031, book, ["scheme"])
-    assert one.endswith(f"spans 0.04–1.12 under scheme (p05–p95). Lowest with {RAMP}, {OFFICIAL} and {CHAIN}; "
+    assert one.endswith(f"spans 4.0%–111.6% under scheme (p05–p95). Lowest with {RAMP}, {OFFICIAL} and {CHAIN}; "
                         f"highest with {OUTPUT}, {IMPORTS} and {OFFICIALS}.")
 
 
