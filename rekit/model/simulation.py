@@ -1057,9 +1057,15 @@ def balance_residuals(fl: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         "magnets (Dy+Tb)": fl["HIm"] - (fl["H"] - fl["H_prev"]) - heavy_charge * lost_share - fl["G"] * (fl["w_dy"] + fl["w_tb"]),
         "partner": made_metal - made_metal * (1 - fl["eta_metal"] * fl["eta_am"]) - pipeline * fl["w_ndpr"],
         "partner (Dy+Tb)": partner_heavy - partner_heavy * (1 - fl["eta_am"]) - pipeline * (fl["w_dy"] + fl["w_tb"]),
-        "use": fl["returned"] + fl["G"] + fl.get("G_sec", 0.0) + fl["magnet_imports"] - fl["magnet_exports"]
-        - (fl["demand"] - fl["shortfall"]),
+        "use": use_residual(fl),
     }
+
+
+def use_residual(fl: dict[str, np.ndarray]) -> np.ndarray:
+    """Inputs − outputs of the magnets' use in India, t magnet (D, Y, N): returned + made (primary and secondary)
+    + imported − exported − (demand − shortfall). The one process a demand basis or recycling changes."""
+    return (fl["returned"] + fl["G"] + fl.get("G_sec", 0.0) + fl["magnet_imports"] - fl["magnet_exports"]
+            - (fl["demand"] - fl["shortfall"]))
 
 
 def element_residuals(fl: dict[str, np.ndarray], res: dict[str, np.ndarray] | None = None) -> dict[tuple[str, str], np.ndarray]:
@@ -1253,7 +1259,7 @@ def simulate_demands(book: DealBook, deals: Iterable[str], demands: Sequence[str
     for i, (dem, path) in enumerate(zip(dems, paths, strict=True)):
         f = with_recycling(fl if i == 0 else with_demand(fl, path), yrs, end_use_mix(book, dem))
         if check and f is not fl and "G_sec" in f:
-            check_mass_balance(f, names, yrs)
+            check_mass_balance(f, names, yrs, use_only=True)  # the run's other processes are checked (run_system)
         f = crop(f, int(shown[0]) - START, int(shown[-1]) - START + 1)
         f.origin_shared = shared  # every basis's flows cropped alike, so the shared terms have their shape
         out.append(Result(names, shown, Arrays(f), b.name, n, seed, dem.name, f, framing))
@@ -1282,19 +1288,21 @@ def crop(fl: Flows, lo: int, hi: int) -> Flows:
     return out
 
 
-def check_mass_balance(fl: dict[str, np.ndarray], names, yrs) -> None:
+def check_mass_balance(fl: dict[str, np.ndarray], names, yrs, use_only: bool = False) -> None:
     """Raise MassBalanceError unless every process balances for every element, year and draw.
 
     The processes are checked in their own materials; each element's residual is a composition
     factor (at most 1) times its process's, so that check bounds them all. On a failure, the
-    element view names the first element, process, deal and year that fail.
+    element view names the first element, process, deal and year that fail. `use_only` checks the
+    magnets' use alone: for flows whose other processes are a checked run's (with_recycling, with_demand
+    change DEMAND_FLOWS and G_sec only, which no other process reads).
     """
-    res = balance_residuals(fl)
+    res = {"use": use_residual(fl)} if use_only else balance_residuals(fl)
     scale = float(max(fl["O"].max(), fl["demand"].max()))
     try:
         check_balance({(p, "NdPr" if "Dy" not in p else "Dy+Tb"): r for p, r in res.items()}, names, yrs, scale)
     except MassBalanceError:
-        check_balance(element_residuals(fl, res), names, yrs, scale)
+        check_balance(element_residuals(fl, None if use_only else res), names, yrs, scale)
         raise
 
 

@@ -108,3 +108,21 @@ def test_the_traced_origin_shares_its_demand_free_terms_across_demand_bases():
             assert np.array_equal(r.arrays[m], want.arrays[m]), (r.demand, m)
     dependent = demand_dependent(b, deals, traced, (2027, 2036))
     assert dependent == {"china_share_magnet_traced"}
+
+
+def test_the_use_only_check_of_recycled_flows_still_catches_a_broken_use_balance():
+    """Recycling and another demand basis change the magnets' use alone, so their flows check that process
+    alone; a tonne of imported magnet from nowhere still fails it, named as the full check names it."""
+    import pytest
+
+    from rekit.model.flows import MassBalanceError
+    from rekit.model.simulation import balance_residuals, check_mass_balance
+
+    res = simulate(book(), ["repm_scheme_recycling"], years=(2024, 2030), draws=5)
+    fl = res.flows
+    assert "G_sec" in fl
+    check_mass_balance(fl, res.deals, res.years, use_only=True)
+    fl["magnet_imports"] = fl["magnet_imports"] + 1.0
+    assert np.abs(balance_residuals(fl)["use"]).min() == pytest.approx(1.0)  # 1 t magnet in every year and draw
+    with pytest.raises(MassBalanceError, match="deal 'repm_scheme_recycling', year 2024, element .*process 'use'"):
+        check_mass_balance(fl, res.deals, res.years, use_only=True)
