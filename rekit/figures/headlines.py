@@ -16,7 +16,7 @@ from rekit.model.conversions import nd_to_nd2o3
 from rekit.data.dataset import Dataset
 from rekit.data.periods import parse_period
 from rekit.model.deals import DealBook
-from rekit.model.scenarios import ALIKE, DIMENSIONS, GRID_DIMENSIONS, Grid, Scenario, scenarios
+from rekit.model.scenarios import ALIKE, DIMENSIONS, GRID_DIMENSIONS, PARTNER_CHOICES, Grid, Scenario, scenarios
 from rekit.model.simulation import METRICS, Result, canonical
 from rekit.model.supply import concentration_table
 
@@ -214,7 +214,10 @@ def scenario_count(book: DealBook) -> str:
     grid = scenarios(book)
     names = {"production": "production bases", "demand": "demand bases", "framing": "framings"}
     counts = [f"{len({getattr(sc, d) for sc in grid})} {names.get(d, d + ' choices')}" for d in DIMENSIONS]
-    return f"{len(grid)} structural scenarios ({' × '.join(counts)})"
+    # A deal that names tolling partners is also run under each reading of their capacity the data support
+    # (rekit.model.scenarios.partner_alternatives: up to len(PARTNER_CHOICES)), and its envelope pools those too.
+    partners = f"; times up to {len(PARTNER_CHOICES)} readings of the partner's capacity for a deal with tolling partners"
+    return f"{len(grid)} structural scenarios ({' × '.join(counts)}{partners})"
 
 
 def scenario_sentence(result: Result, book: DealBook) -> str:

@@ -43,7 +43,9 @@ def count_sentence() -> str:
     """'24 structural scenarios (4 production bases × 3 demand bases × 2 framings)', counted in data/deals.yml itself."""
     doc = yaml.safe_load((ROOT / "data" / "deals.yml").read_text(encoding="utf-8"))
     p, d, f = len(doc["production_bases"]), len(doc["demand_bases"]), len(doc["framings"])
-    return f"{p * d * f} structural scenarios ({p} production bases × {d} demand bases × {f} framings)"
+    # plants, home, national: the three readings of a tolling partner's capacity
+    return (f"{p * d * f} structural scenarios ({p} production bases × {d} demand bases × {f} framings; times up to 3 "
+            "readings of the partner's capacity for a deal with tolling partners)")
 
 
 def test_each_end_is_named_in_plain_words_and_only_by_the_choices_that_differ(book):
