@@ -669,6 +669,11 @@ DERIVED: dict[str, Callable[[Flows], Derived]] = {
     "pipeline_heavy_china_prev": lambda f: _prev(f["pipeline_heavy_china"], f["PL0"] if "PL0" in f else np.zeros(1)),
 }
 
+#: The derived flows that read a demand flow (DEMAND_FLOWS) or are kept per Flows (origin_terms, shared through
+#: Flows.origin_shared): with_demand and with_recycling recompute these; the other derived flows, read from the
+#: run's own flows alone, they carry over as computed (the same arrays, so the same numbers).
+DEMAND_DERIVED = frozenset({"ox_need", "origin_masses", "origin_terms"})
+
 
 #: Threads for the year loop: the draws are split into one block per thread (draws are
 #: independent, so the numbers are the same as one pass). At most the machine's cores, and 1
@@ -1000,11 +1005,11 @@ def with_recycling(fl: Flows, yrs: np.ndarray, mix) -> Flows:
     if not mix:
         return fl
     if not np.any(share > 0):
-        out = Flows({k: v for k, v in fl.items() if k not in DERIVED})
+        out = Flows({k: v for k, v in fl.items() if k not in DEMAND_DERIVED})
         out.update(recycling.secondary_feed(fl, yrs, mix, recover=False))
         return out
     feed = recycling.secondary_feed(fl, yrs, mix)
-    out = Flows({k: v for k, v in fl.items() if k not in DERIVED and k not in DEMAND_FLOWS[1:]})
+    out = Flows({k: v for k, v in fl.items() if k not in DEMAND_DERIVED and k not in DEMAND_FLOWS[1:]})
     out.update(feed)
     cap = fl["domestic_capacity"] + fl["scheme_cap_oxide"] + fl["scheme_cap_other"]
     out["G_sec"] = np.minimum(feed["sec_oxide"] * fl["q"], np.maximum(cap - fl["G"], 0.0)) * np.ones(fl["demand"].shape)
@@ -1022,9 +1027,10 @@ def end_use_mix(book: DealBook, dem) -> tuple:
 def with_demand(fl: Flows, demand: np.ndarray) -> Flows:
     """The flows of the same run under another demand (t magnet, broadcastable to (D, Y, N)): every
     flow but DEMAND_FLOWS shared (the same arrays), those recomputed by magnet_use exactly as the
-    year loop computes them, derived flows recomputed when read. The use process balances by
-    construction (imports + made + returned − exports = demand − shortfall); the others are the run's."""
-    out = Flows({k: v for k, v in fl.items() if k not in DERIVED and k not in DEMAND_FLOWS})
+    year loop computes them, the derived flows DEMAND_DERIVED names recomputed when read, the others carried
+    over. The use process balances by construction (imports + made + returned − exports = demand − shortfall);
+    the others are the run's."""
+    out = Flows({k: v for k, v in fl.items() if k not in DEMAND_DERIVED and k not in DEMAND_FLOWS})
     out["demand"] = np.broadcast_to(demand, fl["S"].shape)
     out["magnet_imports"], out["magnet_exports"], out["shortfall"] = magnet_use(fl["returned"] + fl["G"], out["demand"], fl["a_mag"])
     return out
