@@ -29,6 +29,7 @@ magnets is not reported (as of 2026-12-03), so that share is the caller's labell
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from collections.abc import Mapping, Sequence
 
@@ -242,6 +243,13 @@ def _check(r: Recycled, eol: np.ndarray, content: Mapping[str, np.ndarray], tol:
             raise ModelError(f"recycling: {e} balance fails by {gap:.3g} t {e}")
 
 
+#: The magnets in use depend on the demand path, the end-use mix and the years alone (not on production, framing,
+#: partner or deal), so secondary_feed computes them once per path and reuses them in every run with it (a grid runs
+#: each demand basis's path once per production basis): the last IN_USE_KEPT paths are kept, keyed by their bytes.
+IN_USE_KEPT = 8
+_IN_USE: dict[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+_IN_USE_LOCK = threading.Lock()
+
 #: The arrays secondary_feed adds to a run's inputs, (deals or 1, years, draws).
 FEED_KEYS = ("eol", "use_stock", "sec_oxide", "sec_dy", "sec_tb", "recycling_capacity")
 
@@ -287,18 +295,30 @@ def secondary_feed(inp: Mapping[str, np.ndarray], years, mix, recover: bool = Tr
     if not (abs(shares.sum() - 1) < 1e-9 and (shares >= 0).all()):
         raise ModelError(f"recycling: the end uses' shares sum to {shares.sum()!r}; they must be >= 0 and sum to 1")
     dem = np.asarray(inp["demand"])[0]  # (Y, N)
-    inflow = dem.T[:, None, :] * shares[None, :, None]  # (N, U, Y) t magnet entering use
-    eol = np.empty_like(inflow)
-    stock = np.empty_like(inflow)
-    for kind in sorted({m[2] for m in mix}):
-        idx = [i for i, m in enumerate(mix) if m[2] == kind]
-        lt = Lifetime.of(kind, np.array([mix[i][3] for i in idx]), np.array([mix[i][4] for i in idx]),
-                         name=f"lifetime of {', '.join(mix[i][0] for i in idx)}")
-        res = inflow_driven(inflow[:, idx], lt, yrs, name="magnets entering use")
-        eol[:, idx], stock[:, idx] = res.outflow, res.stock
+    key = (tuple(mix), yrs.tobytes(), dem.shape, dem.dtype.str, dem.tobytes())
+    with _IN_USE_LOCK:
+        hit = _IN_USE.get(key)
+    if hit is None:
+        inflow = dem.T[:, None, :] * shares[None, :, None]  # (N, U, Y) t magnet entering use
+        eol = np.empty_like(inflow)
+        stock = np.empty_like(inflow)
+        for kind in sorted({m[2] for m in mix}):
+            idx = [i for i, m in enumerate(mix) if m[2] == kind]
+            lt = Lifetime.of(kind, np.array([mix[i][3] for i in idx]), np.array([mix[i][4] for i in idx]),
+                             name=f"lifetime of {', '.join(mix[i][0] for i in idx)}")
+            res = inflow_driven(inflow[:, idx], lt, yrs, name="magnets entering use")
+            eol[:, idx], stock[:, idx] = res.outflow, res.stock
+        hit = (eol, eol.sum(axis=1).T[None], stock.sum(axis=1).T[None])
+        for h in hit:
+            h.setflags(write=False)  # shared by every run with this demand path: read, never written
+        with _IN_USE_LOCK:
+            _IN_USE[key] = hit
+            while len(_IN_USE) > IN_USE_KEPT:
+                del _IN_USE[next(iter(_IN_USE))]  # the oldest first
+    eol, eol_total, stock_total = hit
 
     if not recover:
-        return {"eol": eol.sum(axis=1).T[None], "use_stock": stock.sum(axis=1).T[None]}
+        return {"eol": eol_total, "use_stock": stock_total}
 
     def first(key: str) -> np.ndarray:  # (D, N) at the first year
         a = np.asarray(inp[key], dtype=float)
@@ -334,7 +354,7 @@ def secondary_feed(inp: Mapping[str, np.ndarray], years, mix, recover: bool = Tr
         sec["sec_oxide"][rows] = r.ndpr_oxide().transpose(0, 2, 1)
         sec["sec_dy"][rows] = r.recovered["Dy"].transpose(0, 2, 1)
         sec["sec_tb"][rows] = r.recovered["Tb"].transpose(0, 2, 1)
-    out = {"eol": eol.sum(axis=1).T[None], "use_stock": stock.sum(axis=1).T[None], **sec,
+    out = {"eol": eol_total, "use_stock": stock_total, **sec,
            "recycling_capacity": capacity.transpose(0, 2, 1)}
     return out
 

@@ -126,3 +126,18 @@ def test_the_use_only_check_of_recycled_flows_still_catches_a_broken_use_balance
     assert np.abs(balance_residuals(fl)["use"]).min() == pytest.approx(1.0)  # 1 t magnet in every year and draw
     with pytest.raises(MassBalanceError, match="deal 'repm_scheme_recycling', year 2024, element .*process 'use'"):
         check_mass_balance(fl, res.deals, res.years, use_only=True)
+
+
+def test_the_magnets_in_use_are_computed_once_per_demand_path_and_reused():
+    """Two production bases, one demand path: the second run reads the first's magnets in use (the same arrays,
+    read-only), equal to the stock model run afresh on that path; another demand basis gets its own."""
+    b = book()
+    runs = [simulate(b, DEALS, years=(2024, 2040), draws=30, seed=5, basis=p) for p in ("output", "capacity")]
+    assert runs[0].flows["use_stock"] is runs[1].flows["use_stock"]
+    assert not runs[0].flows["use_stock"].flags.writeable
+    want = chain_on_every_deal(runs[1].flows, np.arange(2024, 2041), end_use_mix(b, b.demand(runs[1].demand)))
+    for k in ("eol", "use_stock"):
+        assert np.array_equal(runs[1].flows[k], want[k]), k
+    other = next(d for d in b.demands if d != runs[0].demand)
+    theirs = simulate(b, DEALS, years=(2024, 2040), draws=30, seed=5, demand=other).flows["use_stock"]
+    assert theirs is not runs[0].flows["use_stock"] and not np.array_equal(theirs, runs[0].flows["use_stock"])
