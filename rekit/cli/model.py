@@ -381,10 +381,7 @@ def concentration(
     """
     from rekit.model.supply import concentration_table
 
-    try:
-        table = concentration_table(load_data(data), edition=edition)
-    except KeyError as exc:
-        fail(exc.args[0])
+    table = concentration_table(load_data(data), edition=edition)  # an unknown edition: RekitError, exit 2
     if format == "csv":
         write_csv(table)
         return 0

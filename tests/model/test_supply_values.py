@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from rekit.errors import RekitError
 from rekit.data.dataset import Dataset
 from rekit.model.supply import concentration_table, mine_production
 
@@ -61,7 +62,7 @@ def test_an_edition_chooses_its_rows(ds):
 
 
 def test_an_unknown_edition_is_named_with_the_known_ones(ds):
-    with pytest.raises(KeyError) as caught:
+    with pytest.raises(RekitError) as caught:  # the user's input, not a bug: exit 2 on the command line
         mine_production(ds, ["e9", "e2", "e0"])
     assert caught.value.args[0] == "no mine production in edition(s) e0, e9; editions: e1, e2"
 
