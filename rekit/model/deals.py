@@ -441,6 +441,7 @@ class _Reader:
         if isinstance(spec, dict) and spec and all(not isinstance(k, str) or _DATE.fullmatch(k) for k in spec) \
                 and not any(k in SPEC_KEYS for k in spec):
             pts = []
+            seen: dict[float, Any] = {}  # time -> the key that named it: one date written two ways is refused
             for key in spec:
                 if kind == "run_rate":
                     iso = _iso(key)
@@ -449,6 +450,10 @@ class _Reader:
                     t = decimal_year(iso)
                 else:
                     t = self.year(where, name, key)
+                if t in seen:
+                    raise DealError(f"{where}, key {name!r}: {seen[t]!r} and {key!r} name the same date; give each "
+                                    "point once")
+                seen[t] = key
                 pts.append((t, self.quantity(f"{where}, {key}", name, spec[key], param)))
             return Schedule(tuple(sorted(pts, key=lambda p: p[0])), kind)
         return Schedule(((0, self.quantity(where, name, spec, param)),), kind)
