@@ -23,7 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from rekit.explore.state import coincident, series
+from rekit.explore.state import coincident, scenario_words, series
 from rekit.data.dataset import Dataset
 from rekit.figures.charts import FONT, deal_colors, plain, rgba  # charts registers the "rekit" template
 from rekit.figures.recycling import in_use_chart
@@ -183,7 +183,8 @@ def _draw_envelope(trace, envelope: pd.DataFrame | None, metric: str, deals: Seq
     mid = (lo + hi) / 2
     trace.update(x=[year + 0.12 * (i + 1) for i in range(len(found))], y=mid,
                  error_y=dict(array=hi - mid, arrayminus=mid - lo),
-                 customdata=[[plain(d), lo[i], hi[i], rows.at[d, "low_scenario"], rows.at[d, "high_scenario"]]
+                 customdata=[[plain(d), lo[i], hi[i], plain(scenario_words(rows.at[d, "low_scenario"])),
+                              plain(scenario_words(rows.at[d, "high_scenario"]))]  # the panel's words, escaped for plotly
                              for i, d in enumerate(found)],
                  visible=True)
 

@@ -624,6 +624,8 @@ def test_the_structural_envelope_stands_beside_the_band(ex, book):
     assert bars.visible is True and bars.name == ENVELOPE_NAME
     assert bars.y[i] - bars.error_y.arrayminus[i] == pytest.approx(row.envelope_p05)
     assert bars.y[i] + bars.error_y.array[i] == pytest.approx(row.envelope_p95)
+    # the hover names the ends in the panel's words too, never as the model's label
+    assert bars.customdata[i][3] == scenario_words(row.low_scenario) and "=" not in bars.customdata[i][3]
 
 
 def test_coinciding_lines_are_marked(ex):
