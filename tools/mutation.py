@@ -26,7 +26,7 @@ then run, from the repository root:
 Mutants run one at a time unless `--jobs N` says otherwise (each runs a pytest process: on a
 shared machine one is the polite number).
 
-Each module runs in its own scratch copy of rekit/, tests/ and data/ (under --workdir, default
+Each module runs in its own scratch copy of rekit/, tests/, data/, notebooks/ and docs/ (under --workdir, default
 /tmp/rekit-mutation): the working tree is never modified, so it is safe to run while editing.
 `--commit HEAD` copies them from a commit instead of the working tree, so that a rate quoted names
 exactly what it was measured on (others' unsaved edits are left out).
@@ -112,7 +112,7 @@ addopts = "-p no:cacheprovider -p mutation_caches"
 [tool.mutmut]
 source_paths = ["rekit"]
 only_mutate = ["{module}"]
-also_copy = ["data", "notebooks"]
+also_copy = ["data", "notebooks", "docs"]
 pytest_add_cli_args_test_selection = [{tests}]
 '''
 
@@ -121,11 +121,12 @@ def slug(module: str) -> str:
     return module.removesuffix(".py").replace("/", ".")
 
 
-FOLDERS = ("rekit", "tests", "data", "notebooks")
+#: docs/: tests/model/test_docs.py compares docs/model.md's parameter tables with the data.
+FOLDERS = ("rekit", "tests", "data", "notebooks", "docs")
 
 
 def prepare(module: str, tests: list[str], workdir: Path, commit: str | None = None) -> Path:
-    """A fresh scratch copy for one module: rekit/, tests/, data/, notebooks/ (of the working tree, or of
+    """A fresh scratch copy for one module: rekit/, tests/, data/, notebooks/, docs/ (of the working tree, or of
     `commit`) and the settings above."""
     where = workdir / slug(module)
     if where.exists():
