@@ -175,3 +175,39 @@ def test_end_use_lifetimes_read_each_rows_source(tmp_path):
     with pytest.raises(ModelError) as exc:
         end_use_lifetimes(SimpleNamespace(path=empty))
     assert str(exc.value) == f"{empty / END_USES_FILE}: no table of end uses in this data folder; the stock model needs end_uses.csv"
+
+
+def test_a_negative_flow_in_a_batch_of_two_axes_names_both_and_its_year():
+    # batch (1, 1): inflow 1 t a year, outflow 0, 3.5, -2, stock 1, -1.5, 1.5 - balanced: 2025 1 - 3.5 - (-1.5 - 1) = 0,
+    # 2026 1 + 2 - (1.5 + 1.5) = 0; the stock is negative in 2025 and the outflow in 2026: the outflow is checked first
+    neg = result([[[1.0, 1.0, 1.0]]], [[[0.0, 3.5, -2.0]]], [[[1.0, -1.5, 1.5]]])
+    with pytest.raises(ModelError) as exc:
+        _check(neg, 1e-9, "ev")
+    msg = str(exc.value)
+    assert msg.startswith("ev: outflow negative in 2026 at (") and msg.endswith("): -2 t magnet")
+    assert msg.replace("np.int64(", "").replace(")", "").count("(0, 0:") == 1  # the batch index (0, 0)
+
+
+def test_the_default_lifetime_has_no_source_and_its_messages_say_lifetime():
+    assert Lifetime.weibull(10, 2).source == Lifetime.normal(10, 2).source == Lifetime.of("weibull", 10, 2).source == ""
+    for make, kind, label in ((Lifetime.weibull, "weibull", "scale"), (Lifetime.normal, "normal", "mean")):
+        with pytest.raises(ModelError) as exc:
+            make(-1, 2)
+        assert str(exc.value) == f"lifetime: {kind} lifetime {label} -1.0 years is not allowed; allowed: a finite number above 0"
+    with pytest.raises(ModelError) as exc:
+        Lifetime.of("weibull", 10, 0)
+    assert str(exc.value) == "lifetime: weibull lifetime shape 0.0 is not allowed; allowed: a finite number above 0"
+
+
+def test_mean_lifetimes_by_hand():
+    # Weibull: scale x Gamma(1 + 1/shape): shape 1 -> 10 x Gamma(2) = 10; shape 2 -> 10 x Gamma(1.5) = 10 x 0.886227
+    assert float(Lifetime.weibull(10, 1).mean_years()) == pytest.approx(10.0)
+    assert float(Lifetime.weibull(10, 2).mean_years()) == pytest.approx(8.86227, abs=1e-5)
+    assert float(Lifetime.normal(7, 2).mean_years()) == 7.0
+
+
+def test_a_flow_the_model_does_not_have_is_named():
+    some = result([1.0, 1, 1], [0.0, 0, 0], [1.0, 2, 3], {"Nd": np.asarray(0.2)})
+    with pytest.raises(ModelError) as exc:
+        some.element("Nd", "scrap")
+    assert str(exc.value) == "'scrap' is not a flow of the stock model; allowed: inflow, outflow, stock"
