@@ -249,13 +249,13 @@ def _check(result: StocksInUse, tol: float, name: str) -> None:
     r = result.balance()
     bad = ~(np.abs(r) <= scale)
     if bad.any():
-        idx = tuple(np.argwhere(bad)[0])
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])  # plain ints: messages read (1,), not (np.int64(1),)
         raise ModelError(f"{name}: stock model mass balance fails in {result.years[idx[-1]]} at {idx[:-1]} "
                          f"by {r[idx]:.3g} t magnet")
     for what in ("outflow", "stock"):
         arr = getattr(result, what)
         if (arr < -scale).any():
-            idx = tuple(np.argwhere(arr < -scale)[0])
+            idx = tuple(int(i) for i in np.argwhere(arr < -scale)[0])
             raise ModelError(f"{name}: {what} negative in {result.years[idx[-1]]} at {idx[:-1]}: {arr[idx]:.3g} t magnet")
 
 
@@ -270,7 +270,7 @@ def check_series(x: np.ndarray, years: Sequence[int] | np.ndarray, name: str) ->
                          f"{yrs[0]}-{yrs[-1]}")
     bad = ~np.isfinite(x) | (x < 0)
     if bad.any():
-        idx = tuple(np.argwhere(bad)[0])
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])  # plain ints: messages read (1,), not (np.int64(1),)
         raise ModelError(f"{name}: {float(x[idx])!r} t in {yrs[idx[-1]]} is not allowed; allowed: a finite number ≥ 0")
 
 

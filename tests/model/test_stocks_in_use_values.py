@@ -31,9 +31,8 @@ def test_the_first_imbalance_is_named_by_year_and_batch_index():
     with pytest.raises(ModelError) as exc:
         _check(result(np.ones((2, 2, 3)), np.zeros((2, 2, 3)), stock), 1e-9, "wind")
     msg = str(exc.value)
-    assert msg.startswith("wind: stock model mass balance fails in 2025 at (") and msg.endswith(") by -1 t magnet")
-    # the batch index (1, 0), both axes (numpy 2 writes its integers as np.int64(1))
-    assert msg.replace("np.int64(", "").replace(")", "").count("(1, 0") == 1
+    # the batch index (1, 0), both axes, as plain integers
+    assert msg == "wind: stock model mass balance fails in 2025 at (1, 0) by -1 t magnet"
 
 
 def test_the_balance_tolerance_is_tol_times_the_largest_inflow_but_at_least_tol():
@@ -185,7 +184,7 @@ def test_a_negative_flow_in_a_batch_of_two_axes_names_both_and_its_year():
         _check(neg, 1e-9, "ev")
     msg = str(exc.value)
     assert msg.startswith("ev: outflow negative in 2026 at (") and msg.endswith("): -2 t magnet")
-    assert msg.replace("np.int64(", "").replace(")", "").count("(0, 0:") == 1  # the batch index (0, 0)
+    assert "at (0, 0):" in msg  # the batch index (0, 0), as plain integers
 
 
 def test_the_default_lifetime_has_no_source_and_its_messages_say_lifetime():
