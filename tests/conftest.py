@@ -65,6 +65,22 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     terminalreporter.write_line(f"skipped: {skipped}{note}")
 
 
+@pytest.fixture(scope="module")
+def ds():
+    """The bundled dataset, loaded once a test module (rekit.data.dataset.load)."""
+    from rekit.data.dataset import load
+
+    return load()
+
+
+@pytest.fixture(scope="module")
+def book(ds):
+    """The bundled deals (data/deals.yml) on the bundled dataset, once a test module."""
+    from rekit.model.deals import load_deals
+
+    return load_deals(ds=ds)
+
+
 @pytest.fixture
 def data_copy(tmp_path: Path) -> Path:
     """A copy of the bundled data folder that a test may break."""

@@ -22,11 +22,6 @@ from rekit.data.yamlfile import YamlFileError, read_yaml
 V010 = Path(__file__).parent / "fixtures" / "data_v0_1_0"
 
 
-@pytest.fixture(scope="module")
-def ds():
-    return load()
-
-
 # --- the new columns and status ---------------------------------------------------------------
 
 def test_every_source_has_a_tier_a_title_and_a_web_address_where_known(ds):

@@ -13,7 +13,6 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from rekit.data.dataset import load
 from rekit.errors import RekitError
 from rekit.model.deals import PARAMS, YEARS, load_deals
 import rekit.explore
@@ -30,16 +29,6 @@ from rekit.model.simulation import ModelError, simulate
 
 ROOT = Path(__file__).resolve().parents[2]
 DEALS = ("status_quo", "toll_japan", "repm_scheme")
-
-
-@pytest.fixture(scope="module")
-def ds():
-    return load()
-
-
-@pytest.fixture(scope="module")
-def book(ds):
-    return load_deals(ds=ds)
 
 
 @pytest.fixture

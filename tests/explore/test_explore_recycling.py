@@ -10,27 +10,15 @@ import re
 import numpy as np
 import pytest
 
-from rekit.data.dataset import load
 from rekit.explore.panel import recycling_html
 from rekit.explore.state import (RECYCLING_LEVER, State, explain, magnets_in_use, not_reported_end_uses, recycling_run,
                                  recycling_table)
 from rekit.explore.widget import explore
-from rekit.model.deals import load_deals
 from rekit.model.demand import bottom_up
 from rekit.model.simulation import simulate
 
 DEALS = ("status_quo", "repm_scheme_recycling")
 LEVER = {"recycling_collection": 0.4, "recycling_recovery": 0.9, "recycling_share": 0.02}
-
-
-@pytest.fixture(scope="module")
-def ds():
-    return load()
-
-
-@pytest.fixture(scope="module")
-def book(ds):
-    return load_deals(ds=ds)
 
 
 @pytest.fixture(scope="module")

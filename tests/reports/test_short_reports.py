@@ -10,22 +10,10 @@ import nbformat
 import pandas as pd
 import pytest
 
-from rekit.data.dataset import load
 from rekit.figures import charts, headlines
-from rekit.model.deals import load_deals
 from rekit.model.simulation import simulate
 from rekit.reports import html as H
 from rekit.reports.jobs import Job, ReportResult
-
-
-@pytest.fixture(scope="module")
-def ds():
-    return load()
-
-
-@pytest.fixture(scope="module")
-def book(ds):
-    return load_deals(ds=ds)
 
 
 @pytest.mark.parametrize("value, shown", [
