@@ -117,3 +117,12 @@ def first_row(folder: Path, file: str, **where: str) -> int:
         if all(r[k] == v for k, v in where.items()):
             return i
     raise LookupError(f"no row in {file} with {where}")
+
+
+def as_foreground() -> None:
+    """`preexec_fn` for a child that a test sends Ctrl-C (SIGINT): SIGINT back to its default, as in a terminal's
+    foreground job. A shell script that starts the tests in the background leaves SIGINT ignored in every process
+    below it (POSIX), and a Python started with SIGINT ignored never turns it into KeyboardInterrupt."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

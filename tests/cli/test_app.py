@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 import rekit.cli.data
-from conftest import first_row, set_cell
+from conftest import as_foreground, first_row, set_cell
 from rekit.cli import model as cli_model
 from rekit.cli.app import main
 from rekit.cli.common import choose, neutralise, write_csv
@@ -361,7 +361,8 @@ def test_ctrl_c_while_the_command_is_still_loading_says_interrupted_not_a_traceb
     import signal
 
     code = TRIP.format(module=module, args=["simulate", "--deal", "toll_japan", "--draws", "10"])
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120,
+                         preexec_fn=as_foreground)
     assert "Traceback" not in out.stderr
     assert out.returncode in (EXIT_INTERRUPTED, -signal.SIGINT), out.stderr
     assert out.stderr.strip().splitlines()[-1] == "rekit: error: interrupted"

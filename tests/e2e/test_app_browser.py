@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from browser_fixtures import BIN, ROOT, free_port, offline_context
+from conftest import as_foreground
 
 WAIT = 90_000  # ms: the longest one step may take on a slow 2-core machine (the first one starts a kernel)
 DEALS = ("toll_japan", "repm_scheme")
@@ -106,7 +107,7 @@ def test_the_app_follows_a_deal_and_a_basis_and_stops_cleanly(browser, tmp_path)
     for d in DEALS:
         cmd += ["--deal", d]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            stdin=subprocess.DEVNULL, start_new_session=True)
+                            stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=as_foreground)
     started: list[int] = []
     try:
         url = _read_address(proc)
