@@ -171,6 +171,9 @@ def test_the_app_follows_a_deal_and_a_basis_and_stops_cleanly(browser, tmp_path)
             out, err = proc.communicate(timeout=90)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            for pid in started:  # Voilà and its kernel lead a session of their own: the group kill misses them
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
             out, err = proc.communicate()
             raise AssertionError("rekit explore --serve did not stop within 90 s of Ctrl-C") from None
     assert proc.returncode == 0, out + err
