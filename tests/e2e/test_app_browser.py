@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from browser_fixtures import BIN, ROOT, free_port, offline_context
-from conftest import as_foreground
+from conftest import alive, as_foreground
 
 WAIT = 90_000  # ms: the longest one step may take on a slow 2-core machine (the first one starts a kernel)
 DEALS = ("toll_japan", "repm_scheme")
@@ -49,14 +49,6 @@ def _descendants(pid: int) -> list[int]:
             out.append(child)
             todo.append(child)
     return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # a zombie has ended; only its parent's wait is missing
 
 
 def _read_address(proc: subprocess.Popen, timeout: float = 180) -> str:
@@ -172,14 +164,14 @@ def test_the_app_follows_a_deal_and_a_basis_and_stops_cleanly(browser, tmp_path)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             for pid in started:  # Voilà and its kernel lead a session of their own: the group kill misses them
-                if _alive(pid):
+                if alive(pid):
                     os.kill(pid, signal.SIGKILL)
             out, err = proc.communicate()
             raise AssertionError("rekit explore --serve did not stop within 90 s of Ctrl-C") from None
     assert proc.returncode == 0, out + err
     assert "The deal explorer has stopped." in out
     deadline = time.monotonic() + 30  # the server's kernels end as it stops; wait for the last to go
-    while time.monotonic() < deadline and any(_alive(p) for p in started):
+    while time.monotonic() < deadline and any(alive(p) for p in started):
         time.sleep(0.5)
-    left = [p for p in started if _alive(p)]
+    left = [p for p in started if alive(p)]
     assert not left, f"processes left after Ctrl-C: {left}"

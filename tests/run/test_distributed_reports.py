@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from conftest import alive
 from run.cluster import ROOT
 
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
@@ -164,14 +165,6 @@ def running_kernels(tmp: Path) -> list[tuple[int, int]]:
         if str(tmp).encode() + b"/" in cmd and stat[0] != "Z":
             found.append((int(pid), int(stat[1])))
     return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def test_grading_on_a_dask_cluster_gives_the_local_gradebook(cluster, tmp_path):
