@@ -38,6 +38,16 @@ def clip(text: object, limit: int = CLIP) -> str:
     return shown if len(shown) <= limit else shown[:limit - 1] + "…"
 
 
+def clip_path(path: object, limit: int = CLIP) -> str:
+    """A path as a Python literal (repr), cut in the middle with "…" when longer than `limit`
+    characters, so that its end - the file's own name - stays in the message."""
+    shown = repr(str(path))
+    if len(shown) <= limit:
+        return shown
+    head = (limit - 1) // 3
+    return shown[:head] + "…" + shown[len(shown) - (limit - 1 - head):]
+
+
 def cut(text: object, limit: int) -> str:
     """`text` as plain text, cut to `limit` characters with "…"."""
     shown = str(text)
@@ -77,7 +87,7 @@ def read_capped(path: str | os.PathLike, cap: int, what: str) -> bytes:
     before opening and with ``fstat`` after an ``O_NONBLOCK`` open) and a file longer than `cap`
     bytes (found by reading `cap` + 1 bytes: a device's size says nothing).
     """
-    name = clip(os.fspath(path))
+    name = clip_path(os.fspath(path))
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rekit.data.files import UnsafeFileError, clip, read_capped, resource_path
+from rekit.data.files import UnsafeFileError, clip, clip_path, read_capped, resource_path
 from rekit.data.jsonfile import JsonFileError, parse_json, read_json
 from rekit.data.units import LARGEST
 from rekit.data.yamlfile import MAX_DEPTH
@@ -75,6 +75,18 @@ def test_clip_cuts_a_long_value_to_80_characters():
     shown = clip("a" * 500)
     assert shown == "'" + "a" * 78 + "…" and len(shown) == 80
     assert clip("IREL") == "'IREL'"
+
+
+def test_a_long_path_is_cut_in_the_middle_and_keeps_its_file_name(tmp_path):
+    # "'/" + 98 x's + "/missing.yml'" is 2 + 98 + 13 = 113 characters; cut to 80: the first (80 - 1) // 3 = 26
+    # ("'/" and 24 x's), the ellipsis, and the last 80 - 1 - 26 = 53 (40 x's and "/missing.yml'")
+    path = "/" + "x" * 98 + "/missing.yml"
+    shown = clip_path(path)
+    assert shown == "'/" + "x" * 24 + "…" + "x" * 40 + "/missing.yml'" and len(shown) == 80
+    assert clip_path("/a/b.yml") == "'/a/b.yml'"
+    deep = tmp_path / ("d" * 60) / ("e" * 60) / "missing.yml"
+    with pytest.raises(UnsafeFileError, match=r"….*/missing\.yml' does not exist"):
+        read_capped(deep, 10, "deals file")
 
 
 # --- resource_path -------------------------------------------------------------------------------
