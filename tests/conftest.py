@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -135,3 +136,55 @@ def alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def rekit_in_process(args, env=None, cwd=None) -> subprocess.CompletedProcess[str]:
+    """Run the `rekit` command in this process (rekit.cli.main, what the executable calls) as a fresh
+    ``python -m rekit.cli ARGS`` would run it: the environment plus `env` (REKIT_DEBUG unset), the folder
+    `cwd`, standard input closed (empty), standard output and error captured apart, and Python's warnings
+    printed to standard error under the interpreter's default filters. Everything is put back afterwards.
+
+    The bulk of the bad-input rows run this way: a process costs about half a second of CPU to start and
+    import the kit, and the command line is the same code either way. What only a process shows stays in
+    one: signals, a reader that could block (a FIFO, /dev/zero) under a timeout, /proc/self/environ, and
+    `tests/cli/test_in_process.py` runs sample rows both ways and compares them byte for byte.
+    """
+    import io
+    import sys
+    import warnings
+
+    from rekit.cli import main
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_streams = sys.stdin, sys.stdout, sys.stderr
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", write_through=True)
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8", errors="backslashreplace", write_through=True)
+
+    def show(message, category, filename, lineno, file=None, line=None):  # the interpreter's own format
+        sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
+
+    os.environ.update({k: str(v) for k, v in (env or {}).items()})
+    os.environ.pop("REKIT_DEBUG", None)
+    stdin = open(os.devnull, encoding="utf-8")
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        sys.stdin, sys.stdout, sys.stderr = stdin, out, err
+        with warnings.catch_warnings():
+            warnings.resetwarnings()  # the interpreter's defaults (Python docs, "Default Warning Filter")
+            for category in (DeprecationWarning, PendingDeprecationWarning, ImportWarning, ResourceWarning):
+                warnings.simplefilter("ignore", category)
+            warnings.filterwarnings("default", category=DeprecationWarning, module="__main__")
+            warnings.showwarning = show
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:  # nothing should raise it past main; if something does, its status
+                code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        stdin.close()
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    text = [s.buffer.getvalue().decode("utf-8", errors="backslashreplace") for s in (out, err)]  # type: ignore[attr-defined]
+    return subprocess.CompletedProcess(["rekit", *map(str, args)], code, text[0], text[1])

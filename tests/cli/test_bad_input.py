@@ -1,5 +1,6 @@
 """Every bad input to the `rekit` command: a message naming the value and what is allowed, a
-non-zero exit status, and no traceback. Each case runs a real `python -m rekit.cli` process.
+non-zero exit status, and no traceback. Each case runs the command line in the test's process
+(conftest.rekit_in_process, held to a real `python -m rekit.cli` by tests/cli/test_in_process.py).
 
 Where a broken check would let a long command run (a batch of reports, images), the case adds a
 second bad argument that is checked later, so the command still stops at once and the test fails
@@ -9,12 +10,11 @@ on the message instead of building anything.
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import rekit_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 MISSING = "/nonexistent/rekit-data"
@@ -114,8 +114,7 @@ CASES = [
 
 @pytest.mark.parametrize("args, env, code, fragment", CASES, ids=[" ".join(c[0]) or "(none)" for c in CASES])
 def test_bad_input_is_refused_with_a_message(args, env, code, fragment, tmp_path):
-    out = subprocess.run([sys.executable, "-m", "rekit.cli", *args], capture_output=True, text=True, cwd=ROOT,
-                         env={**os.environ, **env}, timeout=300)
+    out = rekit_in_process(args, env=env, cwd=ROOT)
     assert out.returncode == code, out.stdout + out.stderr
     assert fragment in out.stderr, out.stderr
     assert "rekit: error: " in out.stderr

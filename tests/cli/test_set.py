@@ -1,6 +1,7 @@
 """`--set DEAL.PARAM=VALUE` on `rekit simulate` and `rekit goal`, and the warnings for settings with no effect.
 
-Each case runs a real `python -m rekit.cli` process.
+A `rekit run` that builds a report runs a real `python -m rekit.cli` process (it starts a kernel); the other
+cases run the command line in the test's process (conftest.rekit_in_process).
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from pathlib import Path
 
 import pytest
 
+from conftest import rekit_in_process
+
 ROOT = Path(__file__).resolve().parents[2]
 SMALL = ["--draws", "20", "--years", "2027-2027", "--metric", "own_feedstock_coverage", "--format", "csv"]
 
 
-def _rekit(*args: str) -> subprocess.CompletedProcess:
+def _rekit(*args: str, process: bool = False) -> subprocess.CompletedProcess:
+    if not process:
+        return rekit_in_process(args, cwd=ROOT)
     return subprocess.run([sys.executable, "-m", "rekit.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=300)
 
 
@@ -113,7 +118,7 @@ def test_settings_with_no_effect_are_warned_about_by_name(tmp_path):
 
 def test_run_set_writes_the_settings_as_the_notebooks_deals_file(tmp_path):
     out = _rekit("run", "nd_flows", "-p", "deal", "toll_korea", "-p", "draws", "20", "--set", "partner_spare=0.4",
-                 "--out", str(tmp_path / "r"))
+                 "--out", str(tmp_path / "r"), process=True)
     assert out.returncode == 0, out.stderr
     written = list((tmp_path / "r").glob("nd_flows.settings-*.yml"))
     assert len(written) == 1

@@ -2,7 +2,7 @@
 its allowed form.
 
 Every row is one command line, the exit status expected and a fragment of the message (see
-cases.py: a real ``python -m rekit.cli`` process; no traceback, no exit 70). A refused
+cases.py: the command line in the test's process; no traceback, no exit 70). A refused
 ``rekit run`` must stop before a kernel starts: the output folder it was given stays empty.
 """
 
@@ -58,7 +58,7 @@ def test_row(args, code, fragment, tmp_path):
     out = tmp_path / "out"
     if args[0] == "run":
         args = [*args, "--out", str(out)]
-    expect(run_rekit(args), code, fragment)
+    expect(run_rekit(args, process=False), code, fragment)
     assert not out.exists() or not any(out.iterdir()), "a refused run wrote something"
 
 
@@ -72,8 +72,8 @@ def test_no_raw_library_warning_on_a_power_of_two_or_with_morris():
 
 
 def test_a_one_year_range_and_a_plain_range_still_run():
-    expect(run_rekit(SIM + ["--years", "2030", "--format", "csv"]), 0, "toll_japan,2030,")
-    expect(run_rekit(SIM + ["--years", " 2024 - 2025 ", "--format", "csv"]), 0, "toll_japan,2025,")
+    expect(run_rekit(SIM + ["--years", "2030", "--format", "csv"], process=False), 0, "toll_japan,2030,")
+    expect(run_rekit(SIM + ["--years", " 2024 - 2025 ", "--format", "csv"], process=False), 0, "toll_japan,2025,")
 
 
 @pytest.mark.parametrize("value", ["", "a", "A-1_b.c", "x" * 64, "2024.s1", "x" * 65, "a b", "é", "a/b", "a\tb", "１"])

@@ -4,10 +4,11 @@ YAML types JSON has no word for, duplicate keys and special files.
 A batch file runs only the notebooks of its own folder, named as NAME or SUB/NAME (a user's
 notebooks beside their batch file, or the kit's in notebooks/). Each row writes a folder T with
 ``nb/`` (the fixture notebook ``sample`` and a copy of it as ``teaching/intro``), a notebook
-outside it (``T/x.ipynb``) and the batch file, runs ``rekit reports --batch FILE`` in a real
-process and checks the exit status and a fragment of the message (`expect`). A refused batch
-runs nothing: no output folder is made. The runs have a timeout, so a batch file that blocks (a
-FIFO) fails its row instead of hanging the suite.
+outside it (``T/x.ipynb``) and the batch file, runs ``rekit reports --batch FILE`` and checks the
+exit status and a fragment of the message (`expect`). A refused batch runs nothing: no output
+folder is made. The control row (which runs a kernel) and the special files run a real process
+under a timeout, so a batch file that blocks (a FIFO) fails its row instead of hanging the suite;
+the others run in the test's process (hostile.cases.run_rekit).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ def test_batch_file(tmp_path, batch, code, fragment):
     env = {"TMPDIR": str(tmp_path / "tmp")}
     args = ["reports", "--batch", path, "--out", tmp_path / "out", "-q"]
     try:
-        proc = run_rekit(args, env=env, cwd=tmp_path, timeout=TIMEOUT)
+        proc = run_rekit(args, env=env, cwd=tmp_path, timeout=TIMEOUT, process=not code or batch in (FIFO, DEV_ZERO))
     except subprocess.TimeoutExpired:
         pytest.fail(f"rekit reports --batch {path} still ran after {TIMEOUT} s (blocked on the batch file?)")
     expect(proc, code, fragment.replace("{T}", str(tmp_path)))

@@ -1,12 +1,13 @@
 """YAML files a stranger hands the kit: special files, size, numbers, duplicate keys, types and dates.
 
 Each row writes files into a temporary folder T (text, or a FIFO, a folder, a symbolic link, a
-copy of the bundled data folder), runs the command line on them in a real process and checks the
-exit status and a fragment of the message (`expect`: no traceback, never the catch-all exit 70).
+copy of the bundled data folder), runs the command line on them and checks the exit status and a
+fragment of the message (`expect`: no traceback, never the catch-all exit 70).
 A deals file of one's own goes through ``simulate --deals`` (a bad file: exit 2); a data folder's
 deals.yml through ``data check`` (a problem found: exit 1) and ``simulate --data`` (exit 2).
-Every run has a timeout, so a reader that blocks on a FIFO or reads /dev/zero fails the row
-instead of hanging the suite. The reader itself is rekit.data.yamlfile.read_yaml.
+A row with a FIFO or a link to a device (or /dev/zero on its command line) runs a real process
+under a timeout, so a reader that blocks on a FIFO or reads /dev/zero fails the row instead of
+hanging the suite; the others run in the test's process (hostile.cases.run_rekit). The reader itself is rekit.data.yamlfile.read_yaml.
 """
 
 from __future__ import annotations
@@ -146,7 +147,8 @@ ROWS = [
 def test_yaml_file(tmp_path, files, args, code, fragment):
     build(tmp_path, {k: (v.replace("{T}", str(tmp_path)) if type(v) is str else v) for k, v in files.items()})
     try:
-        proc = run_rekit([a.replace("{T}", str(tmp_path)) for a in args], timeout=TIMEOUT)
+        special = any(v == FIFO or isinstance(v, Link) for v in files.values()) or "/dev/zero" in args
+        proc = run_rekit([a.replace("{T}", str(tmp_path)) for a in args], timeout=TIMEOUT, process=special)
     except subprocess.TimeoutExpired:
         pytest.fail(f"rekit {' '.join(args)} still ran after {TIMEOUT} s (blocked on a special file?)")
     expect(proc, code, fragment)

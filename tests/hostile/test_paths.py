@@ -6,9 +6,11 @@ full, before a byte of it is read (rekit.data.files). The descriptor, datapackag
 the kit's bounded JSON reader (rekit.data.jsonfile): regular files only, a cap by reading,
 bounded depth, no duplicate keys, finite numbers within the CSV bounds.
 
-Every row runs the real command line on a copy of the bundled data broken one way, and names the
-exit status and a fragment of the message. A FIFO would block a reader forever: the processes run
-under a timeout, and a timeout fails the row.
+Every row runs the command line on a copy of the bundled data broken one way, and names the exit
+status and a fragment of the message. A FIFO or /dev/zero would block a reader forever: those rows,
+and the /proc/self/environ rows (whose secret only a new process's environment holds), run a real
+process under a timeout, and a timeout fails the row; the rest run in the test's process
+(hostile.cases.run_rekit).
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ COMMANDS = {
     "simulate": lambda d: ["simulate", "--draws", "10", "--years", "2024-2025", "--data", d],
 }
 SECRET = "hostile-secret-4f1c9a"  # put in the environment of the /proc/self/environ rows
+#: The rows that run a real process: a reader that could block, and the process's own environment.
+PROCESS_ROWS = {"/proc/self/environ", "link to /proc/self/environ", "fifo", "link to /dev/zero", "/dev/zero"}
 
 
 def set_path(folder: Path, resource: str, path: str) -> None:
@@ -124,7 +128,8 @@ PATH_CASES = [  # (name, breaks the folder, fragment of the message)
 def test_a_resource_path_that_leaves_the_package_is_refused(data_copy, command, case, breaks, fragment):
     breaks(data_copy)
     try:
-        proc = run_rekit(COMMANDS[command](str(data_copy)), env={"HOSTILE_SECRET": SECRET}, timeout=90)
+        proc = run_rekit(COMMANDS[command](str(data_copy)), env={"HOSTILE_SECRET": SECRET}, timeout=90,
+                         process=case in PROCESS_ROWS)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{case}: `rekit {command}` hung (no answer in 90 s)")
     expect(proc, 1, fragment)
@@ -137,14 +142,14 @@ def test_a_valid_package_inside_a_symlinked_folder_still_loads(data_copy, tmp_pa
     """The containment check resolves the folder too: a link to the whole package is not 'outside'."""
     link = tmp_path / "link"
     link.symlink_to(data_copy)
-    expect(run_rekit(["data", "check", "--quick", link]), 0, "quick check passed")
+    expect(run_rekit(["data", "check", "--quick", link], process=False), 0, "quick check passed")
 
 
 def test_a_symlink_that_stays_inside_is_followed(data_copy):
     (data_copy / "tables").mkdir()
     shutil.move(data_copy / "events.csv", data_copy / "tables" / "events.csv")
     (data_copy / "events.csv").symlink_to(Path("tables") / "events.csv")
-    expect(run_rekit(["data", "check", data_copy]), 0, "full check passed")
+    expect(run_rekit(["data", "check", data_copy], process=False), 0, "full check passed")
 
 
 # --- the descriptor, datapackage.json ------------------------------------------------------------
@@ -258,7 +263,7 @@ def test_a_hostile_descriptor_is_refused_with_its_line(data_copy, command, case,
     fragment = fragment(data_copy) if callable(fragment) else fragment
     breaks(data_copy)
     try:
-        proc = run_rekit(COMMANDS[command](str(data_copy)), timeout=90)
+        proc = run_rekit(COMMANDS[command](str(data_copy)), timeout=90, process=case in PROCESS_ROWS)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{case}: `rekit {command}` hung (no answer in 90 s)")
     expect(proc, 1, fragment)

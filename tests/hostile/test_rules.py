@@ -1,10 +1,10 @@
 """Data rules a stranger's data folder can break, each refused by name.
 
-Every row edits one cell of a copy of the bundled data (or its descriptor), runs the real
-``rekit data check`` (quick and full), and names the exit status and a fragment of the message,
-which names the file, the row and the column. The rules live in rekit.data.rules (names in
-ASCII, real calendar days, a source read after it is published, a reported figure not later than
-its source), rekit.data.tables (no control characters in any cell) and rekit.data.schema (a
+Every row edits one cell of a copy of the bundled data (or its descriptor), runs ``rekit data
+check`` (quick and full; in the test's process, hostile.cases.run_rekit), and names the exit
+status and a fragment of the message, which names the file, the row and the column. The rules
+live in rekit.data.rules (names in ASCII, real calendar days, a source read after it is
+published, a reported figure not later than its source), rekit.data.tables (no control characters in any cell) and rekit.data.schema (a
 version, every resource and field the kit reads, with its type).
 """
 
@@ -88,7 +88,7 @@ CELL_CASES = [  # (name, edit, file, column, fragment)
 @pytest.mark.parametrize("case, edit, file, column, fragment", CELL_CASES, ids=[c[0] for c in CELL_CASES])
 def test_a_cell_that_breaks_a_rule_is_named(data_copy, quick, case, edit, file, column, fragment):
     row = edit(data_copy)
-    proc = run_rekit(["data", "check", *(["--quick"] if quick else []), data_copy])
+    proc = run_rekit(["data", "check", *(["--quick"] if quick else []), data_copy], process=False)
     expect(proc, 1, f"{file}:{row}: {column}: ")
     expect(proc, 1, fragment)
     assert len(proc.stdout + proc.stderr) < 20_000  # a 5,000-character cell is not echoed whole
@@ -97,7 +97,7 @@ def test_a_cell_that_breaks_a_rule_is_named(data_copy, quick, case, edit, file, 
 def test_the_cyrillic_entity_no_longer_drops_silently_from_a_filter(data_copy):
     """The issue's case: `IRЕL` was a second entity that `data show --entity IREL` left out, exit 0."""
     row = cell("observations.csv", {"entity": "IREL", "indicator": "re_exports"}, "entity", f"IR{CYRILLIC_E}L")(data_copy)
-    expect(run_rekit(["data", "show", "re_exports", "--entity", "IREL", "--data", data_copy]), 1,
+    expect(run_rekit(["data", "show", "re_exports", "--entity", "IREL", "--data", data_copy], process=False), 1,
            f"observations.csv:{row}: entity: ")
 
 
@@ -145,23 +145,23 @@ DESCRIPTOR_CASES = [  # (name, change to the descriptor, fragment)
 @pytest.mark.parametrize("case, change, fragment", DESCRIPTOR_CASES, ids=[c[0] for c in DESCRIPTOR_CASES])
 def test_a_descriptor_the_kit_cannot_read_is_named(data_copy, command, case, change, fragment):
     edit_descriptor(data_copy, change)
-    expect(run_rekit([*command, data_copy]), 1, f"datapackage.json:0: (file): {fragment}")
+    expect(run_rekit([*command, data_copy], process=False), 1, f"datapackage.json:0: (file): {fragment}")
 
 
 @pytest.mark.parametrize("case, change, fragment", DESCRIPTOR_CASES[:5], ids=[c[0] for c in DESCRIPTOR_CASES[:5]])
 def test_simulate_refuses_the_same_descriptor(data_copy, case, change, fragment):
     edit_descriptor(data_copy, change)
-    expect(run_rekit(["simulate", "--draws", "10", "--years", "2024-2025", "--data", data_copy]), 1, fragment)
+    expect(run_rekit(["simulate", "--draws", "10", "--years", "2024-2025", "--data", data_copy], process=False), 1, fragment)
 
 
 def test_a_data_folder_without_deals_uses_the_bundled_ones_and_says_so(data_copy):
     (data_copy / "deals.yml").unlink()
-    proc = run_rekit(["simulate", "--draws", "10", "--years", "2024-2025", "--data", data_copy])
+    proc = run_rekit(["simulate", "--draws", "10", "--years", "2024-2025", "--data", data_copy], process=False)
     expect(proc, 0, f"rekit: note: {data_copy} has no deals.yml: using the bundled deals")
     assert "has no deals.yml" in proc.stderr and "has no deals.yml" not in proc.stdout
 
 
 def test_the_bundled_data_folder_gives_no_such_note():
-    proc = run_rekit(["simulate", "--draws", "10", "--years", "2024-2025"])
+    proc = run_rekit(["simulate", "--draws", "10", "--years", "2024-2025"], process=False)
     expect(proc, 0, "")
     assert "has no deals.yml" not in proc.stderr
