@@ -61,7 +61,7 @@ MODULES: dict[str, list[str]] = {
     "rekit/model/flows.py": ["tests/model/test_flows_values.py"],
     "rekit/model/origin.py": ["tests/model/test_origin.py", "tests/model/test_origin_values.py"],
     "rekit/model/supply.py": ["tests/model/test_supply_values.py", "tests/model/test_metrics.py"],
-    "rekit/model/docs.py": ["tests/model/test_docs.py"],
+    "rekit/model/docs.py": ["tests/model/test_docs.py", "tests/model/test_docs_values.py"],
     "rekit/model/stocks_in_use.py": ["tests/model/test_stocks_in_use.py", "tests/model/test_stocks_in_use_values.py"],
     "rekit/model/recycling.py": ["tests/model/test_recycling.py", "tests/model/test_recycling_values.py"],
     "rekit/model/goal.py": ["tests/model/test_goal.py", "tests/model/test_goal_values.py"],
