@@ -293,7 +293,7 @@ def secondary_feed(inp: Mapping[str, np.ndarray], years, mix, recover: bool = Tr
         raise ModelError("recycling: no demand basis gives the end uses' mix (rekit.model.demand); recycling needs one")
     shares = np.array([m[1] for m in mix], dtype=float)
     if not (abs(shares.sum() - 1) < 1e-9 and (shares >= 0).all()):
-        raise ModelError(f"recycling: the end uses' shares sum to {shares.sum()!r}; they must be >= 0 and sum to 1")
+        raise ModelError(f"recycling: the end uses' shares sum to {float(shares.sum())!r}; they must be >= 0 and sum to 1")
     dem = np.asarray(inp["demand"])[0]  # (Y, N)
     key = (tuple(mix), yrs.tobytes(), dem.shape, dem.dtype.str, dem.tobytes())
     with _IN_USE_LOCK:
@@ -324,7 +324,8 @@ def secondary_feed(inp: Mapping[str, np.ndarray], years, mix, recover: bool = Tr
         a = np.asarray(inp[key], dtype=float)
         return np.broadcast_to(a[:, 0, :], (a.shape[0], dem.shape[1]))
 
-    D = max(np.shape(inp[k])[0] for k in ("recycling_share", "recycling_collection", "recycling_recovery"))
+    D = max(np.shape(inp[k])[0] for k in ("recycling_share", "recycling_ramp_years", "recycling_collection",
+                                          "recycling_dismantling", "recycling_recovery", "pr_share", "w_ndpr", "w_dy", "w_tb"))
     share, ramp_y = first("recycling_share"), first("recycling_ramp_years")
     col, dis, rec = first("recycling_collection"), first("recycling_dismantling"), first("recycling_recovery")
     p, w = first("pr_share"), first("w_ndpr")
@@ -333,7 +334,7 @@ def secondary_feed(inp: Mapping[str, np.ndarray], years, mix, recover: bool = Tr
     content = {"Nd": w * c_nd / f_ox, "Pr": w * c_pr / f_ox, "Dy": first("w_dy"), "Tb": first("w_tb")}
     shape = (D, dem.shape[1])
     names = [m[0] for m in mix]
-    capacity = recycling_capacity(yrs, share, ramp_y)  # (D, N, Y), checks every deal's share and ramp
+    capacity = recycling_capacity(yrs, np.broadcast_to(share, shape), ramp_y)  # (D, N, Y), checks every deal's share and ramp
     # A deal whose recycling_share is 0 in every draw has no capacity: nothing is processed and every recovered
     # flow is 0 (recycle() gives f = 0 or, with no scrap, f = 1 on 0 t). Only the deals with capacity go through
     # the chain, row by row as before (its arithmetic is elementwise in the deal), the others get those zeros.
