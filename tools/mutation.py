@@ -64,7 +64,10 @@ MODULES: dict[str, list[str]] = {
     "rekit/model/docs.py": ["tests/model/test_docs.py", "tests/model/test_docs_values.py"],
     "rekit/model/stocks_in_use.py": ["tests/model/test_stocks_in_use.py", "tests/model/test_stocks_in_use_values.py"],
     "rekit/model/recycling.py": ["tests/model/test_recycling.py", "tests/model/test_recycling_values.py"],
-    "rekit/model/goal.py": ["tests/model/test_goal.py", "tests/model/test_goal_values.py"],
+    # goal and scenarios: their fast value tests (small direct calls, central values or a few draws); test_goal.py and
+    # test_scenarios.py run the model at hundreds of draws and the command line, about 17 s a mutant
+    "rekit/model/goal.py": ["tests/model/test_goal_values.py"],
+    "rekit/model/scenarios.py": ["tests/model/test_scenarios_values.py"],
     "rekit/model/demand.py": ["tests/model/test_demand.py", "tests/model/test_demand_values.py",
                               "tests/model/test_demand_bottom_up_values.py"],
     "rekit/model/sensitivity.py": ["tests/model/test_sensitivity.py", "tests/model/test_sensitivity_values.py"],
