@@ -42,6 +42,11 @@ SchedulerOption = Annotated[str | None, typer.Option(
 OutOption = Annotated[str | None, typer.Option("--out", metavar="DIR", show_default=False, help="output folder (default: reports/)")]
 
 
+KEEP_IPYNB_HELP = "no longer needed: each report's executed notebook (REPORT.ipynb) is always written beside it"
+KEEP_IPYNB_NOTE = ("note: --keep-ipynb is no longer needed: each report's executed notebook (REPORT.ipynb) is always "
+                   "written beside it")
+
+
 def _warn(msg: str) -> None:
     print(f"rekit: warning: {msg}", file=sys.stderr)
 
@@ -155,7 +160,7 @@ def run(
     list_params: Annotated[bool, typer.Option(
         "--list-params", help="list the notebook's parameters, defaults and allowed values, and exit")] = False,
     timeout: TimeoutOption = None,
-    keep_ipynb: Annotated[bool, typer.Option("--keep-ipynb", help="also keep the executed notebook beside the report")] = False,
+    keep_ipynb: Annotated[bool, typer.Option("--keep-ipynb", help=KEEP_IPYNB_HELP)] = False,
     notebooks: NotebooksOption = None,
     deals: Annotated[Path | None, typer.Option(
         "--deals", metavar="FILE", help="a deals file of your own (YAML, as data/deals.yml) for the notebook's deals_file")] = None,
@@ -173,6 +178,8 @@ def run(
     """
     folder = notebooks
     _suggest_notebook(notebook, folder)
+    if keep_ipynb:
+        print(KEEP_IPYNB_NOTE, file=sys.stderr)
     if list_params:
         return _print_params(notebook, folder)
     out_dir = out_folder("--out", out)
@@ -221,7 +228,7 @@ def reports(
     batch: Annotated[Path | None, typer.Option("--batch", metavar="FILE", help="batch file (default: notebooks/batch.yml)")] = None,
     show_input: Annotated[bool, typer.Option("--show-input", help="show the code cells in every report")] = False,
     timeout: TimeoutOption = None,
-    keep_ipynb: Annotated[bool, typer.Option("--keep-ipynb", help="also keep each executed notebook beside its report")] = False,
+    keep_ipynb: Annotated[bool, typer.Option("--keep-ipynb", help=KEEP_IPYNB_HELP)] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
     deals: Annotated[Path | None, typer.Option(
         "--deals", metavar="FILE",
@@ -235,6 +242,8 @@ def reports(
     or on a Dask cluster (--scheduler), then write index.html. Every entry is checked before
     anything runs.
     """
+    if keep_ipynb:
+        print(KEEP_IPYNB_NOTE, file=sys.stderr)
     if jobs is not None:
         at_least("--jobs", jobs, 1)
     if jobs is not None and scheduler is not None:

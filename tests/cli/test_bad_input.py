@@ -120,3 +120,13 @@ def test_bad_input_is_refused_with_a_message(args, env, code, fragment, tmp_path
     assert "rekit: error: " in out.stderr
     assert "Traceback" not in out.stderr and "Traceback" not in out.stdout
     assert out.stdout == ""  # nothing that looks like a result
+
+
+@pytest.mark.parametrize("command", [["run", "self_sufficiency", "-p", "draws", "-5"], ["reports", "--only", "nosuch"]],
+                         ids=["run", "reports"])
+def test_the_option_that_no_longer_does_anything_says_so(command):
+    """--keep-ipynb is accepted (older scripts pass it) and says it is not needed: the executed notebook is
+    always written beside its report. The command then goes on as without it (here: refused, exit 2)."""
+    out = rekit_in_process([*command, "--keep-ipynb"], cwd=ROOT)
+    assert out.returncode == 2, out.stderr
+    assert "note: --keep-ipynb is no longer needed: each report's executed notebook (REPORT.ipynb) is always written" in out.stderr

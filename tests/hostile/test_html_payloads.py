@@ -199,7 +199,7 @@ def hostile(tmp_path_factory):
     (nbs / "batch.yml").write_text(yaml.safe_dump(batch, allow_unicode=True, sort_keys=False), encoding="utf-8")
     out = base / "out"
     proc = run_rekit(["reports", "--batch", nbs / "batch.yml", "--deals", deals_file, "--out", out, "--quiet",
-                      "-j", "2", "--keep-ipynb"], env={"REKIT_DATA": str(data)}, cwd=ROOT, timeout=900)
+                      "-j", "2"], env={"REKIT_DATA": str(data)}, cwd=ROOT, timeout=900)
     expect(proc, 0, "")
     pages = sorted(p for p in out.glob("*.html") if not p.name.endswith(".failed.html"))
     return {"data": data, "ds": ds, "deal": deal, "deals_file": deals_file, "out": out, "pages": pages,

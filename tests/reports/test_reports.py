@@ -54,7 +54,7 @@ def batch(notebooks, tmp_path_factory):
     err, std = io.StringIO(), io.StringIO()
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(std):
         code = cli(["reports", "--batch", str(notebooks / "batch.yml"), "--out", str(out), "--jobs", "2",
-                    "--quiet", "--keep-ipynb"])
+                    "--quiet"])
     return {"out": out, "code": code, "stderr": err.getvalue(), "stdout": std.getvalue()}
 
 
@@ -169,7 +169,7 @@ def test_index_lists_every_report_with_parameters_status_and_errors(batch):
 
 def test_one_report_alone_gives_the_batchs_outputs(batch, notebooks, tmp_path):
     """`run_one` (one job on one process) and the batch (two processes) run the same notebook alike."""
-    r = R.run_one(notebooks / "sample.ipynb", {"n": 5, "deals": ["toll_korea"]}, tmp_path, keep_ipynb=True)
+    r = R.run_one(notebooks / "sample.ipynb", {"n": 5, "deals": ["toll_korea"]}, tmp_path)
     assert r.ok
     texts = []
     for path in (batch["out"] / "sample--deals-toll_korea_n-5.ipynb", tmp_path / "sample--deals-toll_korea_n-5.ipynb"):
