@@ -258,9 +258,22 @@ def _run_jobs(stop: Stop, ex, jobs: Sequence[Job], out: Path, options: Options, 
 
 
 def _build(stop: Stop, jobs: Sequence[Job], out: Path, options: Options, workers: int | None, scheduler: str | None,
-           progress: bool) -> list[ReportResult]:
-    """Lock the folder, write the assets, run the jobs; the executor is closed (or killed) before returning."""
-    ex = _open(workers, scheduler)  # a cluster that does not answer fails here, before anything is written
+           progress: bool, made_out: Path | None = None) -> list[ReportResult]:
+    """Lock the folder, write the assets, run the jobs; the executor is closed (or killed) before returning.
+    A cluster that does not answer fails before anything is written, and the folders this run made for
+    the output (`made_out`: the first of them, see `_first_missing`) go again while they are empty."""
+    try:
+        ex = _open(workers, scheduler)
+    except BaseException:
+        if made_out is not None:
+            for folder in (out, *out.parents):
+                try:
+                    folder.rmdir()  # only an empty folder is removed
+                except OSError:
+                    break
+                if folder == made_out:
+                    break
+        raise
     options.stop_token = ex.stop_token
     stop.on_give_up(ex.kill)  # still stopping after the grace time: the workers (and so their kernels) end
     try:
@@ -298,7 +311,8 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
     whether the notebook ran (a failed one keeps the last good page). `deals` names a deals file for the
     notebook's `deals_file` parameter; `self_contained` inlines plotly.js and the CSS so the page works
     when copied alone. The report joins the folder's record, and its index when there is one.
-    Signals and the output folder's lock are handled as in `run_batch`."""
+    Signals and the output folder's lock are handled as in `run_batch`. `keep_ipynb` has no effect: the
+    executed notebook (``<stem>.ipynb``) is always written beside its report, as one of its downloads."""
     stop = Stop()
     with stop.catching():
         params = deals_params(notebook, params, folder, deals)
@@ -306,11 +320,12 @@ def run_one(notebook: str | os.PathLike, params: Mapping[str, Any] | None = None
             plotly_js()  # ReportError now, before anything runs, if it cannot be inlined
         job = make_job(notebook, params, title=title, folder=folder, show_input=show_input)
         stop.check()
+        made_out = _first_missing(out_dir or REPORTS)
         out = prepare_out(out_dir or REPORTS)
         options = Options(timeout=timeout, index_link=(out / INDEX).exists(), self_contained=self_contained,
                           kernel_name=kernel_name)
         local = 1 if scheduler is None and not os.environ.get("REKIT_SCHEDULER") else None  # one process, or the cluster
-        (result,) = _build(stop, [job], out, options, local, scheduler, progress=False)
+        (result,) = _build(stop, [job], out, options, local, scheduler, progress=False, made_out=made_out)
         note, items = _interrupted_note(stop, [result], 1)
         try:
             _write_records(out, [], [result], note, items, index=options.index_link)
@@ -349,7 +364,8 @@ def run_batch(batch_file: str | os.PathLike | None = None, out_dir: str | os.Pat
     $REKIT_SCHEDULER). A report unchanged since its last good build (rekit.reports.freeze) is not
     rebuilt unless `force`; `deals` names a deals file passed to every notebook that takes one.
     Safe to interrupt, kill or run twice into one folder (see the module docstring); a full disk
-    raises `FailedError` naming the file."""
+    raises `FailedError` naming the file. `keep_ipynb` has no effect: each executed notebook
+    (``<stem>.ipynb``) is always written beside its report."""
     t_start = time.perf_counter()
     stop = Stop()
     with stop.catching():
@@ -362,7 +378,7 @@ def run_batch(batch_file: str | os.PathLike | None = None, out_dir: str | os.Pat
             index = _write_records(plan.out, plan.all_jobs, [], skipped=[j.stem for j in plan.fresh])
             return BatchResult([], index, time.perf_counter() - t_start, plan.fresh)
         options = Options(timeout=timeout, index_link=True, kernel_name=kernel_name)
-        results = _build(stop, plan.build, plan.out, options, jobs, scheduler, progress)
+        results = _build(stop, plan.build, plan.out, options, jobs, scheduler, progress, plan.made_out)
         note, items = _interrupted_note(stop, results, len(plan.build))
         index = _write_records(plan.out, plan.all_jobs, results, note, items, [j.stem for j in plan.fresh])
     if stop:
@@ -393,14 +409,27 @@ class Plan(NamedTuple):
     out: Path
     build: list[Job]
     fresh: list[Job]
+    made_out: Path | None  # the first folder of the output's path this run made (None: it was there)
+
+
+def _first_missing(out_dir: str | os.PathLike) -> Path | None:
+    """The outermost folder of `out_dir`'s path that does not exist yet (resolved), or None when it exists."""
+    path = Path(out_dir).resolve()
+    missing = None
+    for folder in (path, *path.parents):
+        if folder.exists():
+            return missing
+        missing = folder
+    return missing
 
 
 def _plan(batch: Path, only, show_input, out_dir, deals_file: str | None, force: bool) -> Plan:
     """The batch read and split into jobs to build and unchanged ones (ReportError / ParameterError for bad input)."""
     all_jobs, selected = jobs_from_batch(batch, only, show_input, deals_file)
+    made_out = _first_missing(out_dir or REPORTS)
     out = prepare_out(out_dir or REPORTS)
     build, fresh = freeze.split(selected, out, force)
-    return Plan(all_jobs, out, build, fresh)
+    return Plan(all_jobs, out, build, fresh, made_out)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -170,7 +170,9 @@ def _installed_rekit() -> str:
 class DaskExecutor(Executor):
     """Jobs on a running Dask scheduler (``dask.distributed.Client(address)``), checked on connect."""
 
-    def __init__(self, address: str, connect_timeout: float = CONNECT_TIMEOUT, worker_timeout: float = WORKER_TIMEOUT):
+    def __init__(self, address: str, connect_timeout: float | None = None, worker_timeout: float = WORKER_TIMEOUT):
+        """`connect_timeout` in seconds (default: CONNECT_TIMEOUT, read when called)."""
+        connect_timeout = CONNECT_TIMEOUT if connect_timeout is None else connect_timeout
         if not isinstance(address, str) or "://" not in address:
             raise RekitError(f"--scheduler: {address!r} is not allowed; give a Dask scheduler address, tcp://HOST:PORT")
         import uuid

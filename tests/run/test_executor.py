@@ -191,3 +191,22 @@ def test_a_worker_with_another_rekit_version_is_named(tmp_path):
     finally:
         c.close()
     assert all(p.poll() is not None for p in c.procs)
+
+
+def test_a_report_run_on_a_scheduler_that_does_not_answer_leaves_no_folder_it_made(tmp_path, monkeypatch):
+    """The run fails before anything is written; the folders the run created for its output go again, one
+    that was there before stays (empty, as it was)."""
+    from rekit.reports.runner import run_one
+    from rekit.run import executor
+
+    monkeypatch.setattr(executor, "CONNECT_TIMEOUT", 1.0)  # the kit's own constant: a one-second wait here
+    sample = Path(__file__).resolve().parents[1] / "fixtures" / "notebooks" / "sample.ipynb"
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    made, there = tmp_path / "new" / "reports", tmp_path / "there"
+    there.mkdir()
+    for out in (made, there):
+        with pytest.raises(FailedError, match=rf"the Dask scheduler at {address} did not answer within 1 s"):
+            run_one(sample, {}, out, scheduler=address)
+    assert not (tmp_path / "new").exists()  # both folders the run made, and nothing above them
+    assert tmp_path.is_dir()
+    assert there.is_dir() and list(there.iterdir()) == []
