@@ -265,3 +265,9 @@ def _units() -> list[list[str]]:
 
 def test_the_frame_is_a_dataframe(tmp_path):
     assert isinstance(bottom_up(str(folder(tmp_path))).by_end_use, pd.DataFrame)  # a str folder is read too
+
+
+def test_a_fiscal_year_the_calendar_year_needs_is_named(tmp_path):
+    # aa gives only FY2024-25: no gap, but calendar 2024 needs FY2023-24 too
+    d = folder(tmp_path, units=[["aa", "FY2024-25", "800000", "s"]])
+    assert refused(d) == "end_use_units.csv: 'aa' has no units for FY2023-24, which calendar 2024 needs"
