@@ -469,18 +469,25 @@ class Explorer(w.VBox):
     # -- display ----------------------------------------------------------------------------
 
     def static_html(self) -> str:
-        """A static stand-in (the chart and the panel as they are now) for pages without a widget manager,
-        such as the HTML reports; it draws with the plotly.min.js beside the page."""
+        """A static stand-in (the chart and the panel, then the recycling section's numbers and its chart of
+        the magnets in use, as they are now) for pages without a widget manager, such as the HTML reports; it
+        draws with the plotly.min.js beside the page."""
         from rekit.figures.render import figure_html
 
-        fig = go.Figure(self.figure.to_dict())
-        fig_json = fig.to_json(validate=False, remove_uids=True)
-        div = "rekit-explorer-static-" + hashlib.sha1(fig_json.encode("utf-8")).hexdigest()[:12]
+        def drawn(fig: go.Figure, prefix: str) -> str:
+            fig_json = fig.to_json(validate=False, remove_uids=True)
+            return figure_html(fig_json, prefix + hashlib.sha1(fig_json.encode("utf-8")).hexdigest()[:12])
+
         note = ('<p style="color:#555;font-size:12px">A static copy of the deal explorer as the notebook left it. '
                 "Open <code>notebooks/explorer.ipynb</code> in JupyterLab (<code>make lab</code>) and run it to move "
                 "the sliders.</p>")
+        stocks = drawn(self.stock_figure, "rekit-stock-static-") if self.stock_figure.data else ""
+        recycling = ('<div class="rekit-recycling-static"><p><b>Recycling</b>: India\'s NdFeB magnets in use, their '
+                     "end-of-life scrap, and what the 2025 recycling scheme's lever recovers from it</p>"
+                     f"<div>{self.recycling_panel.value}</div><div>{stocks}</div></div>")
         return (f'<div class="rekit-explorer-static" style="display:flex;flex-wrap:wrap;gap:12px">'
-                f'<div>{figure_html(fig_json, div)}</div><div style="width:340px">{self.panel.value}</div></div>{note}')
+                f'<div>{drawn(go.Figure(self.figure.to_dict()), "rekit-explorer-static-")}</div>'
+                f'<div style="width:340px">{self.panel.value}</div></div>{recycling}{note}')
 
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         sync_figure_widget(self.figure)

@@ -429,6 +429,9 @@ def test_display_bundle_has_widget_and_static_fallback(ex):
     bundle = ex._repr_mimebundle_()
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.model_id
     assert "rekit-explorer-static" in bundle["text/html"] and "rekit-headline" in bundle["text/html"]
+    # the recycling section too: its numbers as the panel shows them, and its chart of the magnets in use
+    assert "rekit-recycling-static" in bundle["text/html"] and ex.recycling_panel.value in bundle["text/html"]
+    assert 'id="rekit-stock-static-' in bundle["text/html"]
     assert bundle["text/plain"].startswith("<rekit deal explorer: status_quo, toll_japan, repm_scheme")
     # synced for a view created later: the state ipywidgets sends a new view holds every trace
     assert len(ex.figure.get_state()["_widget_data"]) == len(ex.figure.data) > 0
