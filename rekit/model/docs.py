@@ -187,8 +187,12 @@ def worked_example(book: DealBook | None = None, deal: str = EXAMPLE[0], year: i
                    metric: str = EXAMPLE[2]) -> dict:
     """One headline number redone by hand: the metric's formula, each input's central value (draws = 0,
     the default production basis, demand basis and framing) and the value the model reports."""
-    from rekit.model.simulation import FORMULAS, METRICS, START, simulate
+    from rekit.model.simulation import FORMULAS, METRICS, START, ModelError, simulate
 
+    workable = [m for m, (f, _) in FORMULAS.items() if all(SYMBOLS[s][0] for s in formula_symbols(f))]
+    if metric not in workable:  # unknown, or its formula reads a factor of the chain (q) that no metric reports
+        raise ModelError(f"worked example: metric {metric!r} is not allowed; allowed: the metrics whose formula's "
+                         f"inputs are all metrics: {', '.join(workable)}")
     book = book or load_deals()
     formula = FORMULAS[metric][0]
     res = simulate(book, [deal], years=(START, year), draws=0)

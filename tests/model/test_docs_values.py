@@ -13,7 +13,7 @@ import pytest
 from rekit.model import docs
 from rekit.model.deals import Basis, Deal, DealBook, Demand, Framing, load_deals
 from rekit.model.quantities import Quantity, Schedule
-from rekit.model.simulation import simulate
+from rekit.model.simulation import ModelError, simulate
 
 
 def q(value, low=None, high=None, source="src", unit="t"):
@@ -320,3 +320,14 @@ def test_methods_gathers_every_part(bundled):
     m = docs.methods(book)
     assert [c["name"] for c in m["choices"] if c["dimension"] == "production basis"] == ["output"]
     assert m["example"]["demand"] == "industry"
+
+
+@pytest.mark.parametrize("metric", ["ssr_oxide", "stock_cover_years", "nosuch"])
+def test_a_worked_example_of_a_metric_it_cannot_redo_is_refused_by_name(metric):
+    # ssr_oxide = O / (D / q) and stock_cover_years = S / (D / q) read q, the chain's t magnet per t oxide,
+    # which no metric reports; the four whose every symbol is a metric are the ones allowed
+    with pytest.raises(ModelError) as err:
+        docs.worked_example(metric=metric)
+    assert str(err.value) == (f"worked example: metric {metric!r} is not allowed; allowed: the metrics whose formula's "
+                              "inputs are all metrics: own_feedstock_coverage, magnet_self_sufficiency, import_dependency, "
+                              "import_reliance")
