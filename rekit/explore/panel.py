@@ -55,7 +55,7 @@ def panel_html(table: pd.DataFrame | None, year: int, sources: Sequence[tuple] =
                descriptions: Mapping[str, str] | None = None, updates: int = 0, *,
                choices: Sequence[Mapping[str, str]] = (), envelope: pd.DataFrame | None = None,
                same: Mapping[str, Mapping[str, str]] | None = None, show_sources: bool = False,
-               envelope_error: str | None = None) -> str:
+               envelope_error: str | None = None, warnings: Sequence[str] = ()) -> str:
     """The panel's HTML.
 
     `table` is `headline_table(...)` of the last good result (None before there is one); `sources` is
@@ -64,7 +64,8 @@ def panel_html(table: pd.DataFrame | None, year: int, sources: Sequence[tuple] =
     `choices` rekit.explore.state.choices (every choice in use); `envelope` the structural envelope
     (rekit.explore.state.structural_envelope) of the deals shown; `same` per metric the lines lying on
     another's (rekit.explore.figure.update_figure's answer); `show_sources` unfolds the list of sources
-    (folded, it shows their count); `envelope_error` says why there is no envelope.
+    (folded, it shows their count); `envelope_error` says why there is no envelope; `warnings` the
+    settings of the deals shown that change nothing (rekit.model.custom.no_effect), each naming its setting.
     """
     deals = list(table["deal"]) if table is not None else []
     band = draws > 0
@@ -103,7 +104,7 @@ def panel_html(table: pd.DataFrame | None, year: int, sources: Sequence[tuple] =
         message=message, rows=rows, table_year=int(table["year"].iloc[0]) if table is not None and rows else int(year), band=band,
         basis=basis, draws=int(draws), overrides=moved, sources=cited, choices=list(choices),
         envelope_rows=envelope_rows, envelope_draws=ENVELOPE_DRAWS, show_sources=bool(show_sources),
-        envelope_error=envelope_error,
+        envelope_error=envelope_error, warnings=list(warnings),
     )
 
 

@@ -69,6 +69,7 @@ from rekit.data.dataset import Dataset, load
 from rekit.errors import RekitError
 from rekit.explore.figure import make_figure, stock_figure, update_figure, update_stock_figure
 from rekit.explore.panel import panel_html, recycling_html
+from rekit.model.custom import no_effect
 from rekit.explore.state import (ALL_PARAMS, OVERRIDABLE, PARAM_SLIDERS, RECYCLING_LEVER, SLIDERS, ExploreError, State,
                                  central_values, choices, compute, demand_sources, end_use_titles, explain, group_title,
                                  headline_table, magnets_in_use, not_reported_end_uses, recycling_run, recycling_table,
@@ -191,6 +192,8 @@ class Explorer(w.VBox):
         self.stocks: pd.DataFrame | None = None
         self.recycling_error: str | None = None
         self._hold = 0
+        # settings in the deals that change nothing (rekit.model.custom.no_effect), said in the panel as the CLI says them
+        self.no_effect = {n: no_effect(self.book.get(n)) for n in self.deal_names}
         self._sources = functools.lru_cache(maxsize=64)(
             lambda deals, basis, demand: sources_for(self.book, self.ds, deals, basis, demand) if deals else [])
 
@@ -464,7 +467,8 @@ class Explorer(w.VBox):
                                       descriptions=descriptions, updates=self.updates, choices=choices(state, self.book),
                                       envelope=self.envelope, same=self.same,
                                       show_sources=bool(self.controls["show_sources"].value),
-                                      envelope_error=self.envelope_error)
+                                      envelope_error=self.envelope_error,
+                                      warnings=[x for n in state.deals for x in self.no_effect.get(n, [])])
 
     # -- display ----------------------------------------------------------------------------
 

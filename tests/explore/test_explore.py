@@ -659,3 +659,18 @@ def test_axes_say_percent_of_what():
     assert fig.layout.yaxis.title.text == "% of magnet demand" and fig.layout.yaxis.tickformat == ".0%"
     assert fig.layout.yaxis2.title.text == "% of IREL's Nd output" and fig.layout.yaxis2.tickformat == ".0%"
     assert "(t magnet)" in fig.layout.annotations[0].text and "(t Nd)" in fig.layout.annotations[1].text
+
+
+def test_a_setting_with_no_effect_is_said_in_the_panel_for_the_deals_shown(ds, tmp_path):
+    """The panel says what `rekit simulate` warns about (rekit.model.custom.no_effect), naming the setting,
+    for the deals shown only."""
+    q = "{value: %s, source: 'assumption: a test value'}"
+    deals = tmp_path / "mine.yml"
+    deals.write_text("deals:\n  idle_partner:\n    extends: toll_korea\n"  # star_group's plants, nothing tolled
+                     "    shares: {export: " + q % 0 + ", toll: " + q % 0 + ", domestic: " + q % 0 + ", stock: rest}\n",
+                     encoding="utf-8")
+    ex = explore(["idle_partner", "status_quo"], ds=ds, deals_file=deals)
+    said = "<li>deal &#39;idle_partner&#39;: partners has no effect: shares.toll is 0 in every year, so no oxide goes to the partner</li>"
+    assert 'class="rekit-warnings"' in ex.panel.value and said in ex.panel.value  # escaped, as jinja2 writes a quote
+    ex.set(deals=["status_quo"])
+    assert "rekit-warnings" not in ex.panel.value  # status_quo's settings all act
