@@ -146,8 +146,15 @@ def test_recycling_capacity_of_another_scheme():
                                rtol=1e-12)
 
 
+def test_recycling_capacity_over_less_than_a_year():
+    # a ramp of half a year is full by mid-2025 already: (0.5 / 0.5) → 1; 2024: 0
+    np.testing.assert_allclose(recycling_capacity([2024, 2025], 0.01, 0.5), [0, 2700], rtol=1e-12)
+
+
 @pytest.mark.parametrize("ramp_years, given", [
     (-1.0, "-1.0"), (float("inf"), "inf"), (float("nan"), "nan"), (np.array([[2.0, -3.0], [-4.0, 1.0]]), "-3.0"),
+    # 0 and half a year are allowed: the first value refused is −1
+    (np.array([0.5, 0.0, -1.0]), "-1.0"),
 ])
 def test_recycling_capacity_refuses_a_bad_ramp(ramp_years, given):
     refused(f"recycling_ramp_years: {given} is not allowed; allowed: a number of years >= 0", recycling_capacity,
@@ -298,6 +305,34 @@ def test_recycle_names_the_negative_flow(collection, dismantling, capacity, mess
 ])
 def test_recycle_refusals(kw, message):
     refused(message, worked, **kw)
+
+
+def test_recycle_one_outflow_against_a_capacity_per_draw():
+    # one outflow (end uses a b × 1 year): 8 t and 4 t, all collected and liberated; capacity 6 t in draw 0,
+    # 24 t in draw 1: draw 0 takes half of each (6 / 12), draw 1 all
+    r = recycle([[8.0], [4.0]], USES, [2030], {"Nd": 0.25, "Pr": 0, "Dy": 0, "Tb": 0}, {"a": 1, "b": 1}, 1.0,
+                {"Nd": 1, "Pr": 1, "Dy": 1, "Tb": 1}, capacity=[[6.0], [24.0]])
+    assert r.processed.tolist() == [[[4.0], [2.0]], [[8.0], [4.0]]]
+    assert r.recovered["Nd"].tolist() == [[1.5], [3.0]]
+
+
+def test_exact_fractions_are_read_as_the_numbers_they_are():
+    # fractions.Fraction amounts and years give float flows, as their floats would
+    q = Fraction(1, 4)
+    r = recycle([[Fraction(8)], [Fraction(4)]], USES, [2030], {"Nd": q, "Pr": 0, "Dy": 0, "Tb": 0}, {"a": 1, "b": 1},
+                1, {"Nd": 1, "Pr": 1, "Dy": 1, "Tb": 1}, capacity=[Fraction(6)])
+    assert r.processed.dtype == np.float64 and r.processed.tolist() == [[4.0], [2.0]]
+    assert r.recovered["Nd"].dtype == np.float64 and r.recovered["Nd"].tolist() == [1.5]
+    cap = ramp([Fraction(2027)], {Fraction(2026): 0, Fraction(2028): 500})
+    assert cap.dtype == np.float64 and cap.tolist() == [250.0]
+    # share 0.01 (2,700 t at full), ramp 2 years: mid-2025 is a quarter of the way: 675 t
+    cap = recycling_capacity([Fraction(2025)], 0.01, Fraction(2))
+    assert cap.dtype == np.float64
+    np.testing.assert_allclose(cap, [675.0], rtol=1e-12)
+    out = secondary_feed(feed_inputs(), FEED_YEARS, (("ev_4w", Fraction(3, 4), "normal", 1.0, 1e-3),
+                                                     ("wind", Fraction(1, 4), "weibull", 2.0, 1000.0)), recover=False)
+    assert out["eol"].dtype == np.float64 and out["use_stock"].dtype == np.float64
+    assert out["eol"][0].T.tolist() == [[0, 0, 75, 175], [0, 0, 30, 10]]
 
 
 def test_recycle_takes_a_capacity_of_0():
