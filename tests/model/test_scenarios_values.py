@@ -31,7 +31,7 @@ def made_up_book(plants=(("pa", "home1"), ("pa", "abroad"), ("pb", "j"))):
     partners = {
         "pa": Partner("pa", "Alpha Co", "Japan", {"home1": Plant("home1", "Osaka, JAPAN", q(100, 80, 120, "s1"), "2020"),
                                                   "abroad": Plant("abroad", "Hanoi, Vietnam", q(50, 50, 60, "s2"), "2021")}),
-        "pb": Partner("pb", "Beta Co", "Japan", {"j": Plant("j", "Kyoto, Japan", q(30, 20, 30, "s1"), "2022")}),
+        "pb": Partner("pb", "Beta Co", "Japan", {"j": Plant("j", "Kyoto, Japan", q(30, 20, 30, "s4"), "2022")}),
         "pk": Partner("pk", "Korea Co", "South Korea", {"k": Plant("k", "Ulsan, South Korea", q(7, 7, 7, "s3"), "2023")}),
     }
     base = b.get("repm_scheme")
@@ -78,7 +78,9 @@ def test_a_label_is_read_back_to_its_scenario_or_none():
     assert read("production=output demand=imports framing=chain", b) == Scenario("output", "imports", "chain", "plants")
     assert read("production=capacity demand=official framing=officials partner=home", b) == Scenario(
         "capacity", "official", "officials", "home")
-    for bad in ("production=nope demand=imports framing=chain", "production=output demand=nope framing=chain",
+    for bad in ("production=nope demand=imports framing=chain",
+                "production=output  demand=imports framing=chain",  # two spaces: not a label the grid writes
+                "production=output demand=nope framing=chain",
                 "production=output demand=imports framing=nope", "production=output demand=imports framing=chain partner=x",
                 "production=output demand=imports", "production=output demand=imports framing=chain extra=1",
                 "production=output demand=imports framing=chain partner=home extra=1"):
@@ -147,14 +149,15 @@ def test_plants_home_and_national_of_made_up_partners():
     alts = sc.partner_alternatives(b, "dx", observations(OBS))
     assert list(alts) == ["plants", "home", "national"]
     assert alts["plants"].capacity is b.get("dx").params["partner_capacity"]
+    assert alts["plants"].name == "plants"
     assert alts["plants"].description == "the named plants summed (the three plants)"
     # home: Osaka, JAPAN (pa) and Kyoto, Japan (pb), the country read in any case; Hanoi, Vietnam left out:
-    # 100 + 30 = 130, low 80 + 20 = 100, high 120 + 30 = 150; source s1 once
+    # 100 + 30 = 130, low 80 + 20 = 100, high 120 + 30 = 150; their sources s1 and s4
     home = alts["home"]
     assert home.name == "home"
     (t, hq), = home.capacity.points
     assert t == 0 and home.capacity.kind == "annual"
-    assert hq == Quantity(130, 100, 150, T, "s1", "home plants only: pa/home1 100 + pb/j 30")
+    assert hq == Quantity(130, 100, 150, T, "s1 s4", "home plants only: pa/home1 100 + pb/j 30")
     assert home.description == "home plants only: pa/home1 100 + pb/j 30"
     # national: Japan's latest alloy output not withdrawn is 2021's 1,000 t (no low: the value; high 1,200);
     # 2023 is withdrawn, 2024's is another indicator, South Korea's another country
@@ -211,6 +214,9 @@ def test_with_partner_replaces_the_capacity_of_the_deals_that_have_it():
         sc.with_partner(b, ["repm_scheme", "status_quo"], "home", observations(OBS))
     assert str(exc.value) == ("partner alternative 'home' applies to none of the deals "
                               "(repm_scheme: none; status_quo: none)")
+    with pytest.raises(ModelError) as exc:
+        sc.with_partner(load_deals(), ["toll_korea"], "national", observations(OBS[:1]))
+    assert str(exc.value) == "partner alternative 'national' applies to none of the deals (toll_korea: plants, home)"
     with pytest.raises(ModelError) as exc:
         sc.with_partner(b, [], "home", observations(OBS))
     assert str(exc.value) == "deals: give at least one deal"
@@ -308,6 +314,9 @@ def test_the_envelope_frame_of_a_grid_built_by_hand():
     assert (r["envelope_p05"], r["envelope_p95"]) == (-111.0, -111.5)
     # d2 has only the first scenario: it is both ends, and alone it moves nothing: alike
     assert r["low_scenario"] == r["high_scenario"] == ALIKE
+    r = e.iloc[2]  # m 0, d 1, y 0: metric slowest, then deal, then year
+    assert (r["deal"], r["year"], r["metric"]) == ("d2", 2030, "magnet_demand")
+    assert (r["envelope_p05"], r["envelope_p95"]) == (-10.0, -10.5)
     r = e.iloc[0]  # m 0, d 0, y 0: medians 0.1 (scenario 0) and 1000.1 (scenario 1)
     assert (r["deal"], r["year"], r["metric"], r["unit"]) == ("d1", 2030, "magnet_demand", "t magnet")
     assert r["low_scenario"] == "production=p demand=a framing=chain partner=plants"
@@ -318,19 +327,27 @@ def test_the_envelope_frame_of_a_grid_built_by_hand():
 
 
 def test_medians_within_the_tolerance_are_alike_and_just_beyond_it_are_not():
-    g = hand_grid()
-    quant = g.quantiles.copy()
-    # d1, m 0, y 0: medians 0.1 and 0.1 + 1e-9 (below 1: the tolerance is 1e-9 absolute) → alike
-    quant[1, 0, 1, 0, 0] = quant[0, 0, 1, 0, 0] + 0.9e-9
-    # d1, m 0, y 1: medians 1e6 and 1e6 (1 + 2e-9): 2e-3 apart, above 1e-9 x 1e6 = 1e-3 → not alike
-    quant[0, 0, 1, 0, 1], quant[1, 0, 1, 0, 1] = 1e6, 1e6 * (1 + 2e-9)
-    # d1, m 1, y 0: medians −5e6 and −5e6 + 4e-3: the size is |hi| = 5e6, tolerance 5e-3 → alike
-    quant[0, 1, 1, 0, 0], quant[1, 1, 1, 0, 0] = -5e6, -5e6 + 4e-3
-    e = dataclasses.replace(g, quantiles=quant).envelope_frame()
-    assert e["low_scenario"].iloc[0] == ALIKE
-    assert e["low_scenario"].iloc[1] == "production=p demand=a framing=chain partner=plants"
-    assert e["high_scenario"].iloc[1] == "production=p demand=b framing=officials partner=home"
+    """Rows of the envelope frame: metric slowest, then deal, then year; d1's rows are 0, 1 (magnet_demand, 2030 and
+    2031) and 4, 5 (export_share). Medians are alike within 1e-9 x max(1, |highest|)."""
+    lo_label = "production=p demand=a framing=chain partner=plants"
+    hi_label = "production=p demand=b framing=officials partner=home"
+    quant = hand_grid().quantiles.copy()
+    quant[0, 0, 1, 0, 0], quant[1, 0, 1, 0, 0] = 0.1, 0.1 + 0.9e-9  # below 1: 1e-9 absolute; 0.9e-9 apart: alike
+    quant[0, 0, 1, 0, 1], quant[1, 0, 1, 0, 1] = 1e6, 1e6 * (1 + 2e-9)  # 2e-3 apart, above 1e-9 x 1e6 = 1e-3: not
+    quant[0, 1, 1, 0, 0], quant[1, 1, 1, 0, 0] = -5e6, -5e6 + 4e-3  # the size is |highest| = 5e6: 5e-3 > 4e-3: alike
+    quant[0, 1, 1, 0, 1], quant[1, 1, 1, 0, 1] = 3.0, -1000.0  # scenario 1 the lower
+    e = dataclasses.replace(hand_grid(), quantiles=quant).envelope_frame()
+    assert e["low_scenario"].iloc[0] == e["high_scenario"].iloc[0] == ALIKE
+    assert (e["low_scenario"].iloc[1], e["high_scenario"].iloc[1]) == (lo_label, hi_label)
     assert e["low_scenario"].iloc[4] == ALIKE
+    assert (e["low_scenario"].iloc[5], e["high_scenario"].iloc[5]) == (hi_label, lo_label)
+    # at the tolerance exactly: 0 and −1e-9 are 1e-9 apart, the tolerance 1e-9 x max(1, 0) = 1e-9: alike;
+    # 0.1 and 0.1 + 1.5e-9 are beyond it (the floor of the size is 1, not more): not alike
+    quant[0, 0, 1, 0, 0], quant[1, 0, 1, 0, 0] = 0.0, -1e-9
+    quant[0, 0, 1, 0, 1], quant[1, 0, 1, 0, 1] = 0.1, 0.1 + 1.5e-9
+    e = dataclasses.replace(hand_grid(), quantiles=quant).envelope_frame()
+    assert e["low_scenario"].iloc[0] == ALIKE
+    assert (e["low_scenario"].iloc[1], e["high_scenario"].iloc[1]) == (lo_label, hi_label)
 
 
 def test_grid_bytes_by_hand():
@@ -381,14 +398,34 @@ def test_a_group_gives_each_demand_bases_quantiles():
 
 def test_a_group_with_draws_reads_each_demand_bases_own_draws():
     b = load_deals()
-    quant = sc._group(b, ["repm_scheme"], (2025, 2025), 20, 4, "capacity", "officials", ["imports", "official"],
-                      ["magnet_demand", "self_sufficiency"], {"magnet_demand", "self_sufficiency"})
+    # 2031: the scheme's plants run, so the framing (magnets per oxide) moves magnets made, and the production
+    # basis moves IREL's oxide output
+    mets = ["magnet_demand", "self_sufficiency", "oxide_production", "magnets_domestic"]
+    quant = sc._group(b, ["repm_scheme"], (2031, 2031), 20, 4, "capacity", "officials", ["imports", "official"],
+                      mets, set(mets))
     for i, dm in enumerate(["imports", "official"]):
-        res = simulate(b, ["repm_scheme"], years=(2025, 2025), draws=20, seed=4, basis="capacity", demand=dm,
+        res = simulate(b, ["repm_scheme"], years=(2031, 2031), draws=20, seed=4, basis="capacity", demand=dm,
                        framing="officials")
-        for j, m in enumerate(["magnet_demand", "self_sufficiency"]):
-            np.testing.assert_allclose(quant[i, j, :, 0, 0], np.percentile(res.at(m, "repm_scheme", 2025), [5, 50, 95]),
+        for j, m in enumerate(mets):
+            np.testing.assert_allclose(quant[i, j, :, 0, 0], np.percentile(res.at(m, "repm_scheme", 2031), [5, 50, 95]),
                                        rtol=1e-12)
+    other = simulate(b, ["repm_scheme"], years=(2031, 2031), draws=20, seed=4, basis="output", demand="imports")
+    assert np.median(other.at("oxide_production", "repm_scheme", 2031)) != quant[0, 2, 1, 0, 0]
+    assert np.median(other.at("magnets_domestic", "repm_scheme", 2031)) != quant[0, 3, 1, 0, 0]
+
+
+def test_a_large_group_reads_its_metrics_side_by_side_to_the_same_numbers():
+    """40,000 draws of one deal reach the threaded path (deals x draws >= 2 x 20,000 where two threads are allowed)."""
+    from rekit.model.simulation import MIN_THREAD_ELEMENTS, THREADS
+
+    b = load_deals()
+    mets = ["magnet_demand", "export_share"]
+    quant = sc._group(b, ["status_quo"], (2025, 2025), 40_000, 0, "output", "chain", ["imports"], mets, set(mets))
+    assert THREADS == 1 or 40_000 >= 2 * MIN_THREAD_ELEMENTS
+    res = simulate(b, ["status_quo"], years=(2025, 2025), draws=40_000, seed=0, basis="output", demand="imports")
+    for j, m in enumerate(mets):
+        np.testing.assert_allclose(quant[0, j, :, 0, 0], np.percentile(res.at(m, "status_quo", 2025), [5, 50, 95]),
+                                   rtol=1e-12)
 
 
 def test_run_grid_small_with_partners():
@@ -446,6 +483,37 @@ def test_run_grid_refusals():
                               "are plants, home")
     with pytest.raises(ModelError, match="^unknown partner alternative 'hom' "):
         sc.run_grid(b, ["status_quo"], years=(2025, 2025), draws=0, partners=["hom"])
+    # a deal with one plant abroad and no dataset: only `plants`
+    with pytest.raises(ModelError) as exc:
+        sc.run_grid(made_up_book((("pa", "abroad"),)), ["dx"], years=(2025, 2025), draws=0, partners=["home", "national"],
+                    ds=observations([]))
+    assert str(exc.value) == ("partner alternative 'home', 'national': not one applies to deal 'dx', whose alternatives "
+                              "are plants")
+
+
+def test_run_grid_without_envelope_or_dataset():
+    b = load_deals()
+    g = sc.run_grid(b, ["status_quo"], years=(2025, 2025), draws=0, productions=["output"], demands=["imports"],
+                    framings=["chain"], metrics=["magnet_demand"], keep_envelope=False)
+    assert g.envelope is None
+    # toll_japan's partners are all Japanese: with no dataset given, the bundled one is loaded, and it holds Japan's
+    # national alloy output, so the national alternative is run
+    g = sc.run_grid(b, ["toll_japan"], years=(2025, 2025), draws=0, productions=["output"], demands=["imports"],
+                    framings=["chain"], metrics=["magnet_demand"], keep_envelope=False)
+    assert [s.partner for s in g.scenarios] == ["plants", "home", "national"]
+
+
+def test_the_envelopes_pool_is_held_in_float32():
+    """repm_scheme in 2030, central values: self-sufficiency under the imports and official demand bases; the pool of
+    those two values gives p05 = a + 0.05 (b - a) to float32's 7 digits, not float64's 16."""
+    b = load_deals()
+    g = sc.run_grid(b, ["repm_scheme"], years=(2030, 2030), draws=0, productions=["output"], demands=["imports", "official"],
+                    framings=["chain"], metrics=["self_sufficiency"])
+    vals = sorted(float(simulate(b, ["repm_scheme"], years=(2030, 2030), draws=0, demand=dm).at(
+        "self_sufficiency", "repm_scheme", 2030)[0]) for dm in ("imports", "official"))
+    want64 = vals[0] + 0.05 * (vals[1] - vals[0])
+    assert g.envelope[0, 0, 0, 0] == pytest.approx(want64, rel=1e-6)
+    assert g.envelope[0, 0, 0, 0] != want64
 
 
 def test_grid_and_envelope_pass_every_choice_on():
@@ -463,3 +531,38 @@ def test_grid_and_envelope_pass_every_choice_on():
     # seed 7 against seed 8: the draws differ
     other = sc.grid(b, ["toll_korea"], **{**kw, "seed": 8})
     assert not np.allclose(other["p50"], f["p50"]) or not np.allclose(other["p95"], f["p95"])
+
+
+def test_grid_and_envelope_pass_the_dataset_and_the_executor_on():
+    b = load_deals()
+    kw = dict(years=(2030, 2030), draws=2, productions=["output"], demands=["official"], framings=["chain"],
+              metrics=["magnets_returned"], ds=observations(OBS))
+    # the made-up observations give toll_korea (South Korea) a national alternative; the bundled data do not
+    assert set(sc.grid(b, ["toll_korea"], **kw)["partner"]) == {"plants", "home", "national"}
+    e = sc.envelope(b, ["toll_korea"], **kw)
+    pd.testing.assert_frame_equal(e, sc.run_grid(b, ["toll_korea"], **kw).envelope_frame())
+    # national's 3 t is the lowest median of magnets returned
+    assert e["low_scenario"].iloc[0].endswith("partner=national")
+    called = []
+
+    def mapper(fn, *args):
+        called.append(fn)
+        return map(fn, *args)
+
+    sc.grid(b, ["toll_korea"], mapper=mapper, **kw)
+    assert called == [sc.grid_group]
+
+
+def test_the_default_draws_and_seed_are_1000_and_0():
+    b = load_deals()
+    kw = dict(years=(2030, 2030), productions=["output"], demands=["official"], framings=["chain"],
+              metrics=["magnets_returned"], partners=["plants"], ds=observations(OBS))
+    want = sc.run_grid(b, ["toll_korea"], draws=1000, seed=0, **kw)
+    pd.testing.assert_frame_equal(sc.grid(b, ["toll_korea"], **kw), want.frame())
+    pd.testing.assert_frame_equal(sc.envelope(b, ["toll_korea"], **kw), want.envelope_frame())
+    got = sc.run_grid(b, ["toll_korea"], **kw)
+    np.testing.assert_array_equal(got.quantiles, want.quantiles)
+    np.testing.assert_array_equal(got.envelope, want.envelope)
+    # and another seed or count of draws gives other numbers
+    assert not np.array_equal(sc.run_grid(b, ["toll_korea"], draws=1000, seed=1, **kw).quantiles, want.quantiles)
+    assert not np.array_equal(sc.run_grid(b, ["toll_korea"], draws=1001, seed=0, **kw).quantiles, want.quantiles)
