@@ -55,17 +55,61 @@ def _div(a, b):
     return np.divide(a, b, out=np.zeros(np.broadcast_shapes(a.shape, b.shape)), where=b > 0)
 
 
+def shocked_rows(frac, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The deals (rows of axis 0) a China shock touches, where `frac` (the share of the year under it, (D, Y|1, N|1))
+    has a value other than 0; None where every row must be computed (no deal axis, one deal, or every deal shocked)."""
+    f = np.asarray(frac)
+    if len(shape) != 3 or f.ndim != 3 or shape[0] == 1 or f.shape[0] != shape[0]:
+        return None
+    hit = np.flatnonzero(f.any(axis=(1, 2)))
+    return None if hit.size == shape[0] else hit
+
+
+def on_shocked_rows(fn, calm, frac, *args) -> np.ndarray:
+    """fn(frac, *args), element-wise arithmetic on arrays (D|1, Y|1, N|1), computed on the shocked deals' rows only.
+
+    `calm` is what fn gives where frac is 0 (e.g. s for s·(1 − c·f), 1 for 1 − s·c·f: a product with 0
+    is 0 and x·1 = x, exactly), broadcast to the other rows; the numbers are fn's own, bit for bit. The
+    China shock touches few deals, so the rest of a full (D, Y, N) array is a copy, not a formula."""
+    args = tuple(np.asarray(a, dtype=float) for a in args)
+    shape = np.broadcast_shapes(np.shape(frac), *(a.shape for a in args))
+    hit = shocked_rows(frac, shape)
+    if hit is None:
+        return fn(frac, *args)
+    out = np.empty(shape)
+    out[...] = calm
+    if hit.size:
+        out[hit] = fn(*(_rows(a, hit) for a in (np.asarray(frac, dtype=float), *args)))
+    return out
+
+
+def _rows(a: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """The rows `hit` of an array (D|1, Y|1, N|1); an array with one row is every deal's."""
+    return a[hit] if a.ndim == 3 and a.shape[0] > 1 else a
+
+
 def china_fraction(share, cut, frac):
     """China's fraction of an import that arrives: s·(1 − c·f) / (1 − s·c·f) (ratio; s itself without a shock).
 
     s the China share of the import by quantity, c the cut of its China-origin part, f the share
     of the year under the shock. With s = 1 and a full cut all year nothing arrives and 1 is returned.
+    Computed on the deals a shock touches only (shocked_rows); the others' fraction is s, as the formula gives.
     """
-    s, cf = np.asarray(share, dtype=float), np.asarray(cut, dtype=float) * np.asarray(frac, dtype=float)
-    if not cf.any():  # no shock: the share itself
+    s, c, f = (np.asarray(x, dtype=float) for x in (share, cut, frac))
+    shape = np.broadcast_shapes(s.shape, c.shape, f.shape)
+    hit = shocked_rows(f, shape)
+    sub = (lambda a: a) if hit is None else (lambda a: _rows(a, hit))
+    cf = sub(c) * sub(f)
+    if not cf.any():  # no shock: the share itself (the rows left out have f = 0, so c·f = 0 there too)
         return s
-    left = 1 - s * cf
-    return np.where(left > 0, _div(s * (1 - cf), left), 1.0)
+    left = 1 - sub(s) * cf
+    value = np.where(left > 0, _div(sub(s) * (1 - cf), left), 1.0)
+    if hit is None:
+        return value
+    out = np.empty(shape)
+    out[...] = s
+    out[hit] = value
+    return out
 
 
 def pipeline_china(made: np.ndarray, lag: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -236,5 +280,5 @@ def origin_residuals(fl: Mapping[str, np.ndarray]) -> dict[tuple[str, str], np.n
     return out
 
 
-__all__ = ["ORIGINS", "china_fraction", "china_shares", "demand_free_terms", "fractions", "origin_flows", "origin_residuals",
-           "pipeline_china", "returned_heavy_china", "stage_masses"]
+__all__ = ["ORIGINS", "china_fraction", "china_shares", "demand_free_terms", "fractions", "on_shocked_rows", "origin_flows",
+           "origin_residuals", "pipeline_china", "returned_heavy_china", "shocked_rows", "stage_masses"]

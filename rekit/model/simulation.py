@@ -247,14 +247,18 @@ class Result:
             if names[i] in same:  # an old name of a metric in the table: its rows, copied below
                 return
             a = self.arrays[names[i]]
+            if a.ndim == 3 and a.shape[0] > 1 and a.strides[0] == 0:  # every deal's draws the same array (demand): once
+                a = a[:1]
             mean[i] = a.mean(axis=-1)
             lo, hi = a.min(axis=-1), a.max(axis=-1)
-            q[:, i] = lo  # draws all equal (zeros, fixed values: about 45% of rows): every quantile is that value
+            qi = np.empty((len(qs), *lo.shape))
+            qi[:] = lo  # draws all equal (zeros, fixed values: about 45% of rows): every quantile is that value
             vary = lo != hi  # the rest: a full sort, 3x faster than np.partition at the 6 order statistics needed
             if vary.any():
                 rows = a[vary]  # a copy already: sorted in place
                 rows.sort(axis=-1)
-                q[:, i][:, vary] = sorted_quantiles(rows, list(qs))
+                qi[:, vary] = sorted_quantiles(rows, list(qs))
+            q[:, i] = qi
 
         # metrics side by side; a metric another needs may be computed twice at once, to the same numbers
         _side_by_side(one, len(names), THREADS if self.arrays["production"].size >= 2 * MIN_THREAD_ELEMENTS else 1)
@@ -592,9 +596,8 @@ def scheme_capacity(yrs, beneficiaries, oxide_beneficiaries, allocation, first_s
     N = max(np.shape(a)[-1] for a in arrays)
     # only the deals with a scheme plant are computed (the others are 0): rows of every (D, ., .) input
     rows = np.flatnonzero(np.broadcast_to(n, (D, *np.shape(n)[1:])).reshape(D, -1).max(axis=1) > 0)
-    ox, other = np.zeros((D, len(t[0]), N)), np.zeros((D, len(t[0]), N))
     if not rows.size:
-        return ox, other
+        return np.zeros((D, len(t[0]), N)), np.zeros((D, len(t[0]), N))
 
     def r(a):
         return np.broadcast_to(a, (D, *np.shape(a)[1:]))[rows]
@@ -603,12 +606,26 @@ def scheme_capacity(yrs, beneficiaries, oxide_beneficiaries, allocation, first_s
     # the ramp's integral once at every year's start and end (consecutive years share them: Y + 1 points, not 2Y)
     edges = np.unique(np.concatenate([t.ravel(), t.ravel() + 1.0]))
     at_start, at_end = np.searchsorted(edges, t.ravel()), np.searchsorted(edges, t.ravel() + 1.0)
+    consecutive = np.array_equal(at_start, np.arange(len(at_start))) and np.array_equal(at_end, at_start + 1)
+    # the sums over the plants' rows, added to in the slots' order (as ox[rows] += … would, without the gather and scatter)
+    sums = {"ox": np.zeros((rows.size, len(t[0]), N)), "other": np.zeros((rows.size, len(t[0]), N))}
     for b in range(len(allocation)):
+        to = {"ox": (b < nr) & (b < nr_ox), "other": (b < nr) & (b >= nr_ox)}  # which beneficiaries slot b is, by deal and draw
+        if not any(w.any() for w in to.values()):  # slot b has no plant in any deal: it would add 0
+            continue
         first = SCHEME_BIDS_OPENED + r(first_sale[b])
         integral = ramp_integral(edges[None, :, None], first, r(ramp[b]))
-        k = r(allocation[b]) * r(utilisation[b]) * (integral[:, at_end] - integral[:, at_start])
-        ox[rows] += np.where((b < nr) & (b < nr_ox), k, 0.0)
-        other[rows] += np.where((b < nr) & (b >= nr_ox), k, 0.0)
+        ends = integral[:, 1:] - integral[:, :-1] if consecutive else integral[:, at_end] - integral[:, at_start]
+        k = r(allocation[b]) * r(utilisation[b]) * ends
+        for key, w in to.items():
+            if w.all():
+                sums[key] += k
+            elif w.any():  # some deals or draws: the others add 0
+                sums[key] += np.where(w, k, 0.0)
+    if rows.size == D:
+        return sums["ox"], sums["other"]
+    ox, other = np.zeros((D, len(t[0]), N)), np.zeros((D, len(t[0]), N))
+    ox[rows], other[rows] = sums["ox"], sums["other"]
     return ox, other
 
 
@@ -639,6 +656,16 @@ def _prev(a: np.ndarray, first: np.ndarray) -> np.ndarray:
     return np.concatenate([np.broadcast_to(first, (D, N))[:, None], a[:, :-1]], axis=1)
 
 
+def _china_left(f: Flows, share: str, cut: str) -> np.ndarray:
+    """s·(1 − c·f): the China-origin share of an import that still arrives under a shock (as a share of the whole import)."""
+    return origin.on_shocked_rows(lambda fr, s, c: s * (1 - c * fr), f[share], f["shock_frac"], f[share], f[cut])
+
+
+def _available(f: Flows, share: str, cut: str) -> np.ndarray:
+    """1 − s·c·f: the share of an import left when China cuts its part (a_x in the module's docstring)."""
+    return origin.on_shocked_rows(lambda fr, s, c: 1 - s * c * fr, 1.0, f["shock_frac"], f[share], f[cut])
+
+
 #: A derived flow: an array, or (origin_masses) stage -> (Chinese, all) masses, or (origin_terms) the traced
 #: origin's terms that no demand flow enters.
 Derived = np.ndarray | dict[str, tuple[np.ndarray, np.ndarray]] | dict[str, Any]
@@ -655,15 +682,17 @@ DERIVED: dict[str, Callable[[Flows], Derived]] = {
     "S_prev": lambda f: _prev(f["S"], f["S0"]),
     "H_prev": lambda f: _prev(f["H"], f["H0"]),
     "L_prev": lambda f: _prev(f["L"], f["L0"] if "L0" in f else np.zeros(1)),
-    "ch_ox": lambda f: f["oxide_china_share"] * (1 - f["shock_cut_oxide"] * f["shock_frac"]),
-    "ch_m": lambda f: f["metal_china_share"] * (1 - f["shock_cut_metal"] * f["shock_frac"]),
-    "ch_h": lambda f: f["heavy_china_share"] * (1 - f["shock_cut_heavy"] * f["shock_frac"]),
-    "ch_mag": lambda f: f["magnet_china_share"] * (1 - f["shock_cut_magnet"] * f["shock_frac"]),
-    "a_ox": lambda f: 1 - f["oxide_china_share"] * f["shock_cut_oxide"] * f["shock_frac"],
-    "a_m": lambda f: 1 - f["metal_china_share"] * f["shock_cut_metal"] * f["shock_frac"],
-    "a_h": lambda f: 1 - f["heavy_china_share"] * f["shock_cut_heavy"] * f["shock_frac"],
-    "a_mag": lambda f: 1 - f["magnet_china_share"] * f["shock_cut_magnet"] * f["shock_frac"],
-    "a_p": lambda f: 1 - f["partner_heavy_china"] * f["shock_cut_heavy"] * f["shock_frac"],
+    # China's part of an import after a shock's cut, s·(1 − c·f), and what of the import is left, 1 − s·c·f: computed
+    # on the deals a shock touches (origin.on_shocked_rows); s and 1 elsewhere, as the formulas give with f = 0
+    "ch_ox": lambda f: _china_left(f, "oxide_china_share", "shock_cut_oxide"),
+    "ch_m": lambda f: _china_left(f, "metal_china_share", "shock_cut_metal"),
+    "ch_h": lambda f: _china_left(f, "heavy_china_share", "shock_cut_heavy"),
+    "ch_mag": lambda f: _china_left(f, "magnet_china_share", "shock_cut_magnet"),
+    "a_ox": lambda f: _available(f, "oxide_china_share", "shock_cut_oxide"),
+    "a_m": lambda f: _available(f, "metal_china_share", "shock_cut_metal"),
+    "a_h": lambda f: _available(f, "heavy_china_share", "shock_cut_heavy"),
+    "a_mag": lambda f: _available(f, "magnet_china_share", "shock_cut_magnet"),
+    "a_p": lambda f: _available(f, "partner_heavy_china", "shock_cut_heavy"),
     "origin_masses": lambda f: origin.stage_masses(f, shared=f.origin_shared),  # stage -> (Chinese, all), rekit.model.origin
     "origin_terms": lambda f: origin.demand_free_terms(f, shared=f.origin_shared),  # what of them no demand enters
     "pipeline_heavy_china_prev": lambda f: _prev(f["pipeline_heavy_china"], f["PL0"] if "PL0" in f else np.zeros(1)),
