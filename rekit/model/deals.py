@@ -35,6 +35,7 @@ from rekit.data.yamlfile import MAX_NUMBER, YamlFileError, read_yaml
 from rekit.errors import RekitError
 from rekit.model.conversions import ndpr_oxide_split
 from rekit.model import demand as bottom_up_demand
+from rekit.model import grades
 from rekit.model.quantities import Quantity, Schedule
 from rekit.paths import BUNDLED_DATA, DEALS_FILE
 
@@ -378,6 +379,13 @@ class _Reader:
         self.control_ids = set(ds.events["id"][ds.events["kind"] == "export_control"]) if "kind" in ds.events else set()
 
     def quantity(self, where: str, name: str, spec: Any, param: Param) -> Quantity:
+        if isinstance(spec, dict) and "grade_mix" in spec:  # a content from an application mix (rekit.model.grades)
+            share = Param("share", _SHARE, 0, 1, False, "a share of India's magnet demand")
+            try:
+                return grades.from_spec(spec, where, name, lambda at, k, s: self.quantity(at, k, s, share),
+                                        lambda at, k, s: self.quantity(at, k, s, param), param.unit)
+            except RekitError as exc:
+                raise DealError(str(exc)) from None
         if not isinstance(spec, dict):
             raise DealError(f"{where}, key {name!r}: value {spec!r} needs a source: write {{value: {spec}, source: assumption}} "
                             f"or {{obs: ID}} (allowed keys: {', '.join(SPEC_KEYS)})")

@@ -183,7 +183,7 @@ def test_warning_for_a_wire_figure_beside_a_primary_document(ds):
 def test_version_bumped():
     import json
 
-    assert json.loads((DATA / "datapackage.json").read_text())["version"] == "0.6.0"
+    assert json.loads((DATA / "datapackage.json").read_text())["version"] == "0.7.0"
     assert json.loads((V010 / "datapackage.json").read_text())["version"] == "0.1.0"
 
 
@@ -194,7 +194,7 @@ def test_diff_lists_added_changed_and_withdrawn_rows():
     assert o.changed["irel_nd_fy2025_26_target_business_standard"]["status"] == ("target", "withdrawn")
     assert o.changed["irel_re_production_2009_2014_pib"]["period"] == ("2009/2014", "FY2009-10/FY2013-14")
     assert d.tables["resolutions"].added and not o.removed
-    assert "data 0.1.0 -> 0.6.0" in d.text()
+    assert "data 0.1.0 -> 0.7.0" in d.text()
 
 
 def test_diff_of_a_folder_with_itself_is_empty():
@@ -275,7 +275,7 @@ def test_cli_conflicts_unresolved_and_resolved_apart_and_as_csv():
 
 def test_cli_diff_of_two_versions_and_of_a_folder_that_is_not_a_package(tmp_path):
     out = rekit("data", "diff", str(V010), str(DATA))
-    assert out.returncode == 0 and "data 0.1.0 -> 0.6.0" in out.stdout
+    assert out.returncode == 0 and "data 0.1.0 -> 0.7.0" in out.stdout
     assert "  ~ irel_nd_fy2025_26_target_business_standard: " in out.stdout and "status" in out.stdout
     bad = rekit("data", "diff", str(tmp_path), str(DATA))
     assert bad.returncode == 2 and "is not a data package" in bad.stderr and "Traceback" not in bad.stderr
@@ -285,7 +285,7 @@ def test_cli_check_warns_without_failing():
     """(That the bundled data passes: test_data_validation.py; `cite`: ds.cite in test_data_helpers.py,
     the command in tests/reports/test_cli_v2.py.)"""
     out = rekit("data", "check", "--quick")
-    assert out.returncode == 0 and "data 0.6.0" in out.stdout and "warning" in out.stdout
+    assert out.returncode == 0 and "data 0.7.0" in out.stdout and "warning" in out.stdout
     assert "china_mining_share_2025_08_india_manufacturing_review" in out.stderr
 
 
