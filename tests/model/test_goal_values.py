@@ -13,7 +13,7 @@ import pytest
 from rekit.model import goal as gm
 from rekit.model.deals import load_deals
 from rekit.model.goal import LEVERS, Goal, check_lever, goal, metric_range
-from rekit.model.simulation import ModelError
+from rekit.model.simulation import ModelError, simulate
 
 ALL_HOME = {"deals": {"all_home": {
     "description": "every tonne of IREL's oxide to magnet making in India, with no capacity of its own",
@@ -280,3 +280,104 @@ def test_bounds_and_numpy_numbers_are_allowed():
     assert g.target == 1.0
     g = goal(book(), "all_home", "export_share", 0, 2050, "domestic_capacity", draws=0, basis="capacity")
     assert g.at_p50 == 0.0 and g.year == 2050
+
+
+# --- the survivors of a first mutation run ------------------------------------------------------------
+
+def test_a_half_tolerance_stops_when_the_bracket_is_half_its_top():
+    # rel_tol 0.5: [0, 1,000] → 500 y [0, 500] (500 > 250) → 250 y [0, 250] (250 > 125) → 125 n [125, 250]: 125 is
+    # not more than 0.5 x 250: stop at 250; runs 1 + 2 + 1 + 3 = 7
+    g = goal(book(), "all_home", "self_sufficiency", 0.05, 2025, "domestic_capacity", draws=0, basis="capacity", rel_tol=0.5)
+    assert (g.at_p50, g.runs) == (250.0, 7)
+
+
+def test_reaching_allows_1e_12_of_the_target_or_of_1_and_no_more():
+    """all_home at capacity 0: self-sufficiency 0 and import dependency 1, exactly."""
+    def at(metric, target):
+        return goal(book(), "all_home", metric, target, 2025, "domestic_capacity", draws=0, basis="capacity").at_p50
+
+    # rising: 0 >= 1e-12 − 1e-12 x max(1, 1e-12) = 0: reached at 0; 1.5e-12 − 1e-12 = 0.5e-12 > 0: not
+    assert at("self_sufficiency", 1e-12) == 0.0
+    assert at("self_sufficiency", 1.5e-12) > 0
+    # falling: 1 <= (1 − 1e-12) + 1e-12 (= 1 in floats): reached at 0; (1 − 1.5e-12) + 1e-12 < 1: not
+    assert at("import_dependency", 1 - 1e-12) == 0.0
+    assert at("import_dependency", 1 - 1.5e-12) > 0
+    # above 1 the allowance grows with the target: 4,010 t of demand against 4,010 (1 + 0.5e-12), 2e-9 t away,
+    # within 1e-12 x 4,010 = 4e-9 t (demand rises with no lever: its "rising" is at-least)
+    assert at("magnet_demand", 4010 * (1 + 0.5e-12)) == 0.0
+    # 4,010 t of imports (all the demand, nothing made) against 4,010 (1 − 0.5e-12): within 4e-9 t too
+    assert at("magnet_imports", 4010 * (1 - 0.5e-12)) == 0.0
+
+
+def test_the_default_draws_and_seed_are_1000_and_0():
+    args = (book(), "all_home", "self_sufficiency", 0.05, 2025, "domestic_capacity")
+    g = goal(*args, basis="capacity", rel_tol=1e-6)
+    assert g == goal(*args, basis="capacity", rel_tol=1e-6, draws=1000, seed=0)
+    assert g != goal(*args, basis="capacity", rel_tol=1e-6, draws=1000, seed=1)
+    assert g != goal(*args, basis="capacity", rel_tol=1e-6, draws=1001, seed=0)
+
+
+def test_each_end_of_the_band_is_its_own_percentile():
+    """At each answer the 5th, 50th and 95th percentiles of the draws (numpy's) reach the target, and 1e-7 below
+    it they do not: checked against the model run there."""
+    g = goal(book(), "all_home", "self_sufficiency", 0.05, 2025, "domestic_capacity", draws=20, basis="capacity",
+             rel_tol=1e-10)
+
+    def pct(k, p):
+        res = simulate(book(), ["all_home"], years=(2024, 2025), draws=20, basis="capacity", overrides={"domestic_capacity": k})
+        return float(np.percentile(res.at("self_sufficiency", "all_home", 2025), p))
+
+    for p, k in ((5, g.at_p05), (50, g.at_p50), (95, g.at_p95)):
+        assert pct(k, p) >= 0.05 - 1e-12, p
+        assert pct(k * (1 - 1e-7), p) < 0.05, p
+
+
+def test_the_baseline_and_best_are_run_with_every_choice_given():
+    """repm_scheme, 2032, 5 draws of seed 3, the targets basis, the imports demand basis, the officials' framing:
+    the baseline is the median of that run, the best the median at full utilisation."""
+    kw = dict(draws=5, seed=3, basis="targets", demand="imports", framing="officials")
+    g = goal(load_deals(), "repm_scheme", "magnet_self_sufficiency", 0.999, 2032, "scheme_utilisation", **kw)
+
+    def median(**more):
+        res = simulate(load_deals(), ["repm_scheme"], years=(2024, 2032), **kw, **more)
+        return float(np.median(res.at("magnet_self_sufficiency", "repm_scheme", 2032)))
+
+    assert g.baseline == median()
+    assert g.best == median(overrides={"scheme_utilisation": 1.0})
+
+
+def test_what_limits_is_run_with_every_choice_given():
+    """all_home's self-sufficiency in 2040 with the domestic capacity at its most (1,000,000 t) and IREL's output at
+    its most (1,000 x the targets basis), 5 draws of seed 3, the imports demand basis, the officials' framing: m. The
+    other lever irel_output moves the metric past a best of m (1 − 1e-5), and not past m itself."""
+    b = book()
+    kw = dict(draws=5, seed=3, demand="imports", framing="officials", basis="targets")
+    res = simulate(b, ["all_home"], years=(2024, 2040), overrides={"domestic_capacity": 1e6}, production_scale=1000.0, **kw)
+    m = float(np.median(res.at("self_sufficiency", "all_home", 2040)))
+    spec = LEVERS["domestic_capacity"]
+
+    def limit(best, rising=True):
+        return gm._limit(b, "all_home", "self_sufficiency", 2040, "domestic_capacity", spec, best, rising, kw["draws"],
+                         kw["seed"], kw["demand"], kw["framing"], kw["basis"])
+
+    assert "raising irel_output (" in limit(m * (1 - 1e-5))
+    assert "irel_output (" not in limit(m)
+
+
+def test_no_lever_moves_a_metric_that_stays_0_below_a_best_of_0():
+    # status_quo makes no magnets at home whatever the lever: its self-sufficiency stays 0; read as a falling metric
+    # with a best of 0, no lever takes it below 0
+    text = gm._limit(load_deals(), "status_quo", "self_sufficiency", 2030, "domestic_capacity", LEVERS["domestic_capacity"],
+                     0.0, False, 0, 0, None, "chain", None)
+    assert text.startswith("The metric gets to at least 0 (median) however large domestic_capacity is")
+    assert "no other lever moves it further either" in text
+
+
+def test_the_bracket_doubles_from_the_first_guess():
+    """all_home in 2030 on the plan_2030 basis makes up to about 1,937 t of magnets; below that the domestic capacity K
+    binds and magnets made = K. A target of 1,500 t: 1,000 n, 2,000 y (doubled, not tripled to 3,000): [1,000, 2,000];
+    midpoints 1,500 y, 1,250 n, 1,375 n, 1,437.5 n, 1,468.75 n, 1,484.375 n, 1,492.1875 n, 1,496.09375 n,
+    1,498.046875 n, 1,499.0234375 n: [1,499.02, 1,500] is 0.98 wide, within 1e-3 x 1,500: the answer 1,500 exactly,
+    runs 3 + 2 + 10 = 15 (a tripled bracket [1,000, 3,000] takes one more)."""
+    g = goal(book(), "all_home", "magnets_domestic", 1500, 2030, "domestic_capacity", draws=0, basis="plan_2030")
+    assert (g.at_p50, g.runs) == (1500.0, 15)
