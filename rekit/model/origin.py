@@ -65,21 +65,24 @@ def shocked_rows(frac, shape: tuple[int, ...]) -> np.ndarray | None:
     return None if hit.size == shape[0] else hit
 
 
-def on_shocked_rows(fn, calm, frac, *args) -> np.ndarray:
-    """fn(frac, *args), element-wise arithmetic on arrays (D|1, Y|1, N|1), computed on the shocked deals' rows only.
+def on_shocked_rows(fl: Mapping[str, np.ndarray], fn, calm=None) -> np.ndarray:
+    """fn(get), element-wise arithmetic on flows get(key) (arrays (D|1, Y|1, N|1)), computed on the shocked deals' rows only.
 
-    `calm` is what fn gives where frac is 0 (e.g. s for s·(1 − c·f), 1 for 1 − s·c·f: a product with 0
-    is 0 and x·1 = x, exactly), broadcast to the other rows; the numbers are fn's own, bit for bit. The
-    China shock touches few deals, so the rest of a full (D, Y, N) array is a copy, not a formula."""
-    args = tuple(np.asarray(a, dtype=float) for a in args)
-    shape = np.broadcast_shapes(np.shape(frac), *(a.shape for a in args))
-    hit = shocked_rows(frac, shape)
-    if hit is None:
-        return fn(frac, *args)
-    out = np.empty(shape)
-    out[...] = calm
-    if hit.size:
-        out[hit] = fn(*(_rows(a, hit) for a in (np.asarray(frac, dtype=float), *args)))
+    A China shock touches few deals (shocked_rows). fn runs on those deals' rows, and once with no shock
+    (`shock_frac` 0) for the others, which gives their numbers bit for bit: with f = 0 each formula of
+    this module gives its no-shock value exactly (c·0 = 0, 1 − 0 = 1, x·1 = x, x / 1 = x), and without
+    the year axis of `shock_frac` that value is an array (D, 1, N), not (D, Y, N). `calm(get)`, if
+    given, is a cheaper expression of that same value. The result has the shape fn would give."""
+    frac = np.asarray(fl["shock_frac"])
+    hit = shocked_rows(frac, (frac.shape[0], 1, 1) if frac.ndim == 3 else frac.shape)
+    if hit is None or not hit.size:
+        return np.asarray(fn(fl.__getitem__), dtype=float)
+    hot = np.asarray(fn(lambda k: _rows(np.asarray(fl[k]), hit)), dtype=float)
+    no_shock = np.zeros((1, 1, 1))
+    cool = np.asarray((calm or fn)(lambda k: no_shock if k == "shock_frac" else fl[k]), dtype=float)
+    out = np.empty(np.broadcast_shapes(cool.shape, (frac.shape[0], *hot.shape[1:])))
+    out[...] = cool
+    out[hit] = hot
     return out
 
 
@@ -131,14 +134,16 @@ def pipeline_china(made: np.ndarray, lag: np.ndarray) -> tuple[np.ndarray, np.nd
     return delivered, np.cumsum(made - delivered, axis=1)
 
 
+#: Import -> (its China share, the shock's cut of its China-origin part): the flows china_fraction reads.
+FRACTION_KEYS = {"oxide": ("oxide_china_share", "shock_cut_oxide"), "metal": ("metal_china_share", "shock_cut_metal"),
+                 "heavy": ("heavy_china_share", "shock_cut_heavy"), "magnet": ("magnet_china_share", "shock_cut_magnet"),
+                 "partner": ("partner_heavy_china", "shock_cut_heavy")}
+
+
 def fractions(fl: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """China's fraction of each import that arrives: oxide, metal, heavy (Dy+Tb), magnet, partner (the partner's Dy+Tb)."""
     f = fl["shock_frac"]
-    return {"oxide": china_fraction(fl["oxide_china_share"], fl["shock_cut_oxide"], f),
-            "metal": china_fraction(fl["metal_china_share"], fl["shock_cut_metal"], f),
-            "heavy": china_fraction(fl["heavy_china_share"], fl["shock_cut_heavy"], f),
-            "magnet": china_fraction(fl["magnet_china_share"], fl["shock_cut_magnet"], f),
-            "partner": china_fraction(fl["partner_heavy_china"], fl["shock_cut_heavy"], f)}
+    return {key: china_fraction(fl[share], fl[cut], f) for key, (share, cut) in FRACTION_KEYS.items()}
 
 
 def returned_heavy_china(fl: Mapping[str, np.ndarray], chi: Mapping[str, np.ndarray] | None = None) -> np.ndarray:
@@ -177,22 +182,39 @@ def demand_free_terms(fl: Mapping[str, np.ndarray], chi: Mapping[str, np.ndarray
     "w", w_NdPr + w_h. Kept in `shared` (filled when empty, read as it is when not)."""
     if shared:
         return shared
-    chi = chi or fractions(fl)
-    own, imp_ox = fl["u1"] + fl["u2"], fl["u3"]
+
+    def times_fraction(key: str, x: str) -> np.ndarray:  # flow x times China's fraction of import `key`
+        return x_chi(fl.__getitem__, key, x) if chi else on_shocked_rows(fl, lambda g: x_chi(g, key, x))
+
+    def x_chi(g, key: str, x: str) -> np.ndarray:
+        return g(x) * (chi[key] if chi else china_fraction(*(g(k) for k in FRACTION_KEYS[key]), g("shock_frac")))
+
+    try:  # India's own oxide reduced, u1 + u2: the run's derived flow when it has one (rekit.model.simulation.Flows)
+        own = fl["own_oxide"]
+    except KeyError:
+        own = fl["u1"] + fl["u2"]
+    imp_ox = fl["u3"]
+    ox_all = own + imp_ox
     yield_ox = fl["f_ox"] * fl["eta_metal"]
-    ox_china = imp_ox * chi["oxide"]
-    metal_all = (own + imp_ox) * yield_ox + fl["u4"]
-    metal_china = ox_china * yield_ox + fl["u4"] * chi["metal"]
+    ox_china = times_fraction("oxide", "u3")
+    metal_all = ox_all * yield_ox + fl["u4"]
+    metal_china = ox_china * yield_ox + times_fraction("metal", "u4")
     HI, HIm = fl["HI"], fl["HIm"]
-    heavy_china = HIm * chi["heavy"] + (HI - HIm) * fl["heavy_china_share"]
+    heavy_china = times_fraction("heavy", "HIm") + (HI - HIm) * fl["heavy_china_share"]
     G = fl["G"]
     R = fl["returned"]
     w_n, w_h = fl["w_ndpr"], fl["w_h"]
     r_heavy_china = returned_heavy_china(fl, chi)
+
+    def import_china(g) -> np.ndarray:  # χ_mag·(w_NdPr + w_h) + (1 − χ_mag)·w_h·χ_p
+        mag = chi["magnet"] if chi else china_fraction(*(g(k) for k in FRACTION_KEYS["magnet"]), g("shock_frac"))
+        partner = chi["partner"] if chi else china_fraction(*(g(k) for k in FRACTION_KEYS["partner"]), g("shock_frac"))
+        return mag * (g("w_ndpr") + g("w_h")) + (1 - mag) * g("w_h") * partner
+
     out = shared if shared is not None else {}
-    out.update({"stages": {"oxide": (ox_china, own + imp_ox), "metal": (metal_china, metal_all), "heavy": (heavy_china, HI)},
+    out.update({"stages": {"oxide": (ox_china, ox_all), "metal": (metal_china, metal_all), "heavy": (heavy_china, HI)},
                 "made_returned_china": G * (w_n * _div(metal_china, metal_all) + w_h * _div(heavy_china, HI)) + r_heavy_china,
-                "import_china": chi["magnet"] * (w_n + w_h) + (1 - chi["magnet"]) * w_h * chi["partner"],
+                "import_china": import_china(fl.__getitem__) if chi else on_shocked_rows(fl, import_china),
                 "made_returned": G + R, "w": w_n + w_h})
     return out
 

@@ -658,12 +658,20 @@ def _prev(a: np.ndarray, first: np.ndarray) -> np.ndarray:
 
 def _china_left(f: Flows, share: str, cut: str) -> np.ndarray:
     """s·(1 − c·f): the China-origin share of an import that still arrives under a shock (as a share of the whole import)."""
-    return origin.on_shocked_rows(lambda fr, s, c: s * (1 - c * fr), f[share], f["shock_frac"], f[share], f[cut])
+    return origin.on_shocked_rows(f, lambda g: g(share) * (1 - g(cut) * g("shock_frac")))
 
 
 def _available(f: Flows, share: str, cut: str) -> np.ndarray:
     """1 − s·c·f: the share of an import left when China cuts its part (a_x in the module's docstring)."""
-    return origin.on_shocked_rows(lambda fr, s, c: 1 - s * c * fr, 1.0, f["shock_frac"], f[share], f[cut])
+    return origin.on_shocked_rows(f, lambda g: 1 - g(share) * g(cut) * g("shock_frac"))
+
+
+def _china_imported(f: Flows, quantity: str, share: str, cut: str) -> np.ndarray:
+    """The China-origin part of an import that arrives, quantity·s·(1 − c·f) / (1 − s·c·f) (0 where nothing is left),
+    in the quantity's unit: the numerator of the china_share_* metrics; quantity·s for the deals no shock touches."""
+    return origin.on_shocked_rows(f, lambda g: _div(g(quantity) * (g(share) * (1 - g(cut) * g("shock_frac"))),
+                                                    1 - g(share) * g(cut) * g("shock_frac")),
+                                  calm=lambda g: g(quantity) * g(share))
 
 
 #: A derived flow: an array, or (origin_masses) stage -> (Chinese, all) masses, or (origin_terms) the traced
@@ -1202,11 +1210,16 @@ def _metric(name: str, fl: Flows, arrays: Arrays) -> np.ndarray:
         "ssr_oxide": lambda: metrics.self_sufficiency(fl["O"], fl["ox_need"]),
         "ssr_metal": lambda: metrics.self_sufficiency(arrays["metal_india"], fl["demand"] * fl["w_ndpr"] / fl["eta_am"]),
         "import_reliance": lambda: metrics.import_reliance(fl["G"], fl["magnet_imports"] + fl["returned"], fl["magnet_exports"]),
-        "china_share_oxide": lambda: metrics.china_share(_div(fl["u3"] * fl["ch_ox"], fl["a_ox"]), fl["O"] + fl["u3"]),
-        "china_share_metal": lambda: metrics.china_share(_div(fl["u4"] * fl["ch_m"], fl["a_m"]), arrays["metal_india"] + fl["u4"]),
-        "china_share_magnet": lambda: metrics.china_share(_div(fl["magnet_imports"] * fl["ch_mag"], fl["a_mag"]),
+        # u·ch / a with ch = s·(1 − c·f), a = 1 − s·c·f (the DERIVED ch_*, a_*), on the shocked deals' rows only
+        "china_share_oxide": lambda: metrics.china_share(_china_imported(fl, "u3", "oxide_china_share", "shock_cut_oxide"),
+                                                         fl["O"] + fl["u3"]),
+        "china_share_metal": lambda: metrics.china_share(_china_imported(fl, "u4", "metal_china_share", "shock_cut_metal"),
+                                                         arrays["metal_india"] + fl["u4"]),
+        "china_share_magnet": lambda: metrics.china_share(_china_imported(fl, "magnet_imports", "magnet_china_share",
+                                                                          "shock_cut_magnet"),
                                                           fl["G"] + fl["returned"] + fl["magnet_imports"]),
-        "china_share_heavy": lambda: metrics.china_share(_div(fl["HIm"] * fl["ch_h"], fl["a_h"]), fl["HI"]),
+        "china_share_heavy": lambda: metrics.china_share(_china_imported(fl, "HIm", "heavy_china_share", "shock_cut_heavy"),
+                                                         fl["HI"]),
         "china_share_oxide_traced": lambda: metrics.china_share(*_origin_stages(fl)["oxide"]),
         "china_share_metal_traced": lambda: metrics.china_share(*_origin_stages(fl)["metal"]),
         "china_share_heavy_traced": lambda: metrics.china_share(*_origin_stages(fl)["heavy"]),
