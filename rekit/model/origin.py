@@ -80,8 +80,12 @@ def on_shocked_rows(fl: Mapping[str, np.ndarray], fn, calm=None) -> np.ndarray:
     hot = np.asarray(fn(lambda k: _rows(np.asarray(fl[k]), hit)), dtype=float)
     no_shock = np.zeros((1, 1, 1))
     cool = np.asarray((calm or fn)(lambda k: no_shock if k == "shock_frac" else fl[k]), dtype=float)
-    out = np.empty(np.broadcast_shapes(cool.shape, (frac.shape[0], *hot.shape[1:])))
-    out[...] = cool
+    shape = np.broadcast_shapes(cool.shape, (frac.shape[0], *hot.shape[1:]))
+    if cool.shape == shape and cool.flags.owndata and cool.flags.writeable and not any(cool is v for v in fl.values()):
+        out = cool  # a new array of fn's own (not a flow, nor a view of one): the shocked rows written into it
+    else:
+        out = np.empty(shape)
+        out[...] = cool
     out[hit] = hot
     return out
 

@@ -573,10 +573,16 @@ def ramp_integral(x, first, ramp):
     y = max(x − first, 0): y² / (2·ramp) while y <= ramp, then ramp / 2 + (y − ramp). A year's mean
     utilisation of the ramp is ramp_integral(t + 1) − ramp_integral(t).
     """
-    y = np.maximum(np.asarray(x, dtype=float) - first, 0.0)
-    r = np.asarray(ramp, dtype=float)
+    x, first, r = (np.asarray(a, dtype=float) for a in (x, first, ramp))
+    y = np.empty(np.broadcast_shapes(x.shape, first.shape, r.shape))  # worked on in place below (fewer full arrays)
+    np.subtract(x, first, out=y)
+    np.maximum(y, 0.0, out=y)
     m = np.minimum(y, r)  # the part of y on the ramp: m^2 / (2 ramp), then one a year beyond it
-    return m * m / (2 * np.where(r > 0, r, 1.0)) + (y - m)
+    y -= m
+    m *= m
+    m /= 2 * np.where(r > 0, r, 1.0)
+    m += y
+    return m if m.ndim else m[()]
 
 
 def scheme_capacity(yrs, beneficiaries, oxide_beneficiaries, allocation, first_sale, ramp, utilisation):
