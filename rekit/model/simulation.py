@@ -1376,8 +1376,20 @@ def check_origin_balance(fl: dict[str, np.ndarray], names, yrs, full: bool = Fal
         return
     if "partner_heavy_made_china" not in fl or not np.any(fl["partner_heavy_made_china"]):
         return
-    pipe = fl["pipeline_heavy_china"]
-    res = fl["partner_heavy_made_china"] - fl["delivered_heavy_china"] - (pipe - _prev(pipe, fl["PL0"] if "PL0" in fl else np.zeros(1)))
+    made, delivered, pipe = (np.asarray(fl[k]) for k in ("partner_heavy_made_china", "delivered_heavy_china", "pipeline_heavy_china"))
+    first = np.asarray(fl["PL0"]) if "PL0" in fl else np.zeros(1)
+    D = pipe.shape[0]
+    if made.shape == delivered.shape == pipe.shape and made.ndim == 3 and D > 1 and first.shape in ((D, pipe.shape[2]), (1,)):
+        # the deals whose book holds anything (the others' residual is 0 − 0 − (0 − 0)): checked alone, named as they are
+        live = made.any(axis=(1, 2)) | delivered.any(axis=(1, 2)) | pipe.any(axis=(1, 2))
+        if first.ndim == 2:
+            live |= first.any(axis=1)
+        rows = np.flatnonzero(live)
+        if rows.size < D:
+            made, delivered, pipe = made[rows], delivered[rows], pipe[rows]
+            first = first[rows] if first.ndim == 2 else first
+            names = [names[i] for i in rows]
+    res = made - delivered - (pipe - _prev(pipe, first))
     check_balance({("partner (Dy+Tb)", "China"): res}, names, yrs, scale)
 
 
