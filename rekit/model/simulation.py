@@ -605,7 +605,10 @@ def scheme_capacity(yrs, beneficiaries, oxide_beneficiaries, allocation, first_s
     if not rows.size:
         return np.zeros((D, len(t[0]), N)), np.zeros((D, len(t[0]), N))
 
-    def r(a):
+    def r(a):  # the plants' rows; one row when every deal holds the same numbers (one shared draw: a view with stride 0)
+        a = np.asarray(a)
+        if a.ndim == 3 and (a.shape[0] == 1 or a.strides[0] == 0):
+            return a[:1]
         return np.broadcast_to(a, (D, *np.shape(a)[1:]))[rows]
 
     nr, nr_ox = r(n), r(n_ox)
