@@ -381,3 +381,15 @@ def test_the_bracket_doubles_from_the_first_guess():
     runs 3 + 2 + 10 = 15 (a tripled bracket [1,000, 3,000] takes one more)."""
     g = goal(book(), "all_home", "magnets_domestic", 1500, 2030, "domestic_capacity", draws=0, basis="plan_2030")
     assert (g.at_p50, g.runs) == (1500.0, 15)
+
+
+def test_what_limits_a_target_is_read_under_the_choices_given():
+    """repm_scheme's self-sufficiency in 2030 by the partner's free capacity, 5 draws of seed 3, the targets basis and
+    the imports demand basis: only more IREL output moves it further (under the official demand basis none does, and
+    under the output basis every other lever does)."""
+    g = goal(load_deals(), "repm_scheme", "self_sufficiency", 0.99, 2030, "partner_free_capacity", draws=5, seed=3,
+             demand="imports", basis="targets")
+    assert not g.reached
+    assert g.limit.endswith("however large partner_free_capacity is (tried up to 1,000,000 t magnet/yr); what limits it "
+                            "is what other levers supply: raising irel_output (IREL's NdPr oxide output and capacity, as a "
+                            "multiple of the production basis) moves it further.")
