@@ -190,8 +190,12 @@ def demand_free_terms(fl: Mapping[str, np.ndarray], chi: Mapping[str, np.ndarray
     def times_fraction(key: str, x: str) -> np.ndarray:  # flow x times China's fraction of import `key`
         return x_chi(fl.__getitem__, key, x) if chi else on_shocked_rows(fl, lambda g: x_chi(g, key, x))
 
+    def chi_of(g, key: str) -> np.ndarray:  # China's fraction of import `key` from the flows g gives
+        share, cut = FRACTION_KEYS[key]
+        return chi[key] if chi else china_fraction(g(share), g(cut), g("shock_frac"))
+
     def x_chi(g, key: str, x: str) -> np.ndarray:
-        return g(x) * (chi[key] if chi else china_fraction(*(g(k) for k in FRACTION_KEYS[key]), g("shock_frac")))
+        return g(x) * chi_of(g, key)
 
     try:  # India's own oxide reduced, u1 + u2: the run's derived flow when it has one (rekit.model.simulation.Flows)
         own = fl["own_oxide"]
@@ -211,8 +215,7 @@ def demand_free_terms(fl: Mapping[str, np.ndarray], chi: Mapping[str, np.ndarray
     r_heavy_china = returned_heavy_china(fl, chi)
 
     def import_china(g) -> np.ndarray:  # χ_mag·(w_NdPr + w_h) + (1 − χ_mag)·w_h·χ_p
-        mag = chi["magnet"] if chi else china_fraction(*(g(k) for k in FRACTION_KEYS["magnet"]), g("shock_frac"))
-        partner = chi["partner"] if chi else china_fraction(*(g(k) for k in FRACTION_KEYS["partner"]), g("shock_frac"))
+        mag, partner = chi_of(g, "magnet"), chi_of(g, "partner")
         return mag * (g("w_ndpr") + g("w_h")) + (1 - mag) * g("w_h") * partner
 
     out = shared if shared is not None else {}
