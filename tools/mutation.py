@@ -68,6 +68,8 @@ MODULES: dict[str, list[str]] = {
     # test_scenarios.py run the model at hundreds of draws and the command line, about 17 s a mutant
     "rekit/model/goal.py": ["tests/model/test_goal_values.py"],
     "rekit/model/scenarios.py": ["tests/model/test_scenarios_values.py"],
+    "rekit/model/grades.py": ["tests/model/test_grades.py"],
+    "rekit/model/custom.py": ["tests/model/test_custom_values.py"],
     "rekit/model/demand.py": ["tests/model/test_demand.py", "tests/model/test_demand_values.py",
                               "tests/model/test_demand_bottom_up_values.py"],
     "rekit/model/sensitivity.py": ["tests/model/test_sensitivity.py", "tests/model/test_sensitivity_values.py"],
