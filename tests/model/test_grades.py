@@ -9,7 +9,7 @@ from scipy.optimize import linprog
 
 from rekit.errors import RekitError
 from rekit.model.deals import DealError, load_deals
-from rekit.model.grades import extreme_shares, grade_mix
+from rekit.model.grades import check, extreme_shares, from_spec, grade_mix
 from rekit.model.quantities import Quantity
 
 
@@ -106,6 +106,16 @@ def test_the_greedy_extremes_are_the_linear_programme_optimum():
      "test: the central shares sum to 0.9 (a 0.5 + b 0.4); they must sum to 1"),
     ({"a": q(0.5, 0.4, 0.6), "b": q(0.5)}, {"a": q(0.01), "b": q(0.01)} | {"b": Quantity(0.05, 0.01, 0.03, "ratio", "t")},
      "test: content of 'b': value 0.05 is outside its range 0.01-0.03"),
+    # lows 0.6 + 0.3 = 0.9, highs 0.7 + 0.5 = 1.2, central 0.5 + 0.5 = 1: only a's central share is out of its range
+    ({"a": Quantity(0.5, 0.6, 0.7, "share", "t"), "b": q(0.5, 0.3, 0.5)}, {"a": q(0.01), "b": q(0.01)},
+     "test: share of 'a': value 0.5 is outside its range 0.6-0.7"),
+    # no content at all: the list of contents reads "none"
+    ({"a": q(1.0)}, {}, "test: application 'a' has a share and no content; the contents are for: none"),
+    # two names on either list, joined by ", "
+    ({"a": q(0.5), "b": q(0.5), "c": q(0)}, {"a": q(0.01), "b": q(0.01)},
+     "test: application 'c' has a share and no content; the contents are for: a, b"),
+    ({"a": q(0.5), "b": q(0.5)}, {"a": q(0.01), "b": q(0.01), "c": q(0.02)},
+     "test: application 'c' has a content and no share; the shares are for: a, b"),
 ])
 def test_refusals_in_full(shares, contents, message):
     with pytest.raises(RekitError) as exc:
@@ -121,6 +131,32 @@ def test_central_shares_within_the_tolerance_pass_and_beyond_it_fail():
         grade_mix({"a": q(0.5, 0.4, 0.6), "b": q(0.5 + 1e-8, 0.4, 0.6)}, {"a": q(0.01), "b": q(0.01)}, "test")
     # 0.5 + 0.50000001 = 1.00000001, 1e-8 off 1
     assert str(exc.value) == "test: the central shares sum to 1.00000001 (a 0.5 + b 0.50000001); they must sum to 1"
+
+
+def test_where_defaults_to_grade_mix():
+    # check and grade_mix name the mix "grade_mix" when no place is given
+    for call in (check, grade_mix):
+        with pytest.raises(RekitError) as exc:
+            call({}, {})
+        assert str(exc.value) == "grade_mix: no applications: give each one's share and content"
+
+
+def test_the_range_sums_exactly_at_the_tolerance_pass():
+    """The lows may sum to 1 + TOLERANCE and the highs to 1 - TOLERANCE exactly (the checks are strict
+    inequalities). In floating point 1 + 1e-9 is 1 + 4503600 x 2^-52 and 1 - 1e-9 is 1 - 9007199 x 2^-53;
+    0.5 plus (that number minus 0.5) gives it back exactly (every step is exact in binary)."""
+    hi_edge = (1 - 1e-9) - 0.5  # 0.499999999 (to 12 digits)
+    # highs 0.5 + 0.499999999 = 0.999999999, not below 1 - 1e-9; the central sum is 9007199 x 2^-53 = 9.99999972e-10
+    # off 1, within the tolerance: the mix is computed. Every share fixed, so value = low = high:
+    # 0.5 x 0.01 + 0.499999999 x 0.01 = 0.005 + 0.00499999999 = 0.00999999999
+    w = grade_mix({"a": q(0.5), "b": q(hi_edge)}, {"a": q(0.01), "b": q(0.01)}, "test")
+    assert (w.value, w.low, w.high) == pytest.approx((0.00999999999, 0.00999999999, 0.00999999999), abs=1e-17)
+    lo_edge = (1 + 1e-9) - 0.5  # 0.500000001 (to 12 digits)
+    # lows 0.5 + 0.500000001 = 1.000000001, not above 1 + 1e-9: the range check passes, and the central
+    # shares (at their lows) are refused next, 4503600 x 2^-52 = 1.00000008e-9 off 1
+    with pytest.raises(RekitError) as exc:
+        grade_mix({"a": q(0.5, 0.5, 0.6), "b": q(lo_edge, lo_edge, 0.6)}, {"a": q(0.01), "b": q(0.01)}, "test")
+    assert str(exc.value) == "test: the central shares sum to 1.000000001 (a 0.5 + b 0.500000001); they must sum to 1"
 
 
 # --- the deals file's hook ------------------------------------------------------------------------------
@@ -143,6 +179,39 @@ def test_a_users_grade_mix_is_read_from_a_deals_mapping():
     assert (w.value, w.low, w.high) == pytest.approx((0.049, 0.0348, 0.0624), abs=1e-15)
     assert w.note == "mine"
     assert "content of ev: obs:dy_content_ndfeb_ev_yaan_xinkuang | content of other: obs:dy_content_ndfeb_emagnets" in w.source
+
+
+def _share(where: str, key: str, spec: float) -> Quantity:
+    return Quantity(spec, spec, spec, "share", f"assumption: {where}, {key}")
+
+
+def test_from_spec_reads_each_entry_then_mixes_them():
+    spec = {"grade_mix": {"shares": {"ev": 0.25, "wind": 0.75}, "contents": {"ev": 0.04, "wind": 0.008}}}
+    # 0.25 x 0.04 + 0.75 x 0.008 = 0.01 + 0.006 = 0.016, no range; unit "ratio" by default, no note
+    w = from_spec(spec, "here", "w_dy", _share, _share)
+    assert (w.value, w.low, w.high) == pytest.approx((0.016, 0.016, 0.016), abs=1e-15)
+    assert w.unit == "ratio"
+    assert w.note == ""
+    assert w.source.endswith("| share of ev: assumption: here, key 'w_dy', grade_mix share, ev | share of wind: "
+                             "assumption: here, key 'w_dy', grade_mix share, wind | content of ev: assumption: here, "
+                             "key 'w_dy', grade_mix content, ev | content of wind: assumption: here, key 'w_dy', "
+                             "grade_mix content, wind")
+    # the unit given is the unit returned; the note is kept
+    w = from_spec(spec | {"note": "by hand"}, "here", "w_dy", _share, _share, unit="t Dy per t magnet")
+    assert (w.unit, w.note) == ("t Dy per t magnet", "by hand")
+
+
+@pytest.mark.parametrize(("mix", "got"), [
+    # a third key, the other two well formed
+    ({"shares": {"ev": 1.0}, "contents": {"ev": 0.01}, "notes": "x"}, "{'shares': {'ev': 1.0}, 'contents': {'ev': 0.01}, 'notes': 'x'}"),
+    (None, "None"),
+    (["shares", "contents"], "['shares', 'contents']"),
+])
+def test_from_spec_refuses_a_grade_mix_of_another_shape(mix, got):
+    with pytest.raises(RekitError) as exc:
+        from_spec({"grade_mix": mix}, "here", "w_dy", _share, _share)
+    assert str(exc.value) == ("here, key 'w_dy', grade_mix: expected {shares: {APPLICATION: share}, contents: "
+                              "{APPLICATION: content}}, got " + got)
 
 
 @pytest.mark.parametrize(("w_dy", "message"), [
