@@ -18,6 +18,7 @@ ratios as fractions, 0.4 not 40%).
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping
 
 import yaml
@@ -62,7 +63,7 @@ def deal_yaml(book: DealBook, name: str) -> str:
 def parse_settings(items: Iterable[str] | None, deals: list[str], option: str = "--set") -> dict[str, dict[str, float]]:
     """{deal: {parameter: value}} from ``DEAL.PARAM=VALUE`` items (``PARAM=VALUE`` names the one deal
     of a run of one deal). SettingError names the item and what is allowed: an unknown deal or
-    parameter, a demand parameter (set by --demand), a value that is not a number or is outside the
+    parameter, a demand parameter (set by --demand), a value that is not a finite number or is outside the
     parameter's bounds, or one setting given twice."""
     out: dict[str, dict[str, float]] = {}
     for item in items or []:
@@ -92,8 +93,10 @@ def parse_settings(items: Iterable[str] | None, deals: list[str], option: str = 
             value = float(text)
         except ValueError:
             raise SettingError(f"{option} {item!r}: {text!r} is not a number (in {p.unit})") from None
+        if not math.isfinite(value):  # as the deals file's `settings`: inf would reach the model as 0 x inf = nan
+            raise SettingError(f"{option} {item!r}: {text!r} is not a finite number (in {p.unit})")
         below = value <= p.lo if p.open_lo else value < p.lo
-        if below or value > p.hi or value != value:
+        if below or value > p.hi:
             lo = f"({p.lo:g}" if p.open_lo else f"[{p.lo:g}"
             raise SettingError(f"{option} {item!r}: {text} is outside {lo}, {p.hi:g}], the range of {param} ({p.unit}: {p.doc})")
         if param in out.get(deal, {}):

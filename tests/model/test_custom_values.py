@@ -166,14 +166,21 @@ def test_parse_settings_bounds_allowed(item, param, value):
     ("toll_japan.demand_base=100", "--set 'toll_japan.demand_base=100': demand_base belongs to the demand basis, which every "
                                    "deal of a run shares; choose one with --demand"),
     ("toll_korea.partner_spare=abc", "--set 'toll_korea.partner_spare=abc': 'abc' is not a number (in share)"),
+    ("toll_korea.partner_spare=0.4=5", "--set 'toll_korea.partner_spare=0.4=5': '0.4=5' is not a number (in share)"),  # first =
     ("toll_korea.scheme_allocation=1,200", "--set 'toll_korea.scheme_allocation=1,200': '1,200' is not a number (in t "
                                            "magnet/yr)"),
     ("toll_korea.partner_spare=1.5", "--set 'toll_korea.partner_spare=1.5': 1.5 is outside [0, 1], the range of "
                                      "partner_spare (share: share of the partner's capacity free for India's oxide)"),
     ("toll_korea.partner_spare=-0.10", "--set 'toll_korea.partner_spare=-0.10': -0.10 is outside [0, 1], the range of "
                                        "partner_spare (share: share of the partner's capacity free for India's oxide)"),
-    ("toll_korea.partner_spare=nan", "--set 'toll_korea.partner_spare=nan': nan is outside [0, 1], the range of "
-                                     "partner_spare (share: share of the partner's capacity free for India's oxide)"),
+    # not finite: refused as the deals file's `settings` refuses them (an infinite partner_capacity with partner_spare 0
+    # gave 0 x inf = nan t in the mass balance, and the run failed as a bug, exit 70)
+    ("toll_korea.partner_spare=nan", "--set 'toll_korea.partner_spare=nan': 'nan' is not a finite number (in share)"),
+    ("toll_korea.partner_capacity=inf", "--set 'toll_korea.partner_capacity=inf': 'inf' is not a finite number (in t "
+                                        "magnet/yr)"),
+    ("toll_korea.domestic_capacity=1e400", "--set 'toll_korea.domestic_capacity=1e400': '1e400' is not a finite number "
+                                           "(in t magnet/yr)"),  # beyond the largest float, 1.8e308
+    ("toll_korea.stock_draw=-inf", "--set 'toll_korea.stock_draw=-inf': '-inf' is not a finite number (in share)"),
     ("toll_korea.eta_metal=0", "--set 'toll_korea.eta_metal=0': 0 is outside (0, 1], the range of eta_metal (ratio: "
                                "reduction of NdPr oxide to metal: t metal recovered per t metal in the oxide (beyond "
                                "stoichiometry))"),
@@ -330,6 +337,7 @@ def test_no_effect_partners_without_a_tolled_share():
     assert no_effect(deal({"toll": c(0)}, partner_capacity=c(500))) == [NO_TOLL.format("partner_capacity")]
     assert no_effect(deal({"toll": c(0)}, partner_capacity=c(0, high=500))) == [NO_TOLL.format("partner_capacity")]
     assert no_effect(deal({"toll": c(0)}, partner_capacity=c(0))) == []  # neither partner nor toll
+    assert no_effect(deal({"toll": c(0)}, partner_capacity=c(0.5))) == [NO_TOLL.format("partner_capacity")]  # any t counts
 
 
 def test_no_effect_a_tolled_share_without_partners():
@@ -353,12 +361,14 @@ def test_no_effect_a_stock_draw():
     assert no_effect(deal({}, rest="stock", stock_draw=c(0.2), **makers)) == []
     assert no_effect(deal({}, rest="stock", stock_draw=c(0.2), domestic_capacity=c(0, high=50))) == []
     assert no_effect(deal({}, rest="stock", stock_draw=c(0.2), scheme_beneficiaries=c(5))) == []
+    assert no_effect(deal({}, rest="stock", stock_draw=c(0.2), domestic_capacity=c(0.5))) == []  # any t counts
     # no stock: nothing stocked (domestic takes the rest) and stock_initial 0
     assert no_effect(deal({"stock": c(0)}, rest="domestic", stock_draw=c(0.2), stock_initial=c(0), **makers)) == [NO_STOCK]
     assert no_effect(deal({}, rest="domestic", stock_draw=c(0.2))) == [NO_STOCK]  # the stock message first
     assert no_effect(deal({"stock": c(0, high=0.1)}, rest="domestic", stock_draw=c(0.2), **makers)) == []
     assert no_effect(deal({"stock": by_year(y2024=0.3, y2025=0)}, rest="domestic", stock_draw=c(0.2), **makers)) == []
     assert no_effect(deal({}, rest="domestic", stock_draw=c(0.2), stock_initial=c(0, high=500), **makers)) == []
+    assert no_effect(deal({}, rest="domestic", stock_draw=c(0.2), stock_initial=c(0.5), **makers)) == []  # half a t
     assert no_effect(deal({}, rest="domestic", stock_draw=c(0), stock_initial=c(0))) == []  # nothing drawn
     assert no_effect(deal({}, rest="domestic", stock_draw=Schedule(()))) == []  # no point: 0
     assert no_effect(deal({}, rest="domestic")) == []  # no stock_draw at all
