@@ -59,7 +59,7 @@ MODULES: dict[str, list[str]] = {
     "rekit/model/metrics.py": ["tests/model/test_metrics.py", "tests/model/test_metric_values.py",
                                "tests/model/test_metrics_inputs.py"],
     "rekit/model/flows.py": ["tests/model/test_flows_values.py"],
-    "rekit/model/origin.py": ["tests/model/test_origin.py", "tests/model/test_origin_values.py"],
+    "rekit/model/origin.py": ["tests/model/test_origin.py", "tests/model/test_origin_values.py", "tests/model/test_origin_rows.py"],
     "rekit/model/supply.py": ["tests/model/test_supply_values.py", "tests/model/test_metrics.py"],
     "rekit/model/docs.py": ["tests/model/test_docs.py", "tests/model/test_docs_values.py"],
     "rekit/model/stocks_in_use.py": ["tests/model/test_stocks_in_use.py", "tests/model/test_stocks_in_use_values.py"],
