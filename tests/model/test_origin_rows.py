@@ -17,8 +17,8 @@ from rekit.model import origin
 
 
 def col(*xs, dtype=float):
-    """An array (len(xs) deals, 1 year, 1 draw)."""
-    return np.array(xs, dtype=dtype).reshape(len(xs), 1, 1)
+    """An array (len(xs) deals, 1 year, 1 draw), holding its own data (not a view)."""
+    return np.array(np.reshape(xs, (len(xs), 1, 1)), dtype=dtype)
 
 
 def shock(shape, *where):
@@ -178,6 +178,7 @@ def test_on_shocked_rows_never_writes_into_a_flow_calm_returns(same):
     # (0, 0.5, 0): 0, 0.5·0.5 = 0.25, 0, and the shock share stays as it was.
     f = col(0, 0.5, 0)
     x = f if same else col(1, 2, 3)
+    assert x.flags.owndata  # a flow of its own memory, which on_shocked_rows could write into
     before = x.copy()
     fl = {"x": x, "shock_frac": f}
     got = origin.on_shocked_rows(fl, lambda g: g("x") * (1 - g("shock_frac")), calm=lambda g: g("x"))
