@@ -403,6 +403,62 @@ def test_shares_other_than_the_rest_may_reach_one_plus_a_billionth():
 
 def test_a_run_rate_schedule_naming_one_day_twice_is_refused(r):
     # '2026-01' is read as 1 January 2026, the same day as '2026-01-01': two points at one time
-    with pytest.raises(DealError, match="'2026-01' and '2026-01-01' name the same date"):
-        r.schedule("w", "m", {"2026-01": {"value": 1, "source": "src_a"}, "2026-01-01": {"value": 5, "source": "src_a"}},
-                   MASS, "run_rate")
+    spec = {"2026-01": {"value": 1, "source": "src_a"}, "2026-01-01": {"value": 5, "source": "src_a"}}
+    assert refused(r.schedule, "w", "m", spec, MASS, "run_rate") == (
+        "w, key 'm': '2026-01' and '2026-01-01' name the same date; give each point once")
+
+
+# --- a content from a grade mix (rekit.model.grades, read through the reader) ---------------------
+
+def mix(share_a=None, content_a=None, **extra):
+    """Two applications: shares a 0.6 (0.5-0.7), b 0.4 (0.3-0.5); contents a 0.1 (0.05-0.2), b 0.02."""
+    return {"grade_mix": {
+        "shares": {"a": share_a or {"value": 0.6, "low": 0.5, "high": 0.7, "source": "src_a"},
+                   "b": {"value": 0.4, "low": 0.3, "high": 0.5, "source": "assumption: x"}},
+        "contents": {"a": content_a or {"value": 0.1, "low": 0.05, "high": 0.2, "source": "src_a"},
+                     "b": {"value": 0.02, "source": "src_b"}}}, **extra}
+
+
+def test_a_grade_mix_is_read_entry_by_entry_and_mixed(r):
+    q = r.quantity("w", "m", mix(note="n"), YIELD)
+    # value 0.6 × 0.1 + 0.4 × 0.02 = 0.06 + 0.008 = 0.068
+    # low (contents at their lows, a 0.05 > b 0.02): every share at its low (0.5 + 0.3 = 0.8), the 0.2 left
+    # to b, the lower content, up to its high 0.5: a 0.5, b 0.5 -> 0.5 × 0.05 + 0.5 × 0.02 = 0.025 + 0.01 = 0.035
+    # high (contents at their highs, a 0.2 > b 0.02): the 0.2 left to a up to its high 0.7: a 0.7, b 0.3
+    # -> 0.7 × 0.2 + 0.3 × 0.02 = 0.14 + 0.006 = 0.146
+    assert (q.value, q.low, q.high) == pytest.approx((0.068, 0.035, 0.146), abs=1e-15)
+    assert (q.unit, q.note) == ("ratio", "n")
+    assert q.source == ("derived: Σ share × content over a, b: value 0.6 × 0.1 + 0.4 × 0.02 = 0.068; "
+                        "low 0.5 × 0.05 + 0.5 × 0.02 = 0.035; high 0.7 × 0.2 + 0.3 × 0.02 = 0.146 | "
+                        "share of a: src_a | share of b: assumption: x | content of a: src_a | content of b: src_b")
+    q = r.quantity("w", "m", mix(content_a={"obs": "frac"}), YIELD)  # an observation in `share` for a ratio
+    # a's content 0.4 (a point): value 0.6 × 0.4 + 0.008 = 0.248; low 0.5 × 0.4 + 0.5 × 0.02 = 0.21;
+    # high 0.7 × 0.4 + 0.3 × 0.02 = 0.286
+    assert (q.value, q.low, q.high) == pytest.approx((0.248, 0.21, 0.286), abs=1e-15)
+    assert q.source.endswith("content of a: obs:frac | content of b: src_b")
+
+
+@pytest.mark.parametrize("spec, message", [
+    # a share is read as a share in [0, 1], named as the mix's share of that application
+    (mix(share_a={"value": 1.5, "source": "src_a"}),
+     "w, key 'm', grade_mix share, key 'a': value 1.5 is outside [0, 1] (a share of India's magnet demand)"),
+    (mix(share_a={"obs": "ox"}),
+     "w, key 'm', grade_mix share, key 'a': obs 'ox' is in 't NdPr oxide', but a needs share"),
+    (mix(share_a={"value": 0.6}),
+     "w, key 'm', grade_mix share, key 'a': value 0.6 has no source: add `source: assumption` "
+     "(with a note saying why) or a source_id / obs:ID"),
+    # a content is read as the parameter itself (here a yield, open at 0)
+    (mix(content_a={"value": 2, "source": "src_a"}),
+     "w, key 'm', grade_mix content, key 'a': value 2 is outside (0, 1] (a yield)"),
+    (mix(content_a={"value": 0.1, "source": "nowhere"}),
+     "w, key 'm', grade_mix content, key 'a': source 'nowhere' is neither a source_id, obs:ID nor 'assumption'"),
+    # the mix's own checks, as a deals error with grades' words: 0.6 + 0.3 = 0.9
+    (mix(share_a={"value": 0.6, "low": 0.5, "high": 0.7, "source": "src_a"}) | {"grade_mix": {
+        "shares": {"a": {"value": 0.6, "low": 0.5, "high": 0.7, "source": "src_a"},
+                   "b": {"value": 0.3, "low": 0.2, "high": 0.5, "source": "src_a"}},
+        "contents": {"a": {"value": 0.1, "source": "src_a"}, "b": {"value": 0.02, "source": "src_a"}}}},
+     "w, key 'm', grade_mix: the central shares sum to 0.9 (a 0.6 + b 0.3); they must sum to 1"),
+    (mix(extra=1), "w, key 'm': unknown key 'extra' beside grade_mix; allowed: grade_mix, note"),
+])
+def test_a_grade_mix_is_refused_word_for_word(r, spec, message):
+    assert refused(r.quantity, "w", "m", spec, YIELD) == message
