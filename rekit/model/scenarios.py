@@ -263,11 +263,23 @@ class _Watched(Flows):
         return super().__getitem__(key)
 
 
+def _recycling_high(book: DealBook, deals: Sequence[str]) -> float:
+    """The highest recycling_share (share of end-of-life magnets' capacity, 0-1) any of `deals` allows in any year."""
+    return max((max(q.value, q.high) for n in deals for q in book.get(n).params["recycling_share"].quantities), default=0.0)
+
+
 def demand_dependent(book: DealBook, deals: Sequence[str], metrics: Sequence[str], years: tuple[int, int]) -> set[str]:
     """The metrics that read a flow the demand basis decides (DEMAND_FLOWS), directly or through other flows
     and metrics: each metric computed once, on its own, from the flows of a central run (draws=0) of the
-    same deals and years, noting every flow it reads. The others are the same under every demand basis."""
-    res = simulate(book, deals, years=years, draws=0, check=False)
+    same deals and years, noting every flow it reads. The others are the same under every demand basis.
+
+    Which flows a run holds depends on one value: recycling's flows (which follow the demand) are there only
+    when some deal's recycling_share is above 0. A deal whose share is 0 at its central value but above it
+    in its range recycles in its draws, so the central run is then made with the share at the highest any
+    deal allows (`_recycling_high`): the flows its draws can hold, not only those of its central value."""
+    high = _recycling_high(book, deals)
+    res = simulate(book, deals, years=years, draws=0, check=False,
+                   overrides={"recycling_share": high} if high > 0 else None)
     base = {k: v for k, v in res.flows.items() if k not in DERIVED}
     out = set()
     for m in metrics:

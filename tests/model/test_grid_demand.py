@@ -77,3 +77,24 @@ def test_with_demand_shares_every_flow_but_the_demand_ones():
     fl = with_demand(res.flows, res.flows["demand"] * 2)
     assert fl["G"] is res.flows["G"] and fl["S"] is res.flows["S"]
     assert np.array_equal(fl["demand"], res.flows["demand"] * 2)
+
+
+def test_a_deal_that_recycles_only_in_its_draws_moves_with_demand_in_the_grid():
+    """A recycling share of 0 at its central value and up to 2% in the draws: the central run has no
+    recycling, yet every draw recycles, and what is recycled follows the demand (the magnets in use).
+    The grid gives each demand basis the numbers of its own simulate(), not the first basis's."""
+    mine = {"deals": {"recycles_in_draws": {
+        "extends": "repm_scheme",
+        "recycling_share": {"value": 0, "low": 0, "high": 0.02, "source": "assumption: a test"}}}}
+    b = load_deals(mine, name="test")
+    g = run_grid(b, ["recycles_in_draws"], years=(2034, 2035), draws=20, seed=0, productions=["output"],
+                 framings=["chain"], metrics=["magnets_secondary", "magnets_india"],
+                 keep_envelope=False)
+    frame = g.frame().set_index(["demand", "metric", "year"]).sort_index()
+    for demand in ("official", "industry"):
+        res = simulate(b, ["recycles_in_draws"], years=(2034, 2035), draws=20, seed=0, demand=demand)
+        want = res.summary(metrics=["magnets_secondary", "magnets_india"]).set_index(["metric", "year"]).sort_index()
+        got = frame.loc[demand][["p05", "p50", "p95"]].sort_index()
+        assert np.array_equal(got.to_numpy(), want[["p05", "p50", "p95"]].to_numpy()), demand
+    # and the two bases differ: the industry outlook's demand is lower, so fewer magnets leave use
+    assert frame.loc[("official", "magnets_secondary", 2035), "p50"] != frame.loc[("industry", "magnets_secondary", 2035), "p50"]
