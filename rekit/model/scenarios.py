@@ -105,7 +105,10 @@ class Scenario:
     @classmethod
     def from_label(cls, label: str, book: DealBook) -> Scenario | None:
         """The scenario a label (label or label_for) names, or None where it is not one of this book's."""
-        parts = dict(p.partition("=")[::2] for p in str(label).split(" "))
+        pieces = [p.partition("=") for p in str(label).split(" ")]
+        parts = {k: v for k, _, v in pieces}
+        if len(parts) != len(pieces) or not all(sep and v for _, sep, v in pieces):  # a key twice, or without a value
+            return None
         if set(parts) not in ({"production", "demand", "framing"}, set(GRID_DIMENSIONS)):
             return None
         sc = cls(parts["production"], parts["demand"], parts["framing"], parts.get("partner", DEFAULT_PARTNER))
@@ -427,6 +430,8 @@ def run_grid(book: DealBook, deals: Iterable[str], years: tuple[int, int] = (202
     the same numbers as here; not with the envelope, whose pooled draws stay in this process. Memory: grid_bytes.
     """
     names, mets = _check(book, deals, metrics)
+    if not mets:  # an empty list is not "all": a grid of no metric
+        raise ModelError("metrics: none given; give at least one (rekit simulate --list-metrics lists them), or None for all")
     base = scenarios(book, productions, demands, framings)
     prods, dems, frs = (list(dict.fromkeys(getattr(sc, k) for sc in base)) for k in DIMENSIONS)
     chosen = _pick(partners, list(PARTNER_CHOICES), "partner alternative")

@@ -83,7 +83,11 @@ def test_a_label_is_read_back_to_its_scenario_or_none():
                 "production=output demand=nope framing=chain",
                 "production=output demand=imports framing=nope", "production=output demand=imports framing=chain partner=x",
                 "production=output demand=imports", "production=output demand=imports framing=chain extra=1",
-                "production=output demand=imports framing=chain partner=home extra=1"):
+                "production=output demand=imports framing=chain partner=home extra=1",
+                # a key twice (the last would win), a bare word, a key with no value
+                "framing production=output demand=imports framing=chain",
+                "production=output demand=imports framing=officials framing=chain",
+                "production=output demand=imports framing="):
         assert read(bad, b) is None, bad
 
 
@@ -131,6 +135,10 @@ def test_check_names_the_deals_and_the_metrics():
     assert str(exc.value).startswith("unknown deal 'toll_mars'")
     with pytest.raises(ModelError, match="metric 'nope' is not known"):
         sc._check(b, ["repm_scheme"], ["nope"])
+    assert sc._check(b, ["repm_scheme"], []) == (("repm_scheme",), [])  # the deals alone (with_partner)
+    with pytest.raises(ModelError) as exc:  # an empty list is not "all": a grid of no metric is refused
+        sc.run_grid(b, ["repm_scheme"], metrics=[])
+    assert str(exc.value) == "metrics: none given; give at least one (rekit simulate --list-metrics lists them), or None for all"
 
 
 # --- partner alternatives ---------------------------------------------------------------------------
