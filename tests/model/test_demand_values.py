@@ -54,3 +54,10 @@ def test_calendar_units_by_hand_and_the_fiscal_years_it_lacks():
     with pytest.raises(DemandError) as exc:
         calendar_units({2026: 1.0}, 2025, "ev_2w")
     assert str(exc.value) == "end_use_units.csv: 'ev_2w' has no units for FY2024-25, FY2025-26, which calendar 2025 needs"
+
+
+def test_a_quoted_line_break_is_read_as_written(tmp_path):
+    """newline="" (as the csv module asks): a quoted field's "\\r\\n" stays "\\r\\n", not "\\n"."""
+    path = tmp_path / "end_uses.csv"
+    path.write_bytes('end_use,title\r\naa,"Electric\r\nvehicles"\r\nbb,"é"\r\n'.encode())
+    assert demand._read(path) == [{"end_use": "aa", "title": "Electric\r\nvehicles"}, {"end_use": "bb", "title": "é"}]

@@ -210,3 +210,15 @@ def test_a_flow_the_model_does_not_have_is_named():
     with pytest.raises(ModelError) as exc:
         some.element("Nd", "scrap")
     assert str(exc.value) == "'scrap' is not a flow of the stock model; allowed: inflow, outflow, stock"
+
+
+def test_end_use_lifetimes_keep_a_line_break_inside_a_quoted_field(tmp_path):
+    """The CSV is read with newline="" (as the csv module asks): a quoted field's "\\r\\n" stays "\\r\\n",
+    where universal newlines would read it as "\\n" and change the source the stock model cites."""
+    header = "end_use,title,description,lifetime_distribution,lifetime_a,lifetime_b,source_id,quote,assumption\r\n"
+    row = 'aa,Alpha,"a, b",normal,15,4,,,"line one\r\nline two"\r\n'
+    (tmp_path / END_USES_FILE).write_bytes((header + row).encode("utf-8"))
+    got = end_use_lifetimes(SimpleNamespace(path=tmp_path))
+    assert list(got) == ["aa"]
+    assert got["aa"].source == "assumption: line one\r\nline two"
+    assert (got["aa"].kind, float(got["aa"].a), float(got["aa"].b)) == ("normal", 15.0, 4.0)
