@@ -378,6 +378,32 @@ def test_a_metric_depends_on_demand_when_it_reads_a_demand_flow():
     assert got == {"magnet_demand", "magnet_imports"}
 
 
+def _recycles_in_draws():
+    """repm_scheme with a recycling share of 0 at its central value, up to 0.02 in its draws."""
+    return load_deals({"deals": {"recycles_in_draws": {
+        "extends": "repm_scheme",
+        "recycling_share": {"value": 0, "low": 0, "high": 0.02, "source": "assumption: a test"}}}}, name="test")
+
+
+def test_recycling_high_is_the_largest_share_any_deal_allows():
+    b = _recycles_in_draws()
+    assert sc._recycling_high(b, ["status_quo"]) == 0.0  # the defaults' point 0
+    assert sc._recycling_high(b, ["status_quo", "recycles_in_draws"]) == 0.02  # its high, its value being 0
+    assert sc._recycling_high(b, ["repm_scheme_recycling"]) == 0.02  # value 0.01, 0.005-0.02
+    assert sc._recycling_high(b, []) == 0.0  # no deal: no recycling
+    assert type(sc._recycling_high(b, [])) is float
+
+
+def test_a_metric_fed_by_recycling_in_the_draws_only_depends_on_demand():
+    """The central run of recycles_in_draws has no recycling; its draws do, and what they recycle follows the
+    demand (the magnets in use), so magnets_secondary reads a demand flow; IREL's output reads none."""
+    b = _recycles_in_draws()
+    got = sc.demand_dependent(b, ["recycles_in_draws"], ["magnets_secondary", "oxide_production"], (2034, 2035))
+    assert got == {"magnets_secondary"}
+    got = sc.demand_dependent(b, ["status_quo"], ["magnets_secondary", "oxide_production"], (2034, 2035))
+    assert got == set()  # no deal recycles in any draw: the recycled flows are zeros, free of demand
+
+
 def test_watched_flows_note_every_flow_read():
     seen: set[str] = set()
     w = sc._Watched({"a": np.ones(2), "b": np.zeros(2)}, seen)
