@@ -436,6 +436,9 @@ def test_a_grade_mix_is_read_entry_by_entry_and_mixed(r):
     # high 0.7 × 0.4 + 0.3 × 0.02 = 0.286
     assert (q.value, q.low, q.high) == pytest.approx((0.248, 0.21, 0.286), abs=1e-15)
     assert q.source.endswith("content of a: obs:frac | content of b: src_b")
+    # the mix takes the parameter's unit, whatever it is
+    q = r.quantity("w", "m", mix(), Param("share", ("share", "ratio"), 0, 1, False, "a share"))
+    assert (q.unit, q.value) == ("share", pytest.approx(0.068, abs=1e-15))
 
 
 @pytest.mark.parametrize("spec, message", [
