@@ -89,6 +89,13 @@ def test_an_unquoted_css_import_is_dropped_alone():
     assert (out, removed) == ("<style>\nbody{color:red;}</style><p>keep; this</p>", ["https://f.example/f.css"])
 
 
+
+def test_a_css_import_of_a_quoted_string_is_dropped_and_named():
+    # the second form of @import, a string without url(): the URL is the pattern's second group
+    out, removed = H.make_offline("<style>@import 'https://f.example/g.css' screen;\np{margin:0}</style>")
+    assert (out, removed) == ("<style>\np{margin:0}</style>", ["https://f.example/g.css"])
+
+
 def test_a_fetching_link_is_dropped_whatever_the_case_of_its_attributes():
     assert H.make_offline("<LINK REL=StyleSheet HREF='https://cdn.example/x'>") == ("", ["https://cdn.example/x"])
 
