@@ -471,3 +471,10 @@ def test_check_runs_every_rule_and_names_each_tables_own_file():
     del tables["resolutions"], schema["resolutions"]
     got = rules.check(tables, schema)
     assert sorted((p.file, p.row, p.column) for p in got) == [e for e in expected if e[0] != "data/res.csv"]
+    # a source cited only by another table that has a source_id column (end_use_units.csv and the like) is used:
+    # s2 is no longer named; s3 still is
+    tables["units"] = table("end_use source_id", ("aa", "s2"))
+    schema["units"] = Resource("units", "data/units.csv", (field("end_use"), field("source_id")), ())
+    got = rules.check(tables, schema)
+    assert sorted((p.file, p.row, p.column) for p in got) == [
+        e for e in expected if e[0] != "data/res.csv" and e != ("data/src.csv", 3, "source_id")]
