@@ -430,6 +430,8 @@ def check_value(key: str, value, p: Param) -> float:
     """A number within the parameter's bounds, or ModelError naming the key, the value and the bounds."""
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) or np.isnan(value):
         raise ModelError(f"{key}: {value!r} is not a number")
+    if np.isinf(value):  # an unbounded parameter (a capacity) would pass its bounds and reach the model as 0 x inf = nan
+        raise ModelError(f"{key}: {value!r} is not a finite number")
     below = value <= p.lo if p.open_lo else value < p.lo
     if below or value > p.hi:
         raise ModelError(f"{key}: {value:g} is outside {'(' if p.open_lo else '['}{p.lo:g}, {p.hi:g}] ({p.doc})")

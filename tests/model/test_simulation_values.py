@@ -72,6 +72,7 @@ def test_check_years_refuses_reversed_and_out_of_reach(start, end, message):
 
 OPEN = Param("ratio", ("ratio",), 0, 1, True, "a yield")
 CLOSED = Param("t", ("mass",), 2, 10, False, "a mass")
+UNBOUNDED = Param("t magnet/yr", ("mass",), 0, float("inf"), False, "a capacity")
 
 
 def test_check_value_accepts_numbers_within_the_bounds_as_floats():
@@ -90,6 +91,8 @@ def test_check_value_accepts_numbers_within_the_bounds_as_floats():
     ("3", CLOSED, "k: '3' is not a number"),
     (None, CLOSED, "k: None is not a number"),
     (float("nan"), CLOSED, "k: nan is not a number"),
+    (float("inf"), UNBOUNDED, "k: inf is not a finite number"),  # within [0, inf]; 0 x inf = nan in the model
+    (-np.inf, UNBOUNDED, "k: -inf is not a finite number"),
 ])
 def test_check_value_refuses_what_is_out_of_bounds_or_not_a_number(value, p, message):
     with pytest.raises(ModelError) as caught:
