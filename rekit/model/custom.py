@@ -25,7 +25,7 @@ import yaml
 
 from rekit.errors import RekitError
 from rekit.model.deals import DEMAND_PARAMS, PARAMS, SHARE_KEYS, Deal, DealBook, DealError
-from rekit.model.quantities import Schedule
+from rekit.model.quantities import highest
 from rekit.model.simulation import apply_overrides
 
 __all__ = ["SettingError", "deal_yaml", "parse_settings", "with_settings", "settings_label", "settings_note", "no_effect"]
@@ -146,26 +146,21 @@ def settings_note(book: DealBook, deals: Iterable[str]) -> str:
                                       f"Set by hand: {'; '.join(fixed)}." if fixed else "") if part)
 
 
-def _top(s: Schedule | None) -> float:
-    """The highest value a schedule reaches (its `high` ends): 0 means it is zero in every year and draw."""
-    return max((q.high for q in s.quantities), default=0.0) if s is not None else 0.0
-
-
 def no_effect(deal: Deal) -> list[str]:
     """Warnings for `deal`'s settings that change nothing, or that the model fills in; each names the setting."""
     out = []
     p = deal.params
-    tolls = deal.rest == "toll" or _top(deal.shares.get("toll")) > 0
-    has_partner = bool(deal.partner_plants) or _top(p.get("partner_capacity")) > 0
+    tolls = deal.rest == "toll" or highest(deal.shares.get("toll")) > 0
+    has_partner = bool(deal.partner_plants) or highest(p.get("partner_capacity")) > 0
     if has_partner and not tolls:
         what = "partners" if deal.partner_plants else "partner_capacity"
         out.append(f"deal {deal.name!r}: {what} has no effect: shares.toll is 0 in every year, so no oxide goes to the partner")
     if tolls and not has_partner:
         out.append(f"deal {deal.name!r}: shares.toll has no effect: the deal has no partners and partner_capacity 0, so the "
                    "tolled oxide makes no magnets (it is stocked); name partners or give a partner_capacity")
-    if _top(p.get("stock_draw")) > 0:
-        stocked = deal.rest == "stock" or _top(deal.shares.get("stock")) > 0 or _top(p.get("stock_initial")) > 0
-        makers = any(_top(p.get(k)) > 0 for k in ("domestic_capacity", "scheme_beneficiaries"))
+    if highest(p.get("stock_draw")) > 0:
+        stocked = deal.rest == "stock" or highest(deal.shares.get("stock")) > 0 or highest(p.get("stock_initial")) > 0
+        makers = any(highest(p.get(k)) > 0 for k in ("domestic_capacity", "scheme_beneficiaries"))
         if not stocked:
             out.append(f"deal {deal.name!r}: stock_draw has no effect: there is no stock (stock_initial 0 and no share stocked)")
         elif not makers:

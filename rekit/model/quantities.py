@@ -126,3 +126,9 @@ class Schedule:
             return self.points[0][1].ppf(u)[None, :]
         w = self.weights(years)
         return sum(w[k][:, None] * q.ppf(u)[None, :] for k, (_, q) in enumerate(self.points))
+
+
+def highest(s: Schedule | None) -> float:
+    """The largest value a schedule can take in any year and draw (its points' highs, in its unit); 0.0 for
+    no schedule. 0 means the parameter is zero everywhere: what it gates (a partner, a stock, recycling) is off."""
+    return max((q.high for q in s.quantities), default=0.0) if s is not None else 0.0

@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 
 from rekit.model.deals import FRAMINGS, PARAMS, DealBook, DealError
-from rekit.model.quantities import Quantity, Schedule
+from rekit.model.quantities import Quantity, Schedule, highest
 from rekit.model.simulation import (DEMAND_FLOWS, DERIVED, METRICS, MIN_THREAD_ELEMENTS, THREADS, Arrays, Flows, ModelError,
                                     check_metrics, check_years, simulate, simulate_demands, sorted_quantiles)
 
@@ -268,7 +268,7 @@ class _Watched(Flows):
 
 def _recycling_high(book: DealBook, deals: Sequence[str]) -> float:
     """The highest recycling_share (share of end-of-life magnets' capacity, 0-1) any of `deals` allows in any year."""
-    return max((max(q.value, q.high) for n in deals for q in book.get(n).params["recycling_share"].quantities), default=0.0)
+    return max((highest(book.get(n).params["recycling_share"]) for n in deals), default=0.0)
 
 
 def demand_dependent(book: DealBook, deals: Sequence[str], metrics: Sequence[str], years: tuple[int, int]) -> set[str]:

@@ -60,7 +60,7 @@ import pandas as pd
 
 from rekit.model.conversions import ND_AS_NDPR_OXIDE
 from rekit.model.deals import DEMAND_PARAMS, FRAMINGS, PARAMS, SHARE_KEYS, YEARS, DealBook, DealError
-from rekit.model.quantities import Schedule
+from rekit.model.quantities import Schedule, highest
 from rekit.model.scenarios import DEFAULT_PARTNER, PARTNER_CHOICES, partner_alternatives
 from rekit.model.simulation import (ModelError, build_inputs, check_metrics, check_years, end_use_mix, metric_array, run_system,
                                     with_recycling)
@@ -198,11 +198,6 @@ _GATE_WHY = {"scheme": "no deal has a scheme plant (scheme_beneficiaries is 0)",
              "shock": "no deal has a China shock (china_shock)"}
 
 
-def _highest(s: Schedule | None) -> float:
-    """The largest value a schedule can take (its points' highs), 0 for none."""
-    return max((q.high for q in s.quantities), default=0.0) if s is not None else 0.0
-
-
 def not_applicable(book: DealBook, deals: list[str]) -> dict[str, str]:
     """Parameter -> why it cannot move any of `deals`' outputs (GATED): such a parameter is not sampled.
 
@@ -212,9 +207,9 @@ def not_applicable(book: DealBook, deals: list[str]) -> dict[str, str]:
     list them with zero indices beside the inputs that matter (and cost runs).
     """
     ds = [book.get(n) for n in deals]
-    on = {"scheme": any(_highest(d.params["scheme_beneficiaries"]) > 0 for d in ds),
-          "partner": any(_highest(d.params["partner_capacity"]) > 0
-                     and (d.rest == "toll" or _highest(d.shares["toll"]) > 0) for d in ds),
+    on = {"scheme": any(highest(d.params["scheme_beneficiaries"]) > 0 for d in ds),
+          "partner": any(highest(d.params["partner_capacity"]) > 0
+                     and (d.rest == "toll" or highest(d.shares["toll"]) > 0) for d in ds),
           "shock": any(d.shock_start is not None for d in ds)}
     return {p: _GATE_WHY[g] for p, g in GATED.items() if not on[g]}
 

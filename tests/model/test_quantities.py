@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from rekit.model.quantities import Quantity, Schedule
+from rekit.model.quantities import Quantity, Schedule, highest
 
 # a 0.6 to 1.0 parameter with its mode at 0.7 (a yield): F(c) = (0.7 - 0.6) / (1.0 - 0.6) = 0.25
 Q = Quantity(0.7, 0.6, 1.0, "ratio", "assumption: test")
@@ -156,3 +156,9 @@ def test_a_schedules_points_draw_from_their_own_streams():
     np.testing.assert_allclose(s.draw("cap", 9, 0, years), [[100.0], [140.0], [200.0]])
     fixed = Schedule(((2025, pt(100.0)), (2030, pt(200.0))))
     np.testing.assert_allclose(fixed.draw("cap", 9, 4, years), [[100.0], [140.0], [200.0]])
+
+
+def test_highest_is_the_largest_high_of_a_schedule():
+    assert highest(None) == 0.0
+    three = Schedule(tuple((2024 + i, Quantity(1.0, lo, hi, "t", "x")) for i, (lo, hi) in enumerate([(0.5, 2.0), (0.1, 3.5), (1.0, 1.0)])))
+    assert highest(three) == 3.5

@@ -13,7 +13,7 @@ from rekit.model.conversions import ND_AS_NDPR_OXIDE
 from rekit.model.deals import load_deals
 from rekit.model.quantities import Quantity, Schedule
 from rekit.model.sensitivity import (
-    _GATE_WHY, GATED, Factor, _highest, _key, _one_year, _source, factors, not_applicable, sensitivity,
+    _GATE_WHY, GATED, Factor, _key, _one_year, _source, factors, not_applicable, sensitivity,
 )
 from rekit.model.simulation import ModelError
 
@@ -100,11 +100,6 @@ def test_a_group_rests_on_its_members(kinds, expected):
           "partly assumption": Factor("f", "g", (sched(("assumption: x", 0, 2), ("obs:y", 0, 2)),)),
           "sourced": Factor("f", "g", (sched(("obs:y", 0, 2)),))}
     assert _source([by[k] for k in kinds]) == expected
-
-
-def test_highest_is_the_largest_high_of_a_schedule():
-    assert _highest(None) == 0.0
-    assert _highest(sched(("x", 0.5, 2.0), ("x", 0.1, 3.5), ("x", 1.0, 1.0))) == 3.5
 
 
 # --- the gated parameters -----------------------------------------------------------------------
