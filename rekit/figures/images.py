@@ -12,16 +12,19 @@ for the page or document that embeds it.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import plotly.graph_objects as go
 
 from rekit.errors import RekitError
 
 FORMATS = ("png", "svg", "pdf")
+DRIVER_LOGGERS = ("kaleido", "choreographer", "logistro")  # the loggers of kaleido and the browser driver under it
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
@@ -39,6 +42,48 @@ def find_browser() -> str | None:
         if found:
             return found
     return None
+
+
+class _Held(logging.Handler):
+    """Keeps the log records it is given, for the error message of a failed export."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def held_driver_logs(names: Iterable[str] = DRIVER_LOGGERS) -> Iterator[list[logging.LogRecord]]:
+    """Hold the warnings kaleido and its browser driver log while images are made, and yield them.
+
+    Without a handler of its own, Python's last-resort handler prints such a record to stderr, with
+    its traceback: choreographer logs "JSONError decoding message. Ignoring" with one when the
+    browser's closing message races its last reply, after every image has been written. The records
+    go to this list instead, and `write_images` names them only when the export fails. Uses only
+    logging's public API (a handler and ``propagate``) and restores both on the way out.
+    """
+    held = _Held()
+    saved = []
+    for name in names:
+        logger = logging.getLogger(name)
+        saved.append((logger, logger.propagate))
+        logger.addHandler(held)
+        logger.propagate = False
+    try:
+        yield held.records
+    finally:
+        for logger, propagate in saved:
+            logger.removeHandler(held)
+            logger.propagate = propagate
+
+
+def _driver_said(records: list[logging.LogRecord], last: int = 3) -> str:
+    """The last few held messages, one line each and without tracebacks, for an error message."""
+    lines = [f"{r.levelname.lower()}: {r.getMessage().splitlines()[0] if r.getMessage() else ''}" for r in records[-last:]]
+    return f" (the browser driver said: {'; '.join(lines)})" if lines else ""
 
 
 def write_images(items: Iterable[tuple[go.Figure, str | os.PathLike]], scale: float = 2.0, timeout: float = 60) -> list[Path]:
@@ -61,15 +106,16 @@ def write_images(items: Iterable[tuple[go.Figure, str | os.PathLike]], scale: fl
         path.parent.mkdir(parents=True, exist_ok=True)
         specs.append({"fig": fig.to_dict() if isinstance(fig, go.Figure) else fig, "path": str(path),
                       "opts": {"format": path.suffix.lstrip("."), "scale": scale}})
-    try:
-        errors = kaleido.write_fig_from_object_sync(specs, kopts={"timeout": timeout, "mathjax": False})
-    except Exception as exc:  # the browser would not start or crashed: say so plainly
-        raise ImageExportError(f"the browser at {browser} could not render the images: {exc}") from exc
+    with held_driver_logs() as said:
+        try:
+            errors = kaleido.write_fig_from_object_sync(specs, kopts={"timeout": timeout, "mathjax": False})
+        except Exception as exc:  # the browser would not start or crashed: say so plainly
+            raise ImageExportError(f"the browser at {browser} could not render the images: {exc}{_driver_said(said)}") from exc
     if errors:
-        raise ImageExportError(f"{len(errors)} image(s) failed: " + "; ".join(map(str, errors)))
+        raise ImageExportError(f"{len(errors)} image(s) failed: " + "; ".join(map(str, errors)) + _driver_said(said))
     missing = [str(p) for _, p in pairs if not p.exists()]
     if missing:
-        raise ImageExportError(f"no image written at {', '.join(missing)}")
+        raise ImageExportError(f"no image written at {', '.join(missing)}{_driver_said(said)}")
     for fig, path in pairs:
         write_alt(fig, path)
     return [p for _, p in pairs]
