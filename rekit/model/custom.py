@@ -95,10 +95,8 @@ def parse_settings(items: Iterable[str] | None, deals: list[str], option: str = 
             raise SettingError(f"{option} {item!r}: {text!r} is not a number (in {p.unit})") from None
         if not math.isfinite(value):  # as the deals file's `settings`: inf would reach the model as 0 x inf = nan
             raise SettingError(f"{option} {item!r}: {text!r} is not a finite number (in {p.unit})")
-        below = value <= p.lo if p.open_lo else value < p.lo
-        if below or value > p.hi:
-            lo = f"({p.lo:g}" if p.open_lo else f"[{p.lo:g}"
-            raise SettingError(f"{option} {item!r}: {text} is outside {lo}, {p.hi:g}], the range of {param} ({p.unit}: {p.doc})")
+        if not p.allows(value):
+            raise SettingError(f"{option} {item!r}: {text} is outside {p.interval()}, the range of {param} ({p.unit}: {p.doc})")
         if param in out.get(deal, {}):
             raise SettingError(f"{option} {item!r}: {deal}.{param} is set twice; give it once")
         out.setdefault(deal, {})[param] = value

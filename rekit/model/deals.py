@@ -78,6 +78,14 @@ class Param:
     doc: str
     group: str = ""
 
+    def allows(self, x: float) -> bool:
+        """Whether a finite `x` lies within the bounds: lo < x <= hi where the low end is open, else lo <= x <= hi."""
+        return (x > self.lo if self.open_lo else x >= self.lo) and x <= self.hi
+
+    def interval(self) -> str:
+        """The bounds as an interval, e.g. "(0, 1]" (open low end) or "[0, 1]"; every out-of-bounds message uses it."""
+        return f"{'(' if self.open_lo else '['}{self.lo:g}, {self.hi:g}]"
+
 
 _MASS, _SHARE, _RATIO = ("mass",), ("share",), ("share", "ratio")
 
@@ -428,10 +436,8 @@ class _Reader:
         if not low <= value <= high:
             raise DealError(f"{where}, key {name!r}: need low <= value <= high, got low {low:g}, value {value:g}, high {high:g}")
         for label, x in (("value", value), ("low", low), ("high", high)):
-            below = x <= param.lo if param.open_lo else x < param.lo
-            if below or x > param.hi:
-                lo_txt = f"({param.lo:g}" if param.open_lo else f"[{param.lo:g}"
-                raise DealError(f"{where}, key {name!r}: {label} {x:g} is outside {lo_txt}, {param.hi:g}] ({param.doc})")
+            if not param.allows(x):
+                raise DealError(f"{where}, key {name!r}: {label} {x:g} is outside {param.interval()} ({param.doc})")
         return Quantity(value, low, high, param.unit, source, str(spec.get("note", "")))
 
     def _check_source(self, where: str, name: str, source: str) -> None:
@@ -878,9 +884,8 @@ def _settings(spec: Any, file: str, deals: Mapping[str, Deal]) -> dict[str, Deal
             p = PARAMS[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise DealError(f"{where}, {key}: {value!r} is not a number (in {p.unit})")
-            if (value <= p.lo if p.open_lo else value < p.lo) or value > p.hi:
-                lo = f"({p.lo:g}" if p.open_lo else f"[{p.lo:g}"
-                raise DealError(f"{where}, {key}: {value:g} is outside {lo}, {p.hi:g}] ({p.unit}: {p.doc})")
+            if not p.allows(value):
+                raise DealError(f"{where}, {key}: {value:g} is outside {p.interval()} ({p.unit}: {p.doc})")
             params[key] = Schedule.constant(Quantity.point(float(value), p.unit, "user override"))
         out[str(name)] = replace(deals[name], params=params)
     return out

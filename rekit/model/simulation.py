@@ -432,9 +432,8 @@ def check_value(key: str, value, p: Param) -> float:
         raise ModelError(f"{key}: {value!r} is not a number")
     if np.isinf(value):  # an unbounded parameter (a capacity) would pass its bounds and reach the model as 0 x inf = nan
         raise ModelError(f"{key}: {value!r} is not a finite number")
-    below = value <= p.lo if p.open_lo else value < p.lo
-    if below or value > p.hi:
-        raise ModelError(f"{key}: {value:g} is outside {'(' if p.open_lo else '['}{p.lo:g}, {p.hi:g}] ({p.doc})")
+    if not p.allows(float(value)):
+        raise ModelError(f"{key}: {value:g} is outside {p.interval()} ({p.doc})")
     return float(value)
 
 

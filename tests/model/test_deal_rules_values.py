@@ -465,3 +465,29 @@ def test_a_grade_mix_is_read_entry_by_entry_and_mixed(r):
 ])
 def test_a_grade_mix_is_refused_word_for_word(r, spec, message):
     assert refused(r.quantity, "w", "m", spec, YIELD) == message
+
+
+def test_param_bounds_open_and_closed_low_ends_by_hand():
+    # One bounds check for the deals file, its settings, --set and the API's overrides (Param.allows).
+    open_ = Param("ratio", ("ratio",), 0, 1, True, "a yield")
+    closed = Param("share", ("share",), 0, 1, False, "a share")
+    wide = Param("t/yr", ("mass",), 0, math.inf, False, "a capacity")
+    # (0, 1]: 0 is out, the smallest step above it is in, 1 is in, the step above 1 is out.
+    assert [open_.allows(x) for x in (0.0, 5e-324, 0.5, 1.0, 1.0000000000000002)] == [False, True, True, True, False]
+    # [0, 1]: 0 is in, -0.0 == 0 is in, the step below 0 is out.
+    assert [closed.allows(x) for x in (0.0, -0.0, -5e-324, 1.0, 1.5)] == [True, True, False, True, False]
+    assert wide.allows(1e300) and not wide.allows(-1.0)
+    assert (open_.interval(), closed.interval(), wide.interval()) == ("(0, 1]", "[0, 1]", "[0, inf]")
+    assert Param("x", (), 0.25, 2.5, True, "").interval() == "(0.25, 2.5]"
+
+
+def test_every_out_of_bounds_message_names_the_same_interval():
+    from rekit.model.custom import SettingError, parse_settings
+    from rekit.model.simulation import ModelError, check_value
+
+    p = PARAMS["eta_metal"]  # (0, 1]: a yield may not be zero
+    with pytest.raises(SettingError, match=r"'toll_korea.eta_metal=0': 0 is outside \(0, 1\], the range of eta_metal"):
+        parse_settings(["toll_korea.eta_metal=0"], ["toll_korea"])
+    with pytest.raises(ModelError, match=r"^eta_metal: 1.5 is outside \(0, 1\] \(reduction of NdPr oxide"):
+        check_value("eta_metal", 1.5, p)
+    assert check_value("eta_metal", 1, p) == 1.0
