@@ -17,7 +17,7 @@ import os
 import shutil
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 import plotly.graph_objects as go
 
@@ -25,6 +25,7 @@ from rekit.errors import RekitError
 
 FORMATS = ("png", "svg", "pdf")
 DRIVER_LOGGERS = ("kaleido", "choreographer", "logistro")  # the loggers of kaleido and the browser driver under it
+TRIES = 2  # a render that fails is tried once more with a fresh browser (see `tried`)
 CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 
 
@@ -86,6 +87,23 @@ def _driver_said(records: list[logging.LogRecord], last: int = 3) -> str:
     return f" (the browser driver said: {'; '.join(lines)})" if lines else ""
 
 
+def tried(attempt: Callable[[], str], tries: int = TRIES) -> str:
+    """Run `attempt` until it returns '' (success), at most `tries` times; '' or its last problem,
+    saying how many tries it took.
+
+    kaleido's browser page sometimes is not ready when the first figure is sent (seen under load:
+    "ReferenceError: kaleido_scopes is not defined"), and its driver may read the browser's closing
+    message with its last reply; a second browser then renders the same figures. A figure that
+    cannot be drawn fails both times and is reported.
+    """
+    problem = ""
+    for _ in range(tries):
+        problem = attempt()
+        if not problem:
+            return ""
+    return f"{problem} (tried {tries} times)" if tries > 1 else problem
+
+
 def write_images(items: Iterable[tuple[go.Figure, str | os.PathLike]], scale: float = 2.0, timeout: float = 60) -> list[Path]:
     """Write each (figure, path) with one browser; the format comes from the path's suffix."""
     pairs = [(fig, Path(path)) for fig, path in items]
@@ -106,16 +124,22 @@ def write_images(items: Iterable[tuple[go.Figure, str | os.PathLike]], scale: fl
         path.parent.mkdir(parents=True, exist_ok=True)
         specs.append({"fig": fig.to_dict() if isinstance(fig, go.Figure) else fig, "path": str(path),
                       "opts": {"format": path.suffix.lstrip("."), "scale": scale}})
-    with held_driver_logs() as said:
-        try:
-            errors = kaleido.write_fig_from_object_sync(specs, kopts={"timeout": timeout, "mathjax": False})
-        except Exception as exc:  # the browser would not start or crashed: say so plainly
-            raise ImageExportError(f"the browser at {browser} could not render the images: {exc}{_driver_said(said)}") from exc
-    if errors:
-        raise ImageExportError(f"{len(errors)} image(s) failed: " + "; ".join(map(str, errors)) + _driver_said(said))
-    missing = [str(p) for _, p in pairs if not p.exists()]
-    if missing:
-        raise ImageExportError(f"no image written at {', '.join(missing)}{_driver_said(said)}")
+
+    def attempt() -> str:
+        """One browser for every image: '' when each was written, else what went wrong."""
+        with held_driver_logs() as said:
+            try:
+                errors = kaleido.write_fig_from_object_sync(specs, kopts={"timeout": timeout, "mathjax": False})
+            except Exception as exc:  # the browser would not start or crashed: say so plainly
+                return f"the browser at {browser} could not render the images: {exc}{_driver_said(said)}"
+        if errors:
+            return f"{len(errors)} image(s) failed: " + "; ".join(map(str, errors)) + _driver_said(said)
+        missing = [str(p) for _, p in pairs if not p.exists()]
+        return f"no image written at {', '.join(missing)}{_driver_said(said)}" if missing else ""
+
+    problem = tried(attempt)
+    if problem:
+        raise ImageExportError(problem)
     for fig, path in pairs:
         write_alt(fig, path)
     return [p for _, p in pairs]

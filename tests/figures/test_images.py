@@ -69,3 +69,26 @@ def test_a_failed_export_names_the_last_three_messages_on_one_line_each():
     # The last three, first line only: "two", "three", "four".
     assert _driver_said(records) == " (the browser driver said: warning: two; warning: three; warning: four)"
     assert _driver_said([]) == ""
+
+
+def test_a_failed_render_is_tried_once_more_and_a_lasting_one_is_reported():
+    from rekit.figures.images import TRIES, tried
+
+    said = iter(["ReferenceError: kaleido_scopes is not defined", ""])
+    calls = []
+
+    def flaky() -> str:
+        calls.append(1)
+        return next(said)
+
+    # The first try fails as kaleido's page did once under load; the second succeeds: no problem, two calls.
+    assert tried(flaky) == "" and len(calls) == 2 == TRIES
+    calls.clear()
+    # A figure that cannot be drawn fails every time: its last problem, with the number of tries.
+    assert tried(lambda: calls.append(1) or "1 image(s) failed: bad trace") == "1 image(s) failed: bad trace (tried 2 times)"
+    assert len(calls) == 2
+    calls.clear()
+    # Success at once: one call only.
+    assert tried(lambda: calls.append(1) or "") == "" and len(calls) == 1
+    assert tried(lambda: "broken", tries=1) == "broken"
+
