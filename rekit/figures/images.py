@@ -83,7 +83,7 @@ def held_driver_logs(names: Iterable[str] = DRIVER_LOGGERS) -> Iterator[list[log
 
 def _driver_said(records: list[logging.LogRecord], last: int = 3) -> str:
     """The last few held messages, one line each and without tracebacks, for an error message."""
-    lines = [f"{r.levelname.lower()}: {r.getMessage().splitlines()[0] if r.getMessage() else ''}" for r in records[-last:]]
+    lines = [f"{r.levelname.lower()}: {(r.getMessage().splitlines() or [''])[0]}" for r in records[-last:]]
     return f" (the browser driver said: {'; '.join(lines)})" if lines else ""
 
 
